@@ -1,0 +1,3 @@
+from mlstats.cli.main import main
+
+main()

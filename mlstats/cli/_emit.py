@@ -1,0 +1,76 @@
+"""`emit`: record → checks → warnings → rendered output → exit status, for every command."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from typing import TYPE_CHECKING
+
+import typer
+
+from mlstats.cli.options import OutputOptions
+
+if TYPE_CHECKING:
+    from mlstats.io.reader import Table
+
+
+def emit(command: str, result: object, out: OutputOptions, *, table: Table | None = None,
+         main: str | None = None, summary: str | None = None, figure: str | None = None,
+         seed: int | None = None) -> dict:
+    """Write the result as `out` asks, warnings to stderr; exit 1 when an --assert failed.
+
+    Returns the record (the JSON view as a dict), for commands that write more files.
+    """
+    from mlstats.io.writer import write_output
+    from mlstats.render import build_record, check_all, render
+
+    record = build_record(
+        command, result,
+        provenance=table.provenance(seed=seed) if table is not None else None,
+        rows_used=(table.rows_used if table.rows_used is not None else table.rows_read)
+        if table is not None else None,
+        warnings=table.warnings if table is not None else (),
+    )
+    outcomes = check_all(record, out.asserts, out.warns)
+    if outcomes:
+        record["assertions"] = [o.as_record() for o in outcomes]
+    if not out.quiet:
+        for warning in record["warnings"]:
+            warn(warning)
+    for outcome in outcomes:
+        if outcome.status == "fail":
+            _stderr(f"mlstats: assertion failed: {outcome.message()}")
+        elif outcome.status == "warn" and not out.quiet:
+            warn(f"check failed: {outcome.message()}")
+    to_terminal = out.output in (None, "-") and _stdout_is_terminal()
+    width = shutil.get_terminal_size().columns if to_terminal else None
+    color = to_terminal and "NO_COLOR" not in os.environ
+    text = render(record, out.fmt, main=main, summary=summary, figure=figure, color=color,
+                  width=width)
+    write_output(text, out.output)
+    if any(o.status == "fail" for o in outcomes):
+        raise typer.Exit(1)
+    return record
+
+
+def warn(message: str) -> None:
+    """One `mlstats: warning: …` line on standard error."""
+    from mlstats.render.text import visible
+
+    _stderr(f"mlstats: warning: {visible(message)}")
+
+
+def _stderr(line: str) -> None:
+    try:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False

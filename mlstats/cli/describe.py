@@ -1,0 +1,42 @@
+"""`mlstats describe`: summary statistics per column."""
+
+from typing import Annotated
+
+import typer
+
+from mlstats.cli.app import app
+from mlstats.cli.options import (
+    ColumnsOpt,
+    ConfidenceOpt,
+    OutputOptions,
+    ReadOptions,
+    command,
+    parse_list,
+)
+
+
+@command(app, "describe", example="mlstats describe sample_data/airquality.csv --by Month")
+def describe_command(
+    columns: ColumnsOpt = None,
+    by: Annotated[str | None, typer.Option(help="Summarise within each group of this column.")]
+    = None,
+    confidence: ConfidenceOpt = 0.95,
+    *, read: ReadOptions, out: OutputOptions,
+) -> None:
+    """Summary statistics per column: n, mean, std, quantiles, skew, kurtosis, CI of the mean."""
+    from mlstats.cli._emit import emit
+    from mlstats.io import read_table
+    from mlstats.stats.describe import describe
+
+    table = read_table(read)
+    group = table.resolve(by) if by is not None else None
+    if group is not None:
+        table.drop_missing([group])
+    chosen = table.resolve_many(parse_list(columns)) or table.numeric_columns(exclude=[group])
+    text = [] if columns else [c for c in table.columns if c not in (*chosen, group)]
+    result = describe(
+        {c: table.numeric(c) for c in chosen}, confidence=confidence,
+        labels={c: table.labels(c) for c in text},
+        groups=table.labels(group) if group is not None else None, by=group,
+    )
+    emit("describe", result, out, table=table)

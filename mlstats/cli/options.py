@@ -1,0 +1,173 @@
+"""Every shared option, declared once, and `command`, which adds them to each command.
+
+A command function declares only its own options plus `read: ReadOptions` (if it reads
+data) and `out: OutputOptions`; `command` appends the shared input and output options to
+its Typer signature and hands the parsed values over as those two objects.
+"""
+
+import enum
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import typer
+
+from mlstats.errors import InputError
+from mlstats.expr import Expr, parse
+from mlstats.io.reader import ReadOptions
+from mlstats.io.source import file_identity
+
+INPUT_PANEL = "Input"
+OUTPUT_PANEL = "Output and checks"
+
+
+class Format(enum.StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    tsv = "tsv"
+    markdown = "markdown"
+
+
+class Alternative(enum.StrEnum):
+    two_sided = "two-sided"
+    larger = "larger"
+    smaller = "smaller"
+
+
+@dataclass(frozen=True, slots=True)
+class OutputOptions:
+    """The shared output options, parsed: format, destination, checks, quietness."""
+
+    fmt: str = "table"
+    output: str | None = None
+    asserts: tuple[Expr, ...] = ()
+    warns: tuple[Expr, ...] = ()
+    quiet: bool = False
+
+
+# Options that individual commands share by name and meaning.
+ConfidenceOpt = Annotated[float, typer.Option(
+    help="Confidence level of two-sided intervals, between 0 and 1.")]
+AlphaOpt = Annotated[float, typer.Option(help="Significance level, between 0 and 1.")]
+SeedOpt = Annotated[int | None, typer.Option(
+    help="Seed for the random generator; the same seed gives byte-identical output.")]
+ResamplesOpt = Annotated[int, typer.Option(help="Number of resamples.", min=1)]
+ColumnsOpt = Annotated[str | None, typer.Option(
+    help="Comma-separated columns, by header name or 1-based number (default: all numeric).")]
+PlotOpt = Annotated[str | None, typer.Option(
+    help="Save a PNG chart to this path (needs the plot extra: pip install 'mlstats[plot]').")]
+
+_INPUT_ARG = inspect.Parameter(
+    "source", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
+    annotation=Annotated[str | None, typer.Argument(
+        metavar="[INPUT]", show_default=False,
+        help="CSV file (.gz .bz2 .xz .zip .zst too), or - for standard input; omitted, "
+        "standard input is read when it is not a terminal.")],
+)
+
+
+def _option(name: str, annotation: Any, default: Any) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                             annotation=annotation)
+
+
+_READ_OPTIONS = [
+    _option("sep", Annotated[str | None, typer.Option(
+        "--sep", help="Field delimiter (default: tab for .tsv/.tab, else sniffed among , ; tab |).",
+        rich_help_panel=INPUT_PANEL)], None),
+    _option("no_header", Annotated[bool, typer.Option(
+        "--no-header", help="The first line is data; columns are named 1, 2, …",
+        rich_help_panel=INPUT_PANEL)], False),
+    _option("na", Annotated[list[str] | None, typer.Option(
+        "--na", help="Extra string that means missing (repeatable).",
+        rich_help_panel=INPUT_PANEL)], None),
+    _option("no_default_na", Annotated[bool, typer.Option(
+        "--no-default-na", help="Only the empty cell and --na strings mean missing.",
+        rich_help_panel=INPUT_PANEL)], False),
+    _option("encoding", Annotated[str, typer.Option(
+        "--encoding", help="Text encoding of the input (a UTF-16 byte-order mark is honoured).",
+        rich_help_panel=INPUT_PANEL)], "utf-8"),
+]
+
+_OUTPUT_OPTIONS = [
+    _option("fmt", Annotated[Format, typer.Option(
+        "--format", help="Output format.", rich_help_panel=OUTPUT_PANEL)], Format.table),
+    _option("as_json", Annotated[bool, typer.Option(
+        "--json", help="Short for --format json.", rich_help_panel=OUTPUT_PANEL)], False),
+    _option("output", Annotated[str | None, typer.Option(
+        "--output", "-o", help="Write the result to this file instead of standard output.",
+        rich_help_panel=OUTPUT_PANEL)], None),
+    _option("asserts", Annotated[list[str] | None, typer.Option(
+        "--assert", help="Check 'KEY OP VALUE' (e.g. 'r2 >= 0.9'); exit 1 when it fails. "
+        "Repeatable.", rich_help_panel=OUTPUT_PANEL)], None),
+    _option("warns", Annotated[list[str] | None, typer.Option(
+        "--warn", help="Like --assert, but a failure only warns. Repeatable.",
+        rich_help_panel=OUTPUT_PANEL)], None),
+    _option("quiet", Annotated[bool, typer.Option(
+        "--quiet", "-q", help="Silence warnings and progress.", rich_help_panel=OUTPUT_PANEL)],
+        False),
+]
+
+
+def command(app: typer.Typer, name: str, *, example: str, reads: bool = True) -> Callable:
+    """Register `func` as command `name` with the shared options and an example epilog."""
+
+    def register(func: Callable) -> Callable:
+        own = [p for p in inspect.signature(func, eval_str=True).parameters.values()
+               if p.name not in ("read", "out")]
+        params = ([_INPUT_ARG] if reads else []) + [
+            p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own
+        ] + (_READ_OPTIONS if reads else []) + _OUTPUT_OPTIONS
+
+        @functools.wraps(func)
+        def wrapper(**kwargs: Any) -> Any:
+            out = _output_options(kwargs)
+            if reads:
+                read = ReadOptions(
+                    source=kwargs.pop("source"), sep=kwargs.pop("sep"),
+                    no_header=kwargs.pop("no_header"), na=tuple(kwargs.pop("na") or ()),
+                    no_default_na=kwargs.pop("no_default_na"), encoding=kwargs.pop("encoding"),
+                )
+                _refuse_overwrite(read.source, out.output)
+                return func(**kwargs, read=read, out=out)
+            return func(**kwargs, out=out)
+
+        del wrapper.__wrapped__
+        wrapper.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in params}
+        epilog = f"Example:\n\n    {example}"
+        app.command(name, epilog=epilog)(wrapper)
+        return func
+
+    return register
+
+
+def _output_options(kwargs: dict) -> OutputOptions:
+    fmt = kwargs.pop("fmt")
+    if kwargs.pop("as_json"):
+        if fmt not in (Format.table, Format.json):
+            raise InputError(f"--json conflicts with --format {fmt.value}; give one of them")
+        fmt = Format.json
+    asserts = tuple(parse(t, option="--assert") for t in kwargs.pop("asserts") or ())
+    warns = tuple(parse(t, option="--warn") for t in kwargs.pop("warns") or ())
+    return OutputOptions(fmt=fmt.value, output=kwargs.pop("output"), asserts=asserts,
+                         warns=warns, quiet=kwargs.pop("quiet"))
+
+
+def _refuse_overwrite(source: str | None, output: str | None) -> None:
+    """An input file is never modified: -o must not name it."""
+    if source in (None, "-") or output in (None, "-"):
+        return
+    same = file_identity(source)
+    if same is not None and same == file_identity(output):
+        raise InputError(f"-o '{output}' is the input file; write the result somewhere else")
+
+
+def parse_list(text: str | None) -> list[str]:
+    """Split a comma-separated option value (`--columns a,b`) into stripped names."""
+    if text is None:
+        return []
+    return [part.strip() for part in text.split(",") if part.strip()]

@@ -1,0 +1,404 @@
+"""The one reader: CSV text in, a validated `Table` out (SPEC 1, "Input").
+
+pyarrow parses (strict about field counts, multi-threaded, no silent padding or shifting);
+when it refuses a file, a `csv`-module pass over the text finds the physical line and says
+what is wrong. Validation that pandas' C engine skips is done here: duplicate or blank
+header names, NUL bytes, undecodable bytes, infinities in numeric columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from mlstats.errors import InputError
+from mlstats.io.source import Source, load_source
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+
+DELIMITERS = (",", ";", "\t", "|")
+_SNIFF_BYTES = 1 << 16
+_SNIFF_LINES = 50
+# pandas' default missing-value strings (pandas.read_csv, `na_values`).
+PANDAS_NA = (
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
+    "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+)  # fmt: skip
+_NUMBER = r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$"
+_CONVERSION = re.compile(r"column #(\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """The shared input options of every data-reading command."""
+
+    source: str | None = None
+    sep: str | None = None
+    no_header: bool = False
+    na: tuple[str, ...] = ()
+    no_default_na: bool = False
+    encoding: str = "utf-8"
+
+
+def read_table(options: ReadOptions) -> Table:
+    """Read and validate the input named by `options`."""
+    source = load_source(options.source, encoding=options.encoding)
+    sep = options.sep if options.sep is not None else sniff_delimiter(source)
+    if len(sep) != 1:
+        raise InputError(f"--sep must be one character (got '{sep}')")
+    header = _first_record(source, sep)
+    if options.no_header:
+        names = [str(i) for i in range(1, len(header) + 1)]
+    else:
+        _check_header(header)
+        names = header
+    nulls = ([] if options.no_default_na else list(PANDAS_NA)) + list(options.na)
+    if "" not in nulls:
+        nulls.append("")
+    arrow = _parse(source, sep, names, options.no_header, nulls)
+    if arrow.num_rows == 0:
+        raise InputError("the input has a header but no data rows; give a file with data")
+    table = Table(arrow, source=source, sep=sep, has_header=not options.no_header)
+    table.check_values()
+    return table
+
+
+def sniff_delimiter(source: Source) -> str:
+    """Pick the delimiter among `, ; \\t |` that splits the first lines most consistently.
+
+    Tab for .tsv/.tab files. A delimiter must give the same field count (> 1) on every
+    sampled line; among those the most fields wins, ties going to the order above. With no
+    consistent candidate, the one splitting the header most is used, so that the parse names
+    the first malformed line; with none at all the file is one column.
+    """
+    if source.name.lower().endswith((".tsv", ".tab", ".tsv.gz", ".tab.gz")):
+        return "\t"
+    sample = source.head(_SNIFF_BYTES).decode("utf-8-sig", errors="replace")
+    lines = sample.splitlines(keepends=True)
+    if len(lines) > 1 and len(sample.encode()) >= _SNIFF_BYTES:
+        lines = lines[:-1]  # the last line may be cut short
+    lines = [ln for ln in lines[:_SNIFF_LINES] if ln.strip()]
+    best, best_fields = None, 1
+    header_counts = {}
+    for sep in DELIMITERS:
+        try:
+            counts = {len(r) for r in csv.reader(lines, delimiter=sep) if r}
+            header_counts[sep] = len(next(csv.reader(lines[:1], delimiter=sep), []))
+        except csv.Error:
+            continue
+        if len(counts) == 1 and (n := counts.pop()) > best_fields:
+            best, best_fields = sep, n
+    if best is not None:
+        return best
+    fallback = max(DELIMITERS, key=lambda s: header_counts.get(s, 0))
+    return fallback if header_counts.get(fallback, 0) > 1 else ","
+
+
+def _first_record(source: Source, sep: str) -> list[str]:
+    lines = source.head(_SNIFF_BYTES).decode("utf-8-sig", errors="replace").splitlines(True)
+    for record in csv.reader(lines, delimiter=sep):
+        if record:
+            return record
+    raise InputError("the input has no header line")
+
+
+def _check_header(names: Sequence[str]) -> None:
+    blank = [str(i) for i, n in enumerate(names, start=1) if not n.strip()]
+    if blank:
+        raise InputError(
+            f"blank column name in column {', '.join(blank)} of the header; name it, "
+            "or use --no-header if the first line is data (mlstats clean can repair headers)"
+        )
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names, start=1):
+        if name in seen:
+            raise InputError(
+                f"duplicate column name '{name}' (columns {seen[name]} and {i}); rename one "
+                "(mlstats clean can repair headers)"
+            )
+        seen[name] = i
+
+
+def _parse(source: Source, sep: str, names: list[str], no_header: bool,
+           nulls: list[str]) -> pa.Table:
+    """Parse with pyarrow; on refusal, diagnose with the csv module for a line number."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    read_options = pacsv.ReadOptions(
+        column_names=names if no_header else None, use_threads=True, block_size=1 << 22
+    )
+    parse_options = pacsv.ParseOptions(delimiter=sep, newlines_in_values=source.has_quotes)
+    column_types: dict[str, pa.DataType] = {}
+    for _ in range(len(names) + 1):
+        convert = pacsv.ConvertOptions(
+            null_values=nulls, strings_can_be_null=True, quoted_strings_can_be_null=True,
+            column_types=column_types,
+        )
+        try:
+            with source.reader() as stream:
+                return pacsv.read_csv(stream, read_options, parse_options, convert)
+        except pa.ArrowInvalid as exc:
+            message = str(exc)
+            found = _CONVERSION.search(message)
+            if "conversion error" in message and found:
+                # Type inference saw numbers in the first block only: read the column as text.
+                column_types[names[int(found.group(1))]] = pa.string()
+                continue
+            _diagnose(source, sep, no_header)
+            raise InputError(f"cannot parse the input as CSV: {message.splitlines()[0]}") from None
+    raise InputError("cannot parse the input as CSV")  # pragma: no cover - loop is bounded
+
+
+def _diagnose(source: Source, sep: str, no_header: bool) -> None:
+    """Walk the text with the csv module and raise an InputError naming the first bad line."""
+    reader = csv.reader(source.text_lines(), delimiter=sep, strict=True)
+    expected = None
+    start = 1
+    try:
+        for record in reader:
+            if record:
+                if expected is None:
+                    expected = len(record)
+                elif len(record) != expected:
+                    what = "the header" if not no_header else "line 1"
+                    raise InputError(
+                        f"line {start}: {len(record)} fields, but {what} has {expected}; "
+                        "fix or remove the line (mlstats clean --drop-bad-lines drops such lines)"
+                    )
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc) or "EOF" in str(exc):
+            raise InputError(
+                f"line {start}: a quoted field opens here and is never closed; "
+                "add the closing quote"
+            ) from None
+        raise InputError(f"line {reader.line_num}: {exc}") from None
+
+
+@dataclass
+class Table:
+    """A parsed input: columns by name, row accounting and provenance.
+
+    Commands take their columns through `numeric`, `labels` or `complete`; `complete`
+    leaves out rows with a missing value and records how many (`rows_used`, a warning).
+    """
+
+    arrow: pa.Table
+    source: Source
+    sep: str
+    has_header: bool = True
+    rows_used: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    rows_read: int = field(init=False)
+    _row_numbers: np.ndarray | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.rows_read = self.arrow.num_rows
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.arrow.column_names)
+
+    # -- columns -------------------------------------------------------------------------
+    def resolve(self, spec: str) -> str:
+        """A column by header name, else by 1-based number; unknown names suggest the closest."""
+        names = self.columns
+        if spec in names:
+            return spec
+        if spec.strip().isdigit():
+            number = int(spec)
+            if 1 <= number <= len(names):
+                return names[number - 1]
+            raise InputError(
+                f"column {number} not found: the input has {len(names)} columns"
+            )
+        close = difflib.get_close_matches(spec, names, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise InputError(f"column '{spec}' not found; {hint}columns are: {_listing(names)}")
+
+    def resolve_many(self, specs: Iterable[str]) -> list[str]:
+        return [self.resolve(s) for s in specs]
+
+    def numeric_columns(self, *, exclude: Iterable[str | None] = ()) -> list[str]:
+        """Every numeric column, in input order, but those in `exclude`."""
+        skip = set(exclude)
+        return [c for c in self.columns if c not in skip and self.is_numeric(c)]
+
+    def drop_missing(self, names: Sequence[str]) -> None:
+        """Leave out every row missing a value in `names` from all later use (counted)."""
+        import numpy as np
+        import pyarrow.compute as pc
+
+        keep = np.ones(self.arrow.num_rows, dtype=bool)
+        for name in names:
+            keep &= pc.is_valid(self.arrow.column(name)).to_numpy(zero_copy_only=False)
+        if keep.all():
+            self.record_use(self.arrow.num_rows, names)
+            return
+        rows = np.flatnonzero(keep)
+        self._row_numbers = rows if self._row_numbers is None else self._row_numbers[rows]
+        self.arrow = self.arrow.filter(keep)
+        self.record_use(self.arrow.num_rows, names)
+
+    def is_numeric(self, name: str) -> bool:
+        import pyarrow as pa
+
+        kind = self.arrow.schema.field(name).type
+        return pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind)
+
+    def numeric(self, name: str) -> np.ndarray:
+        """Column `name` as float64, NaN where missing; text that is not a number is an error."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        column = self.arrow.column(name)
+        kind = column.type
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            valid = pc.match_substring_regex(column, _NUMBER)
+            bad = pc.and_(pc.invert(valid), pc.is_valid(column))
+            if pc.any(bad).as_py():
+                row = pc.index(bad, True).as_py()
+                raise InputError(
+                    f"column '{name}' is not numeric: '{_visible(column[row].as_py())}' at "
+                    f"line {self.line_of(row)}; pick a numeric column, or fix the value "
+                    "(mlstats clean --coerce converts numbers stored as text)"
+                )
+            column = pc.cast(pc.utf8_trim_whitespace(column), pa.float64())
+        elif pa.types.is_boolean(kind) or pa.types.is_null(kind):
+            column = pc.cast(column, pa.float64())
+        elif not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+            raise InputError(
+                f"column '{name}' holds {kind} values, not numbers; pick a numeric column"
+            )
+        values = column.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+        self._check_finite(name, values)
+        return values
+
+    def labels(self, name: str) -> np.ndarray:
+        """Column `name` as an object array of strings, None where missing."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        column = self.arrow.column(name)
+        if pa.types.is_floating(column.type):
+            # 1.0 and 2.0 read back as the labels "1" and "2", as they were most likely written.
+            values = column.to_numpy(zero_copy_only=False)
+            text = [None if v != v else (str(int(v)) if float(v).is_integer() else repr(v))
+                    for v in values.tolist()]
+            return np.array(text, dtype=object)
+        if pa.types.is_boolean(column.type):
+            column = pc.if_else(column, "true", "false")
+        return np.array(pc.cast(column, pa.string()).to_pylist(), dtype=object)
+
+    def complete(self, names: Sequence[str], *, numeric: Sequence[str] = ()) -> dict:
+        """The named columns with every row that misses any of them left out (and counted).
+
+        Columns in `numeric` come back as float64 arrays, the others as label arrays.
+        """
+        import numpy as np
+
+        arrays = {n: self.numeric(n) if n in numeric else self.labels(n) for n in names}
+        keep = np.ones(self.arrow.num_rows, dtype=bool)
+        for name, values in arrays.items():
+            keep &= ~np.isnan(values) if name in numeric else values != None  # noqa: E711
+        self.record_use(int(keep.sum()), names)
+        if keep.all():
+            return arrays
+        return {n: v[keep] for n, v in arrays.items()}
+
+    def record_use(self, used: int, names: Sequence[str]) -> None:
+        """Note how many rows the computation used, with a warning when some were left out."""
+        self.rows_used = used
+        dropped = self.rows_read - used
+        if dropped:
+            self.warnings.append(
+                f"{dropped} of {self.rows_read} rows left out: a missing value in "
+                f"{_listing(names)} (rows_used = {used})"
+            )
+
+    # -- checks and provenance --------------------------------------------------------------
+    def check_values(self) -> None:
+        """Refuse undecodable bytes and infinities (SPEC 1: an input error naming the line)."""
+        import numpy as np
+        import pyarrow as pa
+
+        for name, kind in zip(self.arrow.column_names, self.arrow.schema.types, strict=True):
+            if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+                for _ in self.source.text_lines():
+                    pass  # raises, naming the line of the first bad byte
+                raise InputError(f"column '{name}' holds bytes that are not valid UTF-8")
+            if pa.types.is_floating(kind):
+                self._check_finite(name, self.arrow.column(name).to_numpy(zero_copy_only=False)
+                                   .astype(np.float64, copy=False))
+
+    def _check_finite(self, name: str, values: np.ndarray) -> None:
+        import numpy as np
+
+        infinite = np.isinf(values)
+        if infinite.any():
+            row = int(np.argmax(infinite))
+            raise InputError(
+                f"column '{name}' holds an infinite or overflowing number at line "
+                f"{self.line_of(row)}; fix the value or mark it missing"
+            )
+
+    def line_of(self, row: int) -> int:
+        """The physical line (1-based) where data row `row` (0-based, as kept) starts."""
+        if self._row_numbers is not None:
+            row = int(self._row_numbers[row])
+        reader = csv.reader(self.source.text_lines(), delimiter=self.sep)
+        start, seen = 1, -1 if self.has_header else 0
+        for record in reader:
+            if record:
+                if seen == row:
+                    return start
+                seen += 1
+            start = reader.line_num + 1
+        return start
+
+    def provenance(self, *, seed: int | None = None) -> dict:
+        used = self.rows_read if self.rows_used is None else self.rows_used
+        return {
+            "input": self.source.name,
+            "sha256": self.source.sha256,
+            "rows_read": self.rows_read,
+            "rows_used": used,
+            "rows_dropped": self.rows_read - used,
+            "seed": seed,
+            "versions": _versions(),
+        }
+
+
+def _versions() -> dict[str, str]:
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    from mlstats import __version__
+
+    found = {"mlstats": __version__, "python": platform.python_version()}
+    for package in ("numpy", "scipy", "pandas"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = None
+    return found
+
+
+def _listing(names: Sequence[str], limit: int = 30) -> str:
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown} and {len(names) - limit} more"
+
+
+def _visible(value: object) -> str:
+    from mlstats.render.text import visible
+
+    return visible(str(value))

@@ -1,0 +1,210 @@
+"""Getting the input's bytes: a path or standard input, decompressed, decoded, fingerprinted.
+
+An uncompressed UTF-8 file is streamed once (SHA-256, NUL bytes, quotes) and then handed to
+pyarrow by path, so a large file is never held twice in memory. Everything else (standard
+input, compressed files, other encodings) is read into memory and normalised to UTF-8 bytes.
+"""
+
+from __future__ import annotations
+
+import bz2
+import codecs
+import gzip
+import hashlib
+import io
+import lzma
+import os
+import sys
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlstats.errors import InputError
+
+_CHUNK = 1 << 22
+_UTF8_BOM = codecs.BOM_UTF8
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_MAGIC = (
+    (b"\x1f\x8b", "gzip"),
+    (b"BZh", "bz2"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"PK\x03\x04", "zip"),
+    (b"\x28\xb5\x2f\xfd", "zstd"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """The input, ready to parse: UTF-8 bytes in `data`, or an uncompressed UTF-8 `path`."""
+
+    name: str
+    sha256: str
+    path: Path | None = None
+    data: bytes | None = None
+    has_quotes: bool = True
+
+    def reader(self) -> io.BufferedIOBase:
+        """A fresh binary stream over the UTF-8 bytes."""
+        if self.path is not None:
+            return self.path.open("rb")
+        return io.BytesIO(self.data or b"")
+
+    def head(self, size: int) -> bytes:
+        with self.reader() as stream:
+            return stream.read(size)
+
+    def text_lines(self) -> Iterator[str]:
+        """The input as text lines for diagnosis (error path only); bad bytes name their line."""
+        line_no = 0
+        with self.reader() as stream:
+            wrapper = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+            try:
+                for line_no, line in enumerate(wrapper, start=1):  # noqa: B007
+                    yield line
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"line {line_no + 1}: bytes that are not valid UTF-8 ({exc.reason}); "
+                    "give the file's encoding with --encoding (e.g. --encoding latin-1)"
+                ) from None
+
+
+def load_source(source: str | None, *, encoding: str = "utf-8") -> Source:
+    """Open a path, '-' or (when not a terminal) standard input; see SPEC 1, "Input"."""
+    codec = _codec_name(encoding)
+    if source is None or source == "-":
+        if source is None and sys.stdin is not None and sys.stdin.isatty():
+            raise InputError(
+                "no INPUT given and standard input is a terminal; "
+                "give a file path, or pipe data in and use '-'"
+            )
+        stream = sys.stdin.buffer if sys.stdin is not None else io.BytesIO()
+        raw = stream.read()
+        return _from_memory("-", raw, codec)
+    path = Path(source)
+    try:
+        with path.open("rb") as f:
+            magic = f.read(8)
+    except FileNotFoundError:
+        raise InputError(f"file '{source}' not found; check the path") from None
+    except IsADirectoryError:
+        raise InputError(f"'{source}' is a directory; give a CSV file") from None
+    except PermissionError:
+        raise InputError(f"cannot read '{source}': permission denied") from None
+    except OSError as exc:
+        raise InputError(f"cannot read '{source}': {exc.strerror or exc}") from None
+    if _compression(magic) is None and codec == "utf-8" and not magic.startswith(_UTF16_BOMS):
+        return _stream_file(path, source)
+    return _from_memory(source, path.read_bytes(), codec)
+
+
+def _codec_name(encoding: str) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(
+            f"unknown --encoding '{encoding}'; use a Python codec name such as utf-8, "
+            "latin-1 or cp1252"
+        ) from None
+
+
+def _compression(magic: bytes) -> str | None:
+    return next((kind for prefix, kind in _MAGIC if magic.startswith(prefix)), None)
+
+
+def _stream_file(path: Path, name: str) -> Source:
+    """One pass over an uncompressed file: SHA-256, a NUL-byte check and whether quotes occur."""
+    digest = hashlib.sha256()
+    lines_before = 0
+    has_quotes = False
+    blank = True
+    with path.open("rb") as f:
+        while chunk := f.read(_CHUNK):
+            digest.update(chunk)
+            nul = chunk.find(b"\x00")
+            if nul >= 0:
+                line = lines_before + chunk.count(b"\n", 0, nul) + 1
+                raise _nul_error(line)
+            lines_before += chunk.count(b"\n")
+            has_quotes = has_quotes or b'"' in chunk
+            blank = blank and not chunk.lstrip(_UTF8_BOM).strip()
+    if blank:
+        raise InputError(f"'{name}' is empty; give a file with a header and data rows")
+    return Source(name=name, sha256=digest.hexdigest(), path=path, has_quotes=has_quotes)
+
+
+def _from_memory(name: str, raw: bytes, codec: str) -> Source:
+    sha = hashlib.sha256(raw).hexdigest()
+    data = _decode(_decompress(raw, name), codec, name)
+    if not data.lstrip(_UTF8_BOM).strip():
+        shown = "standard input" if name == "-" else f"'{name}'"
+        raise InputError(f"{shown} is empty; give a file with a header and data rows")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise _nul_error(data.count(b"\n", 0, nul) + 1)
+    return Source(name=name, sha256=sha, data=data, has_quotes=b'"' in data)
+
+
+def _decompress(raw: bytes, name: str) -> bytes:
+    kind = _compression(raw[:8])
+    try:
+        if kind == "gzip":
+            return gzip.decompress(raw)
+        if kind == "bz2":
+            return bz2.decompress(raw)
+        if kind == "xz":
+            return lzma.decompress(raw)
+        if kind == "zip":
+            return _unzip(raw, name)
+        if kind == "zstd":
+            import pyarrow as pa
+
+            with pa.CompressedInputStream(pa.BufferReader(raw), "zstd") as stream:
+                return stream.read()
+    except (OSError, EOFError, lzma.LZMAError, zipfile.BadZipFile, ValueError) as exc:
+        raise InputError(f"cannot decompress '{name}' ({kind}): {exc}") from None
+    return raw
+
+
+def _unzip(raw: bytes, name: str) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        if len(members) != 1:
+            listed = ", ".join(m.filename for m in members) or "nothing"
+            raise InputError(
+                f"zip archive '{name}' holds {len(members)} files ({listed}); "
+                "extract the one to analyse and pass it instead"
+            )
+        return archive.read(members[0])
+
+
+def _decode(data: bytes, codec: str, name: str) -> bytes:
+    """Normalise to UTF-8: honour a UTF-16 byte-order mark, transcode other encodings."""
+    if data.startswith(_UTF16_BOMS):
+        codec = "utf-16"
+    elif codec == "utf-8":
+        return data
+    try:
+        return data.decode(codec).encode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(
+            f"line {line}: bytes that are not valid {codec} ({exc.reason}); "
+            "give the file's encoding with --encoding"
+        ) from None
+
+
+def _nul_error(line: int) -> InputError:
+    return InputError(
+        f"line {line}: a NUL byte; this looks like binary data, not CSV text "
+        "(give the right --encoding if it is UTF-16 without a byte-order mark)"
+    )
+
+
+def file_identity(path: str | os.PathLike[str]) -> tuple[int, int] | None:
+    """(device, inode) of an existing file, to recognise the input when it is also the output."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)

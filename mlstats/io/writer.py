@@ -1,0 +1,91 @@
+"""The only writer of our own output: standard output, or a file replaced atomically.
+
+A file is written to a temporary sibling and renamed over the target only when the whole
+write succeeded, so a failed or interrupted run never leaves a partial file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from mlstats.errors import InputError, PipeClosed
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Write `text` to standard output (None or '-') or atomically to the file `output`."""
+    if output is None or output == "-":
+        write_stdout(text)
+        return
+    with atomic_open(output) as f:
+        f.write(text)
+
+
+def write_stdout(text: str) -> None:
+    """Write to standard output; a closed pipe ends the run quietly (exit 141)."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+        raise PipeClosed from None
+
+
+def silence_stdout() -> None:
+    """Point fd 1 at /dev/null so that the interpreter's final flush cannot complain."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO]:
+    """Open a temporary file beside `path`; rename it into place on success, remove it on failure.
+
+    Problems of our own output (missing directory, permission, disk full) are InputErrors (exit 2).
+    """
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise _write_error(target, exc) from None
+    try:
+        kwargs = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
+        with os.fdopen(fd, mode, **kwargs) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        if target.exists():
+            os.chmod(temp, target.stat().st_mode & 0o7777)
+        else:
+            os.chmod(temp, 0o666 & ~_umask())
+        os.replace(temp, target)
+    except OSError as exc:
+        _remove(temp)
+        raise _write_error(target, exc) from None
+    except BaseException:
+        _remove(temp)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+
+
+def _write_error(target: Path, exc: OSError) -> InputError:
+    reason = exc.strerror or str(exc)
+    return InputError(f"cannot write '{target}': {reason.lower()}; check the path and free space")
