@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.harness import DATA  # noqa: E402
+from benchmarks.harness import DATA
 
 
 def main(names: list[str]) -> None:

@@ -33,9 +33,10 @@ class MlstatsGroup(TyperGroup):
 
 def run_guarded(call: Callable[[], Any]) -> int:
     """Call the Click machinery and map every outcome onto an SPEC exit code."""
-    from typer._click import exceptions as click_exc
+    from typer._click.exceptions import NoArgsIsHelpError
 
     previous = _on_sigterm()
+    stdout_before = _stdout_identity()
     try:
         returned = call()
         code = returned if isinstance(returned, int) else 0
@@ -49,16 +50,16 @@ def run_guarded(call: Callable[[], Any]) -> int:
     except InputError as exc:
         _error(str(exc))
         code = ExitCode.INPUT_ERROR
-    except click_exc.NoArgsIsHelpError as exc:
+    except NoArgsIsHelpError as exc:
         sys.stdout.write(exc.ctx.get_help() + "\n")
         code = ExitCode.OK
-    except click_exc.ClickException as exc:
+    except typer.TyperException as exc:
         _error(_usage_message(exc))
         code = ExitCode.INPUT_ERROR
-    except click_exc.Abort:
+    except typer.Abort:
         code = ExitCode.INTERRUPTED
     except SystemExit as exc:
-        code = _system_exit_code(exc)
+        code = _system_exit_code(exc, stdout_before)
     except Exception as exc:  # the boundary: any other exception is a bug in mlstats
         if os.environ.get("MLSTATS_DEBUG") == "1":
             traceback.print_exc()
@@ -81,16 +82,33 @@ def run_guarded(call: Callable[[], Any]) -> int:
     return code
 
 
-def _system_exit_code(exc: SystemExit) -> int:
-    if type(sys.stdout).__name__ == "PacifyFlushWrapper":
-        return ExitCode.PIPE_CLOSED  # Click saw EPIPE while writing help text
+def _system_exit_code(exc: SystemExit, stdout_before: tuple[int, int] | None) -> int:
+    # Click (PacifyFlushWrapper) and rich (stdout re-pointed at /dev/null) end a broken pipe
+    # while writing help text with exit 1; it is a closed pipe, so 141.
+    if type(sys.stdout).__name__ == "PacifyFlushWrapper" or (
+        _stdout_identity() != stdout_before and _stdout_identity() == _devnull_identity()
+    ):
+        return ExitCode.PIPE_CLOSED
     if exc.code is None:
         return ExitCode.OK
     return exc.code if isinstance(exc.code, int) else ExitCode.INPUT_ERROR
 
 
+def _stdout_identity() -> tuple[int, int] | None:
+    try:
+        st = os.fstat(sys.__stdout__.fileno())
+    except (AttributeError, OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _devnull_identity() -> tuple[int, int]:
+    st = os.stat(os.devnull)
+    return (st.st_dev, st.st_ino)
+
+
 def _usage_message(exc: Any) -> str:
-    message = _one_line(exc.format_message())
+    message = _one_line(exc.format_message()).replace("Value error, ", "")
     message = message[:1].lower() + message[1:]
     ctx = getattr(exc, "ctx", None)
     path = ctx.command_path if ctx is not None else "mlstats"

@@ -56,17 +56,15 @@ class Source:
 
     def text_lines(self) -> Iterator[str]:
         """The input as text lines for diagnosis (error path only); bad bytes name their line."""
-        line_no = 0
         with self.reader() as stream:
-            wrapper = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-            try:
-                for line_no, line in enumerate(wrapper, start=1):  # noqa: B007
-                    yield line
-            except UnicodeDecodeError as exc:
-                raise InputError(
-                    f"line {line_no + 1}: bytes that are not valid UTF-8 ({exc.reason}); "
-                    "give the file's encoding with --encoding (e.g. --encoding latin-1)"
-                ) from None
+            for line_no, raw in enumerate(stream, start=1):
+                try:
+                    yield raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
+                except UnicodeDecodeError as exc:
+                    raise InputError(
+                        f"line {line_no}: bytes that are not valid UTF-8 ({exc.reason}); "
+                        "give the file's encoding with --encoding (e.g. --encoding latin-1)"
+                    ) from None
 
 
 def load_source(source: str | None, *, encoding: str = "utf-8") -> Source:

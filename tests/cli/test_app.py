@@ -1,0 +1,191 @@
+"""The runner and the shared options: exit codes, one-line errors, output files, checks."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from mlstats import __version__
+from tests.conftest import SAMPLE, invoke
+
+CARS = str(SAMPLE / "cars.csv")
+
+
+def test_version():
+    result = invoke("--version")
+    assert (result.exit_code, result.stdout) == (0, f"mlstats {__version__}\n")
+
+
+def test_help_lists_every_command_with_its_purpose():
+    result = invoke("--help")
+    assert result.exit_code == 0
+    assert "describe" in result.stdout and "Summary statistics per column" in result.stdout
+
+
+def test_no_command_shows_help():
+    result = invoke()
+    assert result.exit_code == 0 and "Usage" in result.stdout
+
+
+def test_command_help_has_an_example():
+    result = invoke("describe", "--help")
+    assert result.exit_code == 0
+    assert "Example:" in result.stdout and "mlstats describe sample_data/" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (["describe", CARS, "--bogus"],
+     "no such option: --bogus (Possible options: --columns); see mlstats describe --help"),
+    (["describe", CARS, "--format", "xml"],
+     "invalid value for '--format': 'xml' is not one of 'table', 'json', 'csv', 'tsv', "
+     "'markdown'; see mlstats describe --help"),
+    (["describe", CARS, "--confidence", "abc"],
+     "invalid value for '--confidence': Input should be a valid number, unable to parse string "
+     "as a number; see mlstats describe --help"),
+    (["nosuch"], "no such command 'nosuch'; see mlstats --help"),
+])
+def test_usage_errors_are_one_line_exit_2(args, line):
+    result = invoke(*args)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"mlstats: error: {line}\n"
+
+
+def test_domain_errors_are_one_line_exit_2():
+    result = invoke("describe", CARS, "--confidence", "1.5")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "mlstats: error: --confidence must be between 0 and 1 (got 1.5)\n"
+
+
+def test_a_crash_is_exit_3_with_one_line(monkeypatch):
+    import mlstats.stats.describe as module
+
+    def crash(*args, **kwargs):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(module, "describe", crash)
+    result = invoke("describe", CARS)
+    assert (result.exit_code, result.stdout) == (3, "")
+    assert result.stderr == (
+        "mlstats: error: internal error (ZeroDivisionError: boom); this is a bug in mlstats, "
+        "please report it with the command line (MLSTATS_DEBUG=1 shows the traceback)\n")
+    debug = invoke("describe", CARS, env={"MLSTATS_DEBUG": "1"})
+    assert debug.exit_code == 3 and "Traceback" in debug.stderr
+
+
+def test_json_envelope_and_provenance():
+    result = invoke("describe", CARS, "--json")
+    record = json.loads(result.stdout)
+    assert record["command"] == "describe" and record["mlstats_version"] == __version__
+    assert record["rows_used"] == 50 and record["warnings"] == []
+    prov = record["provenance"]
+    assert set(prov) == {"input", "sha256", "rows_read", "rows_used", "rows_dropped", "seed",
+                         "versions"}
+    assert set(prov["versions"]) == {"mlstats", "python", "numpy", "scipy", "pandas"}
+    assert (prov["input"], prov["rows_read"], prov["rows_dropped"]) == (CARS, 50, 0)
+
+
+def test_json_flag_conflicts_with_another_format():
+    result = invoke("describe", CARS, "--json", "--format", "csv")
+    assert result.exit_code == 2
+    assert result.stderr == "mlstats: error: --json conflicts with --format csv; give one of them\n"
+
+
+def test_output_file_is_written_whole(tmp_path):
+    target = tmp_path / "out.json"
+    result = invoke("describe", CARS, "--json", "-o", str(target))
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert json.loads(target.read_text())["command"] == "describe"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_output_to_a_missing_directory_is_exit_2_with_no_file(tmp_path):
+    target = tmp_path / "missing" / "out.json"
+    result = invoke("describe", CARS, "-o", str(target))
+    assert result.exit_code == 2
+    assert result.stderr == (f"mlstats: error: cannot write '{target}': no such file or "
+                             "directory; check the path and free space\n")
+    assert not target.parent.exists()
+
+
+def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
+    import mlstats.io.writer as writer
+
+    target = tmp_path / "out.csv"
+
+    def full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(writer.os, "fsync", full)
+    result = invoke("describe", CARS, "--format", "csv", "-o", str(target))
+    assert result.exit_code == 2
+    assert "no space left on device" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_must_not_be_the_input(tmp_path):
+    source = tmp_path / "d.csv"
+    source.write_text("a\n1\n2\n")
+    before = source.read_bytes()
+    result = invoke("describe", str(source), "-o", str(source))
+    assert result.exit_code == 2
+    assert result.stderr == (f"mlstats: error: -o '{source}' is the input file; write the "
+                             "result somewhere else\n")
+    assert source.read_bytes() == before
+
+
+def test_asserts_and_warns():
+    passing = invoke("describe", CARS, "--assert", "columns.speed.mean > 15", "--json")
+    assert passing.exit_code == 0 and passing.stderr == ""
+    assert json.loads(passing.stdout)["assertions"] == [
+        {"expr": "columns.speed.mean > 15", "status": "pass", "actual": 15.4}]
+    failing = invoke("describe", CARS, "--assert", "columns.speed.mean > 20",
+                     "--assert", "columns.dist.n == 50", "--warn", "columns.dist.max < 100")
+    assert failing.exit_code == 1
+    assert failing.stderr == (
+        "mlstats: assertion failed: columns.speed.mean > 20 (columns.speed.mean = 15.4)\n"
+        "mlstats: warning: check failed: columns.dist.max < 100 (columns.dist.max = 120)\n")
+    assert failing.stdout.rstrip().splitlines()[-4:] == [
+        "checks", "  FAIL columns.speed.mean > 20 (actual: 15.4)",
+        "  PASS columns.dist.n == 50 (actual: 50)", "  WARN columns.dist.max < 100 (actual: 120)"]
+
+
+def test_warn_alone_never_fails():
+    result = invoke("describe", CARS, "--warn", "columns.speed.mean > 20", "--quiet")
+    assert (result.exit_code, result.stderr) == (0, "")
+
+
+def test_bad_assert_is_exit_2_before_any_work():
+    result = invoke("describe", "/nonexistent.csv", "--assert", "r2 >>= 1")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("mlstats: error: --assert 'r2 >>= 1' is not KEY OP VALUE")
+    unknown = invoke("describe", CARS, "--assert", "columns.sped.mean > 1")
+    assert unknown.exit_code == 2
+    assert unknown.stderr == (
+        "mlstats: error: unknown key 'sped' under 'columns' (in 'columns.sped.mean > 1'); keys "
+        "there are: names speed, dist\n")
+
+
+def test_quiet_silences_warnings_but_json_keeps_them():
+    path = str(SAMPLE / "airquality.csv")
+    loud = invoke("describe", path, "--columns", "Ozone", "--json")
+    assert loud.stderr == ("mlstats: warning: missing values left out per column: "
+                           "Ozone 37\n")
+    quiet = invoke("describe", path, "--columns", "Ozone", "--json", "--quiet")
+    assert quiet.stderr == ""
+    assert json.loads(quiet.stdout)["warnings"] == ["missing values left out per column: Ozone 37"]
+
+
+def test_no_color_on_a_terminal(monkeypatch):
+    import sys
+
+    import mlstats.cli._emit as emit_module
+
+    monkeypatch.setattr(emit_module, "_stdout_is_terminal", lambda: True)
+    coloured = invoke("describe", CARS)
+    assert "\x1b[" in coloured.stdout
+    monkeypatch.setenv("NO_COLOR", "1")
+    plain = invoke("describe", CARS)
+    assert "\x1b[" not in plain.stdout
+    assert sys.stdout is not None and os.environ["NO_COLOR"] == "1"

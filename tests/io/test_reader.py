@@ -1,0 +1,350 @@
+"""The reader: every input rule of SPEC 1 and every bad input, each through the CLI."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import hashlib
+import io
+import json
+import lzma
+import zipfile
+
+import numpy as np
+import pytest
+
+from mlstats.errors import InputError
+from mlstats.io import ReadOptions, read_table
+from tests.conftest import invoke, invoke_json
+
+CSV = "a,b\n1,2\n3,4\n5,6\n"
+
+
+def columns_of(path_or_dash: str, *extra: str, input: bytes | str | None = None) -> dict:
+    """describe's per-column means, keyed by column name (a quick end-to-end probe)."""
+    record = invoke_json("describe", path_or_dash, *extra, input=input)
+    return {row["name"]: row["mean"] for row in record["columns"]}
+
+
+def error_of(*args: str, input: bytes | str | None = None) -> str:
+    result = invoke(*args, input=input)
+    assert (result.exit_code, result.stdout) == (2, ""), result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("mlstats: error: ")
+    return result.stderr.removeprefix("mlstats: error: ").rstrip("\n")
+
+
+# -- where the input comes from --------------------------------------------------------------
+def test_path_dash_and_implicit_stdin_agree(write_csv):
+    path = write_csv(CSV)
+    assert columns_of(path) == {"a": 3.0, "b": 4.0}
+    assert columns_of("-", input=CSV) == {"a": 3.0, "b": 4.0}
+
+
+def test_stdin_is_read_when_input_omitted_and_not_a_terminal():
+    result = invoke("describe", "--json", input=CSV)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["provenance"]["input"] == "-"
+
+
+def test_terminal_stdin_without_input_is_a_usage_error(monkeypatch):
+    import sys
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Terminal())
+    with pytest.raises(InputError, match="no INPUT given and standard input is a terminal"):
+        read_table(ReadOptions(source=None))
+
+
+# -- delimiters ------------------------------------------------------------------------------
+@pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
+def test_delimiter_is_sniffed(write_csv, sep):
+    path = write_csv(CSV.replace(",", sep))
+    assert columns_of(path) == {"a": 3.0, "b": 4.0}
+
+
+def test_tsv_extension_means_tab_even_when_commas_abound(write_csv):
+    path = write_csv("a,x\tb\n1,5\t2\n3,5\t4\n", name="data.tsv")
+    record = invoke_json("describe", path)
+    assert [c["name"] for c in record["non_numeric"]] == ["a,x"]
+
+
+def test_sniffing_prefers_the_consistent_delimiter(write_csv):
+    # commas appear in every line but inconsistently; semicolons split every line in three
+    path = write_csv("a;b;c\n1,5;2;3\n4;5,5;6\n")
+    record = invoke_json("describe", path)
+    assert [c["name"] for c in record["columns"]] == ["c"]
+
+
+def test_one_column_file(write_csv):
+    assert columns_of(write_csv("x\n1\n2\n6\n")) == {"x": 3.0}
+
+
+def test_explicit_sep_overrides_sniffing(write_csv):
+    path = write_csv("a;b\n1;2\n3;4\n")
+    record = invoke_json("describe", path, "--sep", ",")
+    assert [c["name"] for c in record["non_numeric"]] == ["a;b"]
+
+
+def test_sep_must_be_one_character(write_csv):
+    assert error_of("describe", write_csv(CSV), "--sep", "::") == (
+        "--sep must be one character (got '::')")
+
+
+# -- compression, encodings, line endings ----------------------------------------------------
+def _zip(data: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("inner.csv", data)
+    return buffer.getvalue()
+
+
+def _zstd(data: bytes) -> bytes:
+    zstandard = pytest.importorskip("zstandard")
+    return zstandard.ZstdCompressor().compress(data)
+
+
+COMPRESSORS = {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress, "zip": _zip,
+               "zst": _zstd}
+
+
+@pytest.mark.parametrize("ext", sorted(COMPRESSORS))
+def test_compressed_files_and_stdin(write_csv, ext):
+    packed = COMPRESSORS[ext](CSV.encode())
+    assert columns_of(write_csv(packed, name=f"d.csv.{ext}")) == {"a": 3.0, "b": 4.0}
+    assert columns_of("-", input=packed) == {"a": 3.0, "b": 4.0}
+
+
+def test_compression_is_detected_by_content_not_name(write_csv):
+    path = write_csv(gzip.compress(CSV.encode()), name="misnamed.csv")
+    assert columns_of(path) == {"a": 3.0, "b": 4.0}
+
+
+def test_zip_with_two_members_is_an_error(write_csv):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("one.csv", CSV)
+        archive.writestr("two.csv", CSV)
+    path = write_csv(buffer.getvalue(), name="two.zip")
+    assert error_of("describe", path) == (
+        f"zip archive '{path}' holds 2 files (one.csv, two.csv); "
+        "extract the one to analyse and pass it instead")
+
+
+def test_utf8_bom_is_not_part_of_the_first_name(write_csv):
+    path = write_csv(b"\xef\xbb\xbf" + CSV.encode())
+    assert columns_of(path) == {"a": 3.0, "b": 4.0}
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_byte_order_mark_is_honoured(write_csv, codec):
+    bom = b"\xff\xfe" if codec.endswith("le") else b"\xfe\xff"
+    path = write_csv(bom + CSV.encode(codec))
+    assert columns_of(path) == {"a": 3.0, "b": 4.0}
+
+
+def test_crlf_line_endings(write_csv):
+    assert columns_of(write_csv(CSV.replace("\n", "\r\n"))) == {"a": 3.0, "b": 4.0}
+
+
+def test_other_encodings_by_option(write_csv):
+    path = write_csv("café,b\n1,2\n3,4\n".encode("latin-1"))
+    assert columns_of(path, "--encoding", "latin-1") == {"café": 2.0, "b": 3.0}
+
+
+def test_undecodable_bytes_name_the_line(write_csv):
+    path = write_csv("name,b\nx,2\ncafé,4\n".encode("latin-1"))
+    assert error_of("describe", path) == (
+        "line 3: bytes that are not valid UTF-8 (invalid continuation byte); "
+        "give the file's encoding with --encoding (e.g. --encoding latin-1)")
+
+
+def test_unknown_encoding(write_csv):
+    assert error_of("describe", write_csv(CSV), "--encoding", "klingon") == (
+        "unknown --encoding 'klingon'; use a Python codec name such as utf-8, latin-1 or cp1252")
+
+
+# -- header and columns ----------------------------------------------------------------------
+def test_no_header_names_columns_by_number(write_csv):
+    assert columns_of(write_csv("1,2\n3,4\n"), "--no-header") == {"1": 2.0, "2": 3.0}
+
+
+def test_columns_by_number_and_by_name(write_csv):
+    path = write_csv("x,y,z\n1,2,3\n4,5,6\n")
+    record = invoke_json("describe", path, "--columns", "3,x")
+    assert [c["name"] for c in record["columns"]] == ["z", "x"]
+
+
+def test_a_header_named_like_a_number_wins_over_position(write_csv):
+    path = write_csv("2,1\n10,20\n30,40\n")
+    record = invoke_json("describe", path, "--columns", "1")
+    assert record["columns"][0]["mean"] == 30.0
+
+
+def test_unknown_column_suggests_the_closest(write_csv):
+    path = write_csv("price,qty,region\n1,2,x\n")
+    assert error_of("describe", path, "--columns", "prise") == (
+        "column 'prise' not found; did you mean 'price'? columns are: price, qty, region")
+    assert error_of("describe", path, "--columns", "zzz") == (
+        "column 'zzz' not found; columns are: price, qty, region")
+    assert error_of("describe", path, "--columns", "7") == (
+        "column 7 not found: the input has 3 columns")
+
+
+def test_duplicate_and_blank_header_names(write_csv):
+    assert error_of("describe", write_csv("a,b,a\n1,2,3\n")) == (
+        "duplicate column name 'a' (columns 1 and 3); rename one "
+        "(mlstats clean can repair headers)")
+    assert error_of("describe", write_csv("a,,c\n1,2,3\n")) == (
+        "blank column name in column 2 of the header; name it, or use --no-header if the first "
+        "line is data (mlstats clean can repair headers)")
+
+
+# -- missing values --------------------------------------------------------------------------
+def test_default_and_extra_missing_markers(write_csv):
+    path = write_csv("a\n1\nNA\n-\n5\n")
+    assert error_of("describe", path, "--columns", "a").startswith(
+        "column 'a' is not numeric: '-' at line 4")
+    record = invoke_json("describe", path, "--na", "-")
+    assert (record["columns"][0]["n"], record["columns"][0]["missing"]) == (2, 2)
+
+
+def test_no_default_na_keeps_only_empty_and_given(write_csv):
+    path = write_csv("a\n1\nNA\n\n5\n")
+    assert error_of("describe", path, "--no-default-na", "--columns", "a").startswith(
+        "column 'a' is not numeric: 'NA' at line 3")
+
+
+def test_rows_missing_a_used_value_are_counted(write_csv):
+    from mlstats.io import ReadOptions
+
+    table = read_table(ReadOptions(source=write_csv("x,y\n1,2\n,3\n4,\n5,6\n")))
+    arrays = table.complete(["x", "y"], numeric=["x", "y"])
+    assert arrays["x"].tolist() == [1.0, 5.0]
+    assert (table.rows_read, table.rows_used) == (4, 2)
+    assert table.warnings == ["2 of 4 rows left out: a missing value in x, y (rows_used = 2)"]
+    assert table.provenance()["rows_dropped"] == 2
+
+
+# -- malformed input -------------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "message"), [
+    ("a,b\n1,2\n3,4,5\n6,7\n",
+     "line 3: 3 fields, but the header has 2; fix or remove the line "
+     "(mlstats clean --drop-bad-lines drops such lines)"),
+    ("a,b\n1,2\n3\n6,7\n",
+     "line 3: 1 fields, but the header has 2; fix or remove the line "
+     "(mlstats clean --drop-bad-lines drops such lines)"),
+    # pandas#9295: a header one field short makes pandas shift every column silently
+    ("a,b\n1,2,3\n4,5,6\n",
+     "line 2: 3 fields, but the header has 2; fix or remove the line "
+     "(mlstats clean --drop-bad-lines drops such lines)"),
+    ('a,b\n1,2\n"3,4\n6,7\n',
+     "line 3: a quoted field opens here and is never closed; add the closing quote"),
+])
+def test_malformed_lines_name_the_physical_line(write_csv, text, message):
+    assert error_of("describe", write_csv(text)) == message
+
+
+def test_line_numbers_count_quoted_newlines_and_blank_lines(write_csv):
+    path = write_csv('a,b\n"multi\nline",1\n\nx,2\ny,3,4\n')
+    assert error_of("describe", path).startswith("line 6: 3 fields, but the header has 2")
+
+
+def test_quoted_newlines_are_data(write_csv):
+    record = invoke_json("describe", write_csv('a,b\n"multi\nline",1\nx,3\n'))
+    assert record["columns"][0]["mean"] == 2.0
+    assert record["non_numeric"][0]["unique"] == 2
+
+
+def test_nul_byte_is_binary_data(write_csv):
+    message = ("line 3: a NUL byte; this looks like binary data, not CSV text "
+               "(give the right --encoding if it is UTF-16 without a byte-order mark)")
+    assert error_of("describe", write_csv(b"a,b\n1,2\n3,\x004\n")) == message
+    assert error_of("describe", "-", input=b"a,b\n1,2\n3,\x004\n") == message
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "1e999"])
+def test_infinity_in_a_numeric_column_names_column_and_line(write_csv, value):
+    path = write_csv(f"a,b\n1,2\n3,{value}\n")
+    assert error_of("describe", path) == (
+        "column 'b' holds an infinite or overflowing number at line 3; "
+        "fix the value or mark it missing")
+
+
+def test_non_numeric_value_names_value_and_line(write_csv):
+    path = write_csv("price,qty\n1,2\n3,4\nabc,5\n")
+    assert error_of("describe", path, "--columns", "price") == (
+        "column 'price' is not numeric: 'abc' at line 4; pick a numeric column, or fix the value "
+        "(mlstats clean --coerce converts numbers stored as text)")
+
+
+def test_control_characters_in_an_error_are_visible(write_csv):
+    path = write_csv("price\n1\n\x1b[31mred\n")
+    assert "'\\x1b[31mred'" in error_of("describe", path, "--columns", "price")
+
+
+def test_text_after_the_first_block_is_still_found(tmp_path):
+    # pyarrow infers types from the first block (4 MiB); a word far below must not crash it.
+    rows = "\n".join(f"{i},{i % 7}" for i in range(600_000))
+    path = tmp_path / "big.csv"
+    path.write_text(f"a,b\n{rows}\noops,1\n")
+    result = invoke("describe", str(path), "--columns", "a")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("mlstats: error: column 'a' is not numeric: 'oops' at line "
+                                    "600002;")
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"", "is empty; give a file with a header and data rows"),
+    (b"  \n\n", "is empty; give a file with a header and data rows"),
+    (b"\xef\xbb\xbf", "is empty; give a file with a header and data rows"),
+])
+def test_empty_input(write_csv, content, message):
+    path = write_csv(content)
+    assert error_of("describe", path) == f"'{path}' {message}"
+
+
+def test_header_without_rows(write_csv):
+    assert error_of("describe", write_csv("a,b\n")) == (
+        "the input has a header but no data rows; give a file with data")
+
+
+def test_missing_file_and_directory(tmp_path):
+    assert error_of("describe", str(tmp_path / "nope.csv")) == (
+        f"file '{tmp_path / 'nope.csv'}' not found; check the path")
+    assert error_of("describe", str(tmp_path)) == f"'{tmp_path}' is a directory; give a CSV file"
+
+
+def test_unreadable_file(write_csv, monkeypatch):
+    from pathlib import Path
+
+    path = write_csv(CSV)
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "open", refuse)
+    assert error_of("describe", path) == f"cannot read '{path}': permission denied"
+
+
+# -- provenance ------------------------------------------------------------------------------
+def test_sha256_is_of_the_bytes_as_stored(write_csv):
+    packed = gzip.compress(CSV.encode())
+    path = write_csv(packed, name="d.csv.gz")
+    record = invoke_json("describe", path)
+    assert record["provenance"]["sha256"] == hashlib.sha256(packed).hexdigest()
+    plain = write_csv(CSV)
+    assert invoke_json("describe", plain)["provenance"]["sha256"] == (
+        hashlib.sha256(CSV.encode()).hexdigest())
+    assert invoke_json("describe", "-", input=CSV)["provenance"]["sha256"] == (
+        hashlib.sha256(CSV.encode()).hexdigest())
+
+
+def test_numeric_values_are_correctly_rounded(write_csv):
+    # fast_float parsing is exact: the float nearest to the decimal text
+    text = "x\n0.1\n2.675\n1e-310\n123456789.123456789\n"
+    table = read_table(ReadOptions(source=write_csv(text)))
+    assert table.numeric("x").tolist() == [0.1, 2.675, 1e-310, 123456789.123456789]
+    assert np.isnan(read_table(ReadOptions(source=write_csv("x\n1\nNA\n"))).numeric("x")[1])

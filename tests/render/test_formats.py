@@ -1,0 +1,105 @@
+"""Views of one record: JSON, CSV/TSV, Markdown and the rich table, safe with any data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+from mlstats.render.formats import render
+from mlstats.render.record import build_record
+
+ROWS = [{"name": "a|b", "value": 1 / 3, "flag": True, "ci": {"low": 0.1, "high": None}},
+        {"name": "[/x]", "value": 123456789.123456789, "flag": False,
+         "ci": {"low": 0.2, "high": 0.3}}]
+
+
+def record(**extra):
+    return {"command": "demo", "mlstats_version": "0.1.0", "r2": 0.123456789012345,
+            "rows": ROWS, "rows_used": 2, "warnings": ["careful"], **extra}
+
+
+def test_json_holds_full_precision_and_null_for_nan():
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Result:
+        x: float
+        y: float
+        z: tuple
+
+    rec = build_record("demo", Result(x=math.nan, y=0.1 + 0.2, z=(math.inf, 1)), rows_used=3)
+    text = render(rec, "json")
+    parsed = json.loads(text)
+    assert parsed["x"] is None and parsed["z"] == [None, 1]
+    assert parsed["y"] == 0.30000000000000004
+    assert list(parsed)[:2] == ["command", "mlstats_version"]
+    assert parsed["rows_used"] == 3 and parsed["warnings"] == []
+
+
+def test_csv_writes_the_main_table_at_full_precision():
+    rows = list(csv.reader(io.StringIO(render(record(), "csv"))))
+    assert rows[0] == ["name", "value", "flag", "ci.low", "ci.high"]
+    assert rows[1] == ["a|b", "0.3333333333333333", "true", "0.1", ""]
+    assert rows[2][1] == "123456789.12345679"
+
+
+def test_tsv_and_scalar_only_results():
+    text = render({"command": "x", "mlstats_version": "0", "n": 385, "z": 1.959963984540054,
+                   "warnings": []}, "tsv")
+    assert text == "n\tz\n385\t1.959963984540054\n"
+
+
+def test_csv_main_table_can_be_chosen():
+    rec = record(other=[{"name": "q", "v": 1}])
+    assert render(rec, "csv", main="other") == "name,v\nq,1\n"
+
+
+def test_markdown_escapes_cells_and_lists_checks():
+    rec = record(assertions=[{"expr": "r2 >= 0.9", "status": "fail", "actual": 0.12}])
+    text = render(rec, "markdown", summary="B beats A")
+    assert text.startswith("### mlstats demo\n\nB beats A\n")
+    assert "| a\\|b |" in text and "| \\[/x\\] |" in text
+    assert "- careful" in text
+    assert "- ❌ fail: `r2 >= 0.9` (actual: 0.12)" in text
+
+
+def test_table_is_plain_when_piped_and_never_cut_short():
+    wide = {"command": "demo", "mlstats_version": "0", "warnings": [],
+            "rows": [{"name": f"column_with_a_long_name_{i}", **{f"stat_{j}": 1234567.891 * j
+                                                                 for j in range(12)}}
+                     for i in range(30)]}
+    text = render(wide, "table")
+    assert "\x1b" not in text and "…" not in text
+    assert "column_with_a_long_name_29" in text and "1.35802e+07" in text
+
+
+def test_table_prints_data_literally():
+    text = render(record(), "table")
+    assert "[/x]" in text and "a|b" in text
+    hostile = record(rows=[{"name": "\x1b[31mred\x07", "value": 1}])
+    shown = render(hostile, "table")
+    assert "\x1b" not in shown and "\\x1b[31mred\\x07" in shown
+
+
+def test_color_only_when_asked():
+    assert "\x1b[" in render(record(), "table", color=True)
+    assert "\x1b[" not in render(record(), "table", color=False)
+
+
+def test_wide_row_tables_are_transposed_and_narrow_ones_not():
+    wide = {"command": "d", "mlstats_version": "0", "warnings": [],
+            "columns": [{"name": "x", **{f"s{j}": j for j in range(10)}}]}
+    lines = render(wide, "table").splitlines()
+    assert any(line.split() == ["s9", "9"] for line in lines)
+    narrow = render(record(), "table").splitlines()
+    assert any(line.split()[:1] == ["name"] for line in narrow)
+
+
+def test_assertions_close_the_table_view():
+    rec = record(assertions=[{"expr": "r2 >= 0.9", "status": "fail", "actual": 0.12},
+                             {"expr": "r2 > 0", "status": "pass", "actual": 0.12}])
+    lines = render(rec, "table").splitlines()
+    assert lines[-3:] == ["checks", "  FAIL r2 >= 0.9 (actual: 0.12)",
+                          "  PASS r2 > 0 (actual: 0.12)"]

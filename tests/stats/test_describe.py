@@ -1,0 +1,134 @@
+"""describe against R and pandas, and the moment merge against a single pass."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from mlstats.errors import InputError
+from mlstats.io import ReadOptions, read_table
+from mlstats.stats.describe import Moments, describe
+from tests.conftest import SAMPLE
+
+
+def airquality():
+    table = read_table(ReadOptions(source=str(SAMPLE / "airquality.csv")))
+    return {c: table.numeric(c) for c in table.columns}, table
+
+
+def test_ozone_matches_r():
+    data, _ = airquality()
+    [ozone] = describe({"Ozone": data["Ozone"]}).columns
+    # R 4.2.2: x <- airquality$Ozone[!is.na(airquality$Ozone)]; length(x); mean(x); sd(x);
+    # median(x); sum(is.na(airquality$Ozone)); quantile(x, c(.25, .75))  (type 7)
+    assert (ozone.n, ozone.missing) == (116, 37)
+    assert ozone.mean == pytest.approx(42.1293103448276, rel=1e-12)
+    assert ozone.std == pytest.approx(32.987884514434, rel=1e-12)
+    assert ozone.median == 31.5
+    assert (ozone.q1, ozone.q3, ozone.iqr) == (18.0, 63.25, 45.25)
+    assert (ozone.min, ozone.max) == (1.0, 168.0)
+    # pandas 3.1.1: Series.sem(), .skew(), .kurt() on the same values
+    assert ozone.sem == pytest.approx(3.0628481853266725, rel=1e-12)
+    assert ozone.skew == pytest.approx(1.2417964044102099, rel=1e-10)
+    assert ozone.kurtosis == pytest.approx(1.2903026784985525, rel=1e-10)
+    # SciPy 1.17.1: stats.t.interval(0.95, 115, loc=mean, scale=sem) (= R t.test(x)$conf.int)
+    assert ozone.ci_low == pytest.approx(36.06239756207609, rel=1e-10)
+    assert ozone.ci_high == pytest.approx(48.19622312757908, rel=1e-10)
+
+
+def test_confidence_level_changes_the_interval():
+    data, _ = airquality()
+    [ozone] = describe({"Ozone": data["Ozone"]}, confidence=0.9).columns
+    # SciPy 1.17.1: stats.t.interval(0.9, 115, loc=mean, scale=sem)
+    assert ozone.ci_low == pytest.approx(37.05045925032945, rel=1e-10)
+    assert ozone.ci_high == pytest.approx(47.208161439325714, rel=1e-10)
+
+
+def test_solar_r_matches_pandas():
+    data, _ = airquality()
+    [solar] = describe({"Solar.R": data["Solar.R"]}).columns
+    # pandas 3.1.1: s = airquality["Solar.R"].dropna(); s.mean(), s.std(), s.skew(), s.kurt(),
+    # s.quantile([.25, .5, .75])
+    assert solar.mean == pytest.approx(185.93150684931507, rel=1e-12)
+    assert solar.std == pytest.approx(90.05842222838167, rel=1e-12)
+    assert solar.skew == pytest.approx(-0.4280445256417752, rel=1e-10)
+    assert solar.kurtosis == pytest.approx(-0.9684667515489768, rel=1e-10)
+    assert (solar.q1, solar.median, solar.q3) == (115.75, 205.0, 258.75)
+
+
+def test_groups_in_order_of_appearance_match_pandas_groupby():
+    data, table = airquality()
+    months = table.labels("Month")
+    result = describe({"Temp": data["Temp"]}, groups=months, by="Month")
+    assert [r.name for r in result.columns] == [f"Temp[{m}]" for m in "56789"]
+    may = result.columns[0]
+    assert (may.column, may.group, may.n) == ("Temp", "5", 31)
+    # pandas 3.1.1: airquality.groupby("Month").Temp.{mean, std, skew, quantile(.25)}[5]
+    assert may.mean == pytest.approx(65.54838709677419, rel=1e-12)
+    assert may.std == pytest.approx(6.854870335157914, rel=1e-12)
+    assert may.skew == pytest.approx(0.5233278783231219, rel=1e-10)
+    assert may.q1 == 60.0
+    assert result.columns[4].mean == pytest.approx(76.9, rel=1e-12)
+
+
+def test_undefined_statistics_are_nan_with_a_reason():
+    result = describe({"one": np.array([4.0]), "flat": np.full(5, 2.0),
+                       "none": np.array([np.nan, np.nan])})
+    one, flat, none = result.columns
+    assert math.isnan(one.std) and math.isnan(one.ci_low) and one.mean == 4.0
+    assert math.isnan(flat.skew) and math.isnan(flat.kurtosis) and flat.std == 0.0
+    assert none.n == 0 and math.isnan(none.mean)
+    assert result.warnings == (
+        "missing values left out per column: none 2",
+        "column 'one' has one value: std, sem and the interval are null",
+        "column 'flat' is constant: skew and kurtosis are null",
+        "column 'none' has no values: every statistic is null",
+    )
+
+
+def test_text_columns_are_listed():
+    labels = np.array(["b", "a", None, "b", "a", "c"], dtype=object)
+    [summary] = describe({}, labels={"kind": labels}).non_numeric
+    assert (summary.count, summary.missing, summary.unique) == (5, 1, 3)
+    assert (summary.top, summary.top_count) == ("b", 2)  # a tie with "a": the first seen wins
+
+
+def test_confidence_outside_zero_one_is_an_input_error():
+    with pytest.raises(InputError, match=r"--confidence must be between 0 and 1 \(got 1\)"):
+        describe({"x": np.arange(3.0)}, confidence=1.0)
+
+
+finite = st.floats(-1e6, 1e6, allow_nan=False)
+
+
+@given(arrays(np.float64, st.integers(2, 200), elements=finite), st.integers(0, 200))
+@settings(max_examples=200, deadline=None)
+def test_merged_moments_equal_one_pass(x, cut):
+    cut = min(cut, x.size)
+    whole = Moments.of(x)
+    merged = Moments.of(x[:cut]).merge(Moments.of(x[cut:]))
+    scale = 1 + np.abs(x).max()
+    assert merged.n == whole.n
+    assert merged.mean == pytest.approx(whole.mean, rel=1e-9, abs=1e-9 * scale)
+    for k, power in (("m2", 2), ("m3", 3), ("m4", 4)):
+        tol = 1e-7 * scale**power * x.size
+        assert getattr(merged, k) == pytest.approx(getattr(whole, k), rel=1e-7, abs=tol)
+
+
+@given(arrays(np.float64, st.integers(4, 100), elements=finite))
+@settings(max_examples=100, deadline=None)
+def test_moments_match_pandas(x):
+    import pandas as pd
+
+    s = pd.Series(x)
+    m = Moments.of(x)
+    if m.m2 <= 1e-6 * (1 + np.abs(x).max()) ** 2:
+        return  # pandas zeroes skew/kurtosis of near-constant data; we report null
+    assert m.variance == pytest.approx(s.var(), rel=1e-9)
+    assert m.skew == pytest.approx(s.skew(), rel=1e-6, abs=1e-8)
+    assert m.kurtosis == pytest.approx(s.kurt(), rel=1e-6, abs=1e-8)
