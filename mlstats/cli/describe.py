@@ -25,17 +25,20 @@ def describe_command(
 ) -> None:
     """Summary statistics per column: n, mean, std, quantiles, skew, kurtosis, CI of the mean."""
     from mlstats.cli._emit import emit
+    from mlstats.cli._prefetch import prefetch
     from mlstats.io import read_table
-    from mlstats.stats.describe import describe
 
+    prefetch("scipy.special", "mlstats.stats.describe")
     table = read_table(read)
     group = table.resolve(by) if by is not None else None
     if group is not None:
         table.drop_missing([group])
     chosen = table.resolve_many(parse_list(columns)) or table.numeric_columns(exclude=[group])
     text = [] if columns else [c for c in table.columns if c not in (*chosen, group)]
+    from mlstats.stats.describe import describe
+
     result = describe(
-        {c: table.numeric(c) for c in chosen}, confidence=confidence,
+        table.numeric_columns_lazily(chosen), confidence=confidence,
         labels={c: table.labels(c) for c in text},
         groups=table.labels(group) if group is not None else None, by=group,
     )

@@ -113,22 +113,26 @@ def _compression(magic: bytes) -> str | None:
 def _stream_file(path: Path, name: str) -> Source:
     """One pass over an uncompressed file: SHA-256, a NUL-byte check and whether quotes occur."""
     digest = hashlib.sha256()
-    lines_before = 0
     has_quotes = False
     blank = True
+    offset = 0
     with path.open("rb") as f:
         while chunk := f.read(_CHUNK):
             digest.update(chunk)
-            nul = chunk.find(b"\x00")
-            if nul >= 0:
-                line = lines_before + chunk.count(b"\n", 0, nul) + 1
-                raise _nul_error(line)
-            lines_before += chunk.count(b"\n")
+            if b"\x00" in chunk:
+                raise _nul_error(_line_at(path, offset + chunk.find(b"\x00")))
             has_quotes = has_quotes or b'"' in chunk
             blank = blank and not chunk.lstrip(_UTF8_BOM).strip()
+            offset += len(chunk)
     if blank:
         raise InputError(f"'{name}' is empty; give a file with a header and data rows")
     return Source(name=name, sha256=digest.hexdigest(), path=path, has_quotes=has_quotes)
+
+
+def _line_at(path: Path, offset: int) -> int:
+    """The 1-based line holding byte `offset` (error path only)."""
+    with path.open("rb") as f:
+        return f.read(offset).count(b"\n") + 1
 
 
 def _from_memory(name: str, raw: bytes, codec: str) -> Source:

@@ -1,0 +1,79 @@
+"""Arrow columns → NumPy arrays through their buffers.
+
+pyarrow imports pandas (about 0.3 s) the first time a Python or NumPy value crosses into it,
+and in `to_numpy` itself; reading the buffers directly keeps `describe` and friends free of
+pandas. Every function takes a ChunkedArray of the named type.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def _validity(chunk: pa.Array) -> np.ndarray | None:
+    bitmap = chunk.buffers()[0]
+    if bitmap is None or chunk.null_count == 0:
+        return None
+    bits = np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8), bitorder="little",
+                         count=chunk.offset + len(chunk))
+    return bits[chunk.offset:].astype(bool)
+
+
+def _join(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    if not parts:
+        return np.empty(0, dtype=dtype)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def to_float64(column: pa.ChunkedArray) -> np.ndarray:
+    """A numeric column as float64, NaN where null."""
+    column = column if column.type == pa.float64() else pc.cast(column, pa.float64())
+    parts = []
+    for chunk in column.chunks:
+        values = np.frombuffer(chunk.buffers()[1], dtype=np.float64,
+                               count=chunk.offset + len(chunk))[chunk.offset:]
+        valid = _validity(chunk)
+        if valid is not None:
+            values = np.where(valid, values, np.nan)
+        parts.append(values)
+    return _join(parts, np.float64)
+
+
+def to_int64(column: pa.ChunkedArray, *, null: int) -> np.ndarray:
+    """An integer column as int64, `null` where null."""
+    column = column if column.type == pa.int64() else pc.cast(column, pa.int64())
+    parts = []
+    for chunk in column.chunks:
+        values = np.frombuffer(chunk.buffers()[1], dtype=np.int64,
+                               count=chunk.offset + len(chunk))[chunk.offset:]
+        valid = _validity(chunk)
+        if valid is not None:
+            values = np.where(valid, values, null)
+        parts.append(values)
+    return _join(parts, np.int64)
+
+
+def to_bool(column: pa.ChunkedArray) -> np.ndarray:
+    """A boolean column as a NumPy bool array, False where null."""
+    parts = []
+    for chunk in column.chunks:
+        bits = np.unpackbits(np.frombuffer(chunk.buffers()[1], dtype=np.uint8),
+                             bitorder="little", count=chunk.offset + len(chunk))
+        values = bits[chunk.offset:].astype(bool)
+        valid = _validity(chunk)
+        parts.append(values & valid if valid is not None else values)
+    return _join(parts, bool)
+
+
+def first_true(column: pa.ChunkedArray) -> int | None:
+    """The index of the first true value of a boolean column, or None."""
+    values = to_bool(column)
+    return int(np.argmax(values)) if values.any() else None
+
+
+def from_bool(values: np.ndarray) -> pa.Array:
+    """A NumPy bool array as an Arrow boolean array (for `Table.filter`)."""
+    packed = np.packbits(values.astype(bool), bitorder="little")
+    return pa.Array.from_buffers(pa.bool_(), len(values), [None, pa.py_buffer(packed)])
