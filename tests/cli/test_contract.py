@@ -1,0 +1,87 @@
+"""The contract every command keeps (SPEC 1): help, keys, checks, one-line errors, README."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pytest
+from typer.main import get_command
+
+from mlstats.cli.main import app
+from tests.conftest import ROOT, SAMPLE, invoke
+
+
+@dataclass(frozen=True)
+class Contract:
+    run: list[str]
+    keys: set[str]
+    failing_assert: str
+    bad_column: list[str] | None = None
+    extra_keys: set[str] = field(default_factory=set)
+
+
+S = str(SAMPLE)
+CONTRACTS: dict[str, Contract] = {
+    "describe": Contract(
+        run=["describe", f"{S}/airquality.csv"],
+        keys={"columns", "non_numeric", "confidence"},
+        failing_assert="columns.Ozone.n > 500",
+        bad_column=["describe", f"{S}/airquality.csv", "--columns", "Ozon"],
+    ),
+}
+
+
+def registered() -> list[str]:
+    return sorted(get_command(app).list_commands(None))
+
+
+def test_every_command_has_a_contract():
+    assert sorted(CONTRACTS) == registered()
+
+
+@pytest.mark.parametrize("name", registered())
+def test_help_exits_0_with_an_example(name):
+    result = invoke(name, "--help")
+    assert result.exit_code == 0
+    assert "Example:" in result.stdout and f"mlstats {name}" in result.stdout
+
+
+@pytest.mark.parametrize("name", registered())
+def test_json_holds_the_spec_keys(name):
+    contract = CONTRACTS[name]
+    result = invoke(*contract.run, "--json")
+    assert result.exit_code == 0, result.stderr
+    record = json.loads(result.stdout)
+    envelope = {"command", "mlstats_version", "warnings"}
+    if contract.bad_column is not None:
+        envelope |= {"rows_used", "provenance"}
+    assert envelope | contract.keys <= set(record)
+    assert record["command"] == name
+
+
+@pytest.mark.parametrize("name", registered())
+def test_a_failing_assert_exits_1(name):
+    contract = CONTRACTS[name]
+    result = invoke(*contract.run, "--assert", contract.failing_assert)
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr.splitlines()[-1].startswith(
+        f"mlstats: assertion failed: {contract.failing_assert} (")
+
+
+@pytest.mark.parametrize("name", registered())
+def test_a_bad_column_is_one_line_exit_2(name):
+    contract = CONTRACTS[name]
+    if contract.bad_column is None:
+        pytest.skip(f"{name} reads no data")
+    result = invoke(*contract.bad_column)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.count("\n") == 1 and "not found" in result.stderr
+    assert result.stderr.startswith("mlstats: error: column ")
+
+
+@pytest.mark.parametrize("name", registered())
+def test_the_command_is_in_the_readme(name):
+    readme = (ROOT / "README.md").read_text()
+    assert f"### {name}" in readme or f"`{name}`" in readme
+    assert f"$ mlstats {name}" in readme
