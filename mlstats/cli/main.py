@@ -1,6 +1,10 @@
-"""Entry point: the app with every command registered."""
+"""Entry point: the app with every command registered (each import registers its command)."""
 
-from mlstats.cli import describe  # noqa: F401  (each import registers its command)
+from mlstats.cli import (  # noqa: F401
+    describe,
+    power,
+    sample_size,
+)
 from mlstats.cli.app import app
 
 

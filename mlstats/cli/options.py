@@ -58,7 +58,7 @@ ResamplesOpt = Annotated[int, typer.Option(help="Number of resamples.", min=1)]
 ColumnsOpt = Annotated[str | None, typer.Option(
     help="Comma-separated columns, by header name or 1-based number (default: all numeric).")]
 PlotOpt = Annotated[str | None, typer.Option(
-    help="Save a PNG chart to this path (needs the plot extra: pip install 'mlstats[plot]').")]
+    help="Save a PNG chart to this path (needs the plot extra: pip install 'mlstats\\[plot]').")]
 
 _INPUT_ARG = inspect.Parameter(
     "source", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,

@@ -61,6 +61,15 @@ def parts(record: dict) -> tuple[dict[str, Any], dict[str, list[dict]]]:
     return scalars, tables
 
 
+_NULL_LINE = "null (not given, or undefined: see the warnings): "
+
+
+def _split_nulls(scalars: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Scalars with a value, and the keys that are null (listed on one line, not as rows)."""
+    shown = {k: v for k, v in scalars.items() if v is not None}
+    return shown, [k for k, v in scalars.items() if v is None]
+
+
 def _columns(rows: Sequence[dict]) -> list[str]:
     seen: dict[str, None] = {}
     for row in rows:
@@ -113,8 +122,11 @@ def to_markdown(record: dict, *, summary: str | None = None) -> str:
     lines = [f"### mlstats {record.get('command', '')}", ""]
     if summary:
         lines += [_md_cell(summary), ""]
-    if scalars:
-        lines += [*_md_table(["key", "value"], list(scalars.items())), ""]
+    shown, nulls = _split_nulls(scalars)
+    if shown:
+        lines += [*_md_table(["key", "value"], list(shown.items())), ""]
+    if nulls:
+        lines += [_md_cell(_NULL_LINE + ", ".join(nulls)), ""]
     for name, rows in tables.items():
         flat = [flatten(r) for r in rows]
         columns = _columns(flat)
@@ -150,13 +162,17 @@ def to_table(record: dict, *, summary: str | None = None, figure: str | None = N
     console.print(Text(f"mlstats {record.get('command', '')}", style=style))
     if summary:
         console.print(Text(visible(summary)))
-    if scalars:
+    shown, nulls = _split_nulls(scalars)
+    if shown:
         grid = Table(box=box.SIMPLE_HEAD, show_header=True, header_style=style)
         grid.add_column("statistic", overflow="fold")
         grid.add_column("value", justify="right", overflow="fold")
-        for key, value in scalars.items():
+        for key, value in shown.items():
             grid.add_row(Text(visible(key)), Text(display(value)))
         console.print(grid)
+    if nulls:
+        console.print(Text(visible(_NULL_LINE + ", ".join(nulls))))
+        console.print()
     for name, rows in tables.items():
         console.print(_row_table(name, rows, style))
     if figure:

@@ -29,6 +29,17 @@ CONTRACTS: dict[str, Contract] = {
         failing_assert="columns.Ozone.n > 500",
         bad_column=["describe", f"{S}/airquality.csv", "--columns", "Ozon"],
     ),
+    "sample-size": Contract(
+        run=["sample-size", "--baseline", "0.10", "--mde", "0.02"],
+        keys={"n_control", "n_treatment", "n_total", "n_exact", "effect_size", "method",
+              "alpha", "power"},
+        failing_assert="n_total <= 1000",
+    ),
+    "power": Contract(
+        run=["power", "--baseline", "0.10", "--mde", "0.02", "--n", "1000,2000,4000"],
+        keys={"curve", "effect_size", "method", "alpha"},
+        failing_assert="curve.2000.power >= 0.8",
+    ),
 }
 
 

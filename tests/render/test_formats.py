@@ -103,3 +103,14 @@ def test_assertions_close_the_table_view():
     lines = render(rec, "table").splitlines()
     assert lines[-3:] == ["checks", "  FAIL r2 >= 0.9 (actual: 0.12)",
                           "  PASS r2 > 0 (actual: 0.12)"]
+
+
+def test_null_scalars_are_listed_on_one_line_not_hidden():
+    rec = {"command": "d", "mlstats_version": "0", "warnings": [], "n": 3, "days": None,
+           "silhouette": None}
+    table = render(rec, "table")
+    assert "null (not given, or undefined: see the warnings): days, silhouette" in table
+    assert not any(line.split()[:1] == ["days"] for line in table.splitlines())
+    markdown = render(rec, "markdown")
+    assert "null (not given, or undefined: see the warnings): days, silhouette" in markdown
+    assert json.loads(render(rec, "json"))["days"] is None
