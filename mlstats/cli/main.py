@@ -1,6 +1,7 @@
 """Entry point: the app with every command registered (each import registers its command)."""
 
 from mlstats.cli import (  # noqa: F401
+    ab_test,
     describe,
     power,
     sample_size,

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 def progress(total: int, description: str, *,
              quiet: bool = False) -> Iterator[Callable[[int], None]]:
     """Yield `advance(n)`; a no-op unless standard error is an interactive terminal."""
-    if quiet or not _stderr_is_terminal():
+    if quiet or total <= 0 or not _stderr_is_terminal():
         yield lambda n: None
         return
     from rich.console import Console

@@ -40,6 +40,13 @@ CONTRACTS: dict[str, Contract] = {
         keys={"curve", "effect_size", "method", "alpha"},
         failing_assert="curve.2000.power >= 0.8",
     ),
+    "ab-test": Contract(
+        run=["ab-test", f"{S}/toothgrowth.csv", "--group", "supp", "--metric", "len"],
+        keys={"groups", "comparisons", "test", "alpha", "diff", "lift", "ci_low", "ci_high",
+              "p_value", "significant"},
+        failing_assert="comparisons.OJ.p_adjusted < 0.05",
+        bad_column=["ab-test", f"{S}/toothgrowth.csv", "--group", "sup", "--metric", "len"],
+    ),
 }
 
 

@@ -1,0 +1,206 @@
+"""`mlstats ab-test`: did the variant beat the control?"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from mlstats.cli.app import app
+from mlstats.cli.options import (
+    AlphaOpt,
+    Alternative,
+    OutputOptions,
+    ReadOptions,
+    ResamplesOpt,
+    SeedOpt,
+    command,
+)
+
+if TYPE_CHECKING:
+    from mlstats.io import Table
+    from mlstats.stats.abtest import ABTestResult
+
+
+class Test(enum.StrEnum):
+    auto = "auto"
+    z = "z"
+    chi2 = "chi2"
+    fisher = "fisher"
+    welch = "welch"
+    student = "student"
+    mannwhitney = "mannwhitney"
+    permutation = "permutation"
+
+
+class CIMethod(enum.StrEnum):
+    wald = "wald"
+    newcombe = "newcombe"
+    agresti_caffo = "agresti-caffo"
+
+
+class Correction(enum.StrEnum):
+    holm = "holm"
+    bonferroni = "bonferroni"
+    hochberg = "hochberg"
+    bh = "bh"
+    by = "by"
+    none = "none"
+
+
+_CORRECTION_NAMES = {"holm": "Holm", "bonferroni": "Bonferroni", "hochberg": "Hochberg",
+                     "bh": "BH", "by": "BY"}
+
+
+@command(app, "ab-test",
+         example="mlstats ab-test sample_data/toothgrowth.csv --group supp --metric len")
+def ab_test_command(
+    group: Annotated[str | None, typer.Option(
+        help="Column holding each row's group (control and variants).")] = None,
+    metric: Annotated[str | None, typer.Option(
+        help="Outcome column: two values (0/1, true/false, yes/no) give proportions, other "
+        "numbers give means.")] = None,
+    control: Annotated[str | None, typer.Option(
+        help="The control group (default: the first group in order of appearance).")] = None,
+    counts: Annotated[list[str] | None, typer.Option(
+        "--counts", metavar="NAME=SUCCESSES/TOTAL",
+        help="A group from counts alone, e.g. A=120/1000 (repeat once per group; no INPUT).")]
+    = None,
+    means: Annotated[list[str] | None, typer.Option(
+        "--means", metavar="NAME=N/MEAN/STD",
+        help="A group from its summary alone, e.g. A=500/12.5/3.2 (repeat once per group; "
+        "welch or student).")] = None,
+    test: Annotated[Test, typer.Option(
+        help="auto is z for proportions and welch for means; chi2 has Yates' correction "
+        "(R prop.test).")] = Test.auto,
+    alternative: Annotated[Alternative, typer.Option(
+        help="larger: the variant is above the control; smaller: below.")]
+    = Alternative.two_sided,
+    alpha: AlphaOpt = 0.05,
+    ci_method: Annotated[CIMethod, typer.Option(
+        help="Interval for a difference of proportions.")] = CIMethod.wald,
+    correction: Annotated[Correction, typer.Option(
+        case_sensitive=False,
+        help="P-value adjustment when several variants face the control (R p.adjust).")]
+    = Correction.holm,
+    expected_ratio: Annotated[str | None, typer.Option(
+        metavar="A:B[:C…]",
+        help="Planned split of the groups, e.g. 50:50, checked for sample ratio mismatch.")]
+    = None,
+    covariate: Annotated[str | None, typer.Option(
+        help="Pre-experiment value of the metric per row: CUPED variance reduction.")] = None,
+    resamples: ResamplesOpt = 9999,
+    seed: SeedOpt = None,
+    *, read: ReadOptions, out: OutputOptions,
+) -> None:
+    """A/B test: compare each variant with the control (proportions or means)."""
+    from mlstats.cli._emit import emit
+    from mlstats.errors import InputError
+    from mlstats.io import read_table
+    from mlstats.render.progress import progress
+    from mlstats.stats import abtest
+
+    settings = {
+        "control": control, "test": test.value, "alternative": alternative.value,
+        "alpha": alpha, "ci_method": ci_method.value, "correction": correction.value,
+        "expected_ratio": expected_ratio, "resamples": resamples, "seed": seed,
+    }
+    if counts or means:
+        _refuse_data_options(counts, means, {"INPUT": read.source, "--group": group,
+                                             "--metric": metric, "--covariate": covariate})
+        summaries = abtest.parse_counts(counts) if counts else abtest.parse_means(means)
+        work = abtest.resample_work(test.value, len(summaries), resamples, cuped=False)
+        with progress(work, "permutation test", quiet=out.quiet or not work) as advance:
+            result = abtest.ab_test_summaries(summaries, progress=advance, **settings)
+        emit("ab-test", result.as_record(), out, main="comparisons",
+             summary=summary_sentence(result), seed=seed)
+        return
+    if group is None or metric is None:
+        missing = " and ".join(o for o, v in (("--group", group), ("--metric", metric)) if not v)
+        raise InputError(f"{missing} missing: give INPUT with --group and --metric, or "
+                         "--counts/--means for summaries; see mlstats ab-test --help")
+    table = read_table(read)
+    used = table.resolve_many([group, metric, *([covariate] if covariate else [])])
+    table.drop_missing(used)
+    codes, labels = table.codes(used[0])
+    binary, values = _metric_values(table, used[1])
+    covariate_values = table.numeric(used[2]) if covariate else None
+    work = abtest.resample_work(test.value, len(labels), resamples, cuped=bool(covariate))
+    with progress(work, "permutation test", quiet=out.quiet or not work) as advance:
+        result = abtest.ab_test_rows(codes, labels, values, binary=binary,
+                                     covariate=covariate_values, progress=advance, **settings)
+    emit("ab-test", result.as_record(), out, table=table, main="comparisons",
+         summary=summary_sentence(result), seed=seed)
+
+
+def _refuse_data_options(counts: list[str] | None, means: list[str] | None,
+                        given: dict[str, str | None]) -> None:
+    """--counts/--means stand in for the data: refuse a mixture."""
+    from mlstats.errors import InputError
+
+    if counts and means:
+        raise InputError("--counts and --means cannot be combined; give proportions or "
+                         "means, one kind per run")
+    extra = [name for name, value in given.items() if value is not None]
+    if extra:
+        option = "--counts" if counts else "--means"
+        raise InputError(f"{option} replaces the data file, so {', '.join(extra)} cannot be "
+                         f"used with it; give either {option} or INPUT with --group and "
+                         "--metric")
+
+
+def _metric_values(table: Table, name: str):
+    """(two-valued?, values): yes/no and true/false text become 0/1; other text must be
+    numbers (Table.numeric names a bad value and its line)."""
+    from mlstats.stats.abtest import is_two_valued, two_valued_labels
+
+    if not table.is_numeric(name):
+        codes, labels = table.codes(name)
+        success = two_valued_labels(labels)
+        if success is not None:
+            return True, success[codes]
+    values = table.numeric(name)
+    return is_two_valued(values), values
+
+
+def summary_sentence(result: ABTestResult) -> str:
+    """One plain sentence per comparison: which way, by how much (relative, then the absolute
+    difference with its interval, the one the test agrees with), and whether significant."""
+    import math
+
+    level = f"{(1 - result.alpha) * 100:g} %"
+    proportions = result.ci_method is not None
+    adjusted = (f"{_CORRECTION_NAMES[result.correction]}-adjusted "
+                if result.family_size > 1 and result.correction != "none" else "")
+    parts = []
+    for c in result.comparisons:
+        if proportions:  # percentage points
+            delta = (f"{c.diff * 100:+.2f} points ({level} CI {c.ci_low * 100:+.2f} to "
+                     f"{c.ci_high * 100:+.2f})")
+        else:
+            delta = f"{c.diff:+.4g} ({level} CI {c.ci_low:+.4g} to {c.ci_high:+.4g})"
+        if math.isnan(c.lift):
+            text = (f"{c.name} differs from {c.control} by {delta}; no lift, as "
+                    f"{c.control}'s mean is 0")
+        elif c.lift == 0:
+            text = (f"{c.name} converts the same as {c.control}" if proportions
+                    else f"{c.name}'s mean equals {c.control}'s") + f": {delta}"
+        elif proportions:
+            way = "better" if c.lift > 0 else "worse"
+            text = f"{c.name} converts {abs(c.lift) * 100:.1f} % {way} than {c.control}: {delta}"
+        else:
+            way = "higher" if c.lift > 0 else "lower"
+            text = (f"{c.name}'s mean is {abs(c.lift) * 100:.1f} % {way} than {c.control}'s: "
+                    f"{delta}")
+        if c.significant is None:
+            text += "; the test is undefined (see the warnings)"
+        else:
+            word = "significant" if c.significant else "not significant"
+            text += f"; {word} at α = {result.alpha:g} ({adjusted}p = {c.p_adjusted:.3g})"
+        parts.append(text)
+    sentence = "; ".join(parts)
+    if result.variance_reduction is not None and not math.isnan(result.variance_reduction):
+        sentence += (f"; CUPED removed {result.variance_reduction * 100:.1f} % of the "
+                     "variance")
+    return sentence

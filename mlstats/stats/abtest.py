@@ -1,0 +1,1011 @@
+"""A/B tests: did a variant beat the control?
+
+The work is split in two, so that raw rows, `--counts` and `--means` share every formula:
+a *summary* per group (`Counts` for a two-valued metric, `Moments` (n, mean, M2) for a
+continuous one; both merge exactly), and a *finish* step that turns two summaries into a
+difference, its interval, the lift and its interval, a statistic and a p-value. Rank and
+permutation tests need the rows themselves for a continuous metric; for a two-valued metric
+the counts are enough (ties and the permutation distribution follow from them).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from statistics import NormalDist
+
+import numpy as np
+
+from mlstats.errors import InputError
+from mlstats.stats.multiple import CORRECTIONS, adjust_pvalues
+
+TESTS = ("auto", "z", "chi2", "fisher", "welch", "student", "mannwhitney", "permutation")
+PROPORTION_TESTS = ("z", "chi2", "fisher")
+ALTERNATIVES = ("two-sided", "larger", "smaller")
+CI_METHODS = ("wald", "newcombe", "agresti-caffo")
+SRM_THRESHOLD = 0.001
+_BATCH_ELEMENTS = 1 << 22  # keys held per permutation batch (16 MB of uint32)
+_LUT_MAX_ROWS = 1 << 17  # byte lookup table of 256·n float64 (32 MB) up to this many rows
+_SUCCESS = {"true": True, "false": False, "yes": True, "no": False}
+
+Progress = Callable[[int], None]
+
+
+# -- summaries ---------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """A two-valued metric in one group: n rows, `successes` of them 1 (true, yes)."""
+
+    name: str
+    n: int
+    successes: int
+
+    def merge(self, other: Counts) -> Counts:
+        return Counts(self.name, self.n + other.n, self.successes + other.successes)
+
+    @property
+    def rate(self) -> float:
+        return self.successes / self.n
+
+    def moments(self) -> Moments:
+        """The same group as 0/1 values: mean p, M2 = Σ(x − p)² = s(n − s)/n."""
+        s, n = self.successes, self.n
+        return Moments(self.name, n, s / n, s * (n - s) / n)
+
+
+@dataclass(frozen=True, slots=True)
+class Moments:
+    """A continuous metric in one group: n, mean and M2 = Σ(x − x̄)²."""
+
+    name: str
+    n: int
+    mean: float
+    m2: float
+
+    def merge(self, other: Moments) -> Moments:
+        """Chan, Golub & LeVeque (1979): M2 = M2a + M2b + δ²·na·nb/n."""
+        if self.n == 0:
+            return replace(other, name=self.name)
+        if other.n == 0:
+            return self
+        n = self.n + other.n
+        delta = other.mean - self.mean
+        return Moments(self.name, n, self.mean + delta * other.n / n,
+                       self.m2 + other.m2 + delta * delta * self.n * other.n / n)
+
+    @property
+    def variance(self) -> float:
+        return self.m2 / (self.n - 1) if self.n > 1 else math.nan
+
+
+def group_counts(codes: np.ndarray, labels: Sequence[str], success: np.ndarray) -> tuple[
+        Counts, ...]:
+    """Rows and successes per group; `codes` index `labels`, `success` is 0/1 or bool."""
+    k = len(labels)
+    n = np.bincount(codes, minlength=k)
+    hits = np.bincount(codes, weights=np.asarray(success, dtype=np.float64), minlength=k)
+    return tuple(Counts(str(lab), int(n[i]), int(hits[i])) for i, lab in enumerate(labels))
+
+
+def group_moments(codes: np.ndarray, labels: Sequence[str], values: np.ndarray) -> tuple[
+        Moments, ...]:
+    """n, mean and M2 per group, by the corrected two-pass algorithm.
+
+    x̄ = Σx/n, then d = x − x̄, mean = x̄ + Σd/n and M2 = Σd² − (Σd)²/n, which cancels the
+    rounding left in the first pass (Chan, Golub & LeVeque 1983, eq. 1.7).
+    """
+    k = len(labels)
+    n = np.bincount(codes, minlength=k).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(codes, weights=values, minlength=k) / n
+        d = values - mean[codes]
+        sd = np.bincount(codes, weights=d, minlength=k)
+        m2 = np.bincount(codes, weights=d * d, minlength=k) - sd * sd / n
+        mean = mean + sd / n
+    return tuple(Moments(str(lab), int(n[i]), float(mean[i]), max(float(m2[i]), 0.0))
+                 for i, lab in enumerate(labels))
+
+
+def two_valued_labels(labels: Sequence[str | None]) -> np.ndarray | None:
+    """For text labels all spelled true/false or yes/no (any case): success per label."""
+    words = [str(lab).strip().lower() for lab in labels if lab is not None]
+    if not words or not all(w in _SUCCESS for w in words):
+        return None
+    if {"true", "false"} & set(words) and {"yes", "no"} & set(words):
+        return None
+    return np.array([_SUCCESS[str(lab).strip().lower()] if lab is not None else False
+                     for lab in labels], dtype=bool)
+
+
+def is_two_valued(values: np.ndarray) -> bool:
+    """Whether every value is 0 or 1 (a proportion metric)."""
+    return bool(values.size) and not np.any((values != 0) & (values != 1))
+
+
+# -- parsing summary-only input -------------------------------------------------------------
+_WHOLE = re.compile(r"^\s*\d+\s*$")
+
+
+def parse_counts(texts: Sequence[str]) -> tuple[Counts, ...]:
+    """`--counts NAME=SUCCESSES/TOTAL` values (repeatable) as group counts."""
+    found = []
+    for text in texts:
+        hint = "write NAME=SUCCESSES/TOTAL, e.g. A=120/1000"
+        name, eq, rest = text.rpartition("=")
+        parts = rest.split("/")
+        if not eq or not name.strip() or len(parts) != 2:
+            raise InputError(f"--counts '{text}' is malformed; {hint}")
+        for part in parts:
+            if not _WHOLE.match(part):
+                raise InputError(f"--counts '{text}': '{part}' is not a whole number; {hint}")
+        successes, total = int(parts[0]), int(parts[1])
+        if total < 1:
+            raise InputError(f"--counts '{text}': the group size must be at least 1; {hint}")
+        if successes > total:
+            raise InputError(f"--counts '{text}': successes ({successes}) exceed the group "
+                             f"size ({total}); {hint}")
+        found.append(Counts(name.strip(), total, successes))
+    _unique_names([c.name for c in found], "--counts")
+    return tuple(found)
+
+
+def parse_means(texts: Sequence[str]) -> tuple[Moments, ...]:
+    """`--means NAME=N/MEAN/STD` values (repeatable) as group moments, M2 = (n − 1)·std²."""
+    found = []
+    for text in texts:
+        hint = "write NAME=N/MEAN/STD, e.g. A=500/12.5/3.2"
+        name, eq, rest = text.rpartition("=")
+        parts = rest.split("/")
+        if not eq or not name.strip() or len(parts) != 3:
+            raise InputError(f"--means '{text}' is malformed; {hint}")
+        if not _WHOLE.match(parts[0]):
+            raise InputError(f"--means '{text}': '{parts[0]}' is not a whole number; {hint}")
+        try:
+            mean, std = float(parts[1]), float(parts[2])
+        except ValueError:
+            raise InputError(f"--means '{text}': mean and std must be numbers; {hint}") from None
+        n = int(parts[0])
+        if not (math.isfinite(mean) and math.isfinite(std)) or std < 0:
+            raise InputError(f"--means '{text}': mean must be finite and std finite and "
+                             f"not negative; {hint}")
+        if n < 2:
+            raise InputError(f"--means '{text}': a group needs at least 2 rows (got {n}); "
+                             f"{hint}")
+        found.append(Moments(name.strip(), n, mean, (n - 1) * std * std))
+    _unique_names([m.name for m in found], "--means")
+    return tuple(found)
+
+
+def parse_ratio(text: str) -> tuple[float, ...]:
+    """`--expected-ratio 50:25:25` as its parts (positive numbers)."""
+    parts = text.split(":")
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        raise InputError(f"--expected-ratio '{text}' must be numbers separated by ':', "
+                         "e.g. 50:50 or 50:25:25") from None
+    if len(values) < 2 or not all(math.isfinite(v) and v > 0 for v in values):
+        raise InputError(f"--expected-ratio '{text}' needs two or more positive parts, "
+                         "e.g. 50:50 or 50:25:25")
+    return values
+
+
+def _unique_names(names: list[str], option: str) -> None:
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise InputError(f"group '{name}' is given twice in {option}; name each group once")
+        seen.add(name)
+
+
+# -- results ---------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeanGroup:
+    name: str
+    n: int
+    mean: float
+    std: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProportionGroup:
+    name: str
+    n: int
+    successes: int
+    mean: float
+    std: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Comparison:
+    """One variant against the control; `diff` = variant − control, `lift` = diff / control."""
+
+    name: str
+    control: str
+    diff: float
+    ci_low: float
+    ci_high: float
+    lift: float
+    lift_ci_low: float
+    lift_ci_high: float
+    statistic: float
+    p_value: float
+    p_adjusted: float
+    significant: bool | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Unadjusted:
+    """The comparisons on the metric itself, beside the CUPED-adjusted ones."""
+
+    comparisons: tuple[Comparison, ...]
+
+
+_SINGLE = ("diff", "ci_low", "ci_high", "lift", "lift_ci_low", "lift_ci_high", "statistic",
+           "p_value", "p_adjusted", "significant")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ABTestResult:
+    """Every comparison of a variant with the control; optional parts are None when not asked.
+
+    `as_record` gives the SPEC's keys: with one comparison its fields are also top-level,
+    and the optional parts appear only when they apply.
+    """
+
+    test: str
+    alternative: str
+    alpha: float
+    control: str
+    correction: str
+    family_size: int
+    groups: tuple[ProportionGroup, ...] | tuple[MeanGroup, ...]
+    comparisons: tuple[Comparison, ...]
+    ci_method: str | None = None
+    resamples: int | None = None
+    expected_ratio: str | None = None
+    srm_p_value: float | None = None
+    theta: float | None = None
+    variance_reduction: float | None = None
+    unadjusted: Unadjusted | None = None
+    warnings: tuple[str, ...] = ()
+
+    def as_record(self) -> dict:
+        record: dict = {"test": self.test, "alternative": self.alternative, "alpha": self.alpha}
+        if self.ci_method is not None:
+            record["ci_method"] = self.ci_method
+        record.update(correction=self.correction, family_size=self.family_size,
+                      control=self.control)
+        if len(self.comparisons) == 1:
+            record.update({key: getattr(self.comparisons[0], key) for key in _SINGLE})
+        for key in ("resamples", "expected_ratio", "srm_p_value", "theta",
+                    "variance_reduction"):
+            if getattr(self, key) is not None:
+                record[key] = getattr(self, key)
+        record.update(groups=self.groups, comparisons=self.comparisons)
+        if self.unadjusted is not None:
+            record["unadjusted"] = self.unadjusted
+        record["warnings"] = self.warnings
+        return record
+
+
+# -- entry points ------------------------------------------------------------------------------
+def ab_test_rows(codes: np.ndarray, labels: Sequence[str], metric: np.ndarray, *,
+                 binary: bool, covariate: np.ndarray | None = None, control: str | None = None,
+                 test: str = "auto", alternative: str = "two-sided", alpha: float = 0.05,
+                 ci_method: str = "wald", correction: str = "holm",
+                 expected_ratio: str | None = None, resamples: int = 9999,
+                 seed: int | None = None, progress: Progress | None = None) -> ABTestResult:
+    """A/B test from rows: `codes` (0-based, into `labels`, groups in order of appearance)
+    and the metric (0/1 when `binary`), optionally CUPED-adjusted by `covariate`.
+
+    CUPED: θ = cov(y, x)/var(x) over all rows, y′ = y − θ(x − x̄) is tested in place of y,
+    variance_reduction = 1 − var(y′)/var(y); with a covariate every metric is analysed as a
+    mean (Welch interval), and `unadjusted` holds the same comparisons on y.
+    Reference: Deng, Xu, Kohavi & Walker (2013), "Improving the sensitivity of online
+    controlled experiments by utilizing pre-experiment data", WSDM.
+    Checked against: statsmodels OLS of y on group and the centred covariate, and a hand
+    computation (tests/stats/test_abtest.py).
+    """
+    options = _Options.make(test=test, alternative=alternative, alpha=alpha,
+                            ci_method=ci_method, correction=correction, resamples=resamples)
+    metric = np.asarray(metric, dtype=np.float64)
+    codes = np.asarray(codes, dtype=np.intp)
+    if binary:
+        counts = group_counts(codes, labels, metric)
+        groups: tuple = _proportion_groups(counts)
+    else:
+        moments = group_moments(codes, labels, metric)
+        groups = _mean_groups(moments)
+    sizes = [g.n for g in groups]
+    control_index = _control_index(labels, control, sizes,
+                                   means=not binary or covariate is not None)
+    rng = np.random.default_rng(seed)
+    if covariate is None:
+        kind_test = options.resolve(binary=binary)
+        # Counts carry everything a two-valued metric's tests need; means may need the rows.
+        comparisons, warnings = _compare_all(counts if binary else moments, control_index,
+                                             kind_test, options, rng, progress,
+                                             rows=None if binary else (codes, metric))
+        theta = reduction = unadjusted = None
+    else:
+        kind_test = options.resolve(binary=False, cuped=True)
+        adjusted, theta, reduction, cuped_warnings = cuped(metric, covariate)
+        adj_moments = group_moments(codes, labels, adjusted)
+        comparisons, warnings = _compare_all(adj_moments, control_index, kind_test, options,
+                                             rng, progress, rows=(codes, adjusted))
+        raw_moments = group_moments(codes, labels, metric)
+        raw, raw_warnings = _compare_all(raw_moments, control_index, kind_test, options, rng,
+                                         progress, rows=(codes, metric), label="unadjusted: ")
+        unadjusted = Unadjusted(comparisons=raw)
+        warnings = cuped_warnings + warnings + raw_warnings
+    return _result(groups, comparisons, warnings, control_index, kind_test, options,
+                   binary=binary and covariate is None, expected_ratio=expected_ratio,
+                   theta=theta, reduction=reduction, unadjusted=unadjusted)
+
+
+def ab_test_summaries(summaries: Sequence[Counts] | Sequence[Moments], *,
+                      control: str | None = None, test: str = "auto",
+                      alternative: str = "two-sided", alpha: float = 0.05,
+                      ci_method: str = "wald", correction: str = "holm",
+                      expected_ratio: str | None = None, resamples: int = 9999,
+                      seed: int | None = None,
+                      progress: Progress | None = None) -> ABTestResult:
+    """A/B test from group summaries alone (`--counts`, `--means`): the same finish step as
+    `ab_test_rows`. Counts allow every test; moments allow `welch` and `student`.
+
+    Reference: see the test functions below.
+    Checked against: R `prop.test`, statsmodels, SciPy (tests/stats/test_abtest.py).
+    """
+    options = _Options.make(test=test, alternative=alternative, alpha=alpha,
+                            ci_method=ci_method, correction=correction, resamples=resamples)
+    summaries = tuple(summaries)
+    binary = bool(summaries) and isinstance(summaries[0], Counts)
+    labels = [s.name for s in summaries]
+    sizes = [s.n for s in summaries]
+    kind_test = options.resolve(binary=binary, rows=binary)
+    groups = _proportion_groups(summaries) if binary else _mean_groups(summaries)
+    control_index = _control_index(labels, control, sizes, means=not binary)
+    comparisons, warnings = _compare_all(summaries, control_index, kind_test, options,
+                                         np.random.default_rng(seed), progress, rows=None)
+    return _result(groups, comparisons, warnings, control_index, kind_test, options,
+                   binary=binary, expected_ratio=expected_ratio)
+
+
+def resample_work(test: str, groups: int, resamples: int, *, cuped: bool) -> int:
+    """How many resamples a run draws in all (for a progress bar): 0 unless permutation."""
+    if test != "permutation":
+        return 0
+    return resamples * max(groups - 1, 0) * (2 if cuped else 1)
+
+
+# -- validation --------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Options:
+    test: str
+    alternative: str
+    alpha: float
+    ci_method: str
+    correction: str
+    resamples: int
+
+    @classmethod
+    def make(cls, **kw) -> _Options:
+        if kw["test"] not in TESTS:
+            raise InputError(f"--test must be one of {', '.join(TESTS)} (got '{kw['test']}')")
+        if kw["alternative"] not in ALTERNATIVES:
+            raise InputError(f"--alternative must be one of {', '.join(ALTERNATIVES)} "
+                             f"(got '{kw['alternative']}')")
+        if not 0 < kw["alpha"] < 1:
+            raise InputError(f"--alpha must be between 0 and 1 (got {kw['alpha']:g})")
+        if kw["ci_method"] not in CI_METHODS:
+            raise InputError(f"--ci-method must be one of {', '.join(CI_METHODS)} "
+                             f"(got '{kw['ci_method']}')")
+        if kw["correction"] not in CORRECTIONS:
+            raise InputError(f"--correction must be one of {', '.join(CORRECTIONS)} "
+                             f"(got '{kw['correction']}')")
+        if kw["resamples"] < 1:
+            raise InputError(f"--resamples must be at least 1 (got {kw['resamples']})")
+        return cls(**kw)
+
+    def resolve(self, *, binary: bool, rows: bool = True, cuped: bool = False) -> str:
+        """The test to run: `auto` is z for proportions and welch otherwise."""
+        test = self.test
+        if test == "auto":
+            return "z" if binary and not cuped else "welch"
+        if test in PROPORTION_TESTS and cuped:
+            raise InputError(f"--test {test} cannot be used with --covariate: CUPED-adjusted "
+                             "values are continuous; use welch, student, mannwhitney or "
+                             "permutation")
+        if test in PROPORTION_TESTS and not binary:
+            raise InputError(f"--test {test} needs a two-valued metric (0/1, true/false, "
+                             "yes/no); for a continuous metric use welch, student, "
+                             "mannwhitney or permutation")
+        if test in ("mannwhitney", "permutation") and not rows:
+            raise InputError(f"--test {test} needs the rows of a continuous metric, and "
+                             "--means gives only summaries; use welch or student, or give "
+                             "the data file")
+        return test
+
+
+def _control_index(labels: Sequence[str], control: str | None, sizes: Sequence[int], *,
+                   means: bool) -> int:
+    names = [str(lab) for lab in labels]
+    if len(names) < 2:
+        shown = f"only '{names[0]}'" if names else "none"
+        raise InputError(f"an A/B test needs at least two groups, and there is {shown}; "
+                         "check --group (or give --counts/--means once per group)")
+    if means:
+        for name, n in zip(names, sizes, strict=True):
+            if n < 2:
+                rows = "row" if n == 1 else "rows"
+                raise InputError(f"group '{name}' has {n} {rows}; comparing means needs at "
+                                 "least 2 rows per group")
+    if control is None:
+        return 0
+    if control not in names:
+        raise InputError(f"--control '{control}' is not a group; groups are: "
+                         f"{', '.join(names)}")
+    return names.index(control)
+
+
+# -- the finish step -------------------------------------------------------------------------
+def _compare_all(summaries: Sequence, control_index: int, test: str, options: _Options,
+                 rng: np.random.Generator, progress: Progress | None, *,
+                 rows: tuple[np.ndarray, np.ndarray] | None, label: str = "") -> tuple[
+                     tuple[Comparison, ...], list[str]]:
+    control = summaries[control_index]
+    warnings: list[str] = []
+    found = []
+    for index, variant in enumerate(summaries):
+        if index == control_index:
+            continue
+        if rows is not None and test in ("mannwhitney", "permutation"):
+            codes, values = rows
+            samples = (values[codes == index], values[codes == control_index])
+        else:
+            samples = None
+        found.append(compare_pair(variant, control, test=test, alternative=options.alternative,
+                                  alpha=options.alpha, ci_method=options.ci_method,
+                                  samples=samples, resamples=options.resamples, rng=rng,
+                                  progress=progress, warnings=warnings, label=label))
+    p_values = np.array([c.p_value for c in found])
+    adjusted = adjust_pvalues(p_values, correction=options.correction)
+    comparisons = tuple(
+        replace(c, p_adjusted=float(q), significant=None if math.isnan(q)
+                else bool(q <= options.alpha))
+        for c, q in zip(found, adjusted, strict=True)
+    )
+    return comparisons, warnings
+
+
+def compare_pair(variant: Counts | Moments, control: Counts | Moments, *, test: str,
+                 alternative: str = "two-sided", alpha: float = 0.05, ci_method: str = "wald",
+                 samples: tuple[np.ndarray, np.ndarray] | None = None, resamples: int = 9999,
+                 rng: np.random.Generator | None = None, progress: Progress | None = None,
+                 warnings: list[str] | None = None, label: str = "") -> Comparison:
+    """One variant against the control: diff, its CI, lift and its CI, statistic, p-value.
+
+    The CI of `diff` is Wald (or `ci_method`) for counts and Welch for moments; the lift's
+    is the delta method, lift ± z·√(v_t/m_c² + m_t²·v_c/m_c⁴) with v = s²/n (p(1 − p)/n for
+    counts). `p_adjusted` equals `p_value` here; `_compare_all` adjusts a family.
+    """
+    notes = warnings if warnings is not None else []
+    pair = f"{label}{variant.name} vs {control.name}"
+    binary = isinstance(variant, Counts)
+    if binary:
+        diff = variant.rate - control.rate
+        ci_low, ci_high = proportion_diff_ci(variant, control, alpha=alpha, method=ci_method)
+        m_t, m_c = variant.rate, control.rate
+        v_t = m_t * (1 - m_t) / variant.n
+        v_c = m_c * (1 - m_c) / control.n
+        if test in ("z", "chi2"):
+            pooled = (variant.successes + control.successes) / (variant.n + control.n)
+            expected = min(variant.n, control.n) * min(pooled, 1 - pooled)
+            if 0 < expected < 5:
+                notes.append(f"{pair}: an expected count is below 5, so the {test} "
+                             "approximation may be poor; --test fisher is exact")
+    else:
+        diff = variant.mean - control.mean
+        ci_low, ci_high = welch_diff_ci(variant, control, alpha=alpha)
+        m_t, m_c = variant.mean, control.mean
+        v_t = variant.variance / variant.n
+        v_c = control.variance / control.n
+    lift, lift_low, lift_high = lift_ci(m_t, v_t, m_c, v_c, alpha=alpha)
+    if math.isnan(lift):
+        notes.append(f"{pair}: the lift is undefined because the control's mean is 0")
+    statistic, p_value = _run_test(test, variant, control, alternative=alternative,
+                                   samples=samples, resamples=resamples, rng=rng,
+                                   progress=progress)
+    if test == "permutation":
+        statistic = diff  # the same number, computed once
+    if math.isnan(p_value):
+        notes.append(f"{pair}: the {test} test is undefined (no variation in the metric, "
+                     "or a group too small); statistic and p_value are null")
+    elif math.isnan(statistic) and test == "fisher":
+        notes.append(f"{pair}: the odds ratio is undefined (a zero cell in the 2×2 table); "
+                     "statistic is null")
+    return Comparison(name=variant.name, control=control.name, diff=diff, ci_low=ci_low,
+                      ci_high=ci_high, lift=lift, lift_ci_low=lift_low, lift_ci_high=lift_high,
+                      statistic=statistic, p_value=p_value, p_adjusted=p_value,
+                      significant=None if math.isnan(p_value) else bool(p_value <= alpha))
+
+
+def _run_test(test: str, variant, control, *, alternative: str, samples, resamples: int,
+              rng: np.random.Generator | None, progress: Progress | None) -> tuple[float, float]:
+    binary = isinstance(variant, Counts)
+    if test == "z":
+        return z_test(variant, control, alternative=alternative)
+    if test == "chi2":
+        return chi2_test(variant, control, alternative=alternative)
+    if test == "fisher":
+        return fisher_test(variant, control, alternative=alternative)
+    if test in ("welch", "student"):
+        t_v = variant.moments() if binary else variant
+        t_c = control.moments() if binary else control
+        t, _df, p = t_test(t_v, t_c, alternative=alternative, equal_var=test == "student")
+        return t, p
+    rng = rng if rng is not None else np.random.default_rng()
+    if test == "mannwhitney":
+        if binary:
+            return mann_whitney_counts(variant, control, alternative=alternative)
+        return mann_whitney(*samples, alternative=alternative)
+    if binary:
+        return permutation_counts(variant, control, alternative=alternative,
+                                  resamples=resamples, rng=rng, progress=progress)
+    return permutation_means(*samples, alternative=alternative, resamples=resamples, rng=rng,
+                             progress=progress)
+
+
+def _result(groups, comparisons, warnings, control_index, test, options, *, binary,
+            expected_ratio, theta=None, reduction=None, unadjusted=None) -> ABTestResult:
+    notes = list(warnings)
+    srm = None
+    if expected_ratio is not None:
+        sizes = [g.n for g in groups]
+        parts = parse_ratio(expected_ratio)
+        if len(parts) != len(sizes):
+            raise InputError(
+                f"--expected-ratio '{expected_ratio}' has {len(parts)} parts but there are "
+                f"{len(sizes)} groups ({', '.join(g.name for g in groups)}); give one part "
+                "per group, in the order the groups appear"
+            )
+        srm = sample_ratio_p_value(sizes, parts)
+        if srm < SRM_THRESHOLD:
+            shown = ", ".join(f"{g.name} {g.n}" for g in groups)
+            notes.append(f"sample ratio mismatch: group sizes ({shown}) are unlikely under the "
+                         f"expected ratio {expected_ratio} (srm_p_value = {srm:.3g}); check "
+                         "the assignment before trusting the result")
+    return ABTestResult(
+        test=test, alternative=options.alternative, alpha=options.alpha,
+        control=groups[control_index].name, correction=options.correction,
+        family_size=len(comparisons), groups=groups, comparisons=comparisons,
+        ci_method=options.ci_method if binary else None,
+        resamples=options.resamples if test == "permutation" else None,
+        expected_ratio=expected_ratio, srm_p_value=srm, theta=theta,
+        variance_reduction=reduction, unadjusted=unadjusted, warnings=tuple(notes),
+    )
+
+
+def _proportion_groups(counts: Sequence[Counts]) -> tuple[ProportionGroup, ...]:
+    rows = []
+    for c in counts:
+        m = c.moments()
+        rows.append(ProportionGroup(name=c.name, n=c.n, successes=c.successes, mean=c.rate,
+                                    std=math.sqrt(m.variance) if c.n > 1 else math.nan))
+    return tuple(rows)
+
+
+def _mean_groups(moments: Sequence[Moments]) -> tuple[MeanGroup, ...]:
+    return tuple(MeanGroup(name=m.name, n=m.n, mean=m.mean,
+                           std=math.sqrt(m.variance) if m.n > 1 else math.nan)
+                 for m in moments)
+
+
+# -- intervals -------------------------------------------------------------------------------
+def _z(alpha: float) -> float:
+    return NormalDist().inv_cdf(1 - alpha / 2)
+
+
+def proportion_diff_ci(variant: Counts, control: Counts, *, alpha: float = 0.05,
+                       method: str = "wald") -> tuple[float, float]:
+    """Two-sided (1 − α) interval for p_t − p_c.
+
+    wald: d ± z·√(p_t(1−p_t)/n_t + p_c(1−p_c)/n_c); agresti-caffo: the same after adding
+    one success and one failure to each group; newcombe: the hybrid score interval from
+    Wilson limits (l, u) of each rate, d − √((p_t−l_t)² + (u_c−p_c)²) …
+    d + √((u_t−p_t)² + (p_c−l_c)²).
+    Reference: Agresti & Caffo (2000); Newcombe (1998), method 10.
+    Checked against: statsmodels `confint_proportions_2indep` (wald, agresti-caffo, newcomb).
+    """
+    z = _z(alpha)
+    if method in ("wald", "agresti-caffo"):
+        add = 1 if method == "agresti-caffo" else 0
+        p_t = (variant.successes + add) / (variant.n + 2 * add)
+        p_c = (control.successes + add) / (control.n + 2 * add)
+        half = z * math.sqrt(p_t * (1 - p_t) / (variant.n + 2 * add)
+                             + p_c * (1 - p_c) / (control.n + 2 * add))
+        return p_t - p_c - half, p_t - p_c + half
+    if method != "newcombe":
+        raise InputError(f"--ci-method must be one of {', '.join(CI_METHODS)} (got '{method}')")
+    p_t, p_c = variant.rate, control.rate
+    l_t, u_t = wilson_interval(variant.successes, variant.n, z)
+    l_c, u_c = wilson_interval(control.successes, control.n, z)
+    d = p_t - p_c
+    return (d - math.sqrt((p_t - l_t) ** 2 + (u_c - p_c) ** 2),
+            d + math.sqrt((u_t - p_t) ** 2 + (p_c - l_c) ** 2))
+
+
+def wilson_interval(successes: int, n: int, z: float) -> tuple[float, float]:
+    """Wilson score interval: (p + z²/2n ± z√(p(1−p)/n + z²/4n²)) / (1 + z²/n)."""
+    p = successes / n
+    z2 = z * z
+    denom = 1 + z2 / n
+    center = (p + z2 / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
+    return center - half, center + half
+
+
+def welch_diff_ci(variant: Moments, control: Moments, *,
+                  alpha: float = 0.05) -> tuple[float, float]:
+    """Welch interval: d ± t(1 − α/2, ν)·√(s_t²/n_t + s_c²/n_c), ν by Welch–Satterthwaite.
+
+    Reference: Welch (1947). Checked against: R `t.test` (ToothGrowth).
+    """
+    from scipy.special import stdtrit
+
+    se, df = _welch_se_df(variant, control)
+    if not se > 0:
+        return math.nan, math.nan
+    half = float(stdtrit(df, 1 - alpha / 2)) * se
+    d = variant.mean - control.mean
+    return d - half, d + half
+
+
+def _welch_se_df(a: Moments, b: Moments) -> tuple[float, float]:
+    va, vb = a.variance / a.n, b.variance / b.n
+    se2 = va + vb
+    with np.errstate(invalid="ignore", divide="ignore"):
+        df = se2 * se2 / (va * va / (a.n - 1) + vb * vb / (b.n - 1)) if se2 > 0 else math.nan
+    return math.sqrt(se2), float(df)
+
+
+def lift_ci(m_t: float, v_t: float, m_c: float, v_c: float, *,
+            alpha: float = 0.05) -> tuple[float, float, float]:
+    """Lift (m_t − m_c)/m_c and its delta-method interval for a ratio of means.
+
+    lift ± z·√(v_t/m_c² + m_t²·v_c/m_c⁴), v the variance of each mean (s²/n, p(1 − p)/n).
+    Reference: Kohavi, Tang & Xu, "Trustworthy Online Controlled Experiments" (2020),
+    ch. 18; the first-order delta method for X̄_t / X̄_c.
+    Checked against: a hand computation (tests/stats/test_abtest.py).
+    """
+    if m_c == 0:
+        return math.nan, math.nan, math.nan
+    lift = (m_t - m_c) / m_c
+    se = math.sqrt(v_t / m_c**2 + m_t**2 * v_c / m_c**4)
+    half = _z(alpha) * se
+    return lift, lift - half, lift + half
+
+
+# -- tests -----------------------------------------------------------------------------------
+def _normal_p(z: float, alternative: str) -> float:
+    from scipy.special import ndtr
+
+    if math.isnan(z):
+        return math.nan
+    if alternative == "larger":
+        return float(ndtr(-z))
+    if alternative == "smaller":
+        return float(ndtr(z))
+    return float(2 * ndtr(-abs(z)))
+
+
+def z_test(variant: Counts, control: Counts, *,
+           alternative: str = "two-sided") -> tuple[float, float]:
+    """Pooled two-proportion z-test: z = (p_t − p_c)/√(p̄(1 − p̄)(1/n_t + 1/n_c)).
+
+    Reference: Fleiss, Levin & Paik (2003), §6.2. Checked against: statsmodels
+    `proportions_ztest`; R `prop.test(correct=FALSE)` (z² = X²).
+    """
+    pooled = (variant.successes + control.successes) / (variant.n + control.n)
+    var = pooled * (1 - pooled) * (1 / variant.n + 1 / control.n)
+    if not var > 0:
+        return math.nan, math.nan
+    z = (variant.rate - control.rate) / math.sqrt(var)
+    return z, _normal_p(z, alternative)
+
+
+def chi2_test(variant: Counts, control: Counts, *,
+              alternative: str = "two-sided") -> tuple[float, float]:
+    """Chi-square test of the 2×2 table with Yates' correction, exactly as R `prop.test`.
+
+    X² = Σ (|O − E| − Y)²/E over the four cells, E from the pooled rate,
+    Y = min(0.5, |p_t − p_c| / (1/n_t + 1/n_c)); one-sided p from sign(p_t − p_c)·√X².
+    Reference: R 4.2.2 `prop.test` (src/library/stats/R/prop.test.R).
+    Checked against: R `prop.test(c(150, 120), c(1000, 1000))`.
+    """
+    from scipy.special import chdtrc
+
+    n = np.array([variant.n, control.n], dtype=np.float64)
+    x = np.array([variant.successes, control.successes], dtype=np.float64)
+    pooled = x.sum() / n.sum()
+    if not 0 < pooled < 1:
+        return math.nan, math.nan
+    delta = x[0] / n[0] - x[1] / n[1]
+    yates = min(0.5, abs(delta) / np.sum(1 / n))
+    observed = np.stack([x, n - x])
+    expected = np.stack([n * pooled, n * (1 - pooled)])
+    statistic = float(np.sum((np.abs(observed - expected) - yates) ** 2 / expected))
+    if alternative == "two-sided":
+        return statistic, float(chdtrc(1, statistic))
+    return statistic, _normal_p(math.copysign(math.sqrt(statistic), delta), alternative)
+
+
+def fisher_test(variant: Counts, control: Counts, *,
+                alternative: str = "two-sided") -> tuple[float, float]:
+    """Fisher's exact test of [[s_t, n_t − s_t], [s_c, n_c − s_c]]; statistic = odds ratio.
+
+    The odds ratio is the sample one, s_t(n_c − s_c)/((n_t − s_t)s_c); `larger` means the
+    variant's odds are higher. Reference: SciPy `fisher_exact` (two-sided: the sum of
+    tables no more probable than the observed, as R `fisher.test`).
+    Checked against: R `fisher.test(matrix(c(120, 880, 150, 850), 2))`.
+    """
+    from scipy.stats import fisher_exact
+
+    table = [[variant.successes, variant.n - variant.successes],
+             [control.successes, control.n - control.successes]]
+    scipy_alt = {"two-sided": "two-sided", "larger": "greater", "smaller": "less"}[alternative]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        res = fisher_exact(table, alternative=scipy_alt)
+    odds = float(res.statistic)
+    return (odds if math.isfinite(odds) else math.nan), float(res.pvalue)
+
+
+def t_test(variant: Moments, control: Moments, *, alternative: str = "two-sided",
+           equal_var: bool = False) -> tuple[float, float, float]:
+    """Two-sample t-test from summaries → (t, df, p).
+
+    Welch: t = d/√(s_t²/n_t + s_c²/n_c), df by Welch–Satterthwaite. Student: pooled
+    s² = (M2_t + M2_c)/(n_t + n_c − 2), t = d/√(s²(1/n_t + 1/n_c)), df = n_t + n_c − 2.
+    Reference: Welch (1947); R `t.test`.
+    Checked against: R `t.test(len ~ supp, ToothGrowth)`, SciPy `ttest_ind`.
+    """
+    from scipy.special import stdtr
+
+    d = variant.mean - control.mean
+    if equal_var:
+        df = float(variant.n + control.n - 2)
+        s2 = (variant.m2 + control.m2) / df
+        se = math.sqrt(s2 * (1 / variant.n + 1 / control.n))
+    else:
+        se, df = _welch_se_df(variant, control)
+    if not se > 0:
+        return math.nan, df, math.nan
+    t = d / se
+    if alternative == "larger":
+        p = float(stdtr(df, -t))
+    elif alternative == "smaller":
+        p = float(stdtr(df, t))
+    else:
+        p = float(2 * stdtr(df, -abs(t)))
+    return t, df, p
+
+
+def _mw_p(u: float, n_t: int, n_c: int, tie_term: float, alternative: str) -> float:
+    """Normal approximation of U with tie and continuity corrections, as R `wilcox.test`."""
+    n = n_t + n_c
+    sigma2 = n_t * n_c / 12 * ((n + 1) - tie_term / (n * (n - 1)))
+    if not sigma2 > 0:
+        return math.nan
+    z = u - n_t * n_c / 2
+    if alternative == "larger":
+        correction = 0.5
+    elif alternative == "smaller":
+        correction = -0.5
+    else:  # R: sign(z) * 0.5, and sign(0) = 0
+        correction = math.copysign(0.5, z) if z != 0 else 0.0
+    return _normal_p((z - correction) / math.sqrt(sigma2), alternative)
+
+
+def mann_whitney(x_t: np.ndarray, x_c: np.ndarray, *,
+                 alternative: str = "two-sided") -> tuple[float, float]:
+    """Mann–Whitney U of the variant, U = R_t − n_t(n_t + 1)/2 with mid-ranks, and the
+    normal-approximation p-value with tie correction and continuity correction.
+
+    σ² = n_t n_c/12 · ((n + 1) − Σ(t³ − t)/(n(n − 1))), z = (U − n_t n_c/2 − c)/σ with
+    c = ±0.5 toward the null. Reference: R `wilcox.test(exact = FALSE, correct = TRUE)`.
+    Checked against: R on ToothGrowth; SciPy `mannwhitneyu(method="asymptotic")`.
+    """
+    pooled = np.sort(np.concatenate([x_t, x_c]))
+    left = np.searchsorted(pooled, x_t, side="left")
+    right = np.searchsorted(pooled, x_t, side="right")
+    rank_sum = float(np.sum((left + right + 1) / 2))  # mean of 1-based ranks left+1 … right
+    n_t, n_c = x_t.size, x_c.size
+    u = rank_sum - n_t * (n_t + 1) / 2
+    edges = np.flatnonzero(pooled[1:] != pooled[:-1]) + 1
+    ties = np.diff(np.concatenate([[0], edges, [pooled.size]])).astype(np.float64)
+    tie_term = float(np.sum(ties**3 - ties))
+    return u, _mw_p(u, n_t, n_c, tie_term, alternative)
+
+
+def mann_whitney_counts(variant: Counts, control: Counts, *,
+                        alternative: str = "two-sided") -> tuple[float, float]:
+    """Mann–Whitney on 0/1 values from counts: U = s_t(n_c − s_c) + ½(s_t s_c + f_t f_c),
+    f the failures; the two tie blocks are the K = s_t + s_c ones and n − K zeros."""
+    s_t, s_c = variant.successes, control.successes
+    f_t, f_c = variant.n - s_t, control.n - s_c
+    u = s_t * f_c + 0.5 * (s_t * s_c + f_t * f_c)
+    ones = float(s_t + s_c)
+    zeros = float(f_t + f_c)
+    tie_term = ones**3 - ones + zeros**3 - zeros
+    return float(u), _mw_p(u, variant.n, control.n, tie_term, alternative)
+
+
+class _Tally:
+    """Counts of resampled values on each side of the observed one, batch by batch, for the
+    Monte Carlo p-value of SciPy `permutation_test`: (#{as extreme} + 1)/(R + 1), two-sided
+    twice the smaller side, capped at 1. Memory does not grow with the number of resamples.
+    """
+
+    def __init__(self, observed: float, tolerance: float) -> None:
+        self.observed, self.tolerance = observed, tolerance
+        self.total = self.below = self.above = 0
+
+    def add(self, null: np.ndarray) -> None:
+        self.total += null.size
+        self.below += int(np.count_nonzero(null <= self.observed + self.tolerance))
+        self.above += int(np.count_nonzero(null >= self.observed - self.tolerance))
+
+    def p_value(self, alternative: str, *, flip: bool = False) -> float:
+        below = (self.below + 1) / (self.total + 1)
+        above = (self.above + 1) / (self.total + 1)
+        if flip:  # the tallied quantity falls as the variant's mean rises
+            below, above = above, below
+        if alternative == "larger":
+            return above
+        if alternative == "smaller":
+            return below
+        return min(1.0, 2 * min(below, above))
+
+
+def permutation_counts(variant: Counts, control: Counts, *, alternative: str = "two-sided",
+                       resamples: int = 9999, rng: np.random.Generator,
+                       progress: Progress | None = None) -> tuple[float, float]:
+    """Permutation test of p_t − p_c for 0/1 values, from counts.
+
+    Shuffling the group labels of K ones and n − K zeros puts a hypergeometric number of
+    ones in the variant group, so each resample is one hypergeometric draw (exactly the
+    distribution of the shuffle, without building the rows).
+    Reference: Good, "Permutation, Parametric and Bootstrap Tests of Hypotheses" (2005), §3.
+    Checked against: Fisher's exact one-sided p-values (the exact permutation distribution).
+    """
+    ones = variant.successes + control.successes
+    zeros = variant.n + control.n - ones
+    tally = _Tally(variant.successes, 0.0)
+    per = min(resamples, _BATCH_ELEMENTS)
+    for start in range(0, resamples, per):
+        size = min(per, resamples - start)
+        tally.add(rng.hypergeometric(ones, zeros, variant.n, size=size))
+        if progress is not None:
+            progress(size)
+    return variant.rate - control.rate, tally.p_value(alternative)
+
+
+def permutation_means(x_t: np.ndarray, x_c: np.ndarray, *, alternative: str = "two-sided",
+                      resamples: int = 9999, rng: np.random.Generator,
+                      progress: Progress | None = None,
+                      batch: int | None = None) -> tuple[float, float]:
+    """Permutation test of x̄_t − x̄_c: (observed difference, Monte Carlo p-value).
+
+    The difference is monotone in S, the sum of the smaller group, so each resample draws
+    a uniform random subset of that size from the pooled rows (the k smallest of uniform
+    random keys, found by a partial sort) and sums it. Resamples are processed in batches
+    of about 4 million keys, so memory stays bounded whatever `resamples` is. Sums that
+    differ by less than 10⁻¹² of Σ|x| count as ties (rounding, not a real difference).
+    Reference: SciPy `permutation_test` (p-value convention, +1 adjustment).
+    Checked against: SciPy `permutation_test`, and the exact distribution on small samples.
+    """
+    pooled = np.concatenate([x_t, x_c])
+    n = pooled.size
+    small_is_variant = x_t.size <= x_c.size
+    k = x_t.size if small_is_variant else x_c.size
+    tally = _Tally(float(np.sum(x_t if small_is_variant else x_c)),
+                   1e-12 * float(np.sum(np.abs(pooled))))
+    per = batch or max(1, min(resamples, _BATCH_ELEMENTS // n))
+    subset_sum = _subset_summer(pooled)
+    for start in range(0, resamples, per):
+        size = min(per, resamples - start)
+        tally.add(subset_sum(_random_subsets(rng, size, n, k)))
+        if progress is not None:
+            progress(size)
+    p = tally.p_value(alternative, flip=not small_is_variant)
+    return float(np.mean(x_t) - np.mean(x_c)), p
+
+
+def _random_subsets(rng: np.random.Generator, rows: int, n: int, k: int) -> np.ndarray:
+    """A (rows, n) boolean mask, each row a uniform random k-subset of n positions.
+
+    The k positions holding the smallest of n i.i.d. random keys form a uniform subset;
+    a row where the k-th and (k+1)-th keys tie (about n/2³² of rows) is drawn again, which
+    keeps the subsets uniform since the event is symmetric in the positions.
+    """
+    # Raw 64-bit draws split into two 32-bit keys: half the cost of Generator.integers.
+    raw = rng.bit_generator.random_raw(size=(rows * n + 1) // 2)
+    keys = raw.view(np.uint32)[: rows * n].reshape(rows, n)
+    kth = np.partition(keys, k - 1, axis=1)[:, k - 1]
+    mask = keys <= kth[:, None]
+    bad = np.flatnonzero(np.count_nonzero(mask, axis=1) != k)
+    while bad.size:
+        mask[bad] = _random_subsets(rng, bad.size, n, k)
+        bad = bad[np.count_nonzero(mask[bad], axis=1) != k]
+    return mask
+
+
+def _subset_summer(values: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """A function summing `values` over each row of a boolean mask.
+
+    Up to 2¹⁷ rows: a byte lookup table, T[j, b] = the sum of the values in block j of 8
+    selected by the bits of b, so a row's sum is n/8 table reads of the packed mask.
+    Larger inputs: a matrix–vector product.
+    """
+    n = values.size
+    if n > _LUT_MAX_ROWS:
+        return lambda mask: mask.astype(np.float64) @ values
+    blocks = -(-n // 8)
+    padded = np.zeros(blocks * 8)
+    padded[:n] = values
+    # np.packbits is big-endian: bit 7 of a byte is the first of its 8 positions.
+    bits = (np.arange(256)[:, None] >> (7 - np.arange(8))) & 1
+    table = (padded.reshape(blocks, 8) @ bits.T.astype(np.float64)).ravel()
+    offsets = np.arange(blocks, dtype=np.intp) * 256
+
+    def summed(mask: np.ndarray) -> np.ndarray:
+        packed = np.packbits(mask, axis=1)
+        return np.take(table, packed + offsets).sum(axis=1)
+
+    return summed
+
+
+# -- CUPED and sample ratio mismatch -------------------------------------------------------------
+def cuped(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, float, float, list[str]]:
+    """CUPED adjustment over all rows: (y − θ(x − x̄), θ, variance_reduction, warnings).
+
+    θ = cov(y, x)/var(x); variance_reduction = 1 − var(y′)/var(y) (= corr(y, x)²).
+    Reference: Deng, Xu, Kohavi & Walker (2013), eq. 4.
+    Checked against: a hand computation and statsmodels OLS (tests/stats/test_abtest.py).
+    """
+    dx = x - np.mean(x)
+    dy = y - np.mean(y)
+    sxx = float(np.dot(dx, dx))
+    if not sxx > 0:
+        raise InputError("the --covariate column is constant; CUPED needs a pre-experiment "
+                         "value that varies between rows")
+    theta = float(np.dot(dx, dy)) / sxx
+    adjusted = y - theta * dx
+    syy = float(np.dot(dy, dy))
+    warnings = []
+    if syy > 0:
+        da = adjusted - np.mean(adjusted)
+        reduction = 1 - float(np.dot(da, da)) / syy
+    else:
+        reduction = math.nan
+        warnings.append("the metric is constant, so variance_reduction is undefined (null)")
+    return adjusted, theta, reduction, warnings
+
+
+def sample_ratio_p_value(sizes: Sequence[int], ratio: Sequence[float]) -> float:
+    """Chi-square goodness of fit of the group sizes to the expected ratio (df = k − 1).
+
+    X² = Σ (n_i − E_i)²/E_i, E_i = N·r_i/Σr. Reference: Fabijan et al. (2019),
+    "Diagnosing sample ratio mismatch in online controlled experiments", KDD.
+    Checked against: SciPy `chisquare`.
+    """
+    from scipy.special import chdtrc
+
+    observed = np.asarray(sizes, dtype=np.float64)
+    share = np.asarray(ratio, dtype=np.float64)
+    expected = observed.sum() * share / share.sum()
+    statistic = float(np.sum((observed - expected) ** 2 / expected))
+    return float(chdtrc(len(sizes) - 1, statistic))

@@ -1,0 +1,683 @@
+"""ab-test statistics against R 4.2.2, statsmodels 0.15.0 and SciPy 1.17.1.
+
+R literals come from /work/shared/reference/R-reference.txt; the others were computed once
+with the call in the comment beside them and pasted at full precision.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from fractions import Fraction
+
+import hypothesis.strategies as st
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis.extra.numpy import arrays
+from scipy import stats
+
+from mlstats.errors import InputError
+from mlstats.stats.abtest import (
+    Counts,
+    ab_test_rows,
+    ab_test_summaries,
+    chi2_test,
+    cuped,
+    fisher_test,
+    group_counts,
+    group_moments,
+    is_two_valued,
+    lift_ci,
+    mann_whitney,
+    mann_whitney_counts,
+    parse_counts,
+    parse_means,
+    parse_ratio,
+    permutation_counts,
+    permutation_means,
+    proportion_diff_ci,
+    resample_work,
+    sample_ratio_p_value,
+    t_test,
+    two_valued_labels,
+    welch_diff_ci,
+    z_test,
+)
+from mlstats.stats.multiple import adjust_pvalues
+from tests.conftest import SAMPLE
+
+A = Counts("A", 1000, 120)
+B = Counts("B", 1000, 150)
+
+
+@pytest.fixture(scope="module")
+def tooth():
+    data = pd.read_csv(SAMPLE / "toothgrowth.csv")
+    codes, labels = pd.factorize(data["supp"])  # VC first, as in the file
+    return codes, list(labels), data["len"].to_numpy(float)
+
+
+def tooth_groups(tooth):
+    codes, labels, values = tooth
+    vc, oj = group_moments(codes, labels, values)
+    return oj, vc, values[codes == 1], values[codes == 0]
+
+
+# -- summaries -------------------------------------------------------------------------------
+def test_group_moments_match_numpy(tooth):
+    oj, vc, x_oj, x_vc = tooth_groups(tooth)
+    assert (oj.name, oj.n, vc.name, vc.n) == ("OJ", 30, "VC", 30)
+    assert oj.mean == pytest.approx(np.mean(x_oj), rel=1e-12)
+    assert oj.variance == pytest.approx(np.var(x_oj, ddof=1), rel=1e-12)
+    assert vc.variance == pytest.approx(np.var(x_vc, ddof=1), rel=1e-12)
+
+
+@given(arrays(np.float64, st.integers(2, 60), elements=st.floats(-1e6, 1e6)),
+       st.integers(1, 59))
+@settings(deadline=None, max_examples=60)
+def test_moments_merge_equals_whole(x, cut):
+    # Chan's merge of two parts = the moments of the whole sample
+    cut = min(cut, x.size - 1)
+    codes = np.zeros(x.size, dtype=np.intp)
+    (whole,) = group_moments(codes, ["g"], x)
+    (left,) = group_moments(codes[:cut], ["g"], x[:cut])
+    (right,) = group_moments(codes[cut:], ["g"], x[cut:])
+    merged = left.merge(right)
+    scale = 1 + float(np.abs(x).max())
+    assert merged.n == whole.n
+    assert merged.mean == pytest.approx(whole.mean, rel=1e-9, abs=1e-9 * scale)
+    assert merged.m2 == pytest.approx(whole.m2, rel=1e-8, abs=1e-9 * scale**2)
+
+
+def test_counts_merge_and_moments():
+    merged = Counts("A", 10, 3).merge(Counts("A", 5, 2))
+    assert (merged.n, merged.successes) == (15, 5)
+    m = merged.moments()
+    values = np.r_[np.ones(5), np.zeros(10)]
+    assert m.mean == pytest.approx(values.mean(), rel=1e-15)
+    assert m.variance == pytest.approx(values.var(ddof=1), rel=1e-14)
+
+
+def test_group_counts():
+    codes = np.array([0, 1, 0, 1, 1])
+    assert group_counts(codes, ["A", "B"], np.array([1, 0, 0, 1, 1.0])) == (
+        Counts("A", 2, 1), Counts("B", 3, 2))
+
+
+def test_two_valued_detection():
+    assert two_valued_labels(["Yes", "no"]).tolist() == [True, False]
+    assert two_valued_labels(["FALSE", "true"]).tolist() == [False, True]
+    assert two_valued_labels(["yes"]).tolist() == [True]
+    assert two_valued_labels(["yes", "true"]) is None
+    assert two_valued_labels(["a", "b"]) is None
+    assert is_two_valued(np.array([0.0, 1.0, 1.0]))
+    assert not is_two_valued(np.array([0.0, 2.0]))
+    assert not is_two_valued(np.array([]))
+
+
+# -- tests against the references ------------------------------------------------------------
+def test_welch_matches_r(tooth):
+    oj, vc, _, _ = tooth_groups(tooth)
+    t, df, p = t_test(oj, vc)
+    # R 4.2.2: t.test(len ~ supp, ToothGrowth)
+    assert t == pytest.approx(1.91526826869527, rel=1e-8)
+    assert df == pytest.approx(55.3094326826406, rel=1e-8)
+    assert p == pytest.approx(0.0606345078809341, rel=1e-8)
+    low, high = welch_diff_ci(oj, vc)
+    assert low == pytest.approx(-0.171015618367165, rel=1e-8)
+    assert high == pytest.approx(7.571015618367163, rel=1e-8)
+
+
+@pytest.mark.parametrize(("alternative", "equal_var", "p_ref"), [
+    # SciPy 1.17.1: ttest_ind(OJ, VC, equal_var=..., alternative=...) on toothgrowth.csv
+    ("larger", False, 0.03031725394046696),
+    ("smaller", False, 0.9696827460595331),
+    ("two-sided", True, 0.06039337122412848),
+    ("larger", True, 0.03019668561206424),
+    ("smaller", True, 0.9698033143879358),
+])
+def test_t_test_alternatives_match_scipy(tooth, alternative, equal_var, p_ref):
+    oj, vc, _, _ = tooth_groups(tooth)
+    t, df, p = t_test(oj, vc, alternative=alternative, equal_var=equal_var)
+    assert t == pytest.approx(1.91526826869527, rel=1e-8)
+    assert p == pytest.approx(p_ref, rel=1e-8)
+    if equal_var:
+        assert df == 58
+
+
+def test_mann_whitney_matches_r(tooth):
+    _, _, x_oj, x_vc = tooth_groups(tooth)
+    u, p = mann_whitney(x_oj, x_vc)
+    # R 4.2.2: wilcox.test(len ~ supp, ToothGrowth, exact=FALSE)
+    assert u == 575.5
+    assert p == pytest.approx(0.0644906721338357, rel=1e-8)
+
+
+@pytest.mark.parametrize(("alternative", "p_ref"), [
+    # SciPy 1.17.1: mannwhitneyu(OJ, VC, alternative=..., method="asymptotic")
+    ("larger", 0.03224533606691785),
+    ("smaller", 0.9688084275595561),
+])
+def test_mann_whitney_one_sided_matches_scipy(tooth, alternative, p_ref):
+    _, _, x_oj, x_vc = tooth_groups(tooth)
+    assert mann_whitney(x_oj, x_vc, alternative=alternative)[1] == pytest.approx(p_ref,
+                                                                                 rel=1e-8)
+
+
+@given(st.lists(st.integers(0, 6), min_size=2, max_size=40),
+       st.lists(st.integers(0, 6), min_size=2, max_size=40),
+       st.sampled_from(["two-sided", "larger", "smaller"]))
+@settings(deadline=None, max_examples=80)
+def test_mann_whitney_with_ties_matches_scipy(x, y, alternative):
+    x, y = np.array(x, float), np.array(y, float)
+    if np.unique(np.r_[x, y]).size < 2:
+        assert math.isnan(mann_whitney(x, y)[1])
+        return
+    ref = stats.mannwhitneyu(x, y, alternative={"larger": "greater", "smaller": "less"}.get(
+        alternative, alternative), method="asymptotic", use_continuity=True)
+    u, p = mann_whitney(x, y, alternative=alternative)
+    assert u == ref.statistic
+    assert p == pytest.approx(ref.pvalue, rel=1e-8, abs=1e-300)
+
+
+@given(st.integers(1, 60), st.integers(1, 60), st.data(),
+       st.sampled_from(["two-sided", "larger", "smaller"]))
+@settings(deadline=None, max_examples=60)
+@pytest.mark.filterwarnings("ignore:Precision loss occurred:RuntimeWarning")
+def test_two_valued_tests_from_counts_equal_tests_on_rows(n_t, n_c, data, alternative):
+    # counts carry everything: the same U, p and t as the expanded 0/1 rows
+    s_t = data.draw(st.integers(0, n_t))
+    s_c = data.draw(st.integers(0, n_c))
+    x_t = np.r_[np.ones(s_t), np.zeros(n_t - s_t)]
+    x_c = np.r_[np.ones(s_c), np.zeros(n_c - s_c)]
+    t, c = Counts("B", n_t, s_t), Counts("A", n_c, s_c)
+    u_rows, p_rows = mann_whitney(x_t, x_c, alternative=alternative)
+    u_counts, p_counts = mann_whitney_counts(t, c, alternative=alternative)
+    assert u_counts == u_rows
+    assert p_counts == pytest.approx(p_rows, rel=1e-9, nan_ok=True)
+    if n_t > 1 and n_c > 1 and 0 < s_t + s_c < n_t + n_c and (s_t, s_c) != (0, 0):
+        ref = stats.ttest_ind(x_t, x_c, equal_var=False)
+        got = t_test(t.moments(), c.moments())
+        if np.isfinite(ref.statistic):
+            assert got[0] == pytest.approx(ref.statistic, rel=1e-9)
+
+
+def test_z_test_matches_statsmodels_and_r():
+    z, p = z_test(B, A)
+    # statsmodels 0.15.0: proportions_ztest([150, 120], [1000, 1000])
+    assert z == pytest.approx(1.963049807622355, rel=1e-8)
+    assert p == pytest.approx(0.04964038686536878, rel=1e-8)
+    # R 4.2.2: prop.test(c(120,150), c(1000,1000), correct=FALSE): X² = z², same p
+    assert z * z == pytest.approx(3.85356454720617, rel=1e-8)
+    assert p == pytest.approx(0.0496403868653688, rel=1e-8)
+    # statsmodels 0.15.0: proportions_ztest(..., alternative="larger" / "smaller")
+    assert z_test(B, A, alternative="larger")[1] == pytest.approx(0.02482019343268439, rel=1e-8)
+    assert z_test(B, A, alternative="smaller")[1] == pytest.approx(0.9751798065673156, rel=1e-8)
+
+
+def test_chi2_matches_r_prop_test():
+    x2, p = chi2_test(B, A)
+    # R 4.2.2: prop.test(c(120,150), c(1000,1000)) (Yates)
+    assert x2 == pytest.approx(3.60094198244487, rel=1e-8)
+    assert p == pytest.approx(0.0577468415096888, rel=1e-8)
+    # R's one-sided p is pnorm(sign(Δ)·√X²): half the two-sided p on the observed side
+    assert chi2_test(B, A, alternative="larger")[1] == pytest.approx(0.0577468415096888 / 2,
+                                                                    rel=1e-8)
+    assert chi2_test(B, A, alternative="smaller")[1] == pytest.approx(
+        1 - 0.0577468415096888 / 2, rel=1e-8)
+
+
+def test_chi2_yates_shrinks_for_tiny_differences():
+    # R: YATES = min(0.5, |Δ|/Σ(1/n)); equal rates give X² = 0 and p = 1
+    x2, p = chi2_test(Counts("B", 10, 5), Counts("A", 10, 5))
+    assert (x2, p) == (0.0, 1.0)
+
+
+def test_fisher_matches_r_and_scipy():
+    odds, p = fisher_test(B, A)
+    # R 4.2.2: fisher.test(matrix(c(120,880,150,850),2))$p.value
+    assert p == pytest.approx(0.0575958508689268, rel=1e-8)
+    # SciPy 1.17.1: fisher_exact([[150, 850], [120, 880]]) (sample odds ratio)
+    assert odds == pytest.approx(1.2941176470588236, rel=1e-12)
+    # SciPy 1.17.1: fisher_exact(..., alternative="greater" / "less")
+    assert fisher_test(B, A, alternative="larger")[1] == pytest.approx(0.02879792543446337,
+                                                                      rel=1e-8)
+    assert fisher_test(B, A, alternative="smaller")[1] == pytest.approx(0.9788193963335934,
+                                                                       rel=1e-8)
+
+
+@pytest.mark.parametrize(("method", "alpha", "low", "high"), [
+    # statsmodels 0.15.0: confint_proportions_2indep(150, 1000, 120, 1000, method=...)
+    ("wald", 0.05, 7.60288212977786e-05, 0.05992397117870222),
+    ("newcombe", 0.05, 1.3782434204051563e-05, 0.06000825857012657),
+    ("agresti-caffo", 0.05, -2.2147292430482746e-05, 0.059902386813388594),
+    # statsmodels 0.15.0: confint_proportions_2indep(7, 40, 2, 35, method=..., alpha=0.1)
+    ("wald", 0.1, -0.00016879704565433973, 0.23588308275994005),
+    ("newcombe", 0.1, -0.009772069320544419, 0.24223918432829633),
+    ("agresti-caffo", 0.1, -0.014625227295889762, 0.23341544608610854),
+])
+def test_proportion_intervals_match_statsmodels(method, alpha, low, high):
+    t, c = (B, A) if alpha == 0.05 else (Counts("B", 40, 7), Counts("A", 35, 2))
+    got = proportion_diff_ci(t, c, alpha=alpha, method=method)
+    assert got == pytest.approx((low, high), rel=1e-8)
+
+
+def test_lift_interval_by_hand():
+    # delta method by hand for 150/1000 vs 120/1000
+    m_t, m_c = 0.15, 0.12
+    v_t, v_c = 0.15 * 0.85 / 1000, 0.12 * 0.88 / 1000
+    se = math.sqrt(v_t / 0.12**2 + 0.15**2 * v_c / 0.12**4)
+    half = 1.959963984540054 * se  # qnorm(0.975)
+    lift, low, high = lift_ci(m_t, v_t, m_c, v_c)
+    assert lift == pytest.approx(0.25, rel=1e-12)
+    assert (low, high) == pytest.approx((0.25 - half, 0.25 + half), rel=1e-12)
+    assert all(math.isnan(v) for v in lift_ci(1.0, 0.1, 0.0, 0.1))
+
+
+def test_sample_ratio_mismatch_matches_scipy():
+    # SciPy 1.17.1: chisquare([5000, 4800]).pvalue
+    assert sample_ratio_p_value([5000, 4800], [50, 50]) == pytest.approx(0.04335175126086287,
+                                                                         rel=1e-8)
+    # SciPy 1.17.1: chisquare([5000, 2600, 2400], [5000, 2500, 2500]).pvalue
+    assert sample_ratio_p_value([5000, 2600, 2400], [2, 1, 1]) == pytest.approx(
+        0.018315638888734182, rel=1e-8)
+
+
+P = np.array([0.012, 0.041, 0.033, 0.2, 0.041, 0.51, 0.0007])
+
+
+@pytest.mark.parametrize(("correction", "expected"), [
+    # statsmodels 0.15.0: multipletests(P, method="holm")[1]
+    ("holm", [0.07200000000000001, 0.165, 0.165, 0.4, 0.165, 0.51, 0.0049]),
+    # statsmodels 0.15.0: multipletests(P, method="bonferroni")[1]
+    ("bonferroni", [0.084, 0.28700000000000003, 0.231, 1.0, 0.28700000000000003, 1.0, 0.0049]),
+    # statsmodels 0.15.0: multipletests(P, method="simes-hochberg")[1]
+    ("hochberg", [0.07200000000000001, 0.123, 0.123, 0.4, 0.123, 0.51, 0.0049]),
+    # SciPy 1.17.1: false_discovery_control(P) (= multipletests fdr_bh)
+    ("bh", [0.042, 0.0574, 0.0574, 0.23333333333333336, 0.0574, 0.51, 0.0049]),
+    # SciPy 1.17.1: false_discovery_control(P, method="by")
+    ("by", [0.1089, 0.14883, 0.14883, 0.605, 0.14883, 1.0, 0.012704999999999998]),
+    ("none", P.tolist()),
+])
+def test_adjusted_p_values_match_references(correction, expected):
+    assert adjust_pvalues(P, correction=correction) == pytest.approx(expected, rel=1e-8)
+
+
+@given(arrays(np.float64, st.integers(1, 12), elements=st.floats(0, 1)),
+       st.sampled_from([("holm", "holm"), ("bonferroni", "bonferroni"),
+                        ("hochberg", "simes-hochberg"), ("bh", "fdr_bh"), ("by", "fdr_by")]))
+@settings(deadline=None, max_examples=80)
+def test_adjusted_p_values_match_statsmodels(p, methods):
+    from statsmodels.stats.multitest import multipletests
+
+    ours, theirs = methods
+    ref = multipletests(p, method=theirs)[1]
+    assert adjust_pvalues(p, correction=ours) == pytest.approx(ref, rel=1e-9, abs=1e-15)
+
+
+def test_adjust_keeps_nan_out_of_the_family():
+    got = adjust_pvalues(np.array([0.01, np.nan, 0.02]), correction="bonferroni")
+    assert got[0] == pytest.approx(0.02) and math.isnan(got[1]) and got[2] == pytest.approx(0.04)
+
+
+# -- permutation tests -----------------------------------------------------------------------
+def test_permutation_means_close_to_scipy(tooth):
+    _, _, x_oj, x_vc = tooth_groups(tooth)
+    diff, p = permutation_means(x_oj, x_vc, resamples=40_000, rng=np.random.default_rng(3))
+    assert diff == pytest.approx(3.7, rel=1e-12)
+    # SciPy 1.17.1: permutation_test((OJ, VC), mean diff, vectorized=True,
+    # n_resamples=100000, rng=0).pvalue = 0.06045939540604594; Monte Carlo: 4 standard errors
+    se = math.sqrt(0.0605 * 0.9395 / 40_000) * 2
+    assert p == pytest.approx(0.06045939540604594, abs=4 * se)
+
+
+def _exact_permutation_p(x_t, x_c, alternative):
+    pooled = np.r_[x_t, x_c]
+    observed = x_t.mean() - x_c.mean()
+    diffs = []
+    for chosen in itertools.combinations(range(pooled.size), x_t.size):
+        mask = np.zeros(pooled.size, bool)
+        mask[list(chosen)] = True
+        diffs.append(pooled[mask].mean() - pooled[~mask].mean())
+    diffs = np.array(diffs)
+    tol = 1e-9
+    above = np.mean(diffs >= observed - tol)
+    below = np.mean(diffs <= observed + tol)
+    return {"larger": above, "smaller": below, "two-sided": min(1, 2 * min(above, below))}[
+        alternative]
+
+
+@pytest.mark.parametrize("alternative", ["two-sided", "larger", "smaller"])
+@pytest.mark.parametrize(("x_t", "x_c"), [
+    ([3.1, 4.5, 6.0, 5.2], [2.0, 3.3, 1.5, 4.1, 2.2, 2.9]),  # variant is the smaller group
+    ([3.0, 4.0, 6.0, 5.0, 2.0, 7.0], [2.0, 3.0, 1.0, 4.0]),  # control is the smaller group
+])
+def test_permutation_means_matches_exact_distribution(x_t, x_c, alternative):
+    x_t, x_c = np.array(x_t), np.array(x_c)
+    exact = _exact_permutation_p(x_t, x_c, alternative)
+    _, p = permutation_means(x_t, x_c, alternative=alternative, resamples=40_000,
+                             rng=np.random.default_rng(11))
+    se = math.sqrt(max(exact * (1 - exact), 0.01) / 40_000) * (2 if alternative ==
+                                                                "two-sided" else 1)
+    assert p == pytest.approx(exact, abs=4 * se + 1 / 40_001)
+
+
+def test_permutation_large_input_uses_matrix_product():
+    # beyond the lookup-table size the sums go through a matrix product: same answers
+    rng = np.random.default_rng(5)
+    x_t = rng.normal(0.02, 1, 70_000)
+    x_c = rng.normal(0.0, 1, 70_000)
+    _, p = permutation_means(x_t, x_c, resamples=60, rng=np.random.default_rng(1))
+    ref = stats.ttest_ind(x_t, x_c).pvalue
+    assert 0 < p <= 1
+    assert abs(p - ref) < 0.25  # 60 resamples: a coarse Monte Carlo estimate
+
+
+def test_permutation_is_reproducible_and_batch_invariant(tooth):
+    _, _, x_oj, x_vc = tooth_groups(tooth)
+    runs = [permutation_means(x_oj, x_vc, resamples=999, rng=np.random.default_rng(42),
+                              batch=b) for b in (None, 1, 7, 999)]
+    assert len(set(runs)) == 1
+
+
+@pytest.mark.parametrize(("alternative", "scipy_alt"), [("larger", "greater"),
+                                                        ("smaller", "less")])
+def test_permutation_counts_one_sided_is_fisher(alternative, scipy_alt):
+    # the permutation distribution of 0/1 data is hypergeometric: one-sided Fisher exactly
+    t, c = Counts("B", 60, 21), Counts("A", 55, 12)
+    exact = stats.fisher_exact([[21, 39], [12, 43]], alternative=scipy_alt).pvalue
+    _, p = permutation_counts(t, c, alternative=alternative, resamples=100_000,
+                              rng=np.random.default_rng(2))
+    assert p == pytest.approx(exact, abs=4 * math.sqrt(exact * (1 - exact) / 100_000))
+
+
+def test_permutation_progress_counts_every_resample():
+    seen = []
+    permutation_means(np.arange(5.0), np.arange(7.0), resamples=2500,
+                      rng=np.random.default_rng(0), progress=seen.append, batch=1000)
+    assert seen == [1000, 1000, 500]
+    assert resample_work("permutation", 3, 100, cuped=True) == 400
+    assert resample_work("welch", 3, 100, cuped=False) == 0
+
+
+# -- CUPED -----------------------------------------------------------------------------------
+CUPED_ROWS = {  # group, y, x
+    "group": ["A", "A", "A", "A", "B", "B", "B", "B"],
+    "y": [3.0, 5.0, 4.0, 8.0, 6.0, 7.0, 5.0, 9.0],
+    "x": [1.0, 3.0, 2.0, 6.0, 2.0, 4.0, 1.0, 5.0],
+}
+
+
+def test_cuped_by_hand():
+    y = [Fraction(v).limit_denominator() for v in CUPED_ROWS["y"]]
+    x = [Fraction(v).limit_denominator() for v in CUPED_ROWS["x"]]
+    xm, ym = sum(x) / len(x), sum(y) / len(y)
+    theta = sum((a - xm) * (b - ym) for a, b in zip(x, y, strict=True)) / sum(
+        (a - xm) ** 2 for a in x)
+    adj = [b - theta * (a - xm) for a, b in zip(x, y, strict=True)]
+    am = sum(adj) / len(adj)
+    reduction = 1 - sum((v - am) ** 2 for v in adj) / sum((v - ym) ** 2 for v in y)
+    codes = np.array([0] * 4 + [1] * 4)
+    res = ab_test_rows(codes, ["A", "B"], np.array(CUPED_ROWS["y"]), binary=False,
+                       covariate=np.array(CUPED_ROWS["x"]))
+    assert res.theta == pytest.approx(float(theta), rel=1e-12)
+    assert res.variance_reduction == pytest.approx(float(reduction), rel=1e-12)
+    adj_a = np.array([float(v) for v in adj[:4]])
+    adj_b = np.array([float(v) for v in adj[4:]])
+    ref = stats.ttest_ind(adj_b, adj_a, equal_var=False)
+    (comparison,) = res.comparisons
+    assert comparison.diff == pytest.approx(adj_b.mean() - adj_a.mean(), rel=1e-12)
+    assert comparison.statistic == pytest.approx(ref.statistic, rel=1e-10)
+    assert comparison.p_value == pytest.approx(ref.pvalue, rel=1e-10)
+    assert comparison.lift == pytest.approx((adj_b.mean() - adj_a.mean()) / adj_a.mean(),
+                                            rel=1e-12)
+    # unadjusted: the plain Welch test on y; groups report the raw y
+    (raw,) = res.unadjusted.comparisons
+    plain = stats.ttest_ind(np.array(CUPED_ROWS["y"][4:]), np.array(CUPED_ROWS["y"][:4]),
+                            equal_var=False)
+    assert raw.p_value == pytest.approx(plain.pvalue, rel=1e-10)
+    assert [g.mean for g in res.groups] == pytest.approx([5.0, 6.75], rel=1e-12)
+
+
+def test_cuped_matches_ols_when_covariate_means_are_balanced():
+    # With equal covariate means per group, the pooled θ is the within-group OLS slope, so
+    # the CUPED effect equals the OLS group coefficient; the standard errors are close.
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(7)
+    n = 400
+    x = rng.normal(10, 2, n)
+    x[n // 2:] += x[: n // 2].mean() - x[n // 2:].mean()  # balance the covariate means
+    group = np.r_[np.zeros(n // 2), np.ones(n // 2)]
+    y = 2 + 0.3 * group + 0.8 * x + rng.normal(0, 1, n)
+    res = ab_test_rows(group.astype(int), ["A", "B"], y, binary=False, covariate=x)
+    design = sm.add_constant(np.column_stack([group, x - x.mean()]))
+    ols = sm.OLS(y, design).fit()
+    (comparison,) = res.comparisons
+    assert comparison.diff == pytest.approx(ols.params[1], rel=1e-10)
+    se = comparison.diff / comparison.statistic
+    assert se == pytest.approx(ols.bse[1], rel=0.02)
+
+
+@given(arrays(np.float64, st.integers(6, 60), elements=st.floats(-100, 100)),
+       arrays(np.float64, st.integers(6, 60), elements=st.floats(-100, 100)))
+@settings(deadline=None, max_examples=60)
+def test_cuped_variance_reduction_is_squared_correlation(y, x):
+    n = min(y.size, x.size)
+    y, x = y[:n], x[:n]
+    if np.ptp(x) < 1e-6 or np.ptp(y) < 1e-6:
+        return
+    _, _, reduction, _ = cuped(y, x)
+    r = np.corrcoef(y, x)[0, 1]
+    assert reduction == pytest.approx(r * r, abs=1e-9)
+
+
+def test_cuped_constant_covariate_is_an_error():
+    with pytest.raises(InputError) as err:
+        cuped(np.arange(4.0), np.ones(4))
+    assert str(err.value) == ("the --covariate column is constant; CUPED needs a "
+                              "pre-experiment value that varies between rows")
+
+
+def test_cuped_refuses_proportion_tests():
+    with pytest.raises(InputError) as err:
+        ab_test_rows(np.array([0, 0, 1, 1]), ["A", "B"], np.array([0, 1, 1, 1.0]),
+                     binary=True, covariate=np.array([1, 2, 3, 5.0]), test="fisher")
+    assert str(err.value) == ("--test fisher cannot be used with --covariate: CUPED-adjusted "
+                              "values are continuous; use welch, student, mannwhitney or "
+                              "permutation")
+
+
+def test_cuped_on_a_two_valued_metric_is_a_mean_analysis():
+    codes = np.array([0] * 5 + [1] * 5)
+    y = np.array([0, 1, 0, 0, 1, 1, 1, 0, 1, 1.0])
+    x = np.array([1, 3, 2, 1, 4, 3, 5, 1, 4, 4.0])
+    res = ab_test_rows(codes, ["A", "B"], y, binary=True, covariate=x)
+    assert res.test == "welch" and res.ci_method is None
+    assert [g.successes for g in res.groups] == [2, 4]
+    (raw,) = res.unadjusted.comparisons
+    ref = stats.ttest_ind(y[5:], y[:5], equal_var=False)
+    assert raw.p_value == pytest.approx(ref.pvalue, rel=1e-10)
+
+
+# -- whole results ---------------------------------------------------------------------------
+def test_one_comparison_is_also_top_level():
+    record = ab_test_summaries([A, B]).as_record()
+    assert record["test"] == "z" and record["control"] == "A" and record["family_size"] == 1
+    assert record["diff"] == pytest.approx(0.03, rel=1e-12)
+    assert record["lift"] == pytest.approx(0.25, rel=1e-12)
+    assert record["p_value"] == pytest.approx(0.04964038686536878, rel=1e-8)
+    assert record["significant"] is True
+    assert record["ci_low"] == pytest.approx(7.60288212977786e-05, rel=1e-8)
+    assert "srm_p_value" not in record and "theta" not in record and "unadjusted" not in record
+    group = record["groups"][1]
+    assert (group.name, group.n, group.successes, group.mean) == ("B", 1000, 150, 0.15)
+    assert group.std == pytest.approx(np.r_[np.ones(150), np.zeros(850)].std(ddof=1), rel=1e-12)
+
+
+def test_several_variants_are_adjusted_against_the_control():
+    groups = [Counts("A", 1000, 120), Counts("B", 1000, 150), Counts("C", 1000, 160)]
+    res = ab_test_summaries(groups, correction="holm")
+    raw = [z_test(g, groups[0])[1] for g in groups[1:]]
+    # statsmodels-equivalent Holm by hand for two p-values
+    small, large = sorted(raw)
+    holm = {small: min(1, 2 * small), large: min(1, max(2 * small, large))}
+    assert [c.name for c in res.comparisons] == ["B", "C"]
+    assert [c.p_adjusted for c in res.comparisons] == pytest.approx([holm[p] for p in raw])
+    assert [c.significant for c in res.comparisons] == [c.p_adjusted <= 0.05
+                                                        for c in res.comparisons]
+    assert res.family_size == 2
+    assert "diff" not in res.as_record()
+    res_c = ab_test_summaries(groups, control="C", correction="none")
+    assert [c.name for c in res_c.comparisons] == ["A", "B"]
+    assert all(c.control == "C" for c in res_c.comparisons)
+
+
+def test_srm_warning_below_threshold():
+    res = ab_test_summaries([Counts("A", 5000, 600), Counts("B", 4500, 560)],
+                            expected_ratio="50:50")
+    assert res.srm_p_value == pytest.approx(sample_ratio_p_value([5000, 4500], [1, 1]))
+    assert res.srm_p_value < 0.001
+    assert res.warnings[-1].startswith("sample ratio mismatch: group sizes (A 5000, B 4500)")
+    fine = ab_test_summaries([A, B], expected_ratio="50:50")
+    assert fine.srm_p_value == 1.0 and fine.warnings == ()
+
+
+def test_means_from_summaries_equal_rows(tooth):
+    codes, labels, values = tooth
+    rows = ab_test_rows(codes, labels, values, binary=False)
+    oj, vc, x_oj, x_vc = tooth_groups(tooth)
+    summary = ab_test_summaries(parse_means([
+        f"VC=30/{vc.mean!r}/{float(np.std(x_vc, ddof=1))!r}",
+        f"OJ=30/{oj.mean!r}/{float(np.std(x_oj, ddof=1))!r}"]))
+    for a, b in zip([rows.comparisons[0]], [summary.comparisons[0]], strict=True):
+        assert a.p_value == pytest.approx(b.p_value, rel=1e-12)
+        assert a.ci_low == pytest.approx(b.ci_low, rel=1e-12)
+
+
+def test_undefined_results_are_nan_with_warnings():
+    res = ab_test_summaries([Counts("A", 50, 0), Counts("B", 50, 0)])
+    (c,) = res.comparisons
+    assert math.isnan(c.p_value) and math.isnan(c.lift) and c.significant is None
+    assert any("lift is undefined" in w for w in res.warnings)
+    assert any("the z test is undefined" in w for w in res.warnings)
+
+
+def test_small_expected_counts_warn():
+    res = ab_test_summaries([Counts("A", 20, 1), Counts("B", 20, 3)])
+    assert any("expected count is below 5" in w for w in res.warnings)
+
+
+# -- input errors ----------------------------------------------------------------------------
+@pytest.mark.parametrize(("texts", "message"), [
+    (["A=150/100"], "--counts 'A=150/100': successes (150) exceed the group size (100); "
+     "write NAME=SUCCESSES/TOTAL, e.g. A=120/1000"),
+    (["A=x/10"], "--counts 'A=x/10': 'x' is not a whole number; write NAME=SUCCESSES/TOTAL, "
+     "e.g. A=120/1000"),
+    (["A120/1000"], "--counts 'A120/1000' is malformed; write NAME=SUCCESSES/TOTAL, "
+     "e.g. A=120/1000"),
+    (["A=0/0"], "--counts 'A=0/0': the group size must be at least 1; write "
+     "NAME=SUCCESSES/TOTAL, e.g. A=120/1000"),
+    (["A=1/5", "A=2/5"], "group 'A' is given twice in --counts; name each group once"),
+])
+def test_bad_counts(texts, message):
+    with pytest.raises(InputError) as err:
+        parse_counts(texts)
+    assert str(err.value) == message
+
+
+@pytest.mark.parametrize(("texts", "message"), [
+    (["A=1/2.0/1"], "--means 'A=1/2.0/1': a group needs at least 2 rows (got 1); write "
+     "NAME=N/MEAN/STD, e.g. A=500/12.5/3.2"),
+    (["A=10/x/1"], "--means 'A=10/x/1': mean and std must be numbers; write NAME=N/MEAN/STD, "
+     "e.g. A=500/12.5/3.2"),
+    (["A=10/1/-1"], "--means 'A=10/1/-1': mean must be finite and std finite and not "
+     "negative; write NAME=N/MEAN/STD, e.g. A=500/12.5/3.2"),
+    (["A=10/1"], "--means 'A=10/1' is malformed; write NAME=N/MEAN/STD, e.g. A=500/12.5/3.2"),
+])
+def test_bad_means(texts, message):
+    with pytest.raises(InputError) as err:
+        parse_means(texts)
+    assert str(err.value) == message
+
+
+def test_means_parse():
+    (m,) = parse_means(["B=100/-1.5/2"])
+    assert (m.name, m.n, m.mean, m.variance) == ("B", 100, -1.5, 4.0)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("50", "--expected-ratio '50' needs two or more positive parts, e.g. 50:50 or 50:25:25"),
+    ("50:0", "--expected-ratio '50:0' needs two or more positive parts, e.g. 50:50 or "
+     "50:25:25"),
+    ("a:b", "--expected-ratio 'a:b' must be numbers separated by ':', e.g. 50:50 or 50:25:25"),
+])
+def test_bad_ratio(text, message):
+    with pytest.raises(InputError) as err:
+        parse_ratio(text)
+    assert str(err.value) == message
+
+
+def test_ratio_parts_must_match_groups():
+    with pytest.raises(InputError) as err:
+        ab_test_summaries([A, B], expected_ratio="50:25:25")
+    assert str(err.value) == ("--expected-ratio '50:25:25' has 3 parts but there are 2 groups "
+                              "(A, B); give one part per group, in the order the groups appear")
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"control": "Z"}, "--control 'Z' is not a group; groups are: A, B"),
+    ({"alpha": 1.5}, "--alpha must be between 0 and 1 (got 1.5)"),
+    ({"test": "welsh"}, "--test must be one of auto, z, chi2, fisher, welch, student, "
+     "mannwhitney, permutation (got 'welsh')"),
+    ({"resamples": 0}, "--resamples must be at least 1 (got 0)"),
+])
+def test_bad_options(kwargs, message):
+    with pytest.raises(InputError) as err:
+        ab_test_summaries([A, B], **kwargs)
+    assert str(err.value) == message
+
+
+def test_fewer_than_two_groups():
+    with pytest.raises(InputError) as err:
+        ab_test_summaries([A])
+    assert str(err.value) == ("an A/B test needs at least two groups, and there is only 'A'; "
+                              "check --group (or give --counts/--means once per group)")
+
+
+def test_one_row_group_for_means():
+    with pytest.raises(InputError) as err:
+        ab_test_rows(np.array([0, 0, 1]), ["A", "B"], np.array([1.0, 2.0, 3.0]), binary=False)
+    assert str(err.value) == ("group 'B' has 1 row; comparing means needs at least 2 rows per "
+                              "group")
+
+
+def test_tests_that_need_rows_or_proportions():
+    means = parse_means(["A=10/1/1", "B=10/2/1"])
+    with pytest.raises(InputError) as err:
+        ab_test_summaries(means, test="permutation")
+    assert str(err.value) == ("--test permutation needs the rows of a continuous metric, and "
+                              "--means gives only summaries; use welch or student, or give "
+                              "the data file")
+    with pytest.raises(InputError) as err:
+        ab_test_summaries(means, test="chi2")
+    assert str(err.value) == ("--test chi2 needs a two-valued metric (0/1, true/false, "
+                              "yes/no); for a continuous metric use welch, student, "
+                              "mannwhitney or permutation")
+
+
+@given(st.integers(0, 2**32 - 1), st.sampled_from(["welch", "student", "mannwhitney"]))
+@settings(deadline=None, max_examples=25)
+def test_row_order_does_not_matter(seed, test):
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, 3, 90)
+    codes[:3] = [0, 1, 2]
+    values = np.round(rng.normal(5, 2, 90), 1)  # rounded: ties for the rank test
+    order = rng.permutation(90)
+    a = ab_test_rows(codes, ["A", "B", "C"], values, binary=False, test=test)
+    b = ab_test_rows(codes[order], ["A", "B", "C"], values[order], binary=False, test=test)
+    for x, y in zip(a.comparisons, b.comparisons, strict=True):
+        assert x.p_value == pytest.approx(y.p_value, rel=1e-10)
+        assert x.ci_low == pytest.approx(y.ci_low, rel=1e-10, abs=1e-12)
