@@ -71,7 +71,7 @@ class Expr:
 
 
 def format_path(path: tuple[str, ...]) -> str:
-    return ".".join(s if _BARE.match(s) else f'"{s}"' for s in path)
+    return ".".join(s if _BARE.fullmatch(s) else f'"{s}"' for s in path)
 
 
 def format_value(value: float | bool) -> str:
@@ -84,7 +84,7 @@ def format_value(value: float | bool) -> str:
 
 def parse(text: str, *, option: str = "--assert") -> Expr:
     """Parse `KEY OP VALUE`; a malformed expression is an InputError naming the option."""
-    match = _EXPR.match(text)
+    match = _EXPR.fullmatch(text)
     if match is None:
         raise InputError(
             f"{option} '{text}' is not KEY OP VALUE (OP one of < <= > >= == !=, "
@@ -94,7 +94,7 @@ def parse(text: str, *, option: str = "--assert") -> Expr:
     value: float | bool
     if raw in ("true", "false"):
         value = raw == "true"
-    elif _NUMBER.match(raw):
+    elif _NUMBER.fullmatch(raw):
         value = float(raw)
         if not math.isfinite(value):
             raise InputError(f"{option} '{text}': the value {raw} is not a finite number")
