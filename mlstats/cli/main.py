@@ -4,6 +4,7 @@ from mlstats.cli import (  # noqa: F401
     ab_test,
     describe,
     power,
+    precision_recall,
     sample_size,
 )
 from mlstats.cli.app import app

@@ -352,6 +352,8 @@ class Table:
         column = self.arrow.column(name)
         if pa.types.is_dictionary(column.type):
             column = column.cast(column.type.value_type)
+        if pa.types.is_null(column.type):  # every value missing: nothing to encode
+            column = column.cast(pa.string())
         encoded = pc.dictionary_encode(column).combine_chunks()
         indices = to_int64(pa.chunked_array([encoded.indices]), null=-1)
         dictionary = pa.Table.from_arrays([encoded.dictionary], names=[name])

@@ -22,11 +22,13 @@ _PIPED_WIDTH = 100_000
 
 
 def render(record: dict, fmt: str, *, main: str | None = None, summary: str | None = None,
-           figure: str | None = None, color: bool = False, width: int | None = None) -> str:
+           figure: str | None = None, color: bool = False, width: int | None = None,
+           keep_layout: tuple[str, ...] = ()) -> str:
     """Render `record` as `fmt`; `main` names the row table that CSV/TSV write.
 
     `summary` (one sentence) and `figure` (a text chart) appear in the table view, the
-    summary also in Markdown.
+    summary also in Markdown. Tables named in `keep_layout` (a confusion matrix) are never
+    transposed.
     """
     if fmt == "json":
         return json.dumps(record, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
@@ -34,7 +36,8 @@ def render(record: dict, fmt: str, *, main: str | None = None, summary: str | No
         return to_delimited(record, "," if fmt == "csv" else "\t", main=main)
     if fmt == "markdown":
         return to_markdown(record, summary=summary)
-    return to_table(record, summary=summary, figure=figure, color=color, width=width)
+    return to_table(record, summary=summary, figure=figure, color=color, width=width,
+                    keep_layout=keep_layout)
 
 
 def parts(record: dict) -> tuple[dict[str, Any], dict[str, list[dict]]]:
@@ -144,7 +147,8 @@ def to_markdown(record: dict, *, summary: str | None = None) -> str:
 
 
 def to_table(record: dict, *, summary: str | None = None, figure: str | None = None,
-             color: bool = False, width: int | None = None) -> str:
+             color: bool = False, width: int | None = None,
+             keep_layout: tuple[str, ...] = ()) -> str:
     """rich tables: the scalars as key/value, then each row table (transposed when wide)."""
     from rich import box
     from rich.console import Console
@@ -174,7 +178,7 @@ def to_table(record: dict, *, summary: str | None = None, figure: str | None = N
         console.print(Text(visible(_NULL_LINE + ", ".join(nulls))))
         console.print()
     for name, rows in tables.items():
-        console.print(_row_table(name, rows, style))
+        console.print(_row_table(name, rows, style, transpose=name not in keep_layout))
     if figure:
         console.print(Text(figure))
     if record.get("assertions"):
@@ -188,7 +192,7 @@ def to_table(record: dict, *, summary: str | None = None, figure: str | None = N
     return "\n".join(ln.rstrip() for ln in buffer.getvalue().splitlines()) + "\n"
 
 
-def _row_table(name: str, rows: list[dict], style: str):
+def _row_table(name: str, rows: list[dict], style: str, *, transpose: bool = True):
     from rich import box
     from rich.table import Table
     from rich.text import Text
@@ -197,7 +201,8 @@ def _row_table(name: str, rows: list[dict], style: str):
     columns = _columns(flat)
     table = Table(title=Text(visible(name)), title_justify="left", box=box.SIMPLE_HEAD,
                   header_style=style)
-    if len(columns) > _TRANSPOSE_AFTER and len(flat) <= len(columns) and "name" in columns:
+    wide = len(columns) > _TRANSPOSE_AFTER and len(flat) <= len(columns)
+    if transpose and wide and "name" in columns:
         table.add_column("", overflow="fold")
         for row in flat:
             table.add_column(Text(display(row.get("name"))), justify="right", overflow="fold")

@@ -47,6 +47,15 @@ CONTRACTS: dict[str, Contract] = {
         failing_assert="comparisons.OJ.p_adjusted < 0.05",
         bad_column=["ab-test", f"{S}/toothgrowth.csv", "--group", "sup", "--metric", "len"],
     ),
+    "precision-recall": Contract(
+        run=["precision-recall", f"{S}/scores.csv", "--true", "label", "--score", "score"],
+        keys={"tp", "fp", "fn", "tn", "precision", "recall", "f1", "accuracy", "specificity",
+              "fpr", "fnr", "support", "threshold", "average_precision", "roc_auc", "best_f1",
+              "best_f1_threshold"},
+        failing_assert="f1 >= 0.9",
+        bad_column=["precision-recall", f"{S}/scores.csv", "--true", "lable", "--score",
+                    "score"],
+    ),
 }
 
 

@@ -348,3 +348,13 @@ def test_numeric_values_are_correctly_rounded(write_csv):
     table = read_table(ReadOptions(source=write_csv(text)))
     assert table.numeric("x").tolist() == [0.1, 2.675, 1e-310, 123456789.123456789]
     assert np.isnan(read_table(ReadOptions(source=write_csv("x\n1\nNA\n"))).numeric("x")[1])
+
+
+def test_codes_keep_first_appearance_and_mark_missing(write_csv):
+    table = read_table(ReadOptions(source=write_csv("g,x,e\nb,1,\na,2,\n,3,\nb,4,\n")))
+    codes, labels = table.codes("g")
+    assert (codes.tolist(), labels) == ([0, 1, -1, 0], ["b", "a"])
+    codes, labels = table.codes("x")
+    assert (codes.tolist(), labels) == ([0, 1, 2, 3], ["1", "2", "3", "4"])
+    codes, labels = table.codes("e")  # every value missing
+    assert (codes.tolist(), labels) == ([-1, -1, -1, -1], [])

@@ -114,3 +114,13 @@ def test_null_scalars_are_listed_on_one_line_not_hidden():
     markdown = render(rec, "markdown")
     assert "null (not given, or undefined: see the warnings): days, silhouette" in markdown
     assert json.loads(render(rec, "json"))["days"] is None
+
+
+def test_keep_layout_never_transposes_a_matrix():
+    labels = [f"c{i}" for i in range(9)]
+    rec = {"command": "d", "mlstats_version": "0", "warnings": [],
+           "confusion": [{"name": a, **{b: int(a == b) for b in labels}} for a in labels]}
+    header = next(line for line in render(rec, "table").splitlines() if "c8" in line)
+    kept = render(rec, "table", keep_layout=("confusion",)).splitlines()
+    assert any(line.split() == ["name", *labels] for line in kept)
+    assert header.split()[0] != "name"
