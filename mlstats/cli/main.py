@@ -5,6 +5,7 @@ from mlstats.cli import (  # noqa: F401
     describe,
     power,
     precision_recall,
+    regression,
     sample_size,
 )
 from mlstats.cli.app import app

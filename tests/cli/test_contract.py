@@ -56,6 +56,14 @@ CONTRACTS: dict[str, Contract] = {
         bad_column=["precision-recall", f"{S}/scores.csv", "--true", "lable", "--score",
                     "score"],
     ),
+    "regression": Contract(
+        run=["regression", f"{S}/cars.csv", "--y", "dist", "--x", "speed"],
+        keys={"n", "rows_used", "r2", "adj_r2", "f_statistic", "f_p_value", "mse", "rmse",
+              "mae", "residual_std_error", "df_model", "df_resid", "log_likelihood", "aic",
+              "bic", "coefficients", "condition_number", "vif"},
+        failing_assert="r2 >= 0.9",
+        bad_column=["regression", f"{S}/cars.csv", "--y", "dist", "--x", "sped"],
+    ),
 }
 
 

@@ -1,0 +1,478 @@
+"""Logistic regression by maximum likelihood (Newton–Raphson, i.e. IRLS) on a binary outcome.
+
+The design is built, centred and unit-scaled exactly as for least squares
+(`mlstats.stats.regression`), which also checks it for constant and collinear columns and
+gives the condition number and VIFs of the reported design.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mlstats.errors import InputError
+from mlstats.stats.regression import (
+    Coefficient,
+    Design,
+    Vif,
+    WorkingFit,
+    build_design,
+    check_folds,
+    check_rows,
+    coefficient_rows,
+    design_diagnostics,
+    fold_context,
+    kfold_indices,
+    pooled_scores,
+    with_scaling,
+    working_fit,
+)
+
+MAX_ITERATIONS = 50
+# Newton stops when no working coefficient moves by more than this (relative): the step after
+# that is below 1e-20 by quadratic convergence, so the estimates are exact to rounding.
+_TOLERANCE = 1e-10
+# Still iterating after this many steps with some |η| above _DIVERGED (a probability within
+# 1e-13 of 0 or 1): the estimates are running off to infinity, i.e. quasi-separation.
+_DIVERGING_AFTER = 15
+_DIVERGED = 30.0
+# R's glm.fit warns when a fitted probability is within 10·ε of 0 or 1.
+_EDGE = 10 * np.finfo(float).eps
+_TRUE = ("1", "true", "yes", "y", "t")
+_FALSE = ("0", "false", "no", "n", "f")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogisticPrediction:
+    """The fitted probability at one point and its confidence interval (Wald on the logit
+    scale, transformed back, so that it stays inside [0, 1])."""
+
+    name: str
+    fit: float
+    ci_low: float
+    ci_high: float
+    extrapolation: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogisticResult:
+    model: str
+    y: str
+    x: tuple[str, ...]
+    degree: int
+    intercept: bool
+    positive: str
+    confidence: float
+    n: int
+    df_model: int
+    df_resid: int
+    log_likelihood: float
+    ll_null: float
+    pseudo_r2: float
+    aic: float
+    bic: float
+    converged: bool
+    iterations: int
+    condition_number: float
+    coefficients: tuple[Coefficient, ...]
+    vif: tuple[Vif, ...] = ()
+    predictions: tuple[LogisticPrediction, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogisticCvResult(LogisticResult):
+    """A logistic result with K-fold cross-validation of the predicted probabilities."""
+
+    cv_folds: int
+    seed: int | None
+    cv_r2: float
+    cv_mse: float
+
+
+@dataclass(frozen=True, slots=True)
+class LogisticFit:
+    """What `logistic` returns: the result, fitted probabilities and response residuals."""
+
+    result: LogisticResult
+    fitted: np.ndarray
+    residuals: np.ndarray
+    design: Design = field(repr=False)
+    newton: NewtonFit = field(repr=False)
+
+    def mean_at(self, points: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Fitted probabilities at new predictor values (arrays by --x name)."""
+        return self.newton.probability(self.design.scaled_rows(points))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewtonFit:
+    """The maximum-likelihood fit in working coordinates: x = [1/√n, z], η = x'φ."""
+
+    n: int
+    intercept: bool
+    phi: np.ndarray
+    chol: np.ndarray  # lower Cholesky factor L of the information matrix X'WX = LLᵀ
+    eta: np.ndarray
+    converged: bool
+    iterations: int
+
+    def rows(self, z: np.ndarray) -> np.ndarray:
+        if not self.intercept:
+            return z
+        return np.column_stack([np.full(z.shape[0], 1 / math.sqrt(self.n)), z])
+
+    def linear(self, z: np.ndarray) -> np.ndarray:
+        return self.rows(z) @ self.phi
+
+    def probability(self, z: np.ndarray) -> np.ndarray:
+        from scipy.special import expit
+
+        return expit(self.linear(z))
+
+
+def binary_outcome(values: np.ndarray, *, name: str,
+                   positive: str | None = None) -> tuple[np.ndarray, str]:
+    """Code a two-valued column as 0/1 and name the positive (1) label.
+
+    Numbers 0/1, and true/false, yes/no (any case) need no `positive`; any other two labels
+    need it. Labels are compared as text; a numeric column's values as numbers.
+    """
+    numeric = values.dtype != object
+    if numeric:
+        distinct = np.unique(values)
+        shown = [_number_text(v) for v in distinct]
+    else:
+        distinct = np.unique(values.astype(str))
+        shown = [str(v) for v in distinct]
+    if distinct.size < 2:
+        value = shown[0] if shown else "nothing"
+        raise InputError(f"--y '{name}' is constant (every value is {value}); logistic "
+                         "regression needs both outcomes")
+    if distinct.size > 2:
+        listing = ", ".join(shown[:6]) + (", …" if distinct.size > 6 else "")
+        raise InputError(f"--logistic needs a binary --y; '{name}' has {distinct.size} distinct "
+                         f"values ({listing}); pick a two-valued column")
+    if positive is None:
+        lowered = [s.lower() for s in shown]
+        truthy = [i for i, s in enumerate(lowered) if s in _TRUE]
+        falsy = [i for i, s in enumerate(lowered) if s in _FALSE]
+        if len(truthy) != 1 or len(falsy) != 1:
+            raise InputError(f"--y '{name}' has the labels '{shown[0]}' and '{shown[1]}'; say "
+                             f"which one is the positive outcome with --positive")
+        index = truthy[0]
+    else:
+        matches = [i for i, s in enumerate(shown) if s == positive or
+                   (numeric and _as_number(positive) == float(distinct[i]))]
+        if not matches:
+            raise InputError(f"--positive '{positive}' is not a value of --y '{name}'; its "
+                             f"values are {shown[0]} and {shown[1]}")
+        index = matches[0]
+    if numeric:
+        y = (values == distinct[index]).astype(np.float64)
+    else:
+        y = (values.astype(str) == distinct[index]).astype(np.float64)
+    return y, shown[index]
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _as_number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def logistic(y: np.ndarray, predictors: Mapping[str, np.ndarray], *, y_name: str = "y",
+             positive: str = "1", degree: int = 1, intercept: bool = True,
+             confidence: float = 0.95, predict: Sequence[tuple[str, Mapping[str, float]]] = (),
+             cv: int | None = None, seed: int | None = None,
+             progress: Callable[[int], None] | None = None) -> LogisticFit:
+    """Logistic regression of a 0/1 outcome: P(y = 1) = 1/(1 + e^(−x'θ)), θ by maximum likelihood.
+
+    Newton–Raphson on log L = Σ yᵢηᵢ − log(1 + e^ηᵢ): φ ← φ + (X'WX)⁻¹X'(y − p),
+    W = diag(p(1 − p)), solved by Cholesky on the centred, unit-scaled design and started at
+    the intercept-only fit. Cov(θ) = (X'WX)⁻¹ at the maximum; z = θ/se; Wald intervals.
+    McFadden's pseudo R² = 1 − log L / log L₀ with L₀ the intercept-only likelihood;
+    AIC = −2 log L + 2k, BIC = −2 log L + k·log n.
+    Perfect or quasi-perfect separation (no finite maximum: Newton finds coefficients that
+    classify every row, or estimates that keep growing) is an input error naming the term
+    that splits the outcomes on its own, or else the terms whose combination does.
+    Reference: P. McCullagh & J. Nelder, Generalized Linear Models, 2nd ed. (1989), §4.4;
+    A. Albert & J. Anderson (1984) on separation.
+    Checked against: statsmodels 0.15.0 Logit (params, bse, llf, prsquared, aic, bic; its
+    cov_params for the prediction intervals; one fit per training fold for --cv)
+    (tests/stats/test_regression.py).
+    """
+    from scipy.special import expit, ndtri
+
+    if not 0 < confidence < 1:
+        raise InputError(f"--confidence must be between 0 and 1 (got {confidence:g})")
+    y = np.asarray(y, dtype=np.float64)
+    predictors = {k: np.asarray(v, dtype=np.float64) for k, v in predictors.items()}
+    design, columns = build_design(predictors, degree=degree, intercept=intercept)
+    n, k = y.size, design.k
+    check_folds(cv, n)
+    check_rows(n, design)
+    if not np.all((y == 0) | (y == 1)):
+        raise InputError(f"--y '{y_name}' must be coded 0/1 for logistic regression")
+    if np.ptp(y) == 0:
+        raise InputError(f"--y '{y_name}' has only one outcome in the rows used; logistic "
+                         "regression needs both")
+    ols = working_fit(columns, y, intercept=intercept, names=design.terms,
+                      ranges=design.ranges if degree == 1 else None, degree=degree)
+    design = with_scaling(design, ols)
+    warnings: list[str] = []
+    newton = fit_or_explain(ols, y, columns, design, y_name, positive)
+    if not newton.converged:
+        warnings.append(f"the fit did not converge in {MAX_ITERATIONS} iterations: the "
+                        "estimates are not the maximum-likelihood ones")
+    p = expit(newton.eta)
+    if np.any(p < _EDGE) or np.any(p > 1 - _EDGE):
+        warnings.append("fitted probabilities numerically 0 or 1 occurred (as R's glm warns): "
+                        "a predictor nearly separates the outcomes")
+
+    log_likelihood = _log_likelihood(y, newton.eta)
+    mean = float(y.mean())
+    ll_null = n * (mean * math.log(mean) + (1 - mean) * math.log(1 - mean))
+    rows = design.to_reported @ _working_map(ols) @ _inverse_lower(newton.chol).T
+    estimates = design.to_reported @ (_working_map(ols) @ newton.phi)
+    std_errors = np.sqrt(np.einsum("ij,ij->i", rows, rows))
+    z_quantile = float(ndtri(0.5 + confidence / 2))
+    coefficients = coefficient_rows(design.names, estimates, std_errors, None, z_quantile)
+    condition, vifs = design_diagnostics(design, ols, warnings)
+    predictions = tuple(_prediction(name, point, design, newton, z_quantile)
+                        for name, point in predict)
+    fields = dict(
+        model="logistic", y=y_name, x=design.base, degree=degree, intercept=intercept,
+        positive=positive, confidence=confidence, n=n, df_model=k - int(intercept),
+        df_resid=n - k, log_likelihood=log_likelihood, ll_null=ll_null,
+        pseudo_r2=1 - log_likelihood / ll_null, aic=-2 * log_likelihood + 2 * k,
+        bic=-2 * log_likelihood + math.log(n) * k, converged=newton.converged,
+        iterations=newton.iterations, condition_number=condition, coefficients=coefficients,
+        vif=vifs, predictions=predictions,
+    )
+    if cv is not None:
+        cv_r2, cv_mse = _cross_validate(columns, y, design, cv, seed, progress,
+                                        y_name=y_name, positive=positive)
+        result: LogisticResult = LogisticCvResult(**fields, cv_folds=cv, seed=seed, cv_r2=cv_r2,
+                                                  cv_mse=cv_mse, warnings=tuple(warnings))
+    else:
+        result = LogisticResult(**fields, warnings=tuple(warnings))
+    return LogisticFit(result=result, fitted=p, residuals=y - p, design=design, newton=newton)
+
+
+def _log_likelihood(y: np.ndarray, eta: np.ndarray) -> float:
+    """Σ yη − log(1 + e^η), with log(1 + e^η) = max(η, 0) + log1p(e^(−|η|)) (no overflow;
+    the same value as logaddexp(0, η), in a quarter of the time)."""
+    softplus = np.log1p(np.exp(-np.abs(eta)))
+    softplus += np.maximum(eta, 0)
+    return float(y @ eta - softplus.sum())
+
+
+def _working_map(fit: WorkingFit) -> np.ndarray:
+    """L with θ_T = L·φ: intercept φ₀/√n − t̄'S⁻¹φ_s, slopes S⁻¹φ_s."""
+    inverse_scale = np.diag(1 / fit.scale)
+    if not fit.intercept:
+        return inverse_scale
+    p = fit.scale.size
+    mapping = np.zeros((p + 1, p + 1))
+    mapping[0, 0] = 1 / math.sqrt(fit.n)
+    mapping[0, 1:] = -fit.shift / fit.scale
+    mapping[1:, 1:] = inverse_scale
+    return mapping
+
+
+def _inverse_lower(chol: np.ndarray) -> np.ndarray:
+    from scipy.linalg import solve_triangular
+
+    return solve_triangular(chol, np.eye(chol.shape[0]), lower=True)
+
+
+class NoMaximum(Exception):
+    """Newton found separated data: the likelihood has no finite maximum.
+
+    `direction` is the working-coefficient vector (or last step) that carries the divergence.
+    """
+
+    def __init__(self, direction: np.ndarray, *, complete: bool) -> None:
+        super().__init__("separation")
+        self.direction = direction
+        self.complete = complete
+
+
+def fit_or_explain(ols: WorkingFit, y: np.ndarray, columns: Sequence[np.ndarray],
+                   design: Design, y_name: str, positive: str) -> NewtonFit:
+    """Newton's fit; on separation, an InputError naming the term that splits the outcomes
+    on its own, or else the terms whose combination does."""
+    try:
+        return newton_fit(ols, y)
+    except NoMaximum as found:
+        _check_single_separation(columns, y, design, y_name, positive)
+        raise InputError(_separation_message(design.terms, found.direction, design.intercept,
+                                             complete=found.complete)) from None
+
+
+def newton_fit(ols: WorkingFit, y: np.ndarray) -> NewtonFit:
+    """Maximise the log-likelihood in the working coordinates x = [1/√n, z] (z from `ols`).
+
+    The information matrix of the last iteration is kept for the covariance: the final step
+    moved no coefficient by more than 1e-10 (relative), so it is the information at the
+    maximum to that precision. Raises NoMaximum when some coefficients classify every row
+    (complete separation), or when the estimates keep growing with fitted probabilities at 0
+    or 1 (quasi-complete separation).
+    """
+    from scipy.linalg import cho_factor, cho_solve
+    from scipy.special import expit
+
+    n = y.size
+    x = ols.z if not ols.intercept else _with_constant(ols.z)
+    k = x.shape[1]
+    positive = y == 1
+    phi = np.zeros(k)
+    if ols.intercept:
+        # The intercept-only fit (η = logit ȳ, the columns being centred), or better the
+        # linear-probability slopes b/(ȳ(1 − ȳ)), which approximate the logistic ones near
+        # the mean (Amemiya 1981) and save a Newton step, when their likelihood is higher.
+        mean = float(y.mean())
+        phi[0] = math.sqrt(n) * math.log(mean / (1 - mean))
+        guess = np.concatenate([phi[:1], ols.g / (mean * (1 - mean))])
+        null = n * (mean * math.log(mean) + (1 - mean) * math.log(1 - mean))
+        if _log_likelihood(y, x @ guess) > null:
+            phi = guess
+    converged, iterations = False, 0
+    step = np.zeros(k)
+    chol = np.eye(k)
+    for iterations in range(1, MAX_ITERATIONS + 1):
+        eta = x @ phi
+        if np.array_equal(eta > 0, positive):
+            raise NoMaximum(phi, complete=True)
+        if iterations > _DIVERGING_AFTER and np.max(np.abs(eta)) > _DIVERGED:
+            raise NoMaximum(step, complete=False)
+        p = expit(eta)
+        gradient = x.T @ (y - p)
+        information = x.T @ (x * (p * (1 - p))[:, None])
+        try:
+            factor = cho_factor(information, lower=True)
+        except np.linalg.LinAlgError:
+            raise NoMaximum(step, complete=False) from None
+        step = cho_solve(factor, gradient)
+        chol = np.tril(factor[0])
+        phi = phi + step
+        if np.max(np.abs(step) / np.maximum(1.0, np.abs(phi))) < _TOLERANCE:
+            converged = True
+            break
+    eta = x @ phi
+    if not converged and np.max(np.abs(eta)) > _DIVERGED:
+        raise NoMaximum(step, complete=False)
+    return NewtonFit(n=n, intercept=ols.intercept, phi=phi, chol=chol, eta=eta,
+                     converged=converged, iterations=iterations)
+
+
+def _with_constant(z: np.ndarray) -> np.ndarray:
+    n, p = z.shape
+    x = np.empty((n, p + 1), order="F")
+    x[:, 0] = 1 / math.sqrt(n)
+    x[:, 1:] = z
+    return x
+
+
+def _separation_message(names: Sequence[str], direction: np.ndarray, intercept: bool, *,
+                        complete: bool) -> str:
+    """Name the terms that carry the separating (or diverging) direction."""
+    slopes = np.abs(direction[1:] if intercept else direction)
+    top = slopes.max() if slopes.size else 0.0
+    involved = [names[i] for i in np.flatnonzero(slopes >= 0.1 * top)] if top > 0 else names
+    listing = ", ".join(f"'{v}'" for v in involved)
+    if complete:
+        return (f"perfect separation: a combination of {listing} classifies every row "
+                "correctly, so the maximum-likelihood estimates do not exist; drop or combine "
+                "those predictors")
+    return (f"quasi-perfect separation: the estimates for {listing} grow without bound (a "
+            "combination of them splits the outcomes apart from ties), so the "
+            "maximum-likelihood estimates do not exist; drop or combine those predictors")
+
+
+def _check_single_separation(columns: Sequence[np.ndarray], y: np.ndarray, design: Design,
+                             y_name: str, positive: str) -> None:
+    """A term on its own splitting the outcomes (at a threshold, or at 0 without an
+    intercept) makes the estimates infinite: name it and where it splits.
+
+    Separation exists when some b ≠ 0 has b'xᵢ ≥ 0 for every positive row and ≤ 0 for every
+    negative one (Albert & Anderson 1984); b = (−t, e_j) is such a vector when term j puts
+    every negative row at or below t and every positive row at or above it.
+    """
+    ones = y == 1
+    for name, column in zip(design.terms, _reported_columns(columns, design), strict=True):
+        pos = (column[ones].max(), column[ones].min())
+        neg = (column[~ones].max(), column[~ones].min())
+        for low, high, sign in ((neg, pos, 1), (pos, neg, -1)):
+            top, bottom = float(low[0]), float(high[1])
+            cut_ok = top <= bottom if design.intercept else top <= 0 <= bottom
+            if not cut_ok:
+                continue
+            strict = top < bottom if design.intercept else top < 0 < bottom
+            kind = "perfect" if strict else "quasi-perfect"
+            low_side, high_side = ("negative", f"positive ({y_name} = {positive})")[::sign]
+            raise InputError(
+                f"{kind} separation: '{name}' splits --y '{y_name}' (every row with {name} <= "
+                f"{top:g} is {low_side}, every row with {name} >= {bottom:g} is {high_side}), "
+                f"so the maximum-likelihood estimates do not exist; drop '{name}' or collect "
+                "more varied data"
+            )
+
+
+def _reported_columns(columns: Sequence[np.ndarray], design: Design) -> list[np.ndarray]:
+    """The reported terms' columns (x, x², … for a polynomial) for the separation check."""
+    if design.degree == 1:
+        return list(columns)
+    x = columns[0] * design.spread + design.centre
+    return [x**j for j in range(1, design.degree + 1)]
+
+
+def _prediction(name: str, point: Mapping[str, float], design: Design, newton: NewtonFit,
+                quantile: float) -> LogisticPrediction:
+    from scipy.linalg import solve_triangular
+    from scipy.special import expit
+
+    z0 = design.scaled_rows({b: np.array([point[b]]) for b in design.base})
+    row = newton.rows(z0)[0]
+    eta = float(row @ newton.phi)
+    se = float(np.linalg.norm(solve_triangular(newton.chol, row, lower=True)))
+    outside = any(not lo <= point[b] <= hi
+                  for b, (lo, hi) in zip(design.base, design.ranges, strict=True))
+    return LogisticPrediction(name=name, fit=float(expit(eta)),
+                              ci_low=float(expit(eta - quantile * se)),
+                              ci_high=float(expit(eta + quantile * se)), extrapolation=outside)
+
+
+def _cross_validate(columns: Sequence[np.ndarray], y: np.ndarray, design: Design, folds: int,
+                    seed: int | None, progress: Callable[[int], None] | None, *,
+                    y_name: str, positive: str) -> tuple[float, float]:
+    """Out-of-fold probabilities p̂: cv_mse = mean (y − p̂)² (the Brier score),
+    cv_r2 = 1 − Σ(y − p̂)²/Σ(y − ȳ)² (Efron's R²), as r2_score of cross_val_predict."""
+    n = y.size
+    predicted = np.empty(n)
+    for number, test in enumerate(kfold_indices(n, folds, seed), start=1):
+        train = np.ones(n, dtype=bool)
+        train[test] = False
+        with fold_context(folds, number):
+            check_rows(int(train.sum()), design)
+            part_y = y[train]
+            if np.ptp(part_y) == 0:
+                raise InputError("--y has only one outcome")
+            part_columns = [c[train] for c in columns]
+            part = working_fit(part_columns, part_y, intercept=design.intercept,
+                               names=design.terms, degree=design.degree)
+            newton = fit_or_explain(part, part_y, part_columns, design, y_name, positive)
+        rows = (np.column_stack([c[test] for c in columns]) - part.shift) / part.scale
+        predicted[test] = newton.probability(rows)
+        if progress is not None:
+            progress(1)
+    return pooled_scores(y, predicted)
