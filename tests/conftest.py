@@ -21,7 +21,10 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
-REFERENCE = ROOT.parent / "shared" / "reference"
+# The reference datasets of shared/reference, kept in the repository so that the tests stand
+# alone: the CSVs are byte-identical copies in sample_data/, NIST StRD in tests/data/nist/.
+REFERENCE = SAMPLE
+NIST = ROOT / "tests" / "data" / "nist"
 
 
 def invoke(*args: str, input: str | bytes | None = None, env: dict | None = None):

@@ -1,7 +1,7 @@
 """OLS accuracy on every NIST StRD linear-regression dataset, scored by log relative error.
 
-Certified values: /work/shared/reference/nist/certified.json (NIST StRD, 500-digit
-arithmetic, 15 significant digits). Goals (nist/README.md): minimum LRE over the
+Certified values: tests/data/nist/certified.json, a copy of shared/reference/nist (NIST
+StRD, 500-digit arithmetic, 15 significant digits). Goals (nist/README.md): minimum LRE over the
 coefficients, their standard errors, the residual SD and R² of at least 10 on Norris,
 Pontius, NoInt1/2 and Longley, 9 on Wampler1–4, 7 on Wampler5 and 12 on Filip with all 11
 terms kept.
@@ -17,9 +17,8 @@ import pytest
 
 from mlstats.io import ReadOptions, read_table
 from mlstats.stats.regression import ols
-from tests.conftest import REFERENCE, invoke_json
+from tests.conftest import NIST, invoke_json
 
-NIST = REFERENCE / "nist"
 CERTIFIED = json.loads((NIST / "certified.json").read_text())
 GOALS = {"Norris": 10, "Pontius": 10, "NoInt1": 10, "NoInt2": 10, "Longley": 10, "Filip": 12,
          "Wampler1": 9, "Wampler2": 9, "Wampler3": 9, "Wampler4": 9, "Wampler5": 7}
