@@ -15,8 +15,10 @@ import io
 import lzma
 import os
 import sys
+import threading
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,10 +41,15 @@ class Source:
     """The input, ready to parse: UTF-8 bytes in `data`, or an uncompressed UTF-8 `path`."""
 
     name: str
-    sha256: str
+    digest: Future[str]
     path: Path | None = None
     data: bytes | None = None
     has_quotes: bool = True
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the bytes as stored (before decompression)."""
+        return self.digest.result()
 
     def reader(self) -> io.BufferedIOBase:
         """A fresh binary stream over the UTF-8 bytes."""
@@ -111,14 +118,16 @@ def _compression(magic: bytes) -> str | None:
 
 
 def _stream_file(path: Path, name: str) -> Source:
-    """One pass over an uncompressed file: SHA-256, a NUL-byte check and whether quotes occur."""
-    digest = hashlib.sha256()
+    """Check an uncompressed file for NUL bytes and quotes; hash it in a background thread.
+
+    The checks are memchr scans that must precede parsing; the SHA-256 (hashlib releases the
+    GIL) overlaps with pyarrow's parse.
+    """
     has_quotes = False
     blank = True
     offset = 0
     with path.open("rb") as f:
         while chunk := f.read(_CHUNK):
-            digest.update(chunk)
             if b"\x00" in chunk:
                 raise _nul_error(_line_at(path, offset + chunk.find(b"\x00")))
             has_quotes = has_quotes or b'"' in chunk
@@ -126,7 +135,33 @@ def _stream_file(path: Path, name: str) -> Source:
             offset += len(chunk)
     if blank:
         raise InputError(f"'{name}' is empty; give a file with a header and data rows")
-    return Source(name=name, sha256=digest.hexdigest(), path=path, has_quotes=has_quotes)
+    return Source(name=name, digest=_hash_in_background(path), path=path, has_quotes=has_quotes)
+
+
+def _hash_in_background(path: Path) -> Future[str]:
+    def digest() -> str:
+        sha = hashlib.sha256()
+        with path.open("rb") as f:
+            while chunk := f.read(_CHUNK):
+                sha.update(chunk)
+        return sha.hexdigest()
+
+    future: Future[str] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(digest())
+        except BaseException as exc:  # surfaced where the digest is read
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="mlstats-sha256", daemon=True).start()
+    return future
+
+
+def _done(value: str) -> Future[str]:
+    future: Future[str] = Future()
+    future.set_result(value)
+    return future
 
 
 def _line_at(path: Path, offset: int) -> int:
@@ -136,7 +171,7 @@ def _line_at(path: Path, offset: int) -> int:
 
 
 def _from_memory(name: str, raw: bytes, codec: str) -> Source:
-    sha = hashlib.sha256(raw).hexdigest()
+    sha = _done(hashlib.sha256(raw).hexdigest())
     data = _decode(_decompress(raw, name), codec, name)
     if not data.lstrip(_UTF8_BOM).strip():
         shown = "standard input" if name == "-" else f"'{name}'"
@@ -144,7 +179,7 @@ def _from_memory(name: str, raw: bytes, codec: str) -> Source:
     nul = data.find(b"\x00")
     if nul >= 0:
         raise _nul_error(data.count(b"\n", 0, nul) + 1)
-    return Source(name=name, sha256=sha, data=data, has_quotes=b'"' in data)
+    return Source(name=name, digest=sha, data=data, has_quotes=b'"' in data)
 
 
 def _decompress(raw: bytes, name: str) -> bytes:
