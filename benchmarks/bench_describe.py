@@ -33,5 +33,6 @@ def run() -> list[Comparison]:
     return [
         Comparison("describe 1M x 10 (end to end, vs faster pandas)", t_ours, peer, name,
                    "<= 1.3", note=f"C engine {t_c:.3f}s, pyarrow engine {t_arrow:.3f}s"),
-        Comparison("describe 1M x 10 peak memory (MB)", mem_ours, mem_c, "pandas C", "<= 1.0"),
+        Comparison("describe 1M x 10 peak memory (MB)", mem_ours, mem_c, "pandas C", "<= 1.0",
+                   unit=" MB"),
     ]

@@ -27,6 +27,7 @@ class Comparison:
     peer_name: str
     goal: str
     note: str = ""
+    unit: str = "s"
 
     @property
     def ratio(self) -> float:
@@ -35,7 +36,9 @@ class Comparison:
 
     def line(self) -> str:
         extra = f"  {self.note}" if self.note else ""
-        return (f"{self.name:<44} mlstats {self.ours:8.3f}s  {self.peer_name} {self.peer:8.3f}s  "
+        u = self.unit
+        return (f"{self.name:<44} mlstats {self.ours:8.3f}{u}  "
+                f"{self.peer_name} {self.peer:8.3f}{u}  "
                 f"ratio {self.ratio:6.3f}  (goal: {self.goal}){extra}")
 
 

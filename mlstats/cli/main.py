@@ -2,7 +2,9 @@
 
 from mlstats.cli import (  # noqa: F401
     ab_test,
+    bootstrap,
     describe,
+    jackknife,
     power,
     precision_recall,
     regression,

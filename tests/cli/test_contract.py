@@ -64,6 +64,20 @@ CONTRACTS: dict[str, Contract] = {
         failing_assert="r2 >= 0.9",
         bad_column=["regression", f"{S}/cars.csv", "--y", "dist", "--x", "sped"],
     ),
+    "bootstrap": Contract(
+        run=["bootstrap", f"{S}/airquality.csv", "--column", "Ozone", "--seed", "1",
+             "--resamples", "999"],
+        keys={"statistic", "estimate", "bias", "std_error", "ci_low", "ci_high", "confidence",
+              "method", "resamples", "n"},
+        failing_assert="ci_low > 100",
+        bad_column=["bootstrap", f"{S}/airquality.csv", "--column", "Ozon"],
+    ),
+    "jackknife": Contract(
+        run=["jackknife", f"{S}/airquality.csv", "--column", "Ozone"],
+        keys={"estimate", "jackknife_estimate", "bias", "std_error", "ci_low", "ci_high", "n"},
+        failing_assert="std_error < 1",
+        bad_column=["jackknife", f"{S}/airquality.csv", "--column", "Ozon"],
+    ),
 }
 
 

@@ -1,0 +1,131 @@
+"""`mlstats bootstrap`: a confidence interval for a statistic by resampling (BCa by default)."""
+
+import enum
+from typing import Annotated, Any
+
+import typer
+
+from mlstats.cli.app import app
+from mlstats.cli.options import (
+    ConfidenceOpt,
+    OutputOptions,
+    PlotOpt,
+    ReadOptions,
+    ResamplesOpt,
+    SeedOpt,
+    command,
+    parse_list,
+)
+
+STAT_HELP = ("Statistic: mean, median, std, var, trimmed-mean (10 %), pN (percentile N, e.g. "
+             "p95), cv (std/mean), corr (two columns).")
+COLUMN_HELP = "Column to resample, by header name or 1-based number; two (x,y) for --stat corr."
+
+
+class Method(enum.StrEnum):
+    bca = "bca"
+    percentile = "percentile"
+    basic = "basic"
+
+
+@command(app, "bootstrap",
+         example="mlstats bootstrap sample_data/airquality.csv --column Ozone --stat median "
+         "--seed 1")
+def bootstrap_command(
+    column: Annotated[str, typer.Option(help=COLUMN_HELP, show_default=False)],
+    stat: Annotated[str, typer.Option(help=STAT_HELP)] = "mean",
+    by: Annotated[str | None, typer.Option(
+        help="Group column with two groups: the interval is for the difference of the "
+        "statistic, second − first (order of appearance), each group resampled on its own.")]
+    = None,
+    method: Annotated[Method, typer.Option(help="Interval method (as scipy.stats.bootstrap).")]
+    = Method.bca,
+    confidence: ConfidenceOpt = 0.95,
+    resamples: ResamplesOpt = 9999,
+    seed: SeedOpt = None,
+    plot: PlotOpt = None,
+    *, read: ReadOptions, out: OutputOptions,
+) -> None:
+    """Confidence interval for a statistic by the bootstrap: BCa, percentile or basic."""
+    from mlstats.cli._emit import emit
+    from mlstats.io import read_table
+    from mlstats.render.charts import histogram as text_histogram
+    from mlstats.render.progress import progress
+    from mlstats.stats.resampling import (
+        bootstrap_ci,
+        check_options,
+        histogram,
+        planned_resamples,
+    )
+
+    check_options(stat=stat, confidence=confidence)
+    table = read_table(read)
+    names = table.resolve_many(parse_list(column))
+    group = table.resolve(by) if by is not None else None
+    table.drop_missing([*names, group] if group is not None else names)
+    values = [table.numeric(name) for name in names]
+    codes, labels = table.codes(group) if group is not None else (None, None)
+    with progress(planned_resamples(resamples), "bootstrap", quiet=out.quiet) as advance:
+        run = bootstrap_ci(values, stat=stat, groups=codes, group_labels=labels,
+                           resamples=resamples, confidence=confidence, method=method.value,
+                           seed=seed, column=",".join(names), by=group, progress=advance)
+    result = run.result
+    if plot is not None:
+        _plot(plot, run)
+    figure = None
+    if run.distribution.size:
+        figure = (f"bootstrap distribution ({result.resamples} resamples); ◀ marks the bins of "
+                  "ci_low and ci_high\n" + text_histogram(*histogram(run.distribution),
+                                                           marks=(result.ci_low, result.ci_high)))
+    emit("bootstrap", result, out, table=table, summary=_summary(result), figure=figure,
+         seed=seed)
+
+
+def _summary(result: Any) -> str:
+    what = f"the {result.statistic} of {result.column}"
+    if result.groups:
+        first, second = list(result.groups)
+        what = f"the difference in {what}, {second} − {first}"
+    level = f"{result.confidence * 100:g}%"
+    return (f"{level} {_method_name(result.method)} interval for {what}: {_num(result.ci_low)} "
+            f"to {_num(result.ci_high)} (estimate {_num(result.estimate)}, "
+            f"{result.resamples} resamples).")
+
+
+def _method_name(method: str) -> str:
+    return "BCa" if method == "bca" else method
+
+
+def _num(value: float) -> str:
+    from mlstats.render.text import display
+
+    return display(value)
+
+
+def _plot(path: str, run: Any) -> None:
+    """The bootstrap distribution with the estimate and the interval marked."""
+    from mlstats.render.plot import pyplot, save_figure
+
+    plt = pyplot()
+    result = run.result
+    figure, axes = plt.subplots(figsize=(7, 4))
+    if run.distribution.size:
+        axes.hist(run.distribution, bins=60, color="#8aa9c9", edgecolor="white")
+    for value, style, label in ((result.ci_low, "--", f"{_method_name(result.method)} "
+                                 f"{result.confidence * 100:g}% interval"),
+                                (result.ci_high, "--", None),
+                                (result.estimate, "-", "estimate")):
+        axes.axvline(value, color="#c0392b" if style == "--" else "black", linestyle=style,
+                     label=label)
+    axes.set_xlabel(_summary_label(result))
+    axes.set_ylabel("resamples")
+    axes.set_title(f"bootstrap distribution ({result.resamples} resamples)")
+    axes.legend(loc="best", frameon=False)
+    save_figure(figure, path)
+
+
+def _summary_label(result: Any) -> str:
+    if result.groups:
+        first, second = list(result.groups)
+        return f"{result.statistic} of {result.column}: {second} − {first}"
+    return f"{result.statistic} of {result.column}"

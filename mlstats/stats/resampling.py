@@ -1,0 +1,878 @@
+"""Bootstrap confidence intervals and the jackknife for a set of named statistics.
+
+Statistics (`--stat`): mean, median, std, var (ddof = 1), trimmed-mean (10 % cut from each
+end, as `scipy.stats.trim_mean`), pN (R type 7 quantile, as `numpy.quantile`), cv (std/mean)
+and corr (Pearson, pairs resampled together). With two samples the statistic is the
+difference second − first, each sample resampled on its own.
+
+How the bootstrap distribution is made, without a loop over resamples:
+- mean, std, var, cv, corr, trimmed-mean: resample indices are drawn in batches of about
+  `CHUNK` indices (`Generator.integers`, the same stream `scipy.stats.bootstrap` draws from
+  the same generator) and gathered; a resample larger than `CHUNK` is summed in pieces.
+- median and pN: the k-th order statistic of a resample of the sorted data is
+  s[⌊n·U₍ₖ₎⌋] with U₍ₖ₎ ~ Beta(k + 1, n − k) the k-th of n uniform order statistics, and the
+  next one is U₍ₖ₊₁₎ = U₍ₖ₎ + (1 − U₍ₖ₎)·Beta(1, n − k − 1); one or two Beta draws per
+  resample replace n index draws and a selection.
+The distribution is kept in memory up to `KEEP` values; beyond that its quantiles are found
+exactly by re-running the same seeded stream (a histogram pass, then a pass collecting the
+few values in the bins that hold the wanted ranks), so memory stays bounded whatever the
+number of resamples.
+
+The BCa acceleration comes from the jackknife, in closed form for every statistic here:
+O(n) for the moment statistics and corr, from a few order statistics for quantiles, and from
+prefix sums of the sorted data for the trimmed mean.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import MappingProxyType
+
+import numpy as np
+
+from mlstats.errors import InputError
+
+METHODS = ("bca", "percentile", "basic")
+TRIM = 0.1
+CHUNK = 1 << 20  # resample indices per batch: 8 MB of int64 indices + 8 MB gathered values
+KEEP = 1 << 20  # bootstrap statistics held in memory (8 MB); beyond, exact selection in passes
+ORDER_ROWS = 1 << 16  # resamples per batch for the order-statistic sampler
+_BINS = 1 << 16  # histogram bins per selection pass
+_CAP = 1 << 20  # values a selection pass may collect for one target (8 MB)
+_MAX_PASSES = 12
+
+
+# -- statistics -------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Statistic:
+    """A parsed `--stat`: its reported name, its kind and, for quantiles, the level q."""
+
+    name: str
+    kind: str
+    q: float = 0.5
+
+    @property
+    def columns(self) -> int:
+        return 2 if self.kind == "corr" else 1
+
+    @property
+    def is_quantile(self) -> bool:
+        return self.kind in ("median", "quantile")
+
+
+def parse_statistic(text: str) -> Statistic:
+    """`mean`, `median`, `std`, `var`, `trimmed-mean`, `cv`, `corr` or `pN` (0 ≤ N ≤ 100)."""
+    name = text.strip().lower()
+    if name in ("mean", "median", "std", "var", "trimmed-mean", "cv", "corr"):
+        return Statistic(name, name)
+    found = re.fullmatch(r"p([-+]?(?:\d+(?:\.\d*)?|\.\d+))", name)
+    if found:
+        level = Decimal(found.group(1))
+        if not 0 <= level <= 100:
+            raise InputError(f"--stat {text}: the percentile N in pN must be between 0 and 100 "
+                             f"(got {found.group(1)}); e.g. --stat p95")
+        # decimal division: p99.9 is q = 0.999 exactly as typed, not 99.9/100 = 0.9990…01
+        return Statistic(name, "quantile", float(level / 100))
+    raise InputError(f"unknown --stat '{text}'; choose one of mean, median, std, var, "
+                     "trimmed-mean, pN (a percentile, e.g. p95), cv, corr")
+
+
+def check_options(*, stat: str, confidence: float) -> Statistic:
+    """Validate `--stat` and `--confidence` before any data is read."""
+    _check_confidence(confidence)
+    return parse_statistic(stat)
+
+
+def _lerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
+    """NumPy's own linear interpolation (numpy.quantile), so values match it bit for bit."""
+    diff = b - a
+    return b - diff * (1 - t) if t >= 0.5 else a + diff * t
+
+
+def _quantile_spec(n: int, stat: Statistic) -> tuple[int, int, float]:
+    """(k, k2, γ) with the statistic of n sorted values s = combine(s[k], s[k2], γ).
+
+    median: numpy.median, the middle value or the mean of the two middle ones (γ < 0);
+    quantile: numpy.quantile 'linear' (R type 7), v = (n − 1)q, k = ⌊v⌋, γ = v − k.
+    """
+    if stat.kind == "median":
+        return (n // 2, n // 2, 0.0) if n % 2 else (n // 2 - 1, n // 2, -1.0)
+    v = (n - 1) * stat.q
+    if v >= n - 1:
+        return n - 1, n - 1, 0.0
+    k = math.floor(v)
+    return k, k + 1, v - k
+
+
+def _combine(a: np.ndarray, b: np.ndarray, gamma: float) -> np.ndarray:
+    return (a + b) / 2 if gamma < 0 else _lerp(a, b, gamma)
+
+
+def _trim_mean(a: np.ndarray) -> np.ndarray:
+    """scipy.stats.trim_mean(a, 0.1, axis=-1), computed the same way (partition, then mean)."""
+    n = a.shape[-1]
+    cut = int(TRIM * n)
+    part = np.partition(a, (cut, n - cut - 1), axis=-1)
+    return np.mean(part[..., cut:n - cut], axis=-1)
+
+
+def _pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Pearson r along the last axis: Σ(x − x̄)(y − ȳ) / √(Σ(x − x̄)² Σ(y − ȳ)²), in [−1, 1]."""
+    ex = x - np.mean(x, axis=-1, keepdims=True)
+    ey = y - np.mean(y, axis=-1, keepdims=True)
+    sxy = np.einsum("...i,...i->...", ex, ey)
+    sxx = np.einsum("...i,...i->...", ex, ex)
+    syy = np.einsum("...i,...i->...", ey, ey)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.clip(sxy / np.sqrt(sxx * syy), -1.0, 1.0)
+
+
+def _along_rows(stat: Statistic, cols: tuple[np.ndarray, ...]) -> np.ndarray | float:
+    """The statistic of each row (last axis) of `cols`; the same code gives θ̂ and every θ*."""
+    x = cols[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if stat.kind == "mean":
+            return np.mean(x, axis=-1)
+        if stat.kind == "var":
+            return np.var(x, axis=-1, ddof=1)
+        if stat.kind == "std":
+            return np.std(x, axis=-1, ddof=1)
+        if stat.kind == "cv":
+            return np.std(x, axis=-1, ddof=1) / np.mean(x, axis=-1)
+        if stat.kind == "trimmed-mean":
+            return _trim_mean(x)
+        if stat.kind == "corr":
+            return _pearson(x, cols[1])
+    s = np.sort(x, axis=-1)
+    k, k2, gamma = _quantile_spec(x.shape[-1], stat)
+    return _combine(s[..., k], s[..., k2], gamma)
+
+
+@dataclass
+class _Sample:
+    """One sample: its columns (1, or 2 for corr), sorted values and statistic, prepared once."""
+
+    cols: tuple[np.ndarray, ...]
+    stat: Statistic
+    n: int = field(init=False)
+    value: float = field(init=False)
+    sorted: np.ndarray | None = field(init=False, default=None)
+    _centred: tuple[np.ndarray, ...] | None = field(init=False, default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.n = int(self.cols[0].size)
+        if self.stat.is_quantile or self.stat.kind == "trimmed-mean":
+            self.sorted = np.sort(self.cols[0])
+        if self.stat.is_quantile:
+            k, k2, gamma = _quantile_spec(self.n, self.stat)
+            self.value = float(_combine(self.sorted[k], self.sorted[k2], gamma))
+        else:
+            self.value = float(_along_rows(self.stat, self.cols))
+
+    @property
+    def centred(self) -> tuple[np.ndarray, ...]:
+        """The columns less their means (for resamples summed in pieces)."""
+        if self._centred is None:
+            self._centred = tuple(c - np.mean(c) for c in self.cols)
+        return self._centred
+
+    def leave_one_out(self) -> np.ndarray:
+        """δᵢ = θ₍ᵢ₎ − θ̂: the statistic without row i, less the statistic, for each row.
+
+        Closed forms: mean δᵢ = (x̄ − xᵢ)/(n − 1). var, std, cv and corr from the sums of the
+        other rows, Sᵢ = Σⱼ≠ᵢ eⱼ² and Tᵢ = Σⱼ≠ᵢ eⱼ with e = x − median(x), as prefix plus
+        suffix sums (so a dominant row is never subtracted from a total it dominates):
+        M2₍ᵢ₎ = Sᵢ − Tᵢ²/(n − 1), likewise the co-moment for corr. Quantiles from three order
+        statistics; the trimmed mean from prefix sums of the sorted data. δ follows the rows
+        for the moment statistics and the sorted order otherwise (every use is a symmetric
+        sum).
+        """
+        n, kind, x = self.n, self.stat.kind, self.cols[0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if kind == "mean":
+                return (np.mean(x) - x) / (n - 1)
+            if kind in ("var", "std", "cv", "corr"):
+                e = x - np.median(x)
+                tx = _others(e)
+                sxx = _others(e * e) - tx * tx / (n - 1)
+                if kind == "corr":
+                    f = self.cols[1] - np.median(self.cols[1])
+                    ty = _others(f)
+                    syy = _others(f * f) - ty * ty / (n - 1)
+                    sxy = _others(e * f) - tx * ty / (n - 1)
+                    return np.clip(sxy / np.sqrt(sxx * syy), -1.0, 1.0) - self.value
+                var_i = np.maximum(sxx, 0.0) / (n - 2) if n > 2 else np.full(n, np.nan)
+                var = float(np.var(x, ddof=1))
+                if kind == "var":
+                    return var_i - var
+                s = math.sqrt(var)
+                std_i = np.sqrt(var_i)
+                if kind == "std":
+                    both = std_i + s  # 0 only for constant data, where δ is 0
+                    return np.where(both == 0, 0.0, (var_i - var) / both)
+                return std_i / (np.median(x) + tx / (n - 1)) - self.value
+            if kind == "trimmed-mean":
+                return self._trimmed_leave_one_out()
+        return self._quantile_leave_one_out()
+
+    def _quantile_leave_one_out(self) -> np.ndarray:
+        s, m = self.sorted, self.n - 1
+        k, k2, gamma = _quantile_spec(m, self.stat)
+        j = np.arange(self.n)  # the sorted position left out
+        # order statistic r of the rest is s[r] when r < j, else s[r + 1]
+        a = np.where(k < j, s[k], s[min(k + 1, m)])
+        b = np.where(k2 < j, s[k2], s[min(k2 + 1, m)])
+        return _combine(a, b, gamma) - self.value
+
+    def _trimmed_leave_one_out(self) -> np.ndarray:
+        s, m = self.sorted, self.n - 1
+        cut = int(TRIM * m)
+        lo, hi = cut, m - cut  # mean of the rest's sorted values [lo, hi)
+        c = s - self.value  # centred, for accurate prefix sums
+        prefix = np.concatenate(([0.0], np.cumsum(c)))
+        j = np.arange(self.n)
+        total = np.where(j < lo, prefix[hi + 1] - prefix[lo + 1],
+                         np.where(j >= hi, prefix[hi] - prefix[lo],
+                                  prefix[hi + 1] - prefix[lo] - c))
+        return total / (hi - lo)
+
+
+def _others(v: np.ndarray) -> np.ndarray:
+    """Σⱼ≠ᵢ vⱼ for every i, as a prefix sum plus a suffix sum (no subtraction of vᵢ)."""
+    before = np.concatenate(([0.0], np.cumsum(v[:-1])))
+    after = np.concatenate((np.cumsum(v[:0:-1])[::-1], [0.0]))
+    return before + after
+
+
+# -- results ----------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GroupEstimate:
+    """One group of `--by`: its size and the statistic on it."""
+
+    n: int
+    estimate: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BootstrapResult:
+    statistic: str
+    column: str | None
+    by: str | None
+    estimate: float
+    bias: float
+    std_error: float
+    ci_low: float
+    ci_high: float
+    confidence: float
+    method: str
+    resamples: int
+    n: int
+    # `--by` groups by label, first then second (a mapping, not a row table, so that CSV
+    # output stays the one row of the interval); empty without `--by`
+    groups: Mapping[str, GroupEstimate] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BootstrapRun:
+    """The result, and the bootstrap distribution (its first `KEEP` values) for charts."""
+
+    result: BootstrapResult
+    distribution: np.ndarray
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JackknifeResult:
+    statistic: str
+    column: str | None
+    estimate: float
+    jackknife_estimate: float
+    bias: float
+    std_error: float
+    ci_low: float
+    ci_high: float
+    confidence: float
+    n: int
+    warnings: tuple[str, ...] = ()
+
+
+# -- input -------------------------------------------------------------------------------------
+def _columns(data: np.ndarray | Sequence[np.ndarray], stat: Statistic, column: str | None,
+             ) -> tuple[tuple[np.ndarray, ...], np.ndarray, list[str]]:
+    """The data as float arrays with rows missing a value left out (warned), and the mask."""
+    if isinstance(data, np.ndarray) and data.ndim == 1:
+        cols = (np.asarray(data, dtype=np.float64),)
+    else:
+        cols = tuple(np.asarray(c, dtype=np.float64).ravel() for c in data)
+    if not cols:
+        raise InputError("no column to resample; name one with --column")
+    if len(cols) != stat.columns:
+        if stat.kind == "corr":
+            raise InputError(f"--stat corr needs two columns, e.g. --column x,y (got "
+                             f"{len(cols)}: {column})")
+        raise InputError(f"--stat {stat.name} takes one column (got {len(cols)}: {column}); "
+                         "use --stat corr for the correlation of two columns")
+    if len({c.size for c in cols}) != 1:
+        raise InputError("the columns have different lengths")
+    present = np.ones(cols[0].size, dtype=bool)
+    for c in cols:
+        present &= ~np.isnan(c)
+    warnings = []
+    if not present.all():
+        warnings.append(f"{int((~present).sum())} rows with a missing value left out")
+        cols = tuple(c[present] for c in cols)
+    return cols, present, warnings
+
+
+def _split_groups(cols: tuple[np.ndarray, ...], codes: np.ndarray,
+                  labels: Sequence[str] | None, by: str | None,
+                  warnings: list[str]) -> tuple[list[tuple[np.ndarray, ...]], list[str]]:
+    """The two samples of `--by`, in order of their codes (first appearance)."""
+    missing = codes < 0
+    if missing.any():
+        warnings.append(f"{int(missing.sum())} rows with a missing group left out")
+    present = np.unique(codes[~missing])
+    names = [str(labels[c]) if labels is not None else str(c) for c in present]
+    if present.size != 2:
+        shown = ", ".join(names[:10]) + (", …" if len(names) > 10 else "")
+        raise InputError(
+            f"--by {by} has {present.size} group{'s' if present.size != 1 else ''}"
+            f"{f' ({shown})' if names else ''}; the bootstrap of a difference needs exactly "
+            "two: filter the rows to two groups first")
+    samples = [tuple(c[codes == g] for c in cols) for g in present]
+    return samples, names
+
+
+def _check_confidence(confidence: float) -> None:
+    if not 0 < confidence < 1:
+        raise InputError(f"--confidence must be between 0 and 1 (got {confidence:g})")
+
+
+def _too_few(n: int, least: int, what: str) -> InputError:
+    return InputError(f"{what} has {n} row{'s' if n != 1 else ''} with values; the "
+                      f"resampling needs at least {least}")
+
+
+# -- the bootstrap ----------------------------------------------------------------------------
+def bootstrap_ci(data: np.ndarray | Sequence[np.ndarray], *, stat: str = "mean",
+                 groups: np.ndarray | None = None, group_labels: Sequence[str] | None = None,
+                 resamples: int = 9999, confidence: float = 0.95, method: str = "bca",
+                 seed: int | None = None, column: str | None = None, by: str | None = None,
+                 progress: Callable[[int], None] | None = None) -> BootstrapRun:
+    """Bootstrap confidence interval of a statistic (BCa by default, as scipy.stats.bootstrap).
+
+    θ̂ = statistic of the data; θ*₁…θ*_B = statistic of B resamples (with replacement, same
+    size); bias = mean(θ*) − θ̂; std_error = sd(θ*) (ddof = 1). Intervals, α = (1 − conf)/2,
+    Q = type 7 quantile of θ*:
+      percentile: [Q(α), Q(1 − α)];  basic: [2θ̂ − Q(1 − α), 2θ̂ − Q(α)];
+      BCa: [Q(α₁), Q(α₂)], αᵢ = Φ(z₀ + (z₀ + zᵢ)/(1 − â(z₀ + zᵢ))), z₁,₂ = Φ⁻¹(α), Φ⁻¹(1 − α),
+      z₀ = Φ⁻¹((#{θ* < θ̂} + #{θ* ≤ θ̂}) / 2B), â = Σ U³ / (6 (Σ U²)^{3/2}) with
+      Uᵢ = (n − 1)(θ̄₍.₎ − θ₍ᵢ₎) from the jackknife (each sample's sums scaled by 1/n³, 1/n²).
+    With `groups` (codes of exactly two groups, −1 = missing) the statistic is the
+    difference second − first (order of `group_labels`), each group resampled on its own.
+    Resamples whose statistic is undefined (e.g. a constant resample for corr) are left out
+    and counted in a warning. When BCa is undefined (z₀ or â not finite, e.g. all values
+    equal) the percentile interval is reported with a warning and `method` says so.
+    Reference: B. Efron & R. Tibshirani, An Introduction to the Bootstrap (1993), ch. 13–14
+    (eq. 14.9–14.15); A. C. Davison & D. V. Hinkley, Bootstrap Methods (1997), ch. 5.
+    Checked against: scipy.stats.bootstrap (identical intervals given the same resamples),
+    R boot/boot.ci (tests/stats/test_resampling.py).
+    """
+    parsed = parse_statistic(stat)
+    _check_confidence(confidence)
+    if method not in METHODS:
+        raise InputError(f"unknown --method '{method}'; choose one of {', '.join(METHODS)}")
+    if resamples < 1:
+        raise InputError(f"--resamples must be at least 1 (got {resamples})")
+    cols, present, warnings = _columns(data, parsed, column)
+    labels: list[str] = []
+    samples = [cols]
+    if groups is not None:
+        codes = np.asarray(groups).astype(np.int64, copy=False)
+        if codes.size != present.size:
+            raise InputError("the group column and the data have different lengths")
+        samples, labels = _split_groups(cols, codes[present], group_labels, by, warnings)
+    for sample, label in zip(samples, labels or [None], strict=False):
+        if sample[0].size < 2:
+            raise _too_few(sample[0].size, 2, f"group '{label}' of --by {by}"
+                           if label is not None else f"--column {column}" if column
+                           else "the data")
+    parts = [_Sample(s, parsed) for s in samples]
+    estimate = parts[-1].value - parts[0].value if len(parts) == 2 else parts[0].value
+    n_total = sum(p.n for p in parts)
+    group_rows = MappingProxyType({label: GroupEstimate(n=p.n, estimate=p.value)
+                                   for label, p in zip(labels, parts, strict=True)}
+                                  if labels else {})
+    if not math.isfinite(estimate):
+        warnings.append(f"the {parsed.name} of the data is undefined ({_why_undefined(parsed)});"
+                        " every result is null")
+        nan = math.nan
+        result = BootstrapResult(
+            statistic=parsed.name, column=column, by=by, estimate=nan, bias=nan, std_error=nan,
+            ci_low=nan, ci_high=nan, confidence=confidence, method=method,
+            resamples=resamples, n=n_total, groups=group_rows, warnings=tuple(warnings))
+        return BootstrapRun(result=result, distribution=np.empty(0))
+
+    stream = _Stream(parts, resamples, seed)
+    dist = _summarise(stream, estimate, progress)
+    if dist.undefined:
+        warnings.append(f"{dist.undefined} of {resamples} resamples gave an undefined "
+                        f"{parsed.name} and were left out")
+    used_method = method
+    if dist.count == 0:
+        warnings.append(f"every resample gave an undefined {parsed.name}: no interval")
+        ci_low = ci_high = bias = se = math.nan
+    else:
+        alpha = (1 - confidence) / 2
+        levels = (alpha, 1 - alpha)
+        if method == "bca":
+            bca = _bca_levels(parts, dist, estimate, alpha)
+            if isinstance(bca, str):
+                warnings.append(f"the BCa interval is undefined here ({bca}); the percentile "
+                                "interval is reported instead")
+                used_method = "percentile"
+            else:
+                levels = bca
+        ci_low, ci_high = _quantiles(dist, levels)
+        if used_method == "basic":
+            ci_low, ci_high = 2 * estimate - ci_high, 2 * estimate - ci_low
+        bias = dist.mean - estimate
+        se = dist.std
+        if dist.count < 2:
+            warnings.append("std_error needs at least 2 resamples")
+    result = BootstrapResult(
+        statistic=parsed.name, column=column, by=by, estimate=estimate, bias=bias,
+        std_error=se, ci_low=ci_low, ci_high=ci_high, confidence=confidence,
+        method=used_method, resamples=resamples, n=n_total, groups=group_rows,
+        warnings=tuple(warnings))
+    return BootstrapRun(result=result, distribution=dist.kept)
+
+
+def _why_undefined(stat: Statistic) -> str:
+    if stat.kind == "corr":
+        return "a column is constant"
+    if stat.kind == "cv":
+        return "the mean is 0"
+    return "the values overflow"
+
+
+def planned_resamples(resamples: int) -> int:
+    """Resamples to compute in all, for a progress bar: beyond `KEEP` the stream runs twice."""
+    return resamples if resamples <= KEEP else 2 * resamples
+
+
+def histogram(values: np.ndarray, bins: int = 16) -> tuple[list[int], list[float]]:
+    """Counts and edges of `values` in equal-width bins (for the terminal chart)."""
+    counts, edges = np.histogram(values, bins=bins)
+    return counts.tolist(), edges.tolist()
+
+
+# -- the stream of bootstrap statistics -------------------------------------------------------
+class _Stream:
+    """θ*₁…θ*_B batch by batch; iterating again replays exactly the same values.
+
+    Each batch draws the first sample's resamples, then the second's (as scipy.stats.bootstrap
+    does with `batch` equal to `rows`), from one seeded generator.
+    """
+
+    def __init__(self, parts: list[_Sample], resamples: int, seed: int | None) -> None:
+        self.parts = parts
+        self.resamples = resamples
+        self.seed = np.random.SeedSequence(seed)
+        if all(p.stat.is_quantile for p in parts):
+            self.rows = ORDER_ROWS
+        else:
+            self.rows = max(1, CHUNK // max(p.n for p in parts))
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        rng = np.random.default_rng(self.seed)
+        batches = [(start, min(self.rows, self.resamples - start))
+                   for start in range(0, self.resamples, self.rows)]
+        if any(p.stat.is_quantile or (p.n > CHUNK and p.stat.kind != "trimmed-mean")
+               for p in self.parts):
+            for _start, rows in batches:
+                values = [_resample(p, rng, rows) for p in self.parts]
+                yield values[1] - values[0] if len(values) == 2 else values[0]
+            return
+        # Index draws are sequential (one generator); gathering and reducing them is not, so
+        # a worker thread does it for batch k while batch k + 1 is drawn (NumPy releases the
+        # GIL in both). At most two batches wait: memory stays bounded.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            waiting: deque = deque()
+            for _start, rows in batches:
+                drawn = [rng.integers(0, p.n, size=(rows, p.n)) for p in self.parts]
+                waiting.append(pool.submit(self._statistics, drawn))
+                if len(waiting) == 2:
+                    yield waiting.popleft().result()
+            while waiting:
+                yield waiting.popleft().result()
+
+    def _statistics(self, drawn: list[np.ndarray]) -> np.ndarray:
+        values = [np.asarray(_along_rows(p.stat, tuple(np.take(c, idx, mode="clip")
+                                                       for c in p.cols)))
+                  for p, idx in zip(self.parts, drawn, strict=True)]
+        return values[1] - values[0] if len(values) == 2 else values[0]
+
+
+def _resample(part: _Sample, rng: np.random.Generator, rows: int) -> np.ndarray:
+    """The statistic of `rows` resamples of one sample."""
+    n, stat = part.n, part.stat
+    if stat.is_quantile:
+        return _order_statistics(part, rng, rows)
+    if n <= CHUNK or stat.kind == "trimmed-mean":
+        idx = rng.integers(0, n, size=(rows, n))
+        return np.asarray(_along_rows(stat, tuple(np.take(c, idx, mode="clip")
+                                                  for c in part.cols)))
+    return np.array([_moments_in_pieces(part, rng) for _ in range(rows)])
+
+
+def _order_statistics(part: _Sample, rng: np.random.Generator, rows: int) -> np.ndarray:
+    """Resampled quantiles from order statistics of uniforms, no resample materialised.
+
+    A resample index is ⌊nU⌋ (U uniform), so the k-th smallest index of n draws is ⌊nU₍ₖ₎⌋
+    with U₍ₖ₎ ~ Beta(k + 1, n − k); given U₍ₖ₎ = u, U₍ₖ₊₁₎ = u + (1 − u)·Beta(1, n − k − 1)
+    (the least of the n − k − 1 uniforms above u). On the sorted data these indices give the
+    resample's order statistics exactly.
+    Reference: H. A. David & H. N. Nagaraja, Order Statistics, 3rd ed. (2003), §2.2, §2.5.
+    """
+    n, s = part.n, part.sorted
+    k, k2, gamma = _quantile_spec(n, part.stat)
+    u = rng.beta(k + 1, n - k, size=rows)
+    a = s[np.minimum((u * n).astype(np.intp), n - 1)]
+    if k2 == k:
+        return _combine(a, a, gamma)
+    u2 = u + (1 - u) * rng.beta(1, n - k - 1, size=rows)
+    b = s[np.minimum((u2 * n).astype(np.intp), n - 1)]
+    return _combine(a, b, gamma)
+
+
+def _moments_in_pieces(part: _Sample, rng: np.random.Generator) -> float:
+    """One resample larger than `CHUNK`, summed in pieces about the sample mean(s).
+
+    With d = x − x̄ (the full sample's mean), var* = (Σd² − (Σd)²/n)/(n − 1); the resample's
+    mean is close to x̄, so the shifted sums do not cancel.
+    """
+    n, stat = part.n, part.stat
+    centred = part.centred
+    sums = np.zeros(5)
+    for start in range(0, n, CHUNK):
+        idx = rng.integers(0, n, size=min(CHUNK, n - start))
+        d = np.take(centred[0], idx, mode="clip")
+        sums[0] += d.sum()
+        sums[1] += d @ d
+        if stat.kind == "corr":
+            e = np.take(centred[1], idx, mode="clip")
+            sums[2] += e.sum()
+            sums[3] += e @ e
+            sums[4] += d @ e
+    sx, sxx, sy, syy, sxy = sums
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if stat.kind == "corr":
+            r = (sxy - sx * sy / n) / math.sqrt((sxx - sx * sx / n) * (syy - sy * sy / n))
+            return min(max(r, -1.0), 1.0)
+        mean = np.mean(part.cols[0]) + sx / n
+        var = max(sxx - sx * sx / n, 0.0) / (n - 1)
+        if stat.kind == "mean":
+            return float(mean)
+        if stat.kind == "var":
+            return var
+        if stat.kind == "std":
+            return math.sqrt(var)
+        return float(np.float64(math.sqrt(var)) / mean)  # cv
+
+
+# -- the distribution: moments, position of the estimate, exact order statistics ---------------
+@dataclass
+class _Distribution:
+    count: int  # finite statistics
+    undefined: int  # statistics left out (NaN or infinite)
+    mean: float
+    std: float
+    less: int  # #{θ* < θ̂}
+    equal_or_less: int  # #{θ* ≤ θ̂}
+    kept: np.ndarray  # the first KEEP finite values, for charts
+    select: Callable[[list[int]], dict[int, float]]  # 0-based ranks → values
+
+
+def _summarise(stream: _Stream, estimate: float,
+               progress: Callable[[int], None] | None) -> _Distribution:
+    advance = progress or (lambda n: None)
+    batches = iter(stream)
+    held: list[np.ndarray] = []
+    total = 0
+    for theta in batches:
+        advance(theta.size)
+        held.append(theta)
+        total += theta.size
+        if total > KEEP:
+            break
+    if total <= KEEP:
+        values = np.concatenate(held) if held else np.empty(0)
+        del held
+        defined = np.isfinite(values)
+        finite = values if defined.all() else values[defined]
+        ordered = np.sort(finite)
+        return _Distribution(
+            count=ordered.size, undefined=values.size - ordered.size,
+            mean=float(np.mean(finite)) if finite.size else math.nan,
+            std=float(np.std(finite, ddof=1)) if finite.size > 1 else math.nan,
+            less=int(np.searchsorted(ordered, estimate, side="left")),
+            equal_or_less=int(np.searchsorted(ordered, estimate, side="right")),
+            kept=finite, select=lambda ranks: {r: float(ordered[r]) for r in ranks})
+    # Too many to hold: keep the first KEEP for charts and the histogram's range, then
+    # summarise batch by batch (one batch of temporaries at a time).
+    kept = np.concatenate([b[np.isfinite(b)] for b in held])[:KEEP]
+    first = _Pass(kept, estimate)
+    while held:
+        first.add(held.pop(0))
+    for theta in batches:
+        advance(theta.size)
+        first.add(theta)
+    return _Distribution(
+        count=first.count, undefined=first.undefined, mean=first.mean,
+        std=math.sqrt(first.m2 / (first.count - 1)) if first.count > 1 else math.nan,
+        less=first.less, equal_or_less=first.equal_or_less, kept=kept,
+        select=lambda ranks: _select(stream, first, ranks, advance))
+
+
+@dataclass(frozen=True)
+class _Level:
+    """Equal-width bins: bin(v) = clip(⌊(v − lo)·scale⌋, 0, bins − 1)."""
+
+    lo: float
+    scale: float
+    bins: int
+
+    def of(self, v: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", over="ignore"):
+            raw = np.floor((v - self.lo) * self.scale)
+        return np.clip(np.nan_to_num(raw), 0, self.bins - 1).astype(np.intp)
+
+    def edges(self, b: int) -> tuple[float, float]:
+        return self.lo + b / self.scale, self.lo + (b + 1) / self.scale
+
+
+class _Pass:
+    """First pass over a long stream: count, mean and M2 (Chan et al.), the position of θ̂,
+    and a histogram over the range of the first values with an underflow and overflow bin."""
+
+    def __init__(self, first: np.ndarray, estimate: float) -> None:
+        lo, hi = (float(first.min()), float(first.max())) if first.size else (0.0, 0.0)
+        span = hi - lo if hi > lo else max(abs(lo), 1.0)
+        lo0, hi0 = lo - span, hi + span
+        scale = _BINS / (hi0 - lo0)
+        self.level = _Level(lo0 - 1 / scale, scale, _BINS + 2)
+        self.low_edge, self.high_edge = lo0, hi0
+        self.counts = np.zeros(_BINS + 2, dtype=np.int64)
+        self.estimate = estimate
+        self.count = self.undefined = self.less = self.equal_or_less = 0
+        self.mean = self.m2 = 0.0
+        self.min, self.max = math.inf, -math.inf
+
+    def add(self, theta: np.ndarray) -> None:
+        v = theta[np.isfinite(theta)]
+        self.undefined += theta.size - v.size
+        if not v.size:
+            return
+        nb, mb = v.size, float(np.mean(v))
+        m2b = float(np.sum((v - mb) ** 2))
+        n = self.count + nb
+        delta = mb - self.mean
+        self.mean += delta * nb / n
+        self.m2 += m2b + delta * delta * self.count * nb / n
+        self.count = n
+        self.less += int(np.count_nonzero(v < self.estimate))
+        self.equal_or_less += int(np.count_nonzero(v <= self.estimate))
+        self.min, self.max = min(self.min, float(v.min())), max(self.max, float(v.max()))
+        self.counts += np.bincount(self.level.of(v), minlength=self.level.bins)
+
+    def range_of(self, b: int) -> tuple[float, float]:
+        if b == 0:
+            return self.min, self.low_edge
+        if b == self.level.bins - 1:
+            return self.high_edge, self.max
+        return self.level.edges(b)
+
+
+@dataclass
+class _Target:
+    """Ranks known to lie in one bin: the chain of (level, bin) filters that selects it."""
+
+    chain: tuple[tuple[_Level, int], ...]
+    below: int  # values before the bin
+    count: int  # values in the bin
+    lo: float
+    hi: float
+    ranks: list[int]
+
+    def members(self, v: np.ndarray) -> np.ndarray:
+        for level, b in self.chain:
+            v = v[level.of(v) == b]
+        return v
+
+
+def _targets(counts: np.ndarray, chain: tuple, below: int, ranks: list[int],
+             level: _Level, range_of: Callable[[int], tuple[float, float]]) -> list[_Target]:
+    cumulative = np.cumsum(counts)
+    found: dict[int, list[int]] = {}
+    for r in ranks:
+        found.setdefault(int(np.searchsorted(cumulative, r - below, side="right")), []).append(r)
+    out = []
+    for b, rs in found.items():
+        lo, hi = range_of(b)
+        out.append(_Target(chain=(*chain, (level, b)), below=below + int(cumulative[b]
+                           - counts[b]), count=int(counts[b]), lo=lo, hi=hi, ranks=rs))
+    return out
+
+
+def _select(stream: _Stream, first: _Pass, ranks: list[int],
+            advance: Callable[[int], None]) -> dict[int, float]:
+    """Exact order statistics of a stream too long to hold, by replaying it.
+
+    Each pass either collects the values of a bin holding wanted ranks (when at most `_CAP`)
+    or histograms that bin more finely; a bin whose values are all equal is resolved at once.
+    """
+    pending = _targets(first.counts, (), 0, sorted(set(ranks)), first.level, first.range_of)
+    found: dict[int, float] = {}
+    for passes in range(2, _MAX_PASSES + 2):
+        if not pending:
+            break
+        collect = [t.count <= _CAP or passes > _MAX_PASSES for t in pending]
+        levels = [None if c else _Level(t.lo, _BINS / (t.hi - t.lo) if t.hi > t.lo else 0.0,
+                                        _BINS) for t, c in zip(pending, collect, strict=True)]
+        held: list[list[np.ndarray]] = [[] for _ in pending]
+        counts = [np.zeros(_BINS, dtype=np.int64) for _ in pending]
+        bounds = [[math.inf, -math.inf] for _ in pending]
+        for theta in stream:
+            advance(theta.size)
+            v = theta[np.isfinite(theta)]
+            for i, target in enumerate(pending):
+                members = target.members(v)
+                if not members.size:
+                    continue
+                if collect[i]:
+                    held[i].append(members)
+                else:
+                    counts[i] += np.bincount(levels[i].of(members), minlength=_BINS)
+                    bounds[i] = [min(bounds[i][0], float(members.min())),
+                                 max(bounds[i][1], float(members.max()))]
+        following: list[_Target] = []
+        for i, target in enumerate(pending):
+            if collect[i]:
+                ordered = np.sort(np.concatenate(held[i]))
+                found.update({r: float(ordered[r - target.below]) for r in target.ranks})
+            elif bounds[i][0] == bounds[i][1]:
+                found.update({r: bounds[i][0] for r in target.ranks})
+            else:
+                level = levels[i]
+                following += _targets(counts[i], target.chain, target.below, target.ranks,
+                                      level, level.edges)
+        pending = following
+    return found
+
+
+# -- intervals --------------------------------------------------------------------------------
+def _quantiles(dist: _Distribution, levels: tuple[float, float]) -> tuple[float, float]:
+    """Type 7 quantiles of the bootstrap distribution, computed as scipy.stats.quantile does:
+    j = ⌊pB + 1 − p⌋ − 1, g = frac(pB + 1 − p), Q = (1 − g)·θ*₍ⱼ₎ + g·θ*₍ⱼ₊₁₎."""
+    count = dist.count
+    specs = []
+    for p in levels:
+        p = float(p)
+        jg = p * count + (1 - p)
+        j = math.floor(jg) - 1
+        g = 0.0 if j < 0 else jg % 1
+        specs.append((min(max(j, 0), count - 1), min(max(j + 1, 0), count - 1), g))
+    values = dist.select(sorted({r for j, j1, _ in specs for r in (j, j1)}))
+    low, high = ((1 - g) * values[j] + g * values[j1] for j, j1, g in specs)
+    return low, high
+
+
+def _bca_levels(parts: list[_Sample], dist: _Distribution, estimate: float,
+                alpha: float) -> tuple[float, float] | str:
+    """(α₁, α₂) of the BCa interval, or the reason it is undefined."""
+    from scipy.special import ndtr, ndtri
+
+    if dist.less == dist.count or dist.equal_or_less == 0:
+        return "every resample's statistic lies on one side of the estimate"
+    z0 = float(ndtri((dist.less + dist.equal_or_less) / (2 * dist.count)))
+    nums = dens = 0.0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for i, part in enumerate(parts):
+            delta = part.leave_one_out()
+            u = (part.n - 1) * (np.mean(delta) - delta)
+            if len(parts) == 2 and i == 0:
+                u = -u  # the first sample enters the difference with a minus sign
+            nums += float(np.sum(u**3)) / part.n**3
+            dens += float(np.sum(u**2)) / part.n**2
+        a_hat = 1 / 6 * nums / dens ** (3 / 2) if dens > 0 else math.nan
+    if not math.isfinite(a_hat):
+        return ("the leave-one-out statistics do not vary (e.g. all values are equal), so "
+                "the acceleration is undefined")
+    z_alpha = float(ndtri(alpha))
+    num1 = z0 + z_alpha
+    num2 = z0 - z_alpha
+    alpha_1 = float(ndtr(z0 + num1 / (1 - a_hat * num1)))
+    alpha_2 = float(ndtr(z0 + num2 / (1 - a_hat * num2)))
+    if not (math.isfinite(alpha_1) and math.isfinite(alpha_2)):
+        return "its adjusted levels are not finite"
+    return alpha_1, alpha_2
+
+
+# -- the jackknife ----------------------------------------------------------------------------
+def jackknife(data: np.ndarray | Sequence[np.ndarray], *, stat: str = "mean",
+              confidence: float = 0.95, column: str | None = None) -> JackknifeResult:
+    """Jackknife bias, standard error and normal interval of a statistic.
+
+    θ₍ᵢ₎ = statistic without row i, θ̄ = mean θ₍ᵢ₎; bias = (n − 1)(θ̄ − θ̂);
+    jackknife_estimate = θ̂ − bias = nθ̂ − (n − 1)θ̄; std_error = √((n − 1)/n · Σ(θ₍ᵢ₎ − θ̄)²);
+    interval = jackknife_estimate ± z·std_error, z = Φ⁻¹(1 − (1 − conf)/2). Leave-one-out
+    values in closed form (see `_Sample.leave_one_out`), so n = 10⁶ takes milliseconds. The
+    mean and the (unbiased) variance are their own jackknife estimates: their bias is exactly 0.
+    Reference: Efron & Tibshirani (1993), ch. 11 (eq. 11.2, 11.5); astropy
+    `jackknife_stats` for the interval.
+    Checked against: R 4.2.2 (airquality Ozone mean and sd) and a direct leave-one-out loop
+    (tests/stats/test_resampling.py).
+    """
+    parsed = parse_statistic(stat)
+    _check_confidence(confidence)
+    cols, _present, warnings = _columns(data, parsed, column)
+    n = int(cols[0].size)
+    least = 3 if parsed.kind in ("var", "std", "cv", "corr") else 2
+    if n < least:
+        raise _too_few(n, least, f"--column {column}" if column else "the data")
+    if parsed.is_quantile:
+        warnings.append(f"the jackknife is inconsistent for the {parsed.name} (a quantile): "
+                        "its standard error does not settle as n grows; use mlstats bootstrap "
+                        f"--stat {parsed.name}")
+    part = _Sample(cols, parsed)
+    delta = part.leave_one_out()
+    nan = math.nan
+    if not (math.isfinite(part.value) and np.isfinite(delta).all()):
+        why = (f"the {parsed.name} of the data is undefined ({_why_undefined(parsed)})"
+               if not math.isfinite(part.value)
+               else f"leaving out a row makes the {parsed.name} undefined")
+        warnings.append(f"{why}; the jackknife results are null")
+        return JackknifeResult(statistic=parsed.name, column=column, estimate=part.value,
+                               jackknife_estimate=nan, bias=nan, std_error=nan, ci_low=nan,
+                               ci_high=nan, confidence=confidence, n=n,
+                               warnings=tuple(warnings))
+    mean_delta = 0.0 if parsed.kind in ("mean", "var") else float(np.mean(delta))
+    bias = (n - 1) * mean_delta
+    spread = delta - mean_delta
+    se = math.sqrt((n - 1) / n * float(spread @ spread))
+    from scipy.special import ndtri
+
+    z = float(ndtri(0.5 + confidence / 2))
+    corrected = part.value - bias
+    return JackknifeResult(statistic=parsed.name, column=column, estimate=part.value,
+                           jackknife_estimate=corrected, bias=bias, std_error=se,
+                           ci_low=corrected - z * se, ci_high=corrected + z * se,
+                           confidence=confidence, n=n, warnings=tuple(warnings))

@@ -1,0 +1,498 @@
+"""Bootstrap intervals and the jackknife (mlstats.stats.resampling)."""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+import pyarrow.csv as pacsv
+import pytest
+import scipy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from scipy import stats
+
+import mlstats.stats.resampling as rs
+from mlstats.errors import InputError
+from mlstats.stats.resampling import bootstrap_ci, jackknife, parse_statistic
+from tests.conftest import REFERENCE
+
+
+def _column(name: str, column: str) -> np.ndarray:
+    values = pacsv.read_csv(REFERENCE / name).column(column).to_numpy(zero_copy_only=False)
+    return values.astype(np.float64)
+
+
+OZONE = _column("airquality.csv", "Ozone")
+OZONE = OZONE[~np.isnan(OZONE)]
+SPEED, DIST = _column("cars.csv", "speed"), _column("cars.csv", "dist")
+
+
+def _tooth() -> tuple[np.ndarray, np.ndarray]:
+    table = pacsv.read_csv(REFERENCE / "toothgrowth.csv")
+    supp = np.array(table.column("supp").to_pylist())
+    length = table.column("len").to_numpy().astype(np.float64)
+    return length, np.where(supp == "VC", 0, 1)
+
+
+def _sd(a, axis=-1):
+    return np.std(a, axis=axis, ddof=1)
+
+
+# scipy statistics for the same definitions, vectorised along `axis`
+SCIPY_STATS = {
+    "mean": np.mean,
+    "std": _sd,
+    "var": lambda a, axis: np.var(a, axis=axis, ddof=1),
+    "trimmed-mean": lambda a, axis: stats.trim_mean(a, 0.1, axis=axis),
+    "cv": lambda a, axis: _sd(a, axis) / np.mean(a, axis=axis),
+}
+
+
+# -- parsing ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "kind", "q"), [
+    ("mean", "mean", 0.5), ("Median", "median", 0.5), ("trimmed-mean", "trimmed-mean", 0.5),
+    ("p95", "quantile", 0.95), ("p0", "quantile", 0.0), ("p100", "quantile", 1.0),
+    ("p99.9", "quantile", 0.999), ("corr", "corr", 0.5),
+])
+def test_parse_statistic(text, kind, q):
+    parsed = parse_statistic(text)
+    assert (parsed.kind, parsed.q) == (kind, q)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("mode", "unknown --stat 'mode'; choose one of mean, median, std, var, trimmed-mean, "
+             "pN (a percentile, e.g. p95), cv, corr"),
+    ("p150", "--stat p150: the percentile N in pN must be between 0 and 100 (got 150); "
+             "e.g. --stat p95"),
+    ("p-1", "--stat p-1: the percentile N in pN must be between 0 and 100 (got -1); "
+            "e.g. --stat p95"),
+])
+def test_bad_statistic_is_an_input_error(text, message):
+    with pytest.raises(InputError) as info:
+        parse_statistic(text)
+    assert str(info.value) == message
+
+
+# -- the jackknife against R ------------------------------------------------------------------
+def test_jackknife_of_the_mean_matches_r():
+    # R 4.2.2 (make-R-reference.R): jackknife mean of Ozone: std error = 3.06284818532667;
+    # bias = 0
+    result = jackknife(OZONE, stat="mean")
+    assert result.std_error == pytest.approx(3.06284818532667, rel=1e-8)
+    assert result.bias == 0.0
+    assert result.jackknife_estimate == pytest.approx(42.1293103448276, rel=1e-12)
+    assert result.n == 116
+
+
+def test_jackknife_of_the_sd_matches_r():
+    # R 4.2.2: jackknife sd of Ozone: std error = 2.8246704152477;
+    # bias = -0.120936674965009; bias-corrected = 33.1088211893994
+    result = jackknife(OZONE, stat="std")
+    assert result.std_error == pytest.approx(2.8246704152477, rel=1e-8)
+    assert result.bias == pytest.approx(-0.120936674965009, rel=1e-8)
+    assert result.jackknife_estimate == pytest.approx(33.1088211893994, rel=1e-8)
+    assert result.estimate == pytest.approx(32.987884514434, rel=1e-12)  # R sd(x)
+
+
+def test_jackknife_interval_is_normal_around_the_corrected_estimate():
+    result = jackknife(OZONE, stat="std", confidence=0.9)
+    # scipy 1.17.1: stats.norm.ppf(0.95) = 1.6448536269514722
+    half = 1.6448536269514722 * result.std_error
+    assert result.ci_low == pytest.approx(result.jackknife_estimate - half, rel=1e-12)
+    assert result.ci_high == pytest.approx(result.jackknife_estimate + half, rel=1e-12)
+
+
+def _leave_one_out_loop(stat: str, cols: tuple[np.ndarray, ...]) -> np.ndarray:
+    """The slow, obvious definition: the statistic of each sample with one row removed."""
+    q = parse_statistic(stat).q
+    out = []
+    for i in range(cols[0].size):
+        x = np.delete(cols[0], i)
+        if stat == "corr":
+            value = np.corrcoef(x, np.delete(cols[1], i))[0, 1]
+        elif stat == "median":
+            value = np.median(x)
+        elif stat.startswith("p"):
+            value = np.quantile(x, q)
+        else:
+            value = SCIPY_STATS[stat](x, axis=-1)
+        out.append(value)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("stat", ["mean", "std", "var", "cv", "trimmed-mean", "median", "p95",
+                                  "p0", "p100", "p37", "corr"])
+@pytest.mark.parametrize("n", [5, 8, 21, 40])
+def test_closed_form_leave_one_out_matches_a_loop(stat, n):
+    rng = np.random.default_rng(n)
+    cols = (rng.normal(3, 1, n).round(1),)  # rounded: ties exercise the order statistics
+    if stat == "corr":
+        cols = (cols[0], (cols[0] + rng.normal(0, 1, n)).round(1))
+    part = rs._Sample(cols, parse_statistic(stat))
+    got = np.sort(part.leave_one_out() + part.value)
+    want = np.sort(_leave_one_out_loop(stat, cols))
+    np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-12)
+
+
+@settings(deadline=None, max_examples=60)
+@given(arrays(np.float64, st.integers(3, 60), elements=st.floats(-1e3, 1e3)),
+       st.sampled_from(["mean", "std", "var", "median", "p90", "trimmed-mean"]))
+def test_jackknife_is_the_loop_for_any_data(x, stat):
+    part = rs._Sample((x,), parse_statistic(stat))
+    got = np.sort(part.leave_one_out() + part.value)
+    want = np.sort(_leave_one_out_loop(stat, (x,)))
+    scale = 1 + np.abs(x).max()
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9 * scale)
+
+
+@settings(deadline=None, max_examples=60)
+@given(arrays(np.float64, st.integers(2, 300), elements=st.floats(-1e6, 1e6)))
+def test_jackknife_se_of_mean_is_sem(x):
+    # identity: jackknife SE of the mean = s/√n (Efron & Tibshirani 1993, ch. 11)
+    sem = x.std(ddof=1) / np.sqrt(x.size)
+    got = jackknife(x, stat="mean").std_error
+    assert got == pytest.approx(sem, rel=1e-9, abs=1e-9 * (1 + abs(x).max()))
+
+
+@settings(deadline=None, max_examples=30)
+@given(arrays(np.float64, st.integers(4, 50), elements=st.floats(-100, 100)),
+       st.sampled_from(["std", "median", "cv", "trimmed-mean"]), st.randoms())
+def test_jackknife_does_not_depend_on_row_order(x, stat, random):
+    order = list(range(x.size))
+    random.shuffle(order)
+    a, b = jackknife(x, stat=stat), jackknife(x[order], stat=stat)
+    for key in ("estimate", "bias", "std_error"):
+        va, vb = getattr(a, key), getattr(b, key)
+        assert va == pytest.approx(vb, rel=1e-9, abs=1e-9) or (np.isnan(va) and np.isnan(vb))
+
+
+def test_jackknife_of_a_quantile_warns():
+    result = jackknife(OZONE, stat="median")
+    assert result.warnings == (
+        "the jackknife is inconsistent for the median (a quantile): its standard error does "
+        "not settle as n grows; use mlstats bootstrap --stat median",)
+
+
+def test_jackknife_corr_of_a_constant_column_is_null_with_a_warning():
+    result = jackknife((np.ones(5), np.arange(5.0)), stat="corr")
+    assert np.isnan(result.std_error) and np.isnan(result.jackknife_estimate)
+    assert result.warnings == ("the corr of the data is undefined (a column is constant); the "
+                               "jackknife results are null",)
+
+
+@pytest.mark.parametrize(("stat", "n", "message"), [
+    ("std", 2, "--column x has 2 rows with values; the resampling needs at least 3"),
+    ("mean", 1, "--column x has 1 row with values; the resampling needs at least 2"),
+])
+def test_jackknife_needs_rows(stat, n, message):
+    with pytest.raises(InputError) as info:
+        jackknife(np.arange(float(n)), stat=stat, column="x")
+    assert str(info.value) == message
+
+
+def test_jackknife_of_a_million_rows_is_fast():
+    import time
+
+    x = np.random.default_rng(0).normal(size=1_000_000)
+    start = time.perf_counter()
+    result = jackknife(x, stat="std")
+    assert time.perf_counter() - start < 1.0
+    # the jackknife SE of the sd of normal data ≈ σ/√(2n)
+    assert result.std_error == pytest.approx(1 / np.sqrt(2e6), rel=0.02)
+
+
+# -- the bootstrap against scipy on the same resamples ----------------------------------------
+def test_ozone_mean_bca_equals_scipy_literal():
+    # scipy 1.17.1: stats.bootstrap((ozone,), np.mean, rng=np.random.default_rng(42),
+    #   method="BCa") → (36.525862068965516, 48.64350413773712), se 3.055816779100882
+    result = bootstrap_ci(OZONE, seed=42).result
+    assert result.ci_low == pytest.approx(36.525862068965516, rel=1e-10)
+    assert result.ci_high == pytest.approx(48.64350413773712, rel=1e-10)
+    assert result.std_error == pytest.approx(3.055816779100882, rel=1e-10)
+    assert (result.method, result.resamples, result.n) == ("bca", 9999, 116)
+
+
+def test_ozone_std_bca_and_trimmed_basic_equal_scipy_literals():
+    # scipy 1.17.1: stats.bootstrap((ozone,), lambda a, axis: np.std(a, axis=axis, ddof=1),
+    #   rng=np.random.default_rng(42), method="BCa")
+    result = bootstrap_ci(OZONE, stat="std", seed=42).result
+    assert result.ci_low == pytest.approx(28.597403876418497, rel=1e-10)
+    assert result.ci_high == pytest.approx(39.696200818287636, rel=1e-10)
+    assert result.std_error == pytest.approx(2.7370290344114405, rel=1e-10)
+    # scipy 1.17.1: stats.bootstrap((ozone,), lambda a, axis: stats.trim_mean(a, 0.1,
+    #   axis=axis), rng=np.random.default_rng(42), method="basic")
+    result = bootstrap_ci(OZONE, stat="trimmed-mean", method="basic", seed=42).result
+    assert result.ci_low == pytest.approx(31.244680851063833, rel=1e-10)
+    assert result.ci_high == pytest.approx(43.606914893617024, rel=1e-10)
+    assert result.std_error == pytest.approx(3.1222130112024904, rel=1e-10)
+
+
+def test_difference_of_two_groups_equals_scipy_literal():
+    # scipy 1.17.1: stats.bootstrap((vc, oj), lambda a, b, axis: np.mean(b, axis=axis)
+    #   - np.mean(a, axis=axis), rng=np.random.default_rng(1), method="BCa")  (ToothGrowth len)
+    length, codes = _tooth()
+    run = bootstrap_ci(length, groups=codes, group_labels=["VC", "OJ"], seed=1, by="supp")
+    result = run.result
+    assert result.ci_low == pytest.approx(-0.07000000000000028, rel=1e-10)
+    assert result.ci_high == pytest.approx(7.358042631215695, rel=1e-10)
+    assert result.std_error == pytest.approx(1.909478729497022, rel=1e-10)
+    assert result.estimate == pytest.approx(20.663333333333334 - 16.96333333333333, rel=1e-12)
+    assert list(result.groups) == ["VC", "OJ"] and result.groups["OJ"].n == 30
+    assert result.n == 60
+
+
+def test_corr_resamples_pairs_and_equals_scipy_literal():
+    # scipy 1.17.1: stats.bootstrap((speed, dist), lambda x, y, axis: stats.pearsonr(x, y,
+    #   axis=axis).statistic, paired=True, rng=np.random.default_rng(3), method=M)  (cars)
+    bca = bootstrap_ci((SPEED, DIST), stat="corr", seed=3).result
+    assert bca.ci_low == pytest.approx(0.6775820003447249, rel=1e-10)
+    assert bca.ci_high == pytest.approx(0.8767898600935681, rel=1e-10)
+    assert bca.std_error == pytest.approx(0.04742830594598715, rel=1e-10)
+    percentile = bootstrap_ci((SPEED, DIST), stat="corr", seed=3, method="percentile").result
+    assert percentile.ci_low == pytest.approx(0.6976548512608748, rel=1e-10)
+    assert percentile.ci_high == pytest.approx(0.884411851114052, rel=1e-10)
+    # R 4.2.2: cor(cars$speed, cars$dist) = 0.80689490068921
+    assert bca.estimate == pytest.approx(0.80689490068921, rel=1e-12)
+
+
+@pytest.mark.parametrize("stat", list(SCIPY_STATS))
+@pytest.mark.parametrize("method", ["bca", "percentile", "basic"])
+def test_same_indices_as_scipy_give_the_same_interval(stat, method):
+    x = np.random.default_rng(7).gamma(2.0, size=45)
+    ours = bootstrap_ci(x, stat=stat, method=method, seed=11, resamples=1999).result
+    theirs = stats.bootstrap((x,), SCIPY_STATS[stat], method=method, n_resamples=1999,
+                             rng=np.random.default_rng(11))
+    assert ours.ci_low == pytest.approx(theirs.confidence_interval.low, rel=1e-10)
+    assert ours.ci_high == pytest.approx(theirs.confidence_interval.high, rel=1e-10)
+    assert ours.std_error == pytest.approx(theirs.standard_error, rel=1e-12)
+    assert ours.bias == pytest.approx(np.mean(theirs.bootstrap_distribution)
+                                      - SCIPY_STATS[stat](x, axis=-1), rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("stat", ["std", "cv"])
+def test_two_groups_match_scipy_with_the_same_batches(stat):
+    a = np.random.default_rng(8).normal(5, 1, 25)
+    b = np.random.default_rng(9).normal(6, 2, 31)
+    run = bootstrap_ci(np.concatenate([a, b]), groups=np.r_[np.zeros(25), np.ones(31)],
+                       stat=stat, seed=5, resamples=2500)
+    rows = rs.CHUNK // 31  # the resamples per batch of the larger group
+    f = SCIPY_STATS[stat]
+    theirs = stats.bootstrap((a, b), lambda u, v, axis: f(v, axis=axis) - f(u, axis=axis),
+                             n_resamples=2500, batch=rows, rng=np.random.default_rng(5))
+    assert run.result.ci_low == pytest.approx(theirs.confidence_interval.low, rel=1e-10)
+    assert run.result.ci_high == pytest.approx(theirs.confidence_interval.high, rel=1e-10)
+
+
+@pytest.mark.parametrize("stat", ["median", "p95", "p10", "p0"])
+@pytest.mark.parametrize("method", ["bca", "percentile", "basic"])
+def test_quantile_intervals_equal_scipy_on_our_distribution(stat, method):
+    # the order-statistic sampler draws no indices, so scipy is handed our distribution
+    # (its `bootstrap_result`) and recomputes θ̂, the jackknife â and the interval itself
+    x = np.random.default_rng(1).normal(size=41).round(2)
+    q = parse_statistic(stat).q
+    run = bootstrap_ci(x, stat=stat, method=method, seed=3, resamples=4000)
+
+    def statistic(a, axis):
+        return np.median(a, axis=axis) if stat == "median" else np.quantile(a, q, axis=axis)
+
+    given = types.SimpleNamespace(bootstrap_distribution=run.distribution)
+    theirs = stats.bootstrap((x,), statistic, n_resamples=0, bootstrap_result=given,
+                             method=method)
+    if run.result.method != method:  # p0 of continuous data: BCa undefined, scipy gives NaN
+        assert np.isnan(theirs.confidence_interval.low)
+        return
+    assert run.result.ci_low == pytest.approx(theirs.confidence_interval.low, rel=1e-12)
+    assert run.result.ci_high == pytest.approx(theirs.confidence_interval.high, rel=1e-12)
+    assert run.result.std_error == pytest.approx(theirs.standard_error, rel=1e-12)
+
+
+# -- the order-statistic sampler ----------------------------------------------------------------
+def test_bootstrap_median_has_the_exact_binomial_law():
+    # P(median* ≤ s₍ⱼ₎) = P(Binomial(n, (j + 1)/n) ≥ k + 1) for odd n = 2k + 1 distinct values
+    n, resamples = 11, 200_000
+    draws = bootstrap_ci(np.arange(n, dtype=float) * 1.5, stat="median", seed=1,
+                         resamples=resamples, method="percentile").distribution
+    cdf = stats.binom.sf(n // 2, n, (np.arange(n) + 1) / n)
+    pmf = np.diff(np.concatenate([[0.0], cdf]))
+    freq = np.bincount((draws / 1.5).astype(int), minlength=n) / resamples
+    z = (freq - pmf) / np.sqrt(pmf * (1 - pmf) / resamples)
+    assert np.abs(z).max() < 4.5
+
+
+@pytest.mark.parametrize("stat", ["median", "p37", "p90"])
+def test_order_statistic_sampler_matches_gathered_resamples(stat):
+    n, resamples = 10, 100_000
+    x = np.random.default_rng(0).normal(size=n).round(3)
+    q = parse_statistic(stat).q
+    ours = bootstrap_ci(x, stat=stat, seed=2, resamples=resamples,
+                        method="percentile").distribution
+    gathered = x[np.random.default_rng(5).integers(0, n, (resamples, n))]
+    slow = (np.median(gathered, axis=1) if stat == "median"
+            else np.quantile(gathered, q, axis=1))
+    # every value is one numpy would give for some resample: lerp of two order statistics
+    s = np.sort(x)
+    gamma = rs._quantile_spec(n, parse_statistic(stat))[2]
+    i, j = np.triu_indices(n)
+    possible = rs._combine(s[i], s[j], gamma)
+    assert np.isin(ours, possible).all()
+    support = np.union1d(ours, slow)
+    table = np.vstack([np.bincount(np.searchsorted(support, v), minlength=support.size)
+                       for v in (ours, slow)])
+    assert stats.chi2_contingency(table[:, table.sum(axis=0) > 0]).pvalue > 0.001
+
+
+# -- bounded memory: exact selection in passes -------------------------------------------------
+@pytest.mark.parametrize("data", ["discrete", "continuous"])
+@pytest.mark.parametrize("stat", ["median", "mean", "p95", "std"])
+def test_long_streams_give_the_in_memory_answer(monkeypatch, data, stat):
+    x = (np.random.default_rng(4).integers(0, 20, size=31).astype(float) if data == "discrete"
+         else np.random.default_rng(5).normal(size=40))
+    whole = bootstrap_ci(x, stat=stat, resamples=20_000, seed=9)
+    # hold at most 1000 values; collect at most 50 per bin; 16 bins per pass: several passes
+    monkeypatch.setattr(rs, "KEEP", 1000)
+    monkeypatch.setattr(rs, "_CAP", 50)
+    monkeypatch.setattr(rs, "_BINS", 16)
+    passes = []
+    streamed = bootstrap_ci(x, stat=stat, resamples=20_000, seed=9, progress=passes.append)
+    assert sum(passes) >= 2 * 20_000  # the stream was replayed
+    a, b = whole.result, streamed.result
+    assert (b.ci_low, b.ci_high, b.method) == (a.ci_low, a.ci_high, a.method)
+    assert b.std_error == pytest.approx(a.std_error, rel=1e-12)
+    assert b.bias == pytest.approx(a.bias, rel=1e-9, abs=1e-13)
+    assert streamed.distribution.size == 1000
+
+
+@pytest.mark.parametrize("stat", ["mean", "var", "std", "cv", "corr"])
+def test_resamples_summed_in_pieces_match_whole_rows(monkeypatch, stat):
+    rng = np.random.default_rng(6)
+    x = rng.normal(100, 3, 57)
+    data = (x, x + rng.normal(0, 2, 57)) if stat == "corr" else x
+    whole = bootstrap_ci(data, stat=stat, resamples=300, seed=4)
+    monkeypatch.setattr(rs, "CHUNK", 10)  # each resample of 57 is drawn in pieces of 10
+    pieces = bootstrap_ci(data, stat=stat, resamples=300, seed=4)
+    np.testing.assert_allclose(pieces.distribution, whole.distribution, rtol=1e-11)
+    assert pieces.result.ci_low == pytest.approx(whole.result.ci_low, rel=1e-9)
+
+
+# -- behaviour ----------------------------------------------------------------------------------
+def test_same_seed_same_result_and_no_seed_still_works():
+    a = bootstrap_ci(OZONE, stat="median", seed=3).result
+    b = bootstrap_ci(OZONE, stat="median", seed=3).result
+    assert a == b
+    c = bootstrap_ci(OZONE, stat="median", resamples=500).result
+    assert 20 < c.ci_low < c.ci_high < 45
+
+
+def test_constant_data_gives_the_percentile_interval_with_a_warning():
+    result = bootstrap_ci(np.full(20, 4.0), stat="mean", seed=1, resamples=200).result
+    assert (result.ci_low, result.ci_high, result.std_error, result.bias) == (4.0, 4.0, 0.0, 0.0)
+    assert result.method == "percentile"
+    assert result.warnings == (
+        "the BCa interval is undefined here (the leave-one-out statistics do not vary (e.g. all "
+        "values are equal), so the acceleration is undefined); the percentile interval is "
+        "reported instead",)
+
+
+def test_undefined_resamples_are_left_out_and_counted():
+    x, y = np.array([1.0, 1.0, 1.0, 2.0]), np.array([3.0, 1.0, 4.0, 1.0])
+    run = bootstrap_ci((x, y), stat="corr", seed=2, resamples=1000, method="percentile")
+    constant = np.isnan(rs._pearson(x[np.random.default_rng(2).integers(0, 4, (1000, 4))],
+                                    y[np.random.default_rng(2).integers(0, 4, (1000, 4))]))
+    left_out = int(constant.sum())
+    assert left_out > 0 and run.distribution.size == 1000 - left_out
+    assert run.result.warnings == (f"{left_out} of 1000 resamples gave an undefined corr and "
+                                   "were left out",)
+
+
+def test_undefined_estimate_is_null_with_a_warning():
+    result = bootstrap_ci((np.ones(6), np.arange(6.0)), stat="corr", seed=1).result
+    assert np.isnan(result.estimate) and np.isnan(result.ci_low)
+    assert result.warnings == ("the corr of the data is undefined (a column is constant); "
+                               "every result is null",)
+
+
+def test_missing_values_are_left_out_with_a_warning():
+    x = np.array([1.0, np.nan, 3.0, 4.0, np.nan, 9.0])
+    result = bootstrap_ci(x, seed=1, resamples=100).result
+    assert result.n == 4 and result.estimate == 4.25
+    assert result.warnings[0] == "2 rows with a missing value left out"
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"confidence": 1.5}, "--confidence must be between 0 and 1 (got 1.5)"),
+    ({"confidence": 0.0}, "--confidence must be between 0 and 1 (got 0)"),
+    ({"method": "studentized"}, "unknown --method 'studentized'; choose one of bca, "
+                                "percentile, basic"),
+    ({"resamples": 0}, "--resamples must be at least 1 (got 0)"),
+    ({"stat": "corr"}, "--stat corr needs two columns, e.g. --column x,y (got 1: x)"),
+])
+def test_bad_options_are_input_errors(kwargs, message):
+    with pytest.raises(InputError) as info:
+        bootstrap_ci(np.arange(10.0), column="x", **kwargs)
+    assert str(info.value) == message
+
+
+def test_groups_must_be_two_and_each_needs_rows():
+    x = np.arange(9.0)
+    with pytest.raises(InputError) as info:
+        bootstrap_ci(x, groups=np.repeat([0, 1, 2], 3), group_labels=["a", "b", "c"], by="g")
+    assert str(info.value) == ("--by g has 3 groups (a, b, c); the bootstrap of a difference "
+                               "needs exactly two: filter the rows to two groups first")
+    with pytest.raises(InputError) as info:
+        bootstrap_ci(x, groups=np.r_[np.zeros(8), 1], group_labels=["a", "b"], by="g")
+    assert str(info.value) == ("group 'b' of --by g has 1 row with values; the resampling "
+                               "needs at least 2")
+
+
+def test_quantile_difference_of_two_groups():
+    length, codes = _tooth()
+    result = bootstrap_ci(length, groups=codes, group_labels=["VC", "OJ"], stat="median",
+                          seed=2).result
+    assert result.estimate == np.median(length[codes == 1]) - np.median(length[codes == 0])
+    assert result.ci_low < result.estimate < result.ci_high
+
+
+def test_progress_counts_every_resample():
+    seen = []
+    bootstrap_ci(OZONE, stat="std", resamples=2345, seed=1, progress=seen.append)
+    assert sum(seen) == 2345
+
+
+# -- Monte-Carlo agreement (random methods: compared within their error) -----------------------
+def test_toothgrowth_mean_bca_agrees_with_scipy_reference():
+    # python-reference.txt (scipy, n_resamples=99999, random_state=0): 16.8600 .. 20.7083;
+    # standard_error=0.9788 — different random streams, so compared within Monte-Carlo error
+    length, _ = _tooth()
+    result = bootstrap_ci(length, seed=0, resamples=99_999).result
+    assert result.ci_low == pytest.approx(16.8600, abs=0.05)
+    assert result.ci_high == pytest.approx(20.7083, abs=0.05)
+    assert result.std_error == pytest.approx(0.9788, abs=0.01)
+
+
+def test_ozone_median_agrees_with_r_boot_loosely():
+    # R 4.2.2: set.seed(42); boot(x, median, R=20000): std error = 3.68719;
+    # perc 95% = 23 .. 39; bca 95% = 23 .. 38 (R interpolates order statistics differently)
+    percentile = bootstrap_ci(OZONE, stat="median", seed=42, resamples=20_000,
+                              method="percentile").result
+    assert percentile.std_error == pytest.approx(3.68719, rel=0.03)
+    assert percentile.ci_low == pytest.approx(23, abs=1)
+    assert percentile.ci_high == pytest.approx(39, abs=1)
+    bca = bootstrap_ci(OZONE, stat="median", seed=42, resamples=20_000).result
+    assert bca.ci_low == pytest.approx(23, abs=1.5)
+    assert bca.ci_high == pytest.approx(38, abs=1.5)
+
+
+def test_bca_covers_the_true_mean_about_95_percent_of_the_time():
+    rng = np.random.default_rng(2024)
+    covered = 0
+    for trial in range(200):
+        x = rng.normal(10.0, 2.0, 30)
+        result = bootstrap_ci(x, seed=trial, resamples=999).result
+        covered += result.ci_low <= 10.0 <= result.ci_high
+    assert 180 <= covered <= 198  # 90–99 %
+
+
+def test_scipy_version_of_the_literals():
+    assert scipy.__version__.startswith("1.17")
