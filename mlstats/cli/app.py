@@ -5,6 +5,7 @@ import re
 import signal
 import sys
 import traceback
+import warnings
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -37,6 +38,10 @@ def run_guarded(call: Callable[[], Any]) -> int:
 
     previous = _on_sigterm()
     stdout_before = _stdout_identity()
+    if os.environ.get("MLSTATS_DEBUG") != "1":
+        # Library warnings (NumPy's RuntimeWarning, …) are not ours to print: results carry
+        # their own warnings, in the `mlstats: warning: …` form.
+        warnings.simplefilter("ignore")
     try:
         returned = call()
         code = returned if isinstance(returned, int) else 0

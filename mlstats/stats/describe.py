@@ -10,12 +10,25 @@ import numpy as np
 
 from mlstats.errors import InputError
 
+# Beyond these magnitudes the moment sums are taken of values scaled near 1 (see Moments).
+_HUGE = 2.0**200
+_TINY = 2.0**-200
+
+
+def _scale_for(peak: float) -> float:
+    """1 for ordinary magnitudes; else the power of two just above `peak`."""
+    if peak > _HUGE or 0 < peak < _TINY:
+        return 2.0 ** math.frexp(peak)[1]
+    return 1.0
+
 
 @dataclass(frozen=True, slots=True)
 class Moments:
     """A mergeable summary of a sample: n, mean and the central sums M2, M3, M4.
 
-    Mᵢ = Σ(x − x̄)ⁱ, computed in two passes; `merge` combines two summaries exactly
+    Mᵢ = Σ((x − x̄)/s)ⁱ, computed in two passes, with s a power of two (exact to divide by)
+    that is 1 for ordinary magnitudes and brings values beyond 2^±200 near 1, so that no
+    fourth power overflows or underflows. `merge` combines two summaries exactly
     (P. Pébay, "Formulas for robust, one-pass parallel computation of covariances and
     arbitrary-order statistical moments", Sandia SAND2008-6212, eq. 3.1; T. Chan,
     G. Golub, R. LeVeque 1979 for M2).
@@ -26,57 +39,79 @@ class Moments:
     m2: float
     m3: float
     m4: float
+    scale: float = 1.0
+    peak: float = 0.0
 
     @classmethod
     def of(cls, x: np.ndarray) -> Moments:
         n = int(x.size)
         if n == 0:
             return cls(n=0, mean=math.nan, m2=0.0, m3=0.0, m4=0.0)
+        peak = float(np.max(np.abs(x)))
+        scale = _scale_for(peak)
+        if scale != 1.0:
+            x = x / scale
         mean = float(np.mean(x))
         d = x - mean
         d2 = d * d
-        return cls(n=n, mean=mean, m2=float(d2.sum()), m3=float(np.dot(d2, d)),
-                   m4=float(np.dot(d2, d2)))
+        return cls(n=n, mean=mean * scale, m2=float(d2.sum()), m3=float(np.dot(d2, d)),
+                   m4=float(np.dot(d2, d2)), scale=scale, peak=peak)
+
+    def rescaled(self, scale: float) -> Moments:
+        """The same summary with its sums in units of `scale` (a power of two)."""
+        r = self.scale / scale if self.peak > 0 else 0.0  # all zeros: every sum is 0
+        return Moments(n=self.n, mean=self.mean, m2=self.m2 * r**2, m3=self.m3 * r**3,
+                       m4=self.m4 * r**4, scale=scale, peak=self.peak)
 
     def merge(self, other: Moments) -> Moments:
         if self.n == 0:
             return other
         if other.n == 0:
             return self
-        na, nb = self.n, other.n
+        peak = max(self.peak, other.peak)
+        s = _scale_for(peak)  # never below either part's scale: rescaling only shrinks
+        a, b = self.rescaled(s), other.rescaled(s)
+        na, nb = a.n, b.n
         n = na + nb
-        delta = other.mean - self.mean
-        mean = self.mean + delta * nb / n
-        m2 = self.m2 + other.m2 + delta**2 * na * nb / n
-        m3 = (self.m3 + other.m3 + delta**3 * na * nb * (na - nb) / n**2
-              + 3 * delta * (na * other.m2 - nb * self.m2) / n)
-        m4 = (self.m4 + other.m4
+        delta = (b.mean - a.mean) / s
+        mean = a.mean + (b.mean - a.mean) * nb / n
+        m2 = a.m2 + b.m2 + delta**2 * na * nb / n
+        m3 = (a.m3 + b.m3 + delta**3 * na * nb * (na - nb) / n**2
+              + 3 * delta * (na * b.m2 - nb * a.m2) / n)
+        m4 = (a.m4 + b.m4
               + delta**4 * na * nb * (na * na - na * nb + nb * nb) / n**3
-              + 6 * delta**2 * (na * na * other.m2 + nb * nb * self.m2) / n**2
-              + 4 * delta * (na * other.m3 - nb * self.m3) / n)
-        return Moments(n=n, mean=mean, m2=m2, m3=m3, m4=m4)
+              + 6 * delta**2 * (na * na * b.m2 + nb * nb * a.m2) / n**2
+              + 4 * delta * (na * b.m3 - nb * a.m3) / n)
+        return Moments(n=n, mean=mean, m2=m2, m3=m3, m4=m4, scale=s, peak=peak)
 
     @property
     def variance(self) -> float:
-        """Sample variance M2 / (n − 1)."""
-        return self.m2 / (self.n - 1) if self.n > 1 else math.nan
+        """Sample variance M2 / (n − 1), in the data's units."""
+        return self.m2 / (self.n - 1) * self.scale**2 if self.n > 1 else math.nan
+
+    @property
+    def std(self) -> float:
+        """Sample standard deviation √(M2 / (n − 1)), scaled last so that it cannot overflow."""
+        return math.sqrt(self.m2 / (self.n - 1)) * self.scale if self.n > 1 else math.nan
 
     @property
     def skew(self) -> float:
         """Adjusted Fisher–Pearson G1 = √(n(n−1))/(n−2) · g1, g1 = (M3/n)/(M2/n)^1.5."""
         n = self.n
-        if n < 3 or self.m2 <= 0:
+        spread = (self.m2 / n) ** 1.5 if n else 0.0
+        if n < 3 or spread <= 0:
             return math.nan
-        g1 = (self.m3 / n) / (self.m2 / n) ** 1.5
+        g1 = (self.m3 / n) / spread
         return math.sqrt(n * (n - 1)) / (n - 2) * g1
 
     @property
     def kurtosis(self) -> float:
         """Bias-corrected excess kurtosis G2 = (n−1)/((n−2)(n−3)) · ((n+1)g2 + 6)."""
         n = self.n
-        if n < 4 or self.m2 <= 0:
+        spread = (self.m2 / n) ** 2 if n else 0.0
+        if n < 4 or spread <= 0:
             return math.nan
-        g2 = (self.m4 / n) / (self.m2 / n) ** 2 - 3
+        g2 = (self.m4 / n) / spread - 3
         return (n - 1) / ((n - 2) * (n - 3)) * ((n + 1) * g2 + 6)
 
 
@@ -194,7 +229,7 @@ def _summarise(name: str, values: np.ndarray,
                              kurtosis=nan, ci_low=nan, ci_high=nan), warnings
     moments = Moments.of(present)
     q1, median, q3 = (float(q) for q in np.quantile(present, [0.25, 0.5, 0.75]))
-    std = math.sqrt(moments.variance) if n > 1 else nan
+    std = moments.std
     sem = std / math.sqrt(n) if n > 1 else nan
     if n > 1:
         from scipy.special import stdtrit

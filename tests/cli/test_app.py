@@ -189,3 +189,10 @@ def test_no_color_on_a_terminal(monkeypatch):
     plain = invoke("describe", CARS)
     assert "\x1b[" not in plain.stdout
     assert sys.stdout is not None and os.environ["NO_COLOR"] == "1"
+
+
+def test_library_warnings_never_reach_the_user(write_csv):
+    # NumPy would warn about overflow in these squares; our own warnings are the only ones.
+    result = invoke("describe", write_csv("x\n1e300\n-1e300\n1e300\n"))
+    assert result.exit_code == 0
+    assert result.stderr == "mlstats: warning: column 'x' has 3 values: kurtosis needs 4\n"
