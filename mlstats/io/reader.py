@@ -35,6 +35,8 @@ PANDAS_NA = (
 )  # fmt: skip
 _NUMBER = r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$"
 _CONVERSION = re.compile(r"column #(\d+)")
+# What people type for a tab in a shell: --sep '\t' arrives as a backslash and a t.
+_SEP_NAMES = {"\\t": "\t", "tab": "\t", "TAB": "\t"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +54,10 @@ class ReadOptions:
 def read_table(options: ReadOptions) -> Table:
     """Read and validate the input named by `options`."""
     source = load_source(options.source, encoding=options.encoding)
-    sep = options.sep if options.sep is not None else sniff_delimiter(source)
+    sep = _SEP_NAMES.get(options.sep, options.sep) if options.sep is not None else (
+        sniff_delimiter(source))
     if len(sep) != 1:
-        raise InputError(f"--sep must be one character (got '{sep}')")
+        raise InputError(f"--sep must be one character, or \\t or tab (got '{sep}')")
     header = _first_record(source, sep)
     if options.no_header:
         names = [str(i) for i in range(1, len(header) + 1)]

@@ -90,7 +90,13 @@ def test_explicit_sep_overrides_sniffing(write_csv):
 
 def test_sep_must_be_one_character(write_csv):
     assert error_of("describe", write_csv(CSV), "--sep", "::") == (
-        "--sep must be one character (got '::')")
+        "--sep must be one character, or \\t or tab (got '::')")
+
+
+@pytest.mark.parametrize("spelling", ["\t", "\\t", "tab"])
+def test_sep_tab_as_people_type_it(write_csv, spelling):
+    assert columns_of(write_csv(CSV.replace(",", "\t"), name="d.txt"), "--sep", spelling) == {
+        "a": 3.0, "b": 4.0}
 
 
 # -- compression, encodings, line endings ----------------------------------------------------
