@@ -85,9 +85,9 @@ def sniff_delimiter(source: Source) -> str:
     """
     if source.name.lower().endswith((".tsv", ".tab", ".tsv.gz", ".tab.gz")):
         return "\t"
-    sample = source.head(_SNIFF_BYTES).decode("utf-8-sig", errors="replace")
+    sample = _sample(source)
     lines = sample.splitlines(keepends=True)
-    if len(lines) > 1 and len(sample.encode()) >= _SNIFF_BYTES:
+    if len(lines) > 1 and not sample.endswith(("\n", "\r")):
         lines = lines[:-1]  # the last line may be cut short
     lines = [ln for ln in lines[:_SNIFF_LINES] if ln.strip()]
     best, best_fields = None, 1
@@ -106,8 +106,18 @@ def sniff_delimiter(source: Source) -> str:
     return fallback if header_counts.get(fallback, 0) > 1 else ","
 
 
+def _sample(source: Source) -> str:
+    """The first 64 KiB of text, extended (up to 64 MiB) until it holds two whole lines."""
+    size = _SNIFF_BYTES
+    while True:
+        raw = source.head(size)
+        if raw.count(b"\n") >= 2 or len(raw) < size or size >= _SNIFF_BYTES << 10:
+            return raw.decode("utf-8-sig", errors="replace")
+        size *= 4
+
+
 def _first_record(source: Source, sep: str) -> list[str]:
-    lines = source.head(_SNIFF_BYTES).decode("utf-8-sig", errors="replace").splitlines(True)
+    lines = _sample(source).splitlines(True)
     for record in csv.reader(lines, delimiter=sep):
         if record:
             return record
@@ -175,7 +185,7 @@ def _float_hints(source: Source, sep: str, names: list[str], no_header: bool,
     """
     import pyarrow as pa
 
-    lines = source.head(_SNIFF_BYTES).decode("utf-8-sig", errors="replace").splitlines(True)
+    lines = _sample(source).splitlines(True)
     records = [r for r in csv.reader(lines[:-1] if len(lines) > 2 else lines, delimiter=sep)
                if r][0 if no_header else 1:]
     missing = set(nulls)

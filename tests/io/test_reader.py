@@ -364,3 +364,12 @@ def test_codes_keep_first_appearance_and_mark_missing(write_csv):
     assert (codes.tolist(), labels) == ([0, 1, 2, 3], ["1", "2", "3", "4"])
     codes, labels = table.codes("e")  # every value missing
     assert (codes.tolist(), labels) == ([-1, -1, -1, -1], [])
+
+
+def test_a_header_longer_than_the_sniffing_sample(write_csv):
+    names = [f"column_{i:05d}" for i in range(8000)]  # a 100 KB header line
+    header = ";".join(names)
+    path = write_csv(f"{header}\n" + ";".join("1" for _ in names) + "\n"
+                     + ";".join("3" for _ in names) + "\n")
+    record = invoke_json("describe", path, "--columns", "column_07999")
+    assert record["columns"][0]["mean"] == 2.0
