@@ -58,7 +58,7 @@ def bootstrap_command(
         planned_resamples,
     )
 
-    check_options(stat=stat, confidence=confidence)
+    check_options(stat=stat, confidence=confidence, seed=seed)
     table = read_table(read)
     names = table.resolve_many(parse_list(column))
     group = table.resolve(by) if by is not None else None
@@ -74,7 +74,7 @@ def bootstrap_command(
         _plot(plot, run)
     figure = None
     if run.distribution.size:
-        figure = (f"bootstrap distribution ({result.resamples} resamples); ◀ marks the bins of "
+        figure = (f"bootstrap distribution ({_count(result.resamples)}); ◀ marks the bins of "
                   "ci_low and ci_high\n" + text_histogram(*histogram(run.distribution),
                                                            marks=(result.ci_low, result.ci_high)))
     emit("bootstrap", result, out, table=table, summary=_summary(result), figure=figure,
@@ -89,7 +89,11 @@ def _summary(result: Any) -> str:
     level = f"{result.confidence * 100:g}%"
     return (f"{level} {_method_name(result.method)} interval for {what}: {_num(result.ci_low)} "
             f"to {_num(result.ci_high)} (estimate {_num(result.estimate)}, "
-            f"{result.resamples} resamples).")
+            f"{_count(result.resamples)}).")
+
+
+def _count(resamples: int) -> str:
+    return f"{resamples} resample{'' if resamples == 1 else 's'}"
 
 
 def _method_name(method: str) -> str:
@@ -119,7 +123,7 @@ def _plot(path: str, run: Any) -> None:
                      label=label)
     axes.set_xlabel(_summary_label(result))
     axes.set_ylabel("resamples")
-    axes.set_title(f"bootstrap distribution ({result.resamples} resamples)")
+    axes.set_title(f"bootstrap distribution ({_count(result.resamples)})")
     axes.legend(loc="best", frameon=False)
     save_figure(figure, path)
 

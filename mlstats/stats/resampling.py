@@ -7,12 +7,19 @@ difference second − first, each sample resampled on its own.
 
 How the bootstrap distribution is made, without a loop over resamples:
 - mean, std, var, cv, corr, trimmed-mean: resample indices are drawn in batches of about
-  `CHUNK` indices (`Generator.integers`, the same stream `scipy.stats.bootstrap` draws from
-  the same generator) and gathered; a resample larger than `CHUNK` is summed in pieces.
+  `CHUNK` indices (`Generator.integers`; for one sample the same stream `scipy.stats.bootstrap`
+  draws from the same generator) and gathered; a resample larger than `CHUNK` is summed in
+  pieces.
 - median and pN: the k-th order statistic of a resample of the sorted data is
   s[⌊n·U₍ₖ₎⌋] with U₍ₖ₎ ~ Beta(k + 1, n − k) the k-th of n uniform order statistics, and the
   next one is U₍ₖ₊₁₎ = U₍ₖ₎ + (1 − U₍ₖ₎)·Beta(1, n − k − 1); one or two Beta draws per
   resample replace n index draws and a selection.
+Each sample, and each of the two Beta draws, has its own generator (the seed's SeedSequence
+and its children), and a generator's draws do not depend on how they are split into calls,
+so the batch size never changes a value: the same seed gives the same output whatever
+`CHUNK` or `ORDER_ROWS` is.
+Data beyond 2^±256 in magnitude are scaled by a power of two first (exact), so squares and
+cubes stay inside float64 for values near 1e±300; results are scaled back at the end.
 The distribution is kept in memory up to `KEEP` values; beyond that its quantiles are found
 exactly by re-running the same seeded stream (a histogram pass, then a pass collecting the
 few values in the bins that hold the wanted ranks), so memory stays bounded whatever the
@@ -42,6 +49,7 @@ TRIM = 0.1
 CHUNK = 1 << 20  # resample indices per batch: 8 MB of int64 indices + 8 MB gathered values
 KEEP = 1 << 20  # bootstrap statistics held in memory (8 MB); beyond, exact selection in passes
 ORDER_ROWS = 1 << 16  # resamples per batch for the order-statistic sampler
+_WIDE = 2.0**256  # magnitudes beyond this (or below 1/_WIDE) are scaled before squaring
 _BINS = 1 << 16  # histogram bins per selection pass
 _CAP = 1 << 20  # values a selection pass may collect for one target (8 MB)
 _MAX_PASSES = 12
@@ -82,9 +90,10 @@ def parse_statistic(text: str) -> Statistic:
                      "trimmed-mean, pN (a percentile, e.g. p95), cv, corr")
 
 
-def check_options(*, stat: str, confidence: float) -> Statistic:
-    """Validate `--stat` and `--confidence` before any data is read."""
+def check_options(*, stat: str, confidence: float, seed: int | None = None) -> Statistic:
+    """Validate `--stat`, `--confidence` and `--seed` before any data is read."""
     _check_confidence(confidence)
+    _check_seed(seed)
     return parse_statistic(stat)
 
 
@@ -249,6 +258,68 @@ def _others(v: np.ndarray) -> np.ndarray:
     return before + after
 
 
+# -- extreme magnitudes ------------------------------------------------------------------------
+def _exponent(values: np.ndarray) -> int:
+    """e with max|values|·2⁻ᵉ in [0.5, 1) when max|values| is beyond 2^±256, else 0.
+
+    Scaling by a power of two is exact, so a statistic of the scaled values is the scaled
+    statistic bit for bit; it only keeps squares and cubes of values near 1e±300 from
+    overflowing to inf or underflowing to 0.
+    """
+    finite = np.isfinite(values)
+    top = float(np.max(np.abs(values), initial=0.0, where=finite)) if values.size else 0.0
+    if top == 0.0 or 1 / _WIDE <= top <= _WIDE:
+        return 0
+    return math.frexp(top)[1]
+
+
+def _scaled(values: np.ndarray, e: int) -> np.ndarray:
+    return np.ldexp(values, -e) if e else values
+
+
+def _unscaled(value: float, e: int) -> float:
+    """value·2ᵉ; inf or 0 when that leaves float64 (reported by `_out_of_range`)."""
+    if not e:
+        return value
+    with np.errstate(over="ignore", under="ignore"):
+        return float(np.ldexp(value, e))
+
+
+def _sd(values: np.ndarray) -> float:
+    """Sample standard deviation (ddof = 1) of values of any magnitude."""
+    e = _exponent(values)
+    return _unscaled(float(np.std(_scaled(values, e), ddof=1)), e)
+
+
+def _power(stat: Statistic) -> int:
+    """How the statistic scales with the data: θ(cx) = cᵖ·θ(x)."""
+    return {"var": 2, "cv": 0, "corr": 0}.get(stat.kind, 1)
+
+
+def _out_of_range(values: dict[str, float], e: int, stat: Statistic) -> tuple[dict, list[str]]:
+    """Scale results back by 2ᵉ (the first is the estimate); those that leave float64 become
+    NaN, named in a warning.
+
+    An estimate that overflows, or underflows to 0, makes every result null; another result
+    that overflows is null, one that underflows is rounded as any arithmetic result is.
+    """
+    out = {key: _unscaled(value, e) for key, value in values.items()}
+    first = next(iter(values))
+    if math.isfinite(values[first]) and values[first] != 0 and out[first] in (0, math.inf,
+                                                                              -math.inf):
+        size = "large" if e > 0 else "small"
+        return dict.fromkeys(out, math.nan), [
+            f"the {stat.name} of values this {size} is outside the float64 range: every result "
+            "is null"]
+    lost = [key for key, value in values.items()
+            if math.isfinite(value) and not math.isfinite(out[key])]
+    if not lost:
+        return out, []
+    return {k: math.nan if k in lost else v for k, v in out.items()}, [
+        f"the {stat.name} of values this large is beyond the float64 range: {', '.join(lost)} "
+        f"{'is' if len(lost) == 1 else 'are'} null"]
+
+
 # -- results ----------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GroupEstimate:
@@ -353,6 +424,11 @@ def _check_confidence(confidence: float) -> None:
         raise InputError(f"--confidence must be between 0 and 1 (got {confidence:g})")
 
 
+def _check_seed(seed: int | None) -> None:
+    if seed is not None and seed < 0:  # SeedSequence takes no negative entropy
+        raise InputError(f"--seed must be a whole number, 0 or more (got {seed})")
+
+
 def _too_few(n: int, least: int, what: str) -> InputError:
     return InputError(f"{what} has {n} row{'s' if n != 1 else ''} with values; the "
                       f"resampling needs at least {least}")
@@ -374,14 +450,18 @@ def bootstrap_ci(data: np.ndarray | Sequence[np.ndarray], *, stat: str = "mean",
       z₀ = Φ⁻¹((#{θ* < θ̂} + #{θ* ≤ θ̂}) / 2B), â = Σ U³ / (6 (Σ U²)^{3/2}) with
       Uᵢ = (n − 1)(θ̄₍.₎ − θ₍ᵢ₎) from the jackknife (each sample's sums scaled by 1/n³, 1/n²).
     With `groups` (codes of exactly two groups, −1 = missing) the statistic is the
-    difference second − first (order of `group_labels`), each group resampled on its own.
+    difference second − first (order of `group_labels`), each group resampled on its own
+    (from its own generator, so no value depends on the batch size).
     Resamples whose statistic is undefined (e.g. a constant resample for corr) are left out
     and counted in a warning. When BCa is undefined (z₀ or â not finite, e.g. all values
-    equal) the percentile interval is reported with a warning and `method` says so.
+    equal) the percentile interval is reported with a warning and `method` says so. Also
+    warned: ends set by the most extreme resamples, (B + 1)·min(αᵢ, 1 − αᵢ) < 1 (as R's
+    boot.ci), a cv of data whose mean is within 2 standard errors of 0, a trimmed mean of
+    fewer than 10 rows (it trims nothing). corr needs 3 rows (2 rows give r = ±1).
     Reference: B. Efron & R. Tibshirani, An Introduction to the Bootstrap (1993), ch. 13–14
     (eq. 14.9–14.15); A. C. Davison & D. V. Hinkley, Bootstrap Methods (1997), ch. 5.
-    Checked against: scipy.stats.bootstrap (identical intervals given the same resamples),
-    R boot/boot.ci (tests/stats/test_resampling.py).
+    Checked against: scipy.stats.bootstrap (identical intervals given the same resamples,
+    one sample or two), R boot/boot.ci (tests/stats/test_resampling.py).
     """
     parsed = parse_statistic(stat)
     _check_confidence(confidence)
@@ -389,7 +469,12 @@ def bootstrap_ci(data: np.ndarray | Sequence[np.ndarray], *, stat: str = "mean",
         raise InputError(f"unknown --method '{method}'; choose one of {', '.join(METHODS)}")
     if resamples < 1:
         raise InputError(f"--resamples must be at least 1 (got {resamples})")
+    _check_seed(seed)
     cols, present, warnings = _columns(data, parsed, column)
+    # values near 1e±300 are scaled by a power of two (exact); results are scaled back by 2^unit
+    exponents = [_exponent(c) for c in cols]
+    cols = tuple(_scaled(c, e) for c, e in zip(cols, exponents, strict=True))
+    unit = _power(parsed) * exponents[0]
     labels: list[str] = []
     samples = [cols]
     if groups is not None:
@@ -397,60 +482,110 @@ def bootstrap_ci(data: np.ndarray | Sequence[np.ndarray], *, stat: str = "mean",
         if codes.size != present.size:
             raise InputError("the group column and the data have different lengths")
         samples, labels = _split_groups(cols, codes[present], group_labels, by, warnings)
+    # two rows always lie on a line: their correlation is ±1 whatever the data
+    least = 3 if parsed.kind == "corr" else 2
     for sample, label in zip(samples, labels or [None], strict=False):
-        if sample[0].size < 2:
-            raise _too_few(sample[0].size, 2, f"group '{label}' of --by {by}"
+        if sample[0].size < least:
+            raise _too_few(sample[0].size, least, f"group '{label}' of --by {by}"
                            if label is not None else f"--column {column}" if column
                            else "the data")
     parts = [_Sample(s, parsed) for s in samples]
     estimate = parts[-1].value - parts[0].value if len(parts) == 2 else parts[0].value
     n_total = sum(p.n for p in parts)
-    group_rows = MappingProxyType({label: GroupEstimate(n=p.n, estimate=p.value)
-                                   for label, p in zip(labels, parts, strict=True)}
-                                  if labels else {})
+    nan = math.nan
+    ci_low = ci_high = bias = se = nan
+    used_method = method
+    shown = np.empty(0)
     if not math.isfinite(estimate):
         warnings.append(f"the {parsed.name} of the data is undefined ({_why_undefined(parsed)});"
                         " every result is null")
-        nan = math.nan
-        result = BootstrapResult(
-            statistic=parsed.name, column=column, by=by, estimate=nan, bias=nan, std_error=nan,
-            ci_low=nan, ci_high=nan, confidence=confidence, method=method,
-            resamples=resamples, n=n_total, groups=group_rows, warnings=tuple(warnings))
-        return BootstrapRun(result=result, distribution=np.empty(0))
-
-    stream = _Stream(parts, resamples, seed)
-    dist = _summarise(stream, estimate, progress)
-    if dist.undefined:
-        warnings.append(f"{dist.undefined} of {resamples} resamples gave an undefined "
-                        f"{parsed.name} and were left out")
-    used_method = method
-    if dist.count == 0:
-        warnings.append(f"every resample gave an undefined {parsed.name}: no interval")
-        ci_low = ci_high = bias = se = math.nan
     else:
-        alpha = (1 - confidence) / 2
-        levels = (alpha, 1 - alpha)
-        if method == "bca":
-            bca = _bca_levels(parts, dist, estimate, alpha)
-            if isinstance(bca, str):
-                warnings.append(f"the BCa interval is undefined here ({bca}); the percentile "
-                                "interval is reported instead")
-                used_method = "percentile"
-            else:
-                levels = bca
-        ci_low, ci_high = _quantiles(dist, levels)
-        if used_method == "basic":
-            ci_low, ci_high = 2 * estimate - ci_high, 2 * estimate - ci_low
-        bias = dist.mean - estimate
-        se = dist.std
-        if dist.count < 2:
-            warnings.append("std_error needs at least 2 resamples")
+        warnings += _caveats(parts, labels)
+        stream = _Stream(parts, resamples, seed)
+        dist = _summarise(stream, estimate, progress)
+        if dist.undefined:
+            warnings.append(f"{dist.undefined} of {resamples} resamples gave an undefined "
+                            f"{parsed.name} and were left out")
+        if dist.count == 0:
+            warnings.append(f"every resample gave an undefined {parsed.name}: no interval")
+        else:
+            alpha = (1 - confidence) / 2
+            levels = (alpha, 1 - alpha)
+            if method == "bca":
+                bca = _bca_levels(parts, dist, estimate, alpha)
+                if isinstance(bca, str):
+                    warnings.append(f"the BCa interval is undefined here ({bca}); the "
+                                    "percentile interval is reported instead")
+                    used_method = "percentile"
+                else:
+                    levels = bca
+            warnings += _extreme_levels(levels, dist.count)
+            ci_low, ci_high = _quantiles(dist, levels)
+            if used_method == "basic":
+                ci_low, ci_high = 2 * estimate - ci_high, 2 * estimate - ci_low
+            bias = dist.mean - estimate
+            se = dist.std
+            if dist.count < 2:
+                warnings.append("std_error needs at least 2 resamples")
+        with np.errstate(over="ignore", under="ignore"):
+            shown = np.ldexp(dist.kept, unit) if unit else dist.kept
+        shown = shown[np.isfinite(shown)]
+    by_label = dict(zip(labels, parts, strict=True)) if labels else {}
+    keyed = {f"groups.{label}.estimate": p.value for label, p in by_label.items()}
+    values, lost = _out_of_range({"estimate": estimate, "bias": bias, "std_error": se,
+                                  "ci_low": ci_low, "ci_high": ci_high, **keyed}, unit, parsed)
+    if math.isnan(values["estimate"]):
+        shown = np.empty(0)
+    group_rows = MappingProxyType({
+        label: GroupEstimate(n=p.n, estimate=values[f"groups.{label}.estimate"])
+        for label, p in by_label.items()})
     result = BootstrapResult(
-        statistic=parsed.name, column=column, by=by, estimate=estimate, bias=bias,
-        std_error=se, ci_low=ci_low, ci_high=ci_high, confidence=confidence,
-        method=used_method, resamples=resamples, n=n_total, groups=group_rows,
-        warnings=tuple(warnings))
-    return BootstrapRun(result=result, distribution=dist.kept)
+        statistic=parsed.name, column=column, by=by, estimate=values["estimate"],
+        bias=values["bias"], std_error=values["std_error"], ci_low=values["ci_low"],
+        ci_high=values["ci_high"], confidence=confidence, method=used_method,
+        resamples=resamples, n=n_total, groups=group_rows, warnings=tuple(warnings + lost))
+    return BootstrapRun(result=result, distribution=shown)
+
+
+def _caveats(parts: list[_Sample], labels: Sequence[str]) -> list[str]:
+    """Warnings about the statistic on this data: a cv whose mean may be 0, a trimmed mean
+    that trims nothing."""
+    out = []
+    for j, part in enumerate(parts):
+        where = f" of group '{labels[j]}'" if labels else ""
+        if part.stat.kind == "cv":
+            x = part.cols[0]
+            # values of both signs and |x̄| < 2·s/√n: resampled means straddle 0, so std/mean
+            # swings through ±inf (positive data keep every resampled cv finite)
+            mean, sem = abs(float(np.mean(x))), float(np.std(x, ddof=1)) / math.sqrt(part.n)
+            if x.min() < 0 < x.max() and mean < 2 * sem:
+                out.append(f"the mean{where} is within 2 standard errors of 0 (|mean|/sem = "
+                           f"{mean / sem:.3g}), so the cv (std/mean) is unstable and its "
+                           "interval unreliable; the cv suits positive data with a mean far "
+                           "from 0")
+        if part.stat.kind == "trimmed-mean" and int(TRIM * part.n) == 0:
+            out.append(f"the 10 % trimmed mean{where} of {part.n} rows trims no row (it needs "
+                       "10 or more): it is the plain mean")
+    return out
+
+
+def _extreme_levels(levels: tuple[float, float], count: int) -> list[str]:
+    """R's boot.ci warning: an end at level p with (B + 1)·min(p, 1 − p) < 1 is set by the
+    most extreme resample statistics, so it is unstable."""
+    tail = min(min(p, 1 - p) for p in levels)
+    if tail * (count + 1) >= 1:
+        return []
+    need = f" to at least {math.ceil(1 / tail - 1)}" if tail > 1e-9 else ""
+    return [f"the interval's ends are the most extreme resample statistics ({count} in all), "
+            f"so they are unstable: raise --resamples{need}"]
+
+
+def _why_loo_undefined(part: _Sample) -> str:
+    if part.n == 2:
+        return "one row is left"
+    if part.stat.kind == "corr":
+        return "a column is constant without that row"
+    return "the mean without that row is 0"  # cv: the only other undefined case
 
 
 def _why_undefined(stat: Statistic) -> str:
@@ -476,38 +611,51 @@ def histogram(values: np.ndarray, bins: int = 16) -> tuple[list[int], list[float
 class _Stream:
     """θ*₁…θ*_B batch by batch; iterating again replays exactly the same values.
 
-    Each batch draws the first sample's resamples, then the second's (as scipy.stats.bootstrap
-    does with `batch` equal to `rows`), from one seeded generator.
+    Sample j draws from its own generators: the first sample's index draws (or U₍ₖ₎) from
+    the seed's SeedSequence itself, as `scipy.stats.bootstrap(rng=default_rng(seed))` does for
+    one sample, and every other stream from a child of it. A generator's draws do not depend
+    on how they are split into calls, so no value depends on the batch size.
     """
 
     def __init__(self, parts: list[_Sample], resamples: int, seed: int | None) -> None:
         self.parts = parts
         self.resamples = resamples
-        self.seed = np.random.SeedSequence(seed)
+        root = np.random.SeedSequence(seed)
+        # sample j: seeds[2j] draws indices or U₍ₖ₎, seeds[2j + 1] the U₍ₖ₊₁₎ step
+        self.seeds = [root, *root.spawn(2 * len(parts) - 1)]
         if all(p.stat.is_quantile for p in parts):
             self.rows = ORDER_ROWS
         else:
             self.rows = max(1, CHUNK // max(p.n for p in parts))
 
+    def _generators(self) -> list[tuple[np.random.Generator, np.random.Generator]]:
+        gens = [np.random.default_rng(s) for s in self.seeds]
+        return [(gens[2 * j], gens[2 * j + 1]) for j in range(len(self.parts))]
+
+    def _batches(self) -> Iterator[int]:
+        """Resamples per batch (a generator: a list would grow with --resamples)."""
+        for start in range(0, self.resamples, self.rows):
+            yield min(self.rows, self.resamples - start)
+
     def __iter__(self) -> Iterator[np.ndarray]:
-        rng = np.random.default_rng(self.seed)
-        batches = [(start, min(self.rows, self.resamples - start))
-                   for start in range(0, self.resamples, self.rows)]
+        rngs = self._generators()
         if any(p.stat.is_quantile or (p.n > CHUNK and p.stat.kind != "trimmed-mean")
                for p in self.parts):
-            for _start, rows in batches:
-                values = [_resample(p, rng, rows) for p in self.parts]
+            for rows in self._batches():
+                values = [_resample(p, rng, rows) for p, rng in zip(self.parts, rngs,
+                                                                     strict=True)]
                 yield values[1] - values[0] if len(values) == 2 else values[0]
             return
-        # Index draws are sequential (one generator); gathering and reducing them is not, so
-        # a worker thread does it for batch k while batch k + 1 is drawn (NumPy releases the
-        # GIL in both). At most two batches wait: memory stays bounded.
+        # Index draws are sequential (one generator per sample); gathering and reducing them
+        # is not, so a worker thread does it for batch k while batch k + 1 is drawn (NumPy
+        # releases the GIL in both). At most two batches wait: memory stays bounded.
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=1) as pool:
             waiting: deque = deque()
-            for _start, rows in batches:
-                drawn = [rng.integers(0, p.n, size=(rows, p.n)) for p in self.parts]
+            for rows in self._batches():
+                drawn = [rng.integers(0, p.n, size=(rows, p.n))
+                         for p, (rng, _) in zip(self.parts, rngs, strict=True)]
                 waiting.append(pool.submit(self._statistics, drawn))
                 if len(waiting) == 2:
                     yield waiting.popleft().result()
@@ -521,11 +669,13 @@ class _Stream:
         return values[1] - values[0] if len(values) == 2 else values[0]
 
 
-def _resample(part: _Sample, rng: np.random.Generator, rows: int) -> np.ndarray:
+def _resample(part: _Sample, rngs: tuple[np.random.Generator, np.random.Generator],
+              rows: int) -> np.ndarray:
     """The statistic of `rows` resamples of one sample."""
     n, stat = part.n, part.stat
+    rng = rngs[0]
     if stat.is_quantile:
-        return _order_statistics(part, rng, rows)
+        return _order_statistics(part, rngs, rows)
     if n <= CHUNK or stat.kind == "trimmed-mean":
         idx = rng.integers(0, n, size=(rows, n))
         return np.asarray(_along_rows(stat, tuple(np.take(c, idx, mode="clip")
@@ -533,22 +683,23 @@ def _resample(part: _Sample, rng: np.random.Generator, rows: int) -> np.ndarray:
     return np.array([_moments_in_pieces(part, rng) for _ in range(rows)])
 
 
-def _order_statistics(part: _Sample, rng: np.random.Generator, rows: int) -> np.ndarray:
+def _order_statistics(part: _Sample, rngs: tuple[np.random.Generator, np.random.Generator],
+                      rows: int) -> np.ndarray:
     """Resampled quantiles from order statistics of uniforms, no resample materialised.
 
     A resample index is ⌊nU⌋ (U uniform), so the k-th smallest index of n draws is ⌊nU₍ₖ₎⌋
     with U₍ₖ₎ ~ Beta(k + 1, n − k); given U₍ₖ₎ = u, U₍ₖ₊₁₎ = u + (1 − u)·Beta(1, n − k − 1)
     (the least of the n − k − 1 uniforms above u). On the sorted data these indices give the
-    resample's order statistics exactly.
+    resample's order statistics exactly. U₍ₖ₎ and the step to U₍ₖ₊₁₎ come from two generators.
     Reference: H. A. David & H. N. Nagaraja, Order Statistics, 3rd ed. (2003), §2.2, §2.5.
     """
     n, s = part.n, part.sorted
     k, k2, gamma = _quantile_spec(n, part.stat)
-    u = rng.beta(k + 1, n - k, size=rows)
+    u = rngs[0].beta(k + 1, n - k, size=rows)
     a = s[np.minimum((u * n).astype(np.intp), n - 1)]
     if k2 == k:
         return _combine(a, a, gamma)
-    u2 = u + (1 - u) * rng.beta(1, n - k - 1, size=rows)
+    u2 = u + (1 - u) * rngs[1].beta(1, n - k - 1, size=rows)
     b = s[np.minimum((u2 * n).astype(np.intp), n - 1)]
     return _combine(a, b, gamma)
 
@@ -622,7 +773,7 @@ def _summarise(stream: _Stream, estimate: float,
         return _Distribution(
             count=ordered.size, undefined=values.size - ordered.size,
             mean=float(np.mean(finite)) if finite.size else math.nan,
-            std=float(np.std(finite, ddof=1)) if finite.size > 1 else math.nan,
+            std=_sd(finite) if finite.size > 1 else math.nan,
             less=int(np.searchsorted(ordered, estimate, side="left")),
             equal_or_less=int(np.searchsorted(ordered, estimate, side="right")),
             kept=finite, select=lambda ranks: {r: float(ordered[r]) for r in ranks})
@@ -636,8 +787,9 @@ def _summarise(stream: _Stream, estimate: float,
         advance(theta.size)
         first.add(theta)
     return _Distribution(
-        count=first.count, undefined=first.undefined, mean=first.mean,
-        std=math.sqrt(first.m2 / (first.count - 1)) if first.count > 1 else math.nan,
+        count=first.count, undefined=first.undefined, mean=_unscaled(first.mean, first.shift),
+        std=(_unscaled(math.sqrt(first.m2 / (first.count - 1)), first.shift)
+             if first.count > 1 else math.nan),
         less=first.less, equal_or_less=first.equal_or_less, kept=kept,
         select=lambda ranks: _select(stream, first, ranks, advance))
 
@@ -661,9 +813,12 @@ class _Level:
 
 class _Pass:
     """First pass over a long stream: count, mean and M2 (Chan et al.), the position of θ̂,
-    and a histogram over the range of the first values with an underflow and overflow bin."""
+    and a histogram over the range of the first values with an underflow and overflow bin.
+    The mean and M2 are of the values scaled by 2^−shift (exact), chosen from the first
+    values, so that their squares stay inside float64."""
 
     def __init__(self, first: np.ndarray, estimate: float) -> None:
+        self.shift = _exponent(first)
         lo, hi = (float(first.min()), float(first.max())) if first.size else (0.0, 0.0)
         span = hi - lo if hi > lo else max(abs(lo), 1.0)
         lo0, hi0 = lo - span, hi + span
@@ -681,8 +836,9 @@ class _Pass:
         self.undefined += theta.size - v.size
         if not v.size:
             return
-        nb, mb = v.size, float(np.mean(v))
-        m2b = float(np.sum((v - mb) ** 2))
+        w = _scaled(v, self.shift)
+        nb, mb = w.size, float(np.mean(w))
+        m2b = float(np.sum((w - mb) ** 2))
         n = self.count + nb
         delta = mb - self.mean
         self.mean += delta * nb / n
@@ -792,6 +948,9 @@ def _quantiles(dist: _Distribution, levels: tuple[float, float]) -> tuple[float,
         specs.append((min(max(j, 0), count - 1), min(max(j + 1, 0), count - 1), g))
     values = dist.select(sorted({r for j, j1, _ in specs for r in (j, j1)}))
     low, high = ((1 - g) * values[j] + g * values[j1] for j, j1, g in specs)
+    if levels[0] <= levels[1] and low > high:
+        # the interpolation is not monotone in g by an ulp (confidence near 0)
+        low, high = high, low
     return low, high
 
 
@@ -803,16 +962,22 @@ def _bca_levels(parts: list[_Sample], dist: _Distribution, estimate: float,
     if dist.less == dist.count or dist.equal_or_less == 0:
         return "every resample's statistic lies on one side of the estimate"
     z0 = float(ndtri((dist.less + dist.equal_or_less) / (2 * dist.count)))
-    nums = dens = 0.0
+    us = []
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for i, part in enumerate(parts):
             delta = part.leave_one_out()
+            if not np.isfinite(delta).all():
+                return (f"the {part.stat.name} without one of the rows is undefined "
+                        f"({_why_loo_undefined(part)}), so the acceleration is undefined")
             u = (part.n - 1) * (np.mean(delta) - delta)
-            if len(parts) == 2 and i == 0:
-                u = -u  # the first sample enters the difference with a minus sign
-            nums += float(np.sum(u**3)) / part.n**3
-            dens += float(np.sum(u**2)) / part.n**2
-        a_hat = 1 / 6 * nums / dens ** (3 / 2) if dens > 0 else math.nan
+            us.append(-u if len(parts) == 2 and i == 0 else u)  # first sample: minus sign
+    # â is scale-free: scale U by a power of two so that U³ stays inside float64
+    e = _exponent(np.concatenate(us))
+    nums = sum(float(np.sum(_scaled(u, e) ** 3)) / p.n**3
+               for u, p in zip(us, parts, strict=True))
+    dens = sum(float(np.sum(_scaled(u, e) ** 2)) / p.n**2
+               for u, p in zip(us, parts, strict=True))
+    a_hat = 1 / 6 * nums / dens ** (3 / 2) if dens > 0 else math.nan
     if not math.isfinite(a_hat):
         return ("the leave-one-out statistics do not vary (e.g. all values are equal), so "
                 "the acceleration is undefined")
@@ -836,6 +1001,7 @@ def jackknife(data: np.ndarray | Sequence[np.ndarray], *, stat: str = "mean",
     interval = jackknife_estimate ± z·std_error, z = Φ⁻¹(1 − (1 − conf)/2). Leave-one-out
     values in closed form (see `_Sample.leave_one_out`), so n = 10⁶ takes milliseconds. The
     mean and the (unbiased) variance are their own jackknife estimates: their bias is exactly 0.
+    Each leave-one-out sample needs 2 rows for std, var and cv, 3 for corr.
     Reference: Efron & Tibshirani (1993), ch. 11 (eq. 11.2, 11.5); astropy
     `jackknife_stats` for the interval.
     Checked against: R 4.2.2 (airquality Ozone mean and sd) and a direct leave-one-out loop
@@ -844,8 +1010,14 @@ def jackknife(data: np.ndarray | Sequence[np.ndarray], *, stat: str = "mean",
     parsed = parse_statistic(stat)
     _check_confidence(confidence)
     cols, _present, warnings = _columns(data, parsed, column)
+    # values near 1e±300 are scaled by a power of two (exact); results are scaled back
+    exponents = [_exponent(c) for c in cols]
+    cols = tuple(_scaled(c, e) for c, e in zip(cols, exponents, strict=True))
+    unit = _power(parsed) * exponents[0]
     n = int(cols[0].size)
-    least = 3 if parsed.kind in ("var", "std", "cv", "corr") else 2
+    # the rows left out of each leave-one-out sample: 2 for std, var, cv; 3 for corr (a
+    # correlation of 2 rows is ±1 whatever the data)
+    least = {"var": 3, "std": 3, "cv": 3, "corr": 4}.get(parsed.kind, 2)
     if n < least:
         raise _too_few(n, least, f"--column {column}" if column else "the data")
     if parsed.is_quantile:
@@ -855,24 +1027,28 @@ def jackknife(data: np.ndarray | Sequence[np.ndarray], *, stat: str = "mean",
     part = _Sample(cols, parsed)
     delta = part.leave_one_out()
     nan = math.nan
+    corrected = bias = se = ci_low = ci_high = nan
     if not (math.isfinite(part.value) and np.isfinite(delta).all()):
         why = (f"the {parsed.name} of the data is undefined ({_why_undefined(parsed)})"
                if not math.isfinite(part.value)
-               else f"leaving out a row makes the {parsed.name} undefined")
+               else f"leaving out a row makes the {parsed.name} undefined "
+                    f"({_why_loo_undefined(part)})")
         warnings.append(f"{why}; the jackknife results are null")
-        return JackknifeResult(statistic=parsed.name, column=column, estimate=part.value,
-                               jackknife_estimate=nan, bias=nan, std_error=nan, ci_low=nan,
-                               ci_high=nan, confidence=confidence, n=n,
-                               warnings=tuple(warnings))
-    mean_delta = 0.0 if parsed.kind in ("mean", "var") else float(np.mean(delta))
-    bias = (n - 1) * mean_delta
-    spread = delta - mean_delta
-    se = math.sqrt((n - 1) / n * float(spread @ spread))
-    from scipy.special import ndtri
+    else:
+        warnings += _caveats([part], [])
+        mean_delta = 0.0 if parsed.kind in ("mean", "var") else float(np.mean(delta))
+        bias = (n - 1) * mean_delta
+        spread = delta - mean_delta
+        e = _exponent(spread)  # keeps the squares inside float64 (exact scaling)
+        se = _unscaled(math.sqrt((n - 1) / n * float(_scaled(spread, e) @ _scaled(spread, e))),
+                       e)
+        from scipy.special import ndtri
 
-    z = float(ndtri(0.5 + confidence / 2))
-    corrected = part.value - bias
-    return JackknifeResult(statistic=parsed.name, column=column, estimate=part.value,
-                           jackknife_estimate=corrected, bias=bias, std_error=se,
-                           ci_low=corrected - z * se, ci_high=corrected + z * se,
-                           confidence=confidence, n=n, warnings=tuple(warnings))
+        z = float(ndtri(0.5 + confidence / 2))
+        corrected = part.value - bias
+        ci_low, ci_high = corrected - z * se, corrected + z * se
+    values, lost = _out_of_range({"estimate": part.value, "jackknife_estimate": corrected,
+                                  "bias": bias, "std_error": se, "ci_low": ci_low,
+                                  "ci_high": ci_high}, unit, parsed)
+    return JackknifeResult(statistic=parsed.name, column=column, confidence=confidence, n=n,
+                           warnings=tuple(warnings + lost), **values)

@@ -73,11 +73,17 @@ def test_same_seed_is_byte_identical_across_processes():
 
 
 def test_by_bootstraps_the_difference_second_minus_first():
-    # scipy 1.17.1: stats.bootstrap((vc, oj), lambda a, b, axis: np.mean(b, axis=axis)
-    #   - np.mean(a, axis=axis), rng=np.random.default_rng(1), method="BCa")
+    # the interval equals scipy's on the same resamples (tests/stats/test_resampling.py)
     record = invoke_json("bootstrap", TOOTH, "--column", "len", "--by", "supp", "--seed", "1")
-    assert record["ci_low"] == pytest.approx(-0.07000000000000028, rel=1e-10)
-    assert record["ci_high"] == pytest.approx(7.358042631215695, rel=1e-10)
+    table = read_table(ReadOptions(source=TOOTH))
+    codes, labels = table.codes("supp")
+    direct = plain(bootstrap_ci([table.numeric("len")], groups=codes, group_labels=labels,
+                                seed=1, column="len", by="supp").result)
+    for key in BOOTSTRAP_KEYS:
+        assert record[key] == direct[key], key
+    assert record["estimate"] == pytest.approx(20.663333333333334 - 16.96333333333333,
+                                               rel=1e-12)
+    assert record["ci_low"] < record["estimate"] < record["ci_high"]
     assert list(record["groups"]) == ["VC", "OJ"]
     assert record["groups"]["OJ"] == {"n": 30, "estimate": 20.663333333333334}
     assert (record["by"], record["n"]) == ("supp", 60)
@@ -116,6 +122,62 @@ def test_assert_can_fail_and_pass():
     assert bad.exit_code == 1
     assert bad.stderr.startswith("mlstats: assertion failed: ci_high < 40 (ci_high = 4")
     assert "FAIL ci_high < 40" in bad.stdout
+
+
+def test_by_output_does_not_depend_on_the_batch_size(monkeypatch):
+    # byte-identical for the same seed, whatever the internal batch sizes are
+    import mlstats.stats.resampling as rs
+
+    args = ["bootstrap", TOOTH, "--column", "len", "--by", "supp", "--seed", "4",
+            "--resamples", "3000", "--format", "csv"]
+    outputs = []
+    for chunk, rows in ((1 << 20, 1 << 16), (600, 7)):
+        monkeypatch.setattr(rs, "CHUNK", chunk)
+        monkeypatch.setattr(rs, "ORDER_ROWS", rows)
+        outputs += [invoke(*args).stdout, invoke(*args, "--stat", "median").stdout]
+    assert outputs[:2] == outputs[2:] and outputs[0].count("\n") == 2
+
+
+def test_values_near_1e300_are_computed_not_zeroed(write_csv):
+    # before: std 0, std_error 0 and a percentile fallback for values of about 1e-300
+    values = [1.5, 2.25, 0.5, 3.0, 1.75, 2.5, 0.75, 1.25]
+    path = write_csv("x\n" + "".join(f"{v}e-300\n" for v in values))
+    scaled = write_csv("x\n" + "".join(f"{v}\n" for v in values), "scaled.csv")
+    tiny = invoke("bootstrap", path, "--column", "x", "--stat", "std", "--seed", "1", "--json")
+    assert (tiny.exit_code, tiny.stderr) == (0, "")
+    record = json.loads(tiny.stdout)
+    reference = invoke_json("bootstrap", scaled, "--column", "x", "--stat", "std", "--seed", "1")
+    assert record["method"] == "bca"
+    for key in ("estimate", "std_error", "ci_low", "ci_high"):
+        assert record[key] == pytest.approx(reference[key] * 1e-300, rel=1e-12), key
+    huge = invoke("jackknife", write_csv("x\n" + "".join(f"{v}e300\n" for v in values),
+                                         "huge.csv"), "--column", "x", "--stat", "var")
+    assert (huge.exit_code, huge.stderr) == (0, "mlstats: warning: the var of values this large "
+                                                "is outside the float64 range: every result "
+                                                "is null\n")
+
+
+def test_corr_of_two_rows_is_exit_2(write_csv):
+    result = invoke("bootstrap", write_csv("x,y\n1,2\n2,3\n"), "--column", "x,y", "--stat",
+                    "corr")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == ("mlstats: error: --column x,y has 2 rows with values; the "
+                             "resampling needs at least 3\n")
+
+
+def test_cv_near_a_mean_of_0_warns_and_one_resample_is_singular(write_csv):
+    path = write_csv("x\n-1\n1\n-2\n2\n0.001\n3\n-3\n")
+    result = invoke("jackknife", path, "--column", "x", "--stat", "cv")
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "mlstats: warning: the mean is within 2 standard errors of 0 (|mean|/sem = 0.000175), "
+        "so the cv (std/mean) is unstable and its interval unreliable; the cv suits positive "
+        "data with a mean far from 0\n")
+    one = invoke("bootstrap", path, "--column", "x", "--resamples", "1", "--seed", "1",
+                 "--method", "percentile", "--quiet")
+    assert one.exit_code == 0 and one.stderr == ""
+    assert one.stdout.splitlines()[1].endswith(", 1 resample).")
+    assert "bootstrap distribution (1 resample);" in one.stdout
 
 
 def test_constant_column_falls_back_to_percentile_with_a_warning(write_csv):
@@ -177,6 +239,8 @@ def test_plot_into_a_missing_directory_is_exit_2(tmp_path):
     (["--column", "Ozone", "--method", "studentized"],
      "invalid value for '--method': 'studentized' is not one of 'bca', 'percentile', 'basic'; "
      "see mlstats bootstrap --help"),
+    (["--column", "Ozone", "--seed", "-1"],
+     "--seed must be a whole number, 0 or more (got -1)"),
     (["--column", "Ozone", "--resamples", "0"],
      "invalid value for '--resamples': Input should be greater than or equal to 1; see "
      "mlstats bootstrap --help"),

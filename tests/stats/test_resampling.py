@@ -229,15 +229,32 @@ def test_ozone_std_bca_and_trimmed_basic_equal_scipy_literals():
     assert result.std_error == pytest.approx(3.1222130112024904, rel=1e-10)
 
 
-def test_difference_of_two_groups_equals_scipy_literal():
-    # scipy 1.17.1: stats.bootstrap((vc, oj), lambda a, b, axis: np.mean(b, axis=axis)
-    #   - np.mean(a, axis=axis), rng=np.random.default_rng(1), method="BCa")  (ToothGrowth len)
+def _group_indices(seed: int, sizes: tuple[int, ...], resamples: int) -> list[np.ndarray]:
+    """The index draws of each sample: sample j draws from the generator of seeds[2j], where
+    seeds = [SeedSequence(seed), *its children] (rs._Stream)."""
+    root = np.random.SeedSequence(seed)
+    seeds = [root, *root.spawn(2 * len(sizes) - 1)]
+    return [np.random.default_rng(seeds[2 * j]).integers(0, n, size=(resamples, n))
+            for j, n in enumerate(sizes)]
+
+
+def test_difference_of_two_groups_equals_scipy_on_the_same_resamples():
+    # each group is resampled from its own generator (so no value depends on the batch size);
+    # scipy is handed the statistics of exactly those resamples and computes the BCa interval
+    # (with its two-sample jackknife) itself
     length, codes = _tooth()
+    vc, oj = length[codes == 0], length[codes == 1]
     run = bootstrap_ci(length, groups=codes, group_labels=["VC", "OJ"], seed=1, by="supp")
     result = run.result
-    assert result.ci_low == pytest.approx(-0.07000000000000028, rel=1e-10)
-    assert result.ci_high == pytest.approx(7.358042631215695, rel=1e-10)
-    assert result.std_error == pytest.approx(1.909478729497022, rel=1e-10)
+    i_vc, i_oj = _group_indices(1, (30, 30), 9999)
+    drawn = np.mean(oj[i_oj], axis=-1) - np.mean(vc[i_vc], axis=-1)
+    np.testing.assert_array_equal(run.distribution, drawn)
+    theirs = stats.bootstrap((vc, oj), lambda a, b, axis: np.mean(b, axis=axis)
+                             - np.mean(a, axis=axis), n_resamples=0, method="BCa",
+                             bootstrap_result=types.SimpleNamespace(bootstrap_distribution=drawn))
+    assert result.ci_low == pytest.approx(theirs.confidence_interval.low, rel=1e-10)
+    assert result.ci_high == pytest.approx(theirs.confidence_interval.high, rel=1e-10)
+    assert result.std_error == pytest.approx(theirs.standard_error, rel=1e-12)
     assert result.estimate == pytest.approx(20.663333333333334 - 16.96333333333333, rel=1e-12)
     assert list(result.groups) == ["VC", "OJ"] and result.groups["OJ"].n == 30
     assert result.n == 60
@@ -271,18 +288,61 @@ def test_same_indices_as_scipy_give_the_same_interval(stat, method):
                                       - SCIPY_STATS[stat](x, axis=-1), rel=1e-9, abs=1e-12)
 
 
-@pytest.mark.parametrize("stat", ["std", "cv"])
-def test_two_groups_match_scipy_with_the_same_batches(stat):
-    a = np.random.default_rng(8).normal(5, 1, 25)
-    b = np.random.default_rng(9).normal(6, 2, 31)
+@pytest.mark.parametrize("stat", [*SCIPY_STATS, "median", "p90"])
+@pytest.mark.parametrize("method", ["bca", "percentile", "basic"])
+def test_two_groups_equal_scipy_on_the_same_resamples(stat, method):
+    a = np.random.default_rng(8).normal(5, 1, 25).round(2)
+    b = np.random.default_rng(9).normal(6, 2, 31).round(2)
     run = bootstrap_ci(np.concatenate([a, b]), groups=np.r_[np.zeros(25), np.ones(31)],
-                       stat=stat, seed=5, resamples=2500)
-    rows = rs.CHUNK // 31  # the resamples per batch of the larger group
-    f = SCIPY_STATS[stat]
+                       stat=stat, method=method, seed=5, resamples=2500)
+    q = parse_statistic(stat).q
+    f = SCIPY_STATS.get(stat) or (lambda v, axis: np.quantile(v, q, axis=axis))
+    if stat in SCIPY_STATS:  # index draws: the same resamples give the same statistics
+        ia, ib = _group_indices(5, (25, 31), 2500)
+        np.testing.assert_allclose(run.distribution, f(b[ib], axis=-1) - f(a[ia], axis=-1),
+                                   rtol=1e-14, atol=1e-14)
+    given = types.SimpleNamespace(bootstrap_distribution=run.distribution)
     theirs = stats.bootstrap((a, b), lambda u, v, axis: f(v, axis=axis) - f(u, axis=axis),
-                             n_resamples=2500, batch=rows, rng=np.random.default_rng(5))
+                             n_resamples=0, method=method, bootstrap_result=given)
+    assert run.result.method == method
     assert run.result.ci_low == pytest.approx(theirs.confidence_interval.low, rel=1e-10)
     assert run.result.ci_high == pytest.approx(theirs.confidence_interval.high, rel=1e-10)
+    assert run.result.std_error == pytest.approx(theirs.standard_error, rel=1e-12)
+
+
+@pytest.mark.parametrize("stat", ["mean", "std", "trimmed-mean", "median", "p90", "corr"])
+@pytest.mark.parametrize("grouped", [False, True])
+def test_the_batch_size_changes_no_value(monkeypatch, stat, grouped):
+    # the same seed gives the same output whatever CHUNK and ORDER_ROWS are: each sample and
+    # each Beta draw has its own generator, and a generator's draws do not depend on batching
+    rng = np.random.default_rng(12)
+    x = rng.normal(size=40).round(2)
+    data = (x, (x + rng.normal(size=40)).round(2)) if stat == "corr" else x
+    kwargs = {"stat": stat, "seed": 3, "resamples": 3000}
+    if grouped:
+        kwargs |= {"groups": np.repeat([0, 1], [15, 25]), "group_labels": ["a", "b"]}
+    whole = bootstrap_ci(data, **kwargs)
+    monkeypatch.setattr(rs, "CHUNK", 400)  # 10 resamples of 40 rows per batch
+    monkeypatch.setattr(rs, "ORDER_ROWS", 7)
+    split = bootstrap_ci(data, **kwargs)
+    np.testing.assert_array_equal(split.distribution, whole.distribution)
+    assert split.result == whole.result
+
+
+def test_batches_are_made_lazily(monkeypatch):
+    # memory stays bounded whatever --resamples is: no list of batches is built up front
+    import tracemalloc
+
+    monkeypatch.setattr(rs, "CHUNK", 2)  # one resample of 2 rows per batch
+    stream = rs._Stream([rs._Sample((np.array([1.0, 2.0]),), parse_statistic("mean"))],
+                        2_000_000, seed=1)
+    tracemalloc.start()
+    try:
+        first = next(iter(stream))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert first.shape == (1,) and peak < 5_000_000
 
 
 @pytest.mark.parametrize("stat", ["median", "p95", "p10", "p0"])
@@ -385,6 +445,127 @@ def test_same_seed_same_result_and_no_seed_still_works():
     assert 20 < c.ci_low < c.ci_high < 45
 
 
+@pytest.mark.parametrize("stat", ["mean", "std", "var", "cv", "trimmed-mean", "median", "p90",
+                                  "corr"])
+@pytest.mark.parametrize("power", [-1000, -400, 400, 1000])  # 2^±1000 ≈ 1e±301
+def test_values_near_1e300_give_the_scaled_results(stat, power):
+    # every statistic here scales as θ(2ᵏx) = 2^(pk)·θ(x), and scaling by a power of two is
+    # exact: the results on 2ᵏx are those on x scaled, bit for bit (before: std, var, cv and
+    # corr of such data were 0 or null, std_error 0 or null, BCa fell back to percentile)
+    rng = np.random.default_rng(21)
+    x = rng.gamma(3.0, size=30)
+    data = (x, x + rng.normal(size=30)) if stat == "corr" else x
+    scaled = tuple(np.ldexp(c, power) for c in data) if stat == "corr" else np.ldexp(x, power)
+    p = {"var": 2, "cv": 0, "corr": 0}.get(stat, 1)
+    keys = ("estimate", "bias", "std_error", "ci_low", "ci_high")
+    jk_keys = ("estimate", "jackknife_estimate", "bias", "std_error", "ci_low", "ci_high")
+    a, b = (bootstrap_ci(d, stat=stat, seed=2, resamples=999).result for d in (data, scaled))
+    ja, jb = jackknife(data, stat=stat), jackknife(scaled, stat=stat)
+    if stat == "var" and abs(power) == 1000:  # the variance itself is beyond 1e±308
+        size = "large" if power > 0 else "small"
+        warning = (f"the var of values this {size} is outside the float64 range: every result "
+                   "is null")
+        assert all(np.isnan(getattr(b, k)) for k in keys) and b.warnings == (warning,)
+        assert all(np.isnan(getattr(jb, k)) for k in jk_keys) and jb.warnings == (warning,)
+        return
+    for key in keys:
+        assert getattr(b, key) == pytest.approx(np.ldexp(getattr(a, key), p * power),
+                                                rel=1e-12), key
+    assert (b.method, b.warnings) == (a.method, a.warnings) == ("bca", ())
+    for key in jk_keys:
+        assert getattr(jb, key) == pytest.approx(np.ldexp(getattr(ja, key), p * power),
+                                                 rel=1e-12), key
+
+
+def test_a_median_of_tiny_values_under_an_outlier_keeps_its_spread():
+    # the data's scale is set by the outlier, the bootstrap medians are ~1e-300: their
+    # standard deviation and the BCa acceleration are computed scaled (before: 0 and NaN)
+    x = np.r_[np.linspace(1, 3, 40) * 1e-300, 1.0]
+    result = bootstrap_ci(x, stat="median", seed=1, resamples=2000).result
+    assert result.method == "bca" and 0 < result.std_error < 1e-299
+    assert result.ci_low < result.estimate < result.ci_high
+    assert jackknife(x, stat="median").std_error > 0
+
+
+def test_the_bca_fallback_says_why_the_jackknife_is_undefined():
+    result = bootstrap_ci(np.array([1.0, 2.0]), stat="std", seed=1, resamples=200).result
+    assert result.method == "percentile"
+    assert result.warnings == (
+        "the BCa interval is undefined here (the std without one of the rows is undefined (one "
+        "row is left), so the acceleration is undefined); the percentile interval is reported "
+        "instead",)
+    x, y = np.array([1.0, 1.0, 1.0, 2.0, 1.0]), np.array([3.0, 1.0, 4.0, 1.0, 5.0])
+    result = bootstrap_ci((x, y), stat="corr", seed=1, resamples=200).result
+    assert result.warnings[-1] == (
+        "the BCa interval is undefined here (the corr without one of the rows is undefined (a "
+        "column is constant without that row), so the acceleration is undefined); the "
+        "percentile interval is reported instead")
+
+
+def test_corr_needs_three_rows_and_its_jackknife_four():
+    # two rows always lie on a line (r = ±1), so their bootstrap and jackknife say nothing
+    x, y = np.array([1.0, 2.0, 5.0]), np.array([2.0, 1.0, 7.0])
+    with pytest.raises(InputError) as info:
+        bootstrap_ci((x[:2], y[:2]), stat="corr", column="x,y")
+    assert str(info.value) == ("--column x,y has 2 rows with values; the resampling needs at "
+                               "least 3")
+    with pytest.raises(InputError) as info:
+        jackknife((x, y), stat="corr", column="x,y")
+    assert str(info.value) == ("--column x,y has 3 rows with values; the resampling needs at "
+                               "least 4")
+
+
+CV_NEAR_0 = ("the mean is within 2 standard errors of 0 (|mean|/sem = 0.000175), so the cv "
+             "(std/mean) is unstable and its interval unreliable; the cv suits positive data "
+             "with a mean far from 0")
+
+
+def test_cv_of_data_whose_mean_may_be_0_warns():
+    x = np.array([-1.0, 1, -2, 2, 0.001, 3, -3])
+    assert bootstrap_ci(x, stat="cv", seed=1, resamples=500).result.warnings[0] == CV_NEAR_0
+    assert jackknife(x, stat="cv").warnings == (CV_NEAR_0,)
+    # positive data keep every resampled mean away from 0, however skewed
+    skewed = np.r_[1 + np.arange(9) / 100, 1e6]
+    assert bootstrap_ci(skewed, stat="cv", seed=1, resamples=500,
+                        method="percentile").result.warnings == ()
+    grouped = bootstrap_ci(np.r_[x, x + 10], stat="cv", groups=np.repeat([0, 1], 7),
+                           group_labels=["a", "b"], seed=1, resamples=500).result
+    assert grouped.warnings[0] == CV_NEAR_0.replace("the mean is", "the mean of group 'a' is")
+
+
+def test_a_trimmed_mean_of_fewer_than_10_rows_warns_that_it_trims_nothing():
+    result = bootstrap_ci(np.arange(9.0), stat="trimmed-mean", seed=1, resamples=200).result
+    assert result.warnings == ("the 10 % trimmed mean of 9 rows trims no row (it needs 10 or "
+                               "more): it is the plain mean",)
+    assert result.estimate == 4.0
+    assert bootstrap_ci(np.arange(10.0), stat="trimmed-mean", seed=1,
+                        resamples=200).result.warnings == ()
+    assert jackknife(np.arange(5.0), stat="trimmed-mean").warnings == (
+        "the 10 % trimmed mean of 5 rows trims no row (it needs 10 or more): it is the plain "
+        "mean",)
+
+
+def test_ends_from_the_most_extreme_resamples_warn_as_r_boot_ci_does():
+    # R boot.ci: "extreme order statistics used as endpoints" when (R + 1)·α < 1
+    one = bootstrap_ci(OZONE, resamples=1, seed=1, method="percentile").result
+    assert one.warnings == ("the interval's ends are the most extreme resample statistics (1 in "
+                            "all), so they are unstable: raise --resamples to at least 39",
+                            "std_error needs at least 2 resamples")
+    near_1 = bootstrap_ci(OZONE, confidence=0.99999, seed=1, method="basic").result
+    assert near_1.warnings == ("the interval's ends are the most extreme resample statistics "
+                               "(9999 in all), so they are unstable: raise --resamples to at "
+                               "least 200000",)
+    assert bootstrap_ci(OZONE, confidence=0.999, seed=1).result.warnings == ()
+
+
+@pytest.mark.parametrize("method", ["bca", "percentile", "basic"])
+def test_a_confidence_near_0_never_inverts_the_interval(method):
+    # the interpolated quantiles at levels 0.5 ± 5e-10 differ by rounding only
+    result = bootstrap_ci(OZONE, confidence=1e-9, seed=1, method=method).result
+    assert result.ci_low <= result.ci_high
+    assert result.ci_high - result.ci_low < 1e-9 * result.estimate
+
+
 def test_constant_data_gives_the_percentile_interval_with_a_warning():
     result = bootstrap_ci(np.full(20, 4.0), stat="mean", seed=1, resamples=200).result
     assert (result.ci_low, result.ci_high, result.std_error, result.bias) == (4.0, 4.0, 0.0, 0.0)
@@ -426,6 +607,7 @@ def test_missing_values_are_left_out_with_a_warning():
     ({"method": "studentized"}, "unknown --method 'studentized'; choose one of bca, "
                                 "percentile, basic"),
     ({"resamples": 0}, "--resamples must be at least 1 (got 0)"),
+    ({"seed": -1}, "--seed must be a whole number, 0 or more (got -1)"),
     ({"stat": "corr"}, "--stat corr needs two columns, e.g. --column x,y (got 1: x)"),
 ])
 def test_bad_options_are_input_errors(kwargs, message):
