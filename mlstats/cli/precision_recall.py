@@ -173,7 +173,14 @@ def _baseline(table: Table, read: ReadOptions, column: str, truth: str,
             mine, theirs = mine.cast("string"), theirs.cast("string")
         take = pc.index_in(mine, value_set=theirs, skip_nulls=True)
         unmatched = take.null_count - mine.null_count
-        if unmatched:
+        if unmatched and unmatched == len(mine) - mine.null_count:
+            raise InputError(f"no --id value of the input occurs in '{compare}' (e.g. "
+                             f"'{_first_valid(mine)}' and '{_first_valid(theirs)}'); give the "
+                             "key column that both files share")
+        if unmatched == 1:
+            table.warnings.append(f"1 row of the input has no --id match in '{compare}'; it is "
+                                  "left out")
+        elif unmatched:
             table.warnings.append(f"{unmatched} rows of the input have no --id match in "
                                   f"'{compare}'; they are left out")
     names = []
@@ -202,6 +209,11 @@ def _unique_keys(table: Table, key: str, where: str):
         raise InputError(f"--id column '{key}' is not unique in {where}: '{value}' occurs "
                          f"{repeated[0]['counts'].as_py()} times; give a key that names one row")
     return keys
+
+
+def _first_valid(keys) -> object:
+    valid = keys.drop_null()
+    return valid[0].as_py() if len(valid) else None
 
 
 def _write_curve(path: str, curve: Curve) -> None:

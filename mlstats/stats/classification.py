@@ -28,6 +28,9 @@ _OBVIOUS_PAIRS = (frozenset({"0", "1"}), frozenset({"-1", "1"}),
                   frozenset({"false", "true"}), frozenset({"no", "yes"}))
 _POSITIVE_SPELLINGS = ("1", "true", "yes")
 NO_ROWS = "no rows to score: every row misses the label, the score or the prediction"
+# More classes than this (ImageNet's 1000 fit) are most likely a score column given as
+# --pred: their confusion matrix would take gigabytes and the warnings screens of labels.
+_MAX_CLASSES = 1000
 # A bootstrap batch holds at most this many counts per array (bounded memory).
 _BATCH_ELEMENTS = 1 << 22
 # A multinomial draw costs about five times a row draw per cell: draw per cell when the cells
@@ -177,19 +180,20 @@ def positive_label(labels: Sequence[str], positive: str | None, *, what: str = "
     """The positive class: `positive` when given, else `1`, `true` or `yes` of an obvious pair.
 
     Obvious pairs (case-insensitive): 0/1, -1/1, false/true, no/yes, or one label of them;
-    when the positive label is absent its lower-case spelling is returned.
+    when the positive label is absent its lower-case spelling is returned. A given `positive`
+    is matched as spelled, else as the same number or up to case (`--positive 1.0` names the
+    label 1, `True` names true, as the reader spells numbers and booleans), provided one
+    label matches; it may also name the absent half of an obvious pair (one class only).
     """
     if positive is not None:
-        if positive not in labels:
-            raise InputError(f"--positive '{positive}' is not a label of {what}; labels are: "
-                             f"{_listing(labels)}")
-        return positive
+        return _given_positive(labels, positive, what)
     lowered = [label.lower() for label in labels]
     pair = next((p for p in _OBVIOUS_PAIRS if set(lowered) <= p), None)
     if pair is None or not labels:
         if len(labels) == 1:
-            raise InputError(f"{what} holds one label ('{labels[0]}'), not an obvious 0/1 pair; "
-                             "name the positive class with --positive")
+            verb = "hold" if " and " in what else "holds"
+            raise InputError(f"{what} {verb} one label ('{labels[0]}'), not an obvious 0/1 "
+                             "pair; name the positive class with --positive")
         if len(labels) == 2:
             raise InputError(f"the labels '{labels[0]}' and '{labels[1]}' of {what} are not an "
                              "obvious pair (0/1, false/true, no/yes); name the positive class "
@@ -200,6 +204,28 @@ def positive_label(labels: Sequence[str], positive: str | None, *, what: str = "
         if low in _POSITIVE_SPELLINGS:
             return label
     return next(s for s in _POSITIVE_SPELLINGS if s in pair)
+
+
+def _given_positive(labels: Sequence[str], positive: str, what: str) -> str:
+    if positive in labels:
+        return positive
+    key = _label_key(positive)
+    same = [label for label in labels if _label_key(label) == key]
+    if len(same) == 1:
+        return same[0]
+    if not same and any({key, *map(_label_key, labels)} <= p for p in _OBVIOUS_PAIRS):
+        return key  # the absent half of a pair: --true holds one class (warned later)
+    raise InputError(f"--positive '{positive}' is not a label of {what}; labels are: "
+                     f"{_listing(labels)}")
+
+
+def _label_key(label: str) -> str:
+    """A label as a whole number's digits when it is one (1.0 → 1), else in lower case."""
+    try:
+        number = float(label)
+    except ValueError:
+        return label.lower()
+    return str(int(number)) if number.is_integer() else label.lower()
 
 
 def union_codes(*coded: Coded) -> tuple[list[np.ndarray], list[str]]:
@@ -403,8 +429,9 @@ def _confusion_metrics(confusion: np.ndarray, beta: float | None = None) -> dict
            "recall": np.nan_to_num(_divide(tp, support)),
            "f1": np.nan_to_num(_divide(2 * tp, support + predicted))}
     if beta is not None:
-        b2 = beta * beta
-        per["fbeta"] = np.nan_to_num(_divide((1 + b2) * tp, b2 * support + predicted))
+        a, b, c = _beta_weights(beta)  # fn = row − tp, fp = column − tp
+        per["fbeta"] = np.nan_to_num(_divide(a * tp, a * tp + b * (support - tp)
+                                             + c * (predicted - tp)))
     accuracy = _divide(tp.sum(axis=-1), total)
     # scikit-learn averages over the labels that occur in y_true or y_pred
     present = (support + predicted) > 0
@@ -416,6 +443,20 @@ def _confusion_metrics(confusion: np.ndarray, beta: float | None = None) -> dict
         values[f"weighted_{name}"] = _divide((metric * support).sum(axis=-1), total)
     values["support"] = support
     return values
+
+
+def _beta_weights(beta: float) -> tuple[float, float, float]:
+    """Weights (a, b, c) of tp, fn and fp with F-beta = a·tp / (a·tp + b·fn + c·fp).
+
+    (1 + β², β², 1) for β < 1; for β ≥ 1 the same divided through by β², (1 + β⁻², 1, β⁻²),
+    so that β² is never formed: a huge β gives the recall and a tiny one the precision (the
+    limits) instead of inf/inf, and β = 1, 2, ½ keep every weight exact.
+    """
+    if beta >= 1:
+        inverse = (1 / beta) ** 2
+        return 1 + inverse, 1.0, inverse
+    b2 = beta * beta
+    return 1 + b2, b2, 1.0
 
 
 # -- binary results ---------------------------------------------------------------------------
@@ -430,16 +471,18 @@ def _binary_fields(*, tp: int, fp: int, fn: int, tn: int, beta: float | None,
         "fpr": (fp, fp + tn, "no row is truly negative"),
         "fnr": (fn, fn + tp, "no row is truly positive"),
     }
-    if beta is not None:
-        b2 = beta * beta
-        ratios["fbeta"] = ((1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp,
-                           "no row is positive, truly or predicted")
     fields: dict[str, Any] = {}
     undefined: dict[str, list[str]] = {}
     for name, (num, den, why) in ratios.items():
         fields[name] = num / den if den else 0.0
         if not den:
             undefined.setdefault(why, []).append(name)
+    if beta is not None:
+        a, b, c = _beta_weights(beta)
+        # tp = 0 gives 0: the value when fn + fp > 0, and zero_division's when not
+        fields["fbeta"] = a * tp / (a * tp + b * fn + c * fp) if tp else 0.0
+        if not tp + fn + fp:
+            undefined.setdefault("no row is positive, truly or predicted", []).append("fbeta")
     fields["accuracy"] = (tp + tn) / (tp + fp + fn + tn)
     for why, names in undefined.items():
         warnings.append(f"{prefix}{', '.join(names)} undefined ({why}): reported as 0, "
@@ -462,7 +505,7 @@ def binary_from_predictions(
     Reference: scikit-learn `precision_recall_fscore_support`, `confusion_matrix`.
     Checked against: scikit-learn 1.9.1 (tests/stats/test_classification.py).
     """
-    _check_options(beta=beta, confidence=confidence, resamples=resamples)
+    _check_options(beta=beta, confidence=confidence, resamples=resamples, seed=seed)
     truth = np.asarray(truth, dtype=bool)
     predicted = np.asarray(predicted, dtype=bool)
     if truth.size == 0:
@@ -511,7 +554,7 @@ def binary_from_scores(
     `roc_auc_score`; Efron & Tibshirani (1993) ch. 13 for percentile intervals.
     Checked against: scikit-learn 1.9.1 (tests/stats/test_classification.py).
     """
-    _check_options(beta=beta, confidence=confidence, resamples=resamples)
+    _check_options(beta=beta, confidence=confidence, resamples=resamples, seed=seed)
     if not math.isfinite(threshold):
         raise InputError(f"--threshold must be a finite number (got {threshold})")
     if target_precision is not None and not 0 < target_precision <= 1:
@@ -521,6 +564,10 @@ def binary_from_scores(
     score = np.asarray(score, dtype=np.float64)
     if truth.size == 0:
         raise InputError(NO_ROWS)
+    _check_no_nan(score, "--score")
+    if baseline is not None:
+        baseline = np.asarray(baseline, dtype=np.float64)
+        _check_no_nan(baseline, "the baseline score")
     warnings: list[str] = []
     _range_warning(score, threshold, warnings, "--score")
     one_class = _one_class_warning(truth, warnings, scores=True)
@@ -533,7 +580,6 @@ def binary_from_scores(
     if ci or baseline is not None:
         models, points = [groups], [point]
         if baseline is not None:
-            baseline = np.asarray(baseline, dtype=np.float64)
             _range_warning(baseline, threshold, warnings, "the baseline score")
             models.append(score_groups(truth, baseline))
             points.append(_Cumulative.of(models[1]).at(threshold, beta, warnings,
@@ -639,6 +685,26 @@ def _one_class_warning(truth: np.ndarray, warnings: list[str], *, scores: bool) 
     return True
 
 
+_NAN_HINT = ("(text such as 'NAN' that reads as not-a-number but is not a missing-value "
+             "marker); name that text with --na to leave those rows out")
+
+
+def _check_no_nan(score: np.ndarray, what: str) -> None:
+    """Refuse NaN scores: NaN has no place in a ranking, and would sort above every score."""
+    nan = int(np.count_nonzero(np.isnan(score)))
+    if nan:
+        raise InputError(f"{what} holds NaN in {nan} of {score.size} rows {_NAN_HINT}")
+
+
+def _check_labels(coded: Coded, what: str) -> None:
+    """Refuse a NaN label (the reader names it None): it is not a class."""
+    codes, labels = coded
+    nan = [i for i, label in enumerate(labels) if label is None]
+    if nan:
+        rows = int(np.count_nonzero(np.isin(codes, nan)))
+        raise InputError(f"{what} holds NaN in {rows} of {len(codes)} rows {_NAN_HINT}")
+
+
 def _range_warning(score: np.ndarray, threshold: float, warnings: list[str], what: str) -> None:
     low, high = float(score.min()), float(score.max())
     if low < 0 or high > 1:
@@ -646,9 +712,12 @@ def _range_warning(score: np.ndarray, threshold: float, warnings: list[str], wha
                         f"as a ranking; the threshold {threshold:g} is on the same scale")
 
 
-def _check_options(*, beta: float | None, confidence: float, resamples: int) -> None:
+def _check_options(*, beta: float | None, confidence: float, resamples: int,
+                   seed: int | None) -> None:
     if beta is not None and not (math.isfinite(beta) and beta > 0):
         raise InputError(f"--beta must be greater than 0 (got {beta:g})")
+    if seed is not None and seed < 0:  # NumPy's generators take no negative seed
+        raise InputError(f"--seed must be 0 or more (got {seed})")
     if not 0 < confidence < 1:
         raise InputError(f"--confidence must be between 0 and 1 (got {confidence:g})")
     if resamples < 1:
@@ -673,7 +742,7 @@ def multiclass_from_predictions(
     Reference: scikit-learn `classification_report`, `confusion_matrix`, `fbeta_score`.
     Checked against: scikit-learn 1.9.1 (tests/stats/test_classification.py).
     """
-    _check_options(beta=beta, confidence=confidence, resamples=resamples)
+    _check_options(beta=beta, confidence=confidence, resamples=resamples, seed=seed)
     truth = np.asarray(truth, dtype=np.int64)
     predicted = np.asarray(predicted, dtype=np.int64)
     if truth.size == 0:
@@ -682,6 +751,10 @@ def multiclass_from_predictions(
     # classes: every label that occurs (the baseline's too, for the paired bootstrap); the
     # report shows those of the truth and the new predictions
     used = np.unique(np.concatenate([truth, *models]))
+    if used.size > _MAX_CLASSES:
+        raise InputError(f"--true and --pred hold {used.size} labels, too many classes for a "
+                         f"confusion matrix (at most {_MAX_CLASSES}); if --pred holds scores, "
+                         "give it as --score")
     order = [int(i) for i in used[_sorted_labels([labels[i] for i in used])]]
     recode = np.full(len(labels), -1, dtype=np.int64)
     recode[order] = np.arange(len(order))
@@ -944,6 +1017,11 @@ def precision_recall(
     """
     if (score is None) == (predicted is None):
         raise InputError("give one of --score and --pred; see mlstats precision-recall --help")
+    for coded, what in ((truth, "--true"), (predicted, "--pred"),
+                        (baseline_predicted, "the baseline's --pred"),
+                        (baseline_truth, "the baseline file's --true")):
+        if coded is not None:
+            _check_labels(coded, what)
     common = {"ci": ci, "resamples": resamples, "confidence": confidence, "seed": seed,
               "progress": progress, "baseline_name": baseline_name}
     if score is not None:
@@ -996,8 +1074,9 @@ def _check_same_truth(truth: Coded, other: Coded) -> None:
                          f"{differ} of {a.size} rows; join the files on a key with --id COL")
 
 
-def _quoted(names: Sequence[str]) -> str:
-    return ", ".join(f"'{n}'" for n in names)
+def _quoted(names: Sequence[str], limit: int = 20) -> str:
+    shown = ", ".join(f"'{n}'" for n in names[:limit])
+    return shown if len(names) <= limit else f"{shown} and {len(names) - limit} more"
 
 
 def _listing(names: Sequence[str], limit: int = 20) -> str:

@@ -249,7 +249,7 @@ def test_compare_with_unmatched_ids_leaves_rows_out(write_csv):
                     "--json")
     assert result.exit_code == 0
     assert result.stderr == (
-        f"mlstats: warning: 1 rows of the input have no --id match in '{base}'; they are left "
+        f"mlstats: warning: 1 row of the input has no --id match in '{base}'; it is left "
         "out\n"
         f"mlstats: warning: 1 of 5 rows left out: a missing value in y, s, {base}:s "
         "(rows_used = 4)\n")
@@ -313,6 +313,76 @@ def test_runs_as_a_process_with_a_positive_label():
     # 40 of 49 dogs found; 44 predicted dogs (confusion_matrix column "dog")
     assert (record["positive"], record["tp"], record["fp"], record["fn"]) == (
         "dog", "40", "4", "9")
+
+
+# -- labels as the file spells them ----------------------------------------------------------
+def test_positive_as_spelled_in_the_file(write_csv):
+    # the reader spells 1.0 as 1 and True as true; the file's own spelling still names them
+    floats = write_csv("y,s\n1.0,0.2\n0.0,0.7\n1.0,0.9\n0.0,0.1\n", "floats.csv")
+    result = invoke("precision-recall", floats, "--true", "y", "--score", "s", "--positive",
+                    "0.0", "--json")
+    assert (result.exit_code, result.stderr) == (0, "")
+    record = json.loads(result.stdout)
+    assert (record["positive"], record["tp"], record["fp"], record["fn"]) == ("0", 1, 1, 1)
+    booleans = write_csv("y,p\nTrue,True\nFalse,True\nTrue,False\n", "booleans.csv")
+    result = invoke("precision-recall", booleans, "--true", "y", "--pred", "p", "--positive",
+                    "False", "--json")
+    assert (result.exit_code, result.stderr) == (0, "")
+    record = json.loads(result.stdout)
+    assert (record["positive"], record["tp"], record["fp"], record["fn"]) == ("false", 0, 1, 1)
+
+
+def test_positive_absent_from_a_one_class_truth_warns(write_csv):
+    # without --positive this already warned; naming the same class was an error
+    path = write_csv("y,s\n0,0.2\n0,0.7\n0,0.9\n")
+    result = invoke("precision-recall", path, "--true", "y", "--score", "s", "--positive", "1",
+                    "--json")
+    assert (result.exit_code, json.loads(result.stdout)["support"]) == (0, 0)
+    assert result.stderr.splitlines()[0] == (
+        "mlstats: warning: only one class in --true (every row is negative): average_precision "
+        "and roc_auc are null")
+
+
+def test_extreme_beta_is_the_recall(write_csv):
+    # β² overflowed: fbeta was null without a warning, and 0 in the multi-class report
+    binary = invoke_json("precision-recall", SCORES, "--true", "label", "--score", "score",
+                         "--beta", "1e300")
+    assert binary["fbeta"] == pytest.approx(binary["recall"], rel=1e-12)
+    assert binary["warnings"] == []
+    multi = invoke_json("precision-recall", ANIMALS, "--true", "actual", "--pred", "predicted",
+                        "--beta", "1e300")
+    assert multi["macro_fbeta"] == pytest.approx(multi["macro_recall"], rel=1e-12)
+
+
+def test_nan_spelled_outside_the_missing_list(write_csv):
+    # 'NAN' is not a pandas missing-value marker but reads as a float NaN; that score sorted
+    # above every other and was predicted positive at any threshold (tp 0, fp 1 here)
+    path = write_csv("y,s\n1,0.2\n0,NAN\n1,0.9\n0,0.1\n")
+    result = invoke("precision-recall", path, "--true", "y", "--score", "s")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "mlstats: error: --score holds NaN in 1 of 4 rows (text such as 'NAN' that reads as "
+        "not-a-number but is not a missing-value marker); name that text with --na to leave "
+        "those rows out\n")
+    mended = invoke("precision-recall", path, "--true", "y", "--score", "s", "--na", "NAN",
+                    "--json")
+    assert mended.exit_code == 0
+    record = json.loads(mended.stdout)
+    assert (record["rows_used"], record["tp"], record["fp"]) == (3, 1, 0)
+    # a NaN label was an internal error (exit 3)
+    labels = write_csv("y,p\n1,1\nNAN,0\n0,0\n", "labels.csv")
+    result = invoke("precision-recall", labels, "--true", "y", "--pred", "p")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith("mlstats: error: --true holds NaN in 1 of 3 rows ")
+    assert result.stderr.count("\n") == 1
+
+
+def test_negative_seed_is_a_usage_error():
+    # NumPy refuses a negative seed: this was an internal error (exit 3)
+    result = invoke("precision-recall", SCORES, "--true", "label", "--score", "score", "--ci",
+                    "--seed", "-1", "--resamples", "10")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "mlstats: error: --seed must be 0 or more (got -1)\n"
 
 
 # -- errors: one line, exit 2 -----------------------------------------------------------------
@@ -397,6 +467,17 @@ def test_compare_file_errors(write_csv, tmp_path):
                         base, *extra)
         assert (result.exit_code, result.stdout) == (2, ""), text
         assert result.stderr == f"mlstats: error: {line.format(b=base)}\n"
+
+
+def test_compare_with_no_matching_id_names_the_keys(write_csv):
+    # the keys of the two files never meet: this used to end in "no rows to score"
+    main = write_csv("id,y,s\n1,1,0.9\n2,0,0.2\n3,1,0.6\n", "main.csv")
+    base = write_csv("id,s\nk1,0.5\nk2,0.4\nk3,0.3\n", "base.csv")
+    result = invoke("precision-recall", main, "--true", "y", "--score", "s", "--compare", base,
+                    "--id", "id")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"mlstats: error: no --id value of the input occurs in '{base}' "
+                             "(e.g. '1' and 'k1'); give the key column that both files share\n")
 
 
 def test_repeated_id_in_the_input_is_an_error(write_csv):

@@ -366,7 +366,112 @@ def test_label_errors(labels, positive, message):
     assert str(caught.value) == message
 
 
+@pytest.mark.parametrize(("labels", "positive", "expected"), [
+    # the reader spells 1.0 as 1 and True as true: the spelling in the file still names it
+    (["1", "0"], "1.0", "1"), (["0", "1"], "0.0", "0"), (["true", "false"], "True", "true"),
+    (["Yes", "No"], "yes", "Yes"), (["cat", "dog", "Bird"], "bird", "Bird"),
+    # one class only: the absent half of its obvious pair (AP and AUC undefined, warned)
+    (["0"], "1", "1"), (["0"], "1.0", "1"), (["no"], "Yes", "yes"), (["1"], "0", "0"),
+])
+def test_positive_matches_the_label_as_number_or_up_to_case(labels, positive, expected):
+    assert positive_label(labels, positive) == expected
+
+
+def test_positive_matching_two_labels_is_refused():
+    with pytest.raises(InputError) as caught:
+        positive_label(["Yes", "yes", "no"], "YES")
+    assert str(caught.value) == ("--positive 'YES' is not a label of --true; labels are: Yes, "
+                                 "yes, no")
+    with pytest.raises(InputError) as caught:
+        positive_label(["0"], "yes")  # not the other half of 0's pair
+    assert str(caught.value) == "--positive 'yes' is not a label of --true; labels are: 0"
+
+
+def test_one_label_of_two_columns_is_plural():
+    with pytest.raises(InputError) as caught:
+        positive_label(["a"], None, what="--true and --pred")
+    assert str(caught.value) == ("--true and --pred hold one label ('a'), not an obvious 0/1 "
+                                 "pair; name the positive class with --positive")
+
+
+def test_absent_positive_of_a_one_class_truth_warns():
+    r, _ = precision_recall((np.array([0, 0, 0]), ["0"]), score=np.array([0.2, 0.7, 0.9]),
+                            positive="1")
+    assert (r.positive, r.support, r.fp, r.tn) == ("1", 0, 2, 1)
+    assert r.warnings[0] == ("only one class in --true (every row is negative): "
+                             "average_precision and roc_auc are null")
+
+
+@pytest.mark.parametrize("beta", [1e300, 1e160, 1e-300, 1e-160])
+def test_extreme_beta_gives_the_limits(beta):
+    # F-beta → recall as β → ∞ and → precision as β → 0; β² overflowed (inf/inf = NaN) or,
+    # in the multi-class report, became 0 through nan_to_num
+    y = np.array([True, True, False, False, True, False])
+    p = np.array([True, False, True, False, True, True])
+    limit = "recall" if beta > 1 else "precision"
+    binary = binary_from_predictions(y, p, beta=beta)
+    assert binary.fbeta == pytest.approx(getattr(binary, limit), rel=1e-12)
+    assert binary.warnings == ()
+    scored, _ = binary_from_scores(y, np.where(p, 0.8, 0.2), beta=beta)
+    assert scored.fbeta == pytest.approx(getattr(scored, limit), rel=1e-12)
+    truth, pred, labels = animals()
+    multi = multiclass_from_predictions(truth, pred, labels, beta=beta)
+    assert multi.macro_fbeta == pytest.approx(getattr(multi, f"macro_{limit}"), rel=1e-12)
+    assert [c.fbeta for c in multi.per_class] == pytest.approx(
+        [getattr(c, limit) for c in multi.per_class], rel=1e-12)
+
+
+@pytest.mark.parametrize("beta", [0.5, 1.0, 2.0, 3.0, 0.3, 1e10])
+def test_fbeta_matches_sklearn_across_beta(beta):
+    y = np.array([1, 1, 0, 0, 1, 0, 1, 1])
+    p = np.array([1, 0, 1, 0, 1, 1, 1, 0])
+    binary = binary_from_predictions(y == 1, p == 1, beta=beta)
+    # scikit-learn 1.9.1: fbeta_score(y, p, beta=beta)
+    assert binary.fbeta == pytest.approx(fbeta_score(y, p, beta=beta), rel=1e-12)
+
+
+def test_nan_scores_and_labels_are_refused():
+    # NaN reaches the stats layer when the file spells it outside the missing-value list
+    # ('NAN', or any spelling with --no-default-na); it sorted above every score, so rows
+    # with NaN were predicted positive at any threshold
+    y = np.array([True, False, True, False])
+    with pytest.raises(InputError) as caught:
+        binary_from_scores(y, np.array([0.2, np.nan, 0.9, 0.1]))
+    assert str(caught.value) == (
+        "--score holds NaN in 1 of 4 rows (text such as 'NAN' that reads as not-a-number but "
+        "is not a missing-value marker); name that text with --na to leave those rows out")
+    with pytest.raises(InputError, match=r"^the baseline score holds NaN in 2 of 4 rows"):
+        binary_from_scores(y, np.array([0.2, 0.3, 0.9, 0.1]),
+                           baseline=np.array([np.nan, 0.3, np.nan, 0.1]))
+    # the reader labels a NaN of a float column None
+    with pytest.raises(InputError, match=r"^--true holds NaN in 1 of 3 rows"):
+        precision_recall((np.array([0, 1, 2]), ["1", None, "0"]), score=np.array([.2, .3, .4]))
+    with pytest.raises(InputError, match=r"^--pred holds NaN in 2 of 3 rows"):
+        precision_recall((np.array([0, 1, 2]), ["1", "2", "0"]),
+                         predicted=(np.array([0, 1, 1]), ["1", None]))
+
+
+def test_a_score_column_as_predictions_is_refused():
+    # 30 000 distinct scores as labels: a 30 000² confusion matrix (6.7 GiB), a MemoryError
+    truth = np.arange(2001) % 2
+    pred = np.arange(2001)
+    with pytest.raises(InputError) as caught:
+        multiclass_from_predictions(truth, pred, [str(i) for i in range(2001)])
+    assert str(caught.value) == (
+        "--true and --pred hold 2001 labels, too many classes for a confusion matrix (at most "
+        "1000); if --pred holds scores, give it as --score")
+
+
+def test_undefined_class_warnings_list_at_most_twenty_labels():
+    labels = [str(i) for i in range(30)]  # sorted numerically, as scikit-learn sorts them
+    r = multiclass_from_predictions(np.arange(30), np.zeros(30, dtype=np.int64), labels)
+    assert r.warnings == ("precision undefined for " + ", ".join(f"'{i}'" for i in range(1, 21))
+                          + " and 9 more (never predicted): reported as 0, as scikit-learn's "
+                          "zero_division default",)
+
+
 @pytest.mark.parametrize(("kwargs", "message"), [
+    ({"seed": -1, "ci": True}, "--seed must be 0 or more (got -1)"),
     ({"beta": 0.0}, "--beta must be greater than 0 (got 0)"),
     ({"confidence": 1.5}, "--confidence must be between 0 and 1 (got 1.5)"),
     ({"resamples": 0}, "--resamples must be at least 1 (got 0)"),
