@@ -401,21 +401,33 @@ class Table:
 
     # -- checks and provenance --------------------------------------------------------------
     def check_values(self) -> None:
-        """Refuse undecodable bytes and infinities (SPEC 1: an input error naming the line)."""
+        """Refuse undecodable bytes and infinities (SPEC 1: an input error naming the line).
+
+        A NaN that parsed as a number (text such as `NAN` or `+nan`, outside the missing-value
+        strings) is missing too: it becomes null, so that every command leaves it out and
+        counts it like any other missing value.
+        """
         import pyarrow as pa
         import pyarrow.compute as pc
 
         from mlstats.io._arrow import first_true
 
-        for name, kind in zip(self.arrow.column_names, self.arrow.schema.types, strict=True):
+        for index, (name, kind) in enumerate(zip(self.arrow.column_names,
+                                                 self.arrow.schema.types, strict=True)):
             if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
                 for _ in self.source.text_lines():
                     pass  # raises, naming the line of the first bad byte
                 raise InputError(f"column '{name}' holds bytes that are not valid UTF-8")
             if pa.types.is_floating(kind):
-                row = first_true(pc.is_inf(self.arrow.column(name)))
+                column = self.arrow.column(name)
+                row = first_true(pc.is_inf(column))
                 if row is not None:
                     self._infinite_error(name, row)
+                nan = pc.is_nan(column)
+                if first_true(nan) is not None:
+                    missing = pa.nulls(len(column), kind)
+                    self.arrow = self.arrow.set_column(index, name,
+                                                       pc.if_else(nan, missing, column))
 
     def _check_finite(self, name: str, values: np.ndarray) -> None:
         import numpy as np

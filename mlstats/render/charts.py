@@ -40,14 +40,14 @@ def line_chart(xs: Sequence[float], ys: Sequence[float], *, width: int = 60, hei
     for x, y in ordered:
         r, c = cell(x, y)
         grid[r][c] = "●"
-    top, bottom = f"{y_hi:.4g}", f"{y_lo:.4g}"
+    top, bottom = f"{y_hi:.4g}", f"{y_lo:.4g}" if y_hi != y_lo else ""
     pad = max(len(top), len(bottom))
     lines = [f"{y_label}"]
     for i, row in enumerate(grid):
         label = top if i == 0 else bottom if i == height - 1 else ""
         lines.append(f"{label:>{pad}} ┤{''.join(row)}")
     lines.append(" " * pad + " └" + "─" * width)
-    left, right = f"{x_lo:.4g}", f"{x_hi:.4g}"
+    left, right = f"{x_lo:.4g}", f"{x_hi:.4g}" if x_hi != x_lo else ""
     lines.append(" " * (pad + 2) + left + " " * max(width - len(left) - len(right), 1) + right)
     lines.append(" " * (pad + 2) + x_label.center(width))
     return "\n".join(lines)

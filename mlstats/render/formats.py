@@ -107,7 +107,7 @@ def _md_cell(value: object) -> str:
 
 
 def _md_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
-    aligns = ["---:" if rows and all(_numeric(r[i]) for r in rows) else "---"
+    aligns = ["---:" if _numeric_column([r[i] for r in rows]) else "---"
               for i in range(len(header))]
     lines = ["| " + " | ".join(_md_cell(h) for h in header) + " |",
              "| " + " | ".join(aligns) + " |"]
@@ -117,6 +117,11 @@ def _md_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[s
 
 def _numeric(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _numeric_column(values: Sequence[object]) -> bool:
+    """Numbers, with nulls allowed among them (a null does not make a column text)."""
+    return any(_numeric(v) for v in values) and all(_numeric(v) or v is None for v in values)
 
 
 def to_markdown(record: dict, *, summary: str | None = None) -> str:
@@ -211,7 +216,7 @@ def _row_table(name: str, rows: list[dict], style: str, *, transpose: bool = Tru
                 table.add_row(Text(visible(column)), *[Text(display(r.get(column))) for r in flat])
         return table
     for column in columns:
-        numeric = all(_numeric(r.get(column)) or r.get(column) is None for r in flat)
+        numeric = _numeric_column([r.get(column) for r in flat])
         table.add_column(Text(visible(column)), justify="right" if numeric else "left",
                          overflow="fold")
     for row in flat:

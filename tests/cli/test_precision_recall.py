@@ -356,25 +356,19 @@ def test_extreme_beta_is_the_recall(write_csv):
 
 def test_nan_spelled_outside_the_missing_list(write_csv):
     # 'NAN' is not a pandas missing-value marker but reads as a float NaN; that score sorted
-    # above every other and was predicted positive at any threshold (tp 0, fp 1 here)
+    # above every other and was predicted positive at any threshold (tp 0, fp 1 here). The
+    # reader now treats such a NaN as missing: the row is left out and counted.
     path = write_csv("y,s\n1,0.2\n0,NAN\n1,0.9\n0,0.1\n")
-    result = invoke("precision-recall", path, "--true", "y", "--score", "s")
-    assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == (
-        "mlstats: error: --score holds NaN in 1 of 4 rows (text such as 'NAN' that reads as "
-        "not-a-number but is not a missing-value marker); name that text with --na to leave "
-        "those rows out\n")
-    mended = invoke("precision-recall", path, "--true", "y", "--score", "s", "--na", "NAN",
-                    "--json")
-    assert mended.exit_code == 0
-    record = json.loads(mended.stdout)
+    result = invoke("precision-recall", path, "--true", "y", "--score", "s", "--json")
+    assert result.exit_code == 0
+    assert result.stderr.startswith("mlstats: warning: 1 of 4 rows left out: a missing value ")
+    record = json.loads(result.stdout)
     assert (record["rows_used"], record["tp"], record["fp"]) == (3, 1, 0)
     # a NaN label was an internal error (exit 3)
     labels = write_csv("y,p\n1,1\nNAN,0\n0,0\n", "labels.csv")
-    result = invoke("precision-recall", labels, "--true", "y", "--pred", "p")
-    assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr.startswith("mlstats: error: --true holds NaN in 1 of 3 rows ")
-    assert result.stderr.count("\n") == 1
+    result = invoke("precision-recall", labels, "--true", "y", "--pred", "p", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["rows_used"] == 2
 
 
 def test_negative_seed_is_a_usage_error():

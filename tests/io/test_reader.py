@@ -373,3 +373,17 @@ def test_a_header_longer_than_the_sniffing_sample(write_csv):
                      + ";".join("3" for _ in names) + "\n")
     record = invoke_json("describe", path, "--columns", "column_07999")
     assert record["columns"][0]["mean"] == 2.0
+
+
+@pytest.mark.parametrize("extra", [[], ["--no-default-na"]])
+def test_nan_that_parses_as_a_number_is_missing(write_csv, extra):
+    # "NAN" is not among pandas' missing strings, and --no-default-na drops "nan" from them;
+    # pyarrow still parses both as a float NaN, which must count as missing, not as a value.
+    path = write_csv("x,g\n1,a\nNAN,b\n3,a\nnan,b\n")
+    record = invoke_json("describe", path, "--columns", "x", *extra)
+    assert (record["columns"][0]["n"], record["columns"][0]["missing"]) == (2, 2)
+    table = read_table(ReadOptions(source=path, no_default_na=bool(extra)))
+    table.drop_missing(["x"])
+    assert table.rows_used == 2
+    assert table.codes("g")[0].tolist() == [0, 0]
+    assert table.codes("x")[1] == ["1", "3"]

@@ -18,6 +18,12 @@ def test_line_chart_marks_points_and_axis_labels():
     assert lines[-2].split() == ["1", "4"] and lines[-1].strip() == "k"
 
 
+def test_flat_chart_labels_its_axis_once():
+    lines = line_chart([0, 0, 0], [1.0, 1.0, 1.0], width=10, height=3).splitlines()
+    assert lines[1].startswith("1 ┤") and lines[3].startswith("  ┤")
+    assert lines[-2].split() == ["0"]
+
+
 def test_line_chart_needs_two_finite_points():
     assert line_chart([1], [2]) == ""
     assert line_chart([1, 2], [float("nan"), 1]) == ""

@@ -124,3 +124,9 @@ def test_keep_layout_never_transposes_a_matrix():
     kept = render(rec, "table", keep_layout=("confusion",)).splitlines()
     assert any(line.split() == ["name", *labels] for line in kept)
     assert header.split()[0] != "name"
+
+
+def test_markdown_keeps_numeric_columns_right_aligned_around_nulls():
+    rec = {"command": "d", "mlstats_version": "0", "warnings": [],
+           "rows": [{"name": "a", "low": None}, {"name": "b", "low": 0.5}]}
+    assert "| --- | ---: |" in render(rec, "markdown")
