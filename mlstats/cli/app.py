@@ -14,7 +14,7 @@ from typer.core import TyperGroup
 
 from mlstats import __version__
 from mlstats.errors import ExitCode, InputError, PipeClosed, Terminated
-from mlstats.io.writer import silence_stdout
+from mlstats.io.writer import forget_inputs, silence_stdout
 
 _ALLOWED = {int(code) for code in ExitCode}
 
@@ -38,6 +38,7 @@ def run_guarded(call: Callable[[], Any]) -> int:
 
     previous = _on_sigterm()
     stdout_before = _stdout_identity()
+    forget_inputs()
     if os.environ.get("MLSTATS_DEBUG") != "1":
         # Library warnings (NumPy's RuntimeWarning, …) are not ours to print: results carry
         # their own warnings, in the `mlstats: warning: …` form.

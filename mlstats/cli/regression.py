@@ -1,6 +1,7 @@
 """`mlstats regression`: least squares or logistic regression, with inference and prediction."""
 
 import enum
+import math
 import re
 from typing import Annotated, Any
 
@@ -66,6 +67,7 @@ def regression_command(
     from mlstats.render.progress import progress
 
     _check_options(logistic=logistic, positive=positive, robust=robust)
+    _check_paths(read.source, out.output, residuals=residuals, plot=plot)
     prefetch("scipy.linalg", "scipy.special", "mlstats.stats.regression",
              "mlstats.stats.logistic")
     table = read_table(read)
@@ -104,6 +106,34 @@ def _check_options(*, logistic: bool, positive: str | None, robust: Robust | Non
         raise InputError("--positive applies to --logistic; add --logistic or drop --positive")
     if robust is not None and logistic:
         raise InputError("--robust applies to least squares, not --logistic; drop --robust")
+
+
+def _check_paths(source: str | None, output: str | None, *, residuals: str | None,
+                 plot: str | None) -> None:
+    """--residuals and --plot write files: never the input, never one another or -o."""
+    import os
+
+    from mlstats.errors import InputError
+    from mlstats.io.source import file_identity
+
+    def same(a: str, b: str) -> bool:
+        return os.path.realpath(a) == os.path.realpath(b) or (
+            file_identity(a) is not None and file_identity(a) == file_identity(b))
+
+    files = [(option, path) for option, path in (("--residuals", residuals), ("--plot", plot))
+             if path is not None]
+    for option, path in files:
+        if path == "-":
+            raise InputError(f"{option} writes a file; give a path, not - (standard output "
+                             "holds the result)")
+        if source not in (None, "-") and same(path, source):
+            raise InputError(f"{option} '{path}' is the input file; write it somewhere else")
+        if output not in (None, "-") and same(path, output):
+            raise InputError(f"{option} '{path}' is also the -o file; give them different "
+                             "paths")
+    if len(files) == 2 and same(residuals, plot):
+        raise InputError(f"--residuals and --plot both name '{residuals}'; give them "
+                         "different paths")
 
 
 def _columns(table: Any, y: str, x: str) -> tuple[str, list[str]]:
@@ -149,6 +179,9 @@ def _points(texts: list[str], names: list[str],
                 raise InputError(f"--predict '{text}' gives '{name}' twice")
             if not _NUMBER.match(raw):
                 raise InputError(f"--predict '{text}': '{raw}' is not a number")
+            if not math.isfinite(float(raw)):
+                raise InputError(f"--predict '{text}': '{raw}' is beyond the double-precision "
+                                 "range (about 1.8e308)")
             values[name], shown[name] = float(raw), raw
         missing = [n for n in names if n not in values]
         if missing:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlstats.errors import InputError
+from mlstats.io.writer import protect_input
 
 _CHUNK = 1 << 22
 _UTF8_BOM = codecs.BOM_UTF8
@@ -98,6 +99,7 @@ def load_source(source: str | None, *, encoding: str = "utf-8") -> Source:
         raise InputError(f"cannot read '{source}': permission denied") from None
     except OSError as exc:
         raise InputError(f"cannot read '{source}': {exc.strerror or exc}") from None
+    protect_input(path)
     if _compression(magic) is None and codec == "utf-8" and not magic.startswith(_UTF16_BOMS):
         return _stream_file(path, source)
     return _from_memory(source, path.read_bytes(), codec)

@@ -16,6 +16,29 @@ from typing import IO
 
 from mlstats.errors import InputError, PipeClosed
 
+# Files this run reads: every writer refuses them (SPEC 1: an input file is never modified).
+_INPUTS: set[tuple[int, int]] = set()
+
+
+def protect_input(path: str | os.PathLike[str]) -> None:
+    """Record an input file so that no output of this run can replace it."""
+    identity = _identity(path)
+    if identity is not None:
+        _INPUTS.add(identity)
+
+
+def forget_inputs() -> None:
+    """Start a new run (the CLI runner calls this; tests run many commands in one process)."""
+    _INPUTS.clear()
+
+
+def _identity(path: str | os.PathLike[str]) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
 
 def write_output(text: str, output: str | None) -> None:
     """Write `text` to standard output (None or '-') or atomically to the file `output`."""
@@ -51,6 +74,12 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO]:
     Problems of our own output (missing directory, permission, disk full) are InputErrors (exit 2).
     """
     target = Path(path)
+    if str(target) == "-":
+        raise InputError("this option writes a file and cannot write to standard output ('-'); "
+                         "give a path")
+    if _identity(target) in _INPUTS:
+        raise InputError(f"'{target}' is an input file of this run; write the output "
+                         "somewhere else")
     directory = target.parent if str(target.parent) else Path(".")
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)

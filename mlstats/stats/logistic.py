@@ -20,13 +20,16 @@ from mlstats.stats.regression import (
     Vif,
     WorkingFit,
     build_design,
-    check_folds,
+    check_cv,
+    check_representable,
     check_rows,
     coefficient_rows,
     design_diagnostics,
     fold_context,
+    hidden_extrapolation,
     kfold_indices,
     pooled_scores,
+    standard_errors,
     with_scaling,
     working_fit,
 )
@@ -39,6 +42,12 @@ _TOLERANCE = 1e-10
 # 1e-13 of 0 or 1): the estimates are running off to infinity, i.e. quasi-separation.
 _DIVERGING_AFTER = 15
 _DIVERGED = 30.0
+# Step-halvings tried before a step that lowers the likelihood is taken anyway (2⁻³⁰ ≈ 1e-9),
+# the relative fall in log L that counts as one (below it, a sum's rounding noise), and the
+# largest change of a linear predictor ηᵢ below which a Newton step cannot lower log L.
+_HALVINGS = 30
+_ROUNDING = 1e-9
+_SAFE_MOVE = math.log(2)
 # R's glm.fit warns when a fitted probability is within 10·ε of 0 or 1.
 _EDGE = 10 * np.finfo(float).eps
 _TRUE = ("1", "true", "yes", "y", "t")
@@ -197,8 +206,9 @@ def logistic(y: np.ndarray, predictors: Mapping[str, np.ndarray], *, y_name: str
     """Logistic regression of a 0/1 outcome: P(y = 1) = 1/(1 + e^(−x'θ)), θ by maximum likelihood.
 
     Newton–Raphson on log L = Σ yᵢηᵢ − log(1 + e^ηᵢ): φ ← φ + (X'WX)⁻¹X'(y − p),
-    W = diag(p(1 − p)), solved by Cholesky on the centred, unit-scaled design and started at
-    the intercept-only fit. Cov(θ) = (X'WX)⁻¹ at the maximum; z = θ/se; Wald intervals.
+    W = diag(p(1 − p)), solved by Cholesky on the centred, unit-scaled design, started at
+    the intercept-only fit, the step halved while it lowers log L (R's glm.fit).
+    Cov(θ) = (X'WX)⁻¹ at the maximum; z = θ/se; Wald intervals.
     McFadden's pseudo R² = 1 − log L / log L₀ with L₀ the intercept-only likelihood;
     AIC = −2 log L + 2k, BIC = −2 log L + k·log n.
     Perfect or quasi-perfect separation (no finite maximum: Newton finds coefficients that
@@ -218,8 +228,8 @@ def logistic(y: np.ndarray, predictors: Mapping[str, np.ndarray], *, y_name: str
     predictors = {k: np.asarray(v, dtype=np.float64) for k, v in predictors.items()}
     design, columns = build_design(predictors, degree=degree, intercept=intercept)
     n, k = y.size, design.k
-    check_folds(cv, n)
     check_rows(n, design)
+    check_cv(cv, n, design, seed)
     if not np.all((y == 0) | (y == 1)):
         raise InputError(f"--y '{y_name}' must be coded 0/1 for logistic regression")
     if np.ptp(y) == 0:
@@ -243,12 +253,15 @@ def logistic(y: np.ndarray, predictors: Mapping[str, np.ndarray], *, y_name: str
     ll_null = n * (mean * math.log(mean) + (1 - mean) * math.log(1 - mean))
     rows = design.to_reported @ _working_map(ols) @ _inverse_lower(newton.chol).T
     estimates = design.to_reported @ (_working_map(ols) @ newton.phi)
-    std_errors = np.sqrt(np.einsum("ij,ij->i", rows, rows))
+    std_errors = standard_errors(rows, None)
+    check_representable(design.names, estimates, std_errors)
     z_quantile = float(ndtri(0.5 + confidence / 2))
     coefficients = coefficient_rows(design.names, estimates, std_errors, None, z_quantile)
     condition, vifs = design_diagnostics(design, ols, warnings)
     predictions = tuple(_prediction(name, point, design, newton, z_quantile)
                         for name, point in predict)
+    if predictions and design.degree == 1 and len(design.base) > 1:
+        predictions = hidden_extrapolation(predictions, predict, design, ols)
     fields = dict(
         model="logistic", y=y_name, x=design.base, degree=degree, intercept=intercept,
         positive=positive, confidence=confidence, n=n, df_model=k - int(intercept),
@@ -324,9 +337,10 @@ def newton_fit(ols: WorkingFit, y: np.ndarray) -> NewtonFit:
 
     The information matrix of the last iteration is kept for the covariance: the final step
     moved no coefficient by more than 1e-10 (relative), so it is the information at the
-    maximum to that precision. Raises NoMaximum when some coefficients classify every row
-    (complete separation), or when the estimates keep growing with fitted probabilities at 0
-    or 1 (quasi-complete separation).
+    maximum to that precision. A step that would lower the likelihood is halved (up to 30
+    times); convergence is judged on the full Newton step. Raises NoMaximum when some
+    coefficients classify every row (complete separation), or when the estimates keep growing
+    with fitted probabilities at 0 or 1 (quasi-complete separation).
     """
     from scipy.linalg import cho_factor, cho_solve
     from scipy.special import expit
@@ -336,6 +350,7 @@ def newton_fit(ols: WorkingFit, y: np.ndarray) -> NewtonFit:
     k = x.shape[1]
     positive = y == 1
     phi = np.zeros(k)
+    log_likelihood: float | None = None  # at phi, when known
     if ols.intercept:
         # The intercept-only fit (η = logit ȳ, the columns being centred), or better the
         # linear-probability slopes b/(ȳ(1 − ȳ)), which approximate the logistic ones near
@@ -344,13 +359,13 @@ def newton_fit(ols: WorkingFit, y: np.ndarray) -> NewtonFit:
         phi[0] = math.sqrt(n) * math.log(mean / (1 - mean))
         guess = np.concatenate([phi[:1], ols.g / (mean * (1 - mean))])
         null = n * (mean * math.log(mean) + (1 - mean) * math.log(1 - mean))
-        if _log_likelihood(y, x @ guess) > null:
-            phi = guess
+        guessed = _log_likelihood(y, x @ guess)
+        phi, log_likelihood = (guess, guessed) if guessed > null else (phi, null)
     converged, iterations = False, 0
     step = np.zeros(k)
     chol = np.eye(k)
+    eta = x @ phi
     for iterations in range(1, MAX_ITERATIONS + 1):
-        eta = x @ phi
         if np.array_equal(eta > 0, positive):
             raise NoMaximum(phi, complete=True)
         if iterations > _DIVERGING_AFTER and np.max(np.abs(eta)) > _DIVERGED:
@@ -364,11 +379,31 @@ def newton_fit(ols: WorkingFit, y: np.ndarray) -> NewtonFit:
             raise NoMaximum(step, complete=False) from None
         step = cho_solve(factor, gradient)
         chol = np.tril(factor[0])
-        phi = phi + step
-        if np.max(np.abs(step) / np.maximum(1.0, np.abs(phi))) < _TOLERANCE:
-            converged = True
+        converged = bool(np.max(np.abs(step) / np.maximum(1.0, np.abs(phi + step)))
+                         < _TOLERANCE)
+        trial = x @ (phi + step)
+        # A full step can overshoot and cycle (a far outlier in x): halve it while the
+        # likelihood falls by more than rounding, as R's glm.fit does when the deviance rises.
+        # A step that moves every ηᵢ by less than R = log 2 cannot overshoot, so log L is not
+        # evaluated: along it each weight pᵢ(1 − pᵢ) changes by a factor below e^R = 2, so
+        # log L rises by at least λ²(1 − e^R/2) > 0, λ² = g'H⁻¹g (F. Bach, Electron. J. Stat.
+        # 4 (2010), generalized self-concordance).
+        if not converged and float(np.max(np.abs(trial - eta))) >= _SAFE_MOVE:
+            if log_likelihood is None:
+                log_likelihood = _log_likelihood(y, eta)
+            floor = log_likelihood - _ROUNDING * (1 + abs(log_likelihood))
+            trial_ll = _log_likelihood(y, trial)
+            halvings = 0
+            while trial_ll < floor and halvings < _HALVINGS:
+                step, halvings = step / 2, halvings + 1
+                trial = x @ (phi + step)
+                trial_ll = _log_likelihood(y, trial)
+            log_likelihood = trial_ll
+        else:
+            log_likelihood = None
+        phi, eta = phi + step, trial
+        if converged:
             break
-    eta = x @ phi
     if not converged and np.max(np.abs(eta)) > _DIVERGED:
         raise NoMaximum(step, complete=False)
     return NewtonFit(n=n, intercept=ols.intercept, phi=phi, chol=chol, eta=eta,
@@ -420,11 +455,18 @@ def _check_single_separation(columns: Sequence[np.ndarray], y: np.ndarray, desig
             strict = top < bottom if design.intercept else top < 0 < bottom
             kind = "perfect" if strict else "quasi-perfect"
             low_side, high_side = ("negative", f"positive ({y_name} = {positive})")[::sign]
+            cut, above = f"{top:.15g}", f"{bottom:.15g}"  # enough digits to tell them apart
+            if top == bottom:  # both outcomes at the cut itself: only the rows beside it split
+                split = (f"every row with {name} < {cut} is {low_side}, every row with "
+                         f"{name} > {cut} is {high_side}; rows with {name} = {cut} have both "
+                         "outcomes")
+            else:
+                split = (f"every row with {name} <= {cut} is {low_side}, every row with "
+                         f"{name} >= {above} is {high_side}")
             raise InputError(
-                f"{kind} separation: '{name}' splits --y '{y_name}' (every row with {name} <= "
-                f"{top:g} is {low_side}, every row with {name} >= {bottom:g} is {high_side}), "
-                f"so the maximum-likelihood estimates do not exist; drop '{name}' or collect "
-                "more varied data"
+                f"{kind} separation: '{name}' splits --y '{y_name}' ({split}), so the "
+                f"maximum-likelihood estimates do not exist; drop '{name}' or collect more "
+                "varied data"
             )
 
 
@@ -463,7 +505,6 @@ def _cross_validate(columns: Sequence[np.ndarray], y: np.ndarray, design: Design
         train = np.ones(n, dtype=bool)
         train[test] = False
         with fold_context(folds, number):
-            check_rows(int(train.sum()), design)
             part_y = y[train]
             if np.ptp(part_y) == 0:
                 raise InputError("--y has only one outcome")

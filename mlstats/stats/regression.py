@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -30,6 +31,12 @@ _RANK_TOL = 1e-10
 _EXACT_TOL = 1e-13
 # Scaled condition number above which the design is called ill-conditioned (SPEC 2).
 _ILL_CONDITIONED = 1000.0
+# A sum of squares below this may have lost digits to underflow (it is ≥ 2^-1022 when normal).
+_TINY_SQUARES = 1e-290
+# K-fold CV without refits: folds per batch hold about this many numbers (bounded memory), and
+# a fold whose I − Q_TᵀQ_T has an eigenvalue below this is refitted directly instead.
+_CV_BATCH = 1 << 20
+_DOWNDATE_TOL = 1e-6
 
 
 # -- results ---------------------------------------------------------------------------------
@@ -117,10 +124,11 @@ class OlsFit:
     residuals: np.ndarray
     design: Design = field(repr=False)
     working: WorkingFit = field(repr=False)
+    unit: float = 1.0  # the working fit is of y/unit
 
     def mean_at(self, points: Mapping[str, np.ndarray]) -> np.ndarray:
         """The fitted mean at new predictor values (arrays of equal length, by --x name)."""
-        return self.working.predict(self.design.scaled_rows(points))
+        return self.working.predict(self.design.scaled_rows(points)) * self.unit
 
 
 # -- the design: reported terms and their well-conditioned working columns ---------------------
@@ -197,8 +205,17 @@ def build_design(predictors: Mapping[str, np.ndarray], *, degree: int = 1,
         terms = (base[0], *(f"{base[0]}^{j}" for j in range(2, degree + 1)))
     else:
         terms = base
-    d_matrix = _basis_change(degree, centre, spread, intercept, len(terms))
-    c_matrix = _basis_change_inverse(degree, centre, spread, intercept, len(terms))
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        d_matrix = _basis_change(degree, centre, spread, intercept, len(terms))
+        c_matrix = _basis_change_inverse(degree, centre, spread, intercept, len(terms))
+    if not (np.all(np.isfinite(d_matrix)) and np.all(np.isfinite(c_matrix))):
+        top = max(abs(lo), abs(hi))
+        raise InputError(
+            f"--degree {degree}: the powers of '{base[0]}' leave the double-precision range "
+            f"(|{base[0]}| up to {top:g}, so {base[0]}^{degree} is about "
+            f"1e{degree * math.log10(top):.0f}); rescale '{base[0]}' (e.g. change its units) "
+            "or lower --degree"
+        )
     design = Design(base=base, terms=terms, degree=degree, intercept=intercept, centre=centre,
                     spread=spread, ranges=ranges, shift=np.zeros(len(terms)),
                     scale=np.ones(len(terms)), to_reported=c_matrix, from_reported=d_matrix)
@@ -211,6 +228,7 @@ def _basis_change(degree: int, c: float, s: float, intercept: bool, p: int) -> n
         return np.eye(p + int(intercept))
     first = 0 if intercept else 1
     powers = range(first, degree + 1)
+    c, s = np.float64(c), np.float64(s)  # NumPy powers overflow to inf instead of raising
     return np.array([[math.comb(j, k) * c ** (j - k) * s**k if k <= j else 0.0
                       for j in powers] for k in powers])
 
@@ -222,6 +240,7 @@ def _basis_change_inverse(degree: int, c: float, s: float, intercept: bool,
         return np.eye(p + int(intercept))
     first = 0 if intercept else 1
     powers = range(first, degree + 1)
+    c, s = np.float64(c), np.float64(s)
     return np.array([[math.comb(k, j) * (-c) ** (k - j) / s**k if j <= k else 0.0
                       for k in powers] for j in powers])
 
@@ -320,7 +339,7 @@ def working_fit(columns: Sequence[np.ndarray], y: np.ndarray, *, intercept: bool
                 raise InputError(_constant_message(names[j], column, intercept))
             shift[j] = column.mean()
         np.subtract(column, shift[j], out=a[:, j])
-        norm = math.sqrt(float(np.dot(a[:, j], a[:, j])))
+        norm = _vector_norm(a[:, j])
         if norm == 0:
             raise InputError(_constant_message(names[j], column, intercept))
         scale[j] = norm
@@ -331,7 +350,7 @@ def working_fit(columns: Sequence[np.ndarray], y: np.ndarray, *, intercept: bool
     (raw, _tau), _ = qr(a, mode="raw", overwrite_a=True, check_finite=False)
     r_full = np.triu(raw[: p + 1, : p + 1])
     r = r_full[:p, :p]
-    _check_rank(r, names, degree)
+    _check_rank(r, names, degree, shift=shift if intercept else None, scale=scale)
     qty = r_full[:p, p]
     g = solve_triangular(r, qty)
     yc = y - y_mean
@@ -348,8 +367,60 @@ def _constant_message(name: str, column: np.ndarray, intercept: bool) -> str:
     return f"predictor '{name}' is zero in every row; drop it"
 
 
-def _check_rank(r: np.ndarray, names: Sequence[str], degree: int) -> None:
-    """Name the first column that is a linear combination of the columns before it."""
+def _vector_norm(v: np.ndarray) -> float:
+    """‖v‖₂, rescaled by max |vᵢ| when the plain sum of squares would overflow or underflow
+    (values near 1e±154 and beyond)."""
+    with np.errstate(over="ignore", under="ignore"):
+        squares = float(np.dot(v, v))
+    if _TINY_SQUARES < squares < math.inf:
+        return math.sqrt(squares)
+    top = float(np.max(np.abs(v))) if v.size else 0.0
+    if top == 0 or not math.isfinite(top):
+        return top
+    w = v / top
+    return top * math.sqrt(float(np.dot(w, w)))
+
+
+def _tame(m: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """m with each row (axis=1) or column (axis=0) whose largest |entry| lies outside 1e±100
+    (a predictor in extreme units) divided by that entry, and the divisors (1 elsewhere):
+    the squares and products that follow then neither overflow nor underflow, and rows or
+    columns already in range are left exactly as they are."""
+    top = np.max(np.abs(m), axis=axis)
+    factor = np.where(((top > 1e-100) & (top < 1e100)) | (top == 0), 1.0, top)
+    return (m / factor[:, None] if axis == 1 else m / factor[None, :]), factor
+
+
+def standard_errors(rows: np.ndarray, middle: np.ndarray | None,
+                     sigma2: float = 1.0) -> np.ndarray:
+    """√diag(rows·G·rowsᵀ), G the robust middle matrix, or σ²·I when `middle` is None."""
+    w, factor = _tame(rows, 1)
+    if middle is None:
+        quadratic = sigma2 * np.einsum("ij,ij->i", w, w)
+    else:
+        quadratic = np.diag(w @ middle @ w.T).copy()
+    return factor * np.sqrt(quadratic)
+
+
+def _condition_number(m: np.ndarray, inverse: np.ndarray) -> float:
+    """κ₂(m) = σ_max/σ_min for a square m with its inverse at hand.
+
+    The SVD finds σ_min only to about ε·σ_max, so past κ = 1e6 σ_min is taken as 1/‖m⁻¹‖₂,
+    which the SVD of m⁻¹ gives to full relative accuracy (Golub & Van Loan, 4th ed., §8.6).
+    """
+    top = float(np.max(np.abs(m)))
+    if not 1e-100 < top < 1e100:  # a uniform rescaling leaves κ unchanged
+        m, inverse = m / top, inverse * top
+    singular = np.linalg.svd(m, compute_uv=False)
+    if singular[-1] > 1e-6 * singular[0]:
+        return float(singular[0] / singular[-1])
+    return float(singular[0] * np.linalg.norm(inverse, 2))
+
+
+def _check_rank(r: np.ndarray, names: Sequence[str], degree: int, *,
+                shift: np.ndarray | None, scale: np.ndarray) -> None:
+    """Name the first column that is a linear combination of the columns before it (and of
+    the intercept, when the relation needs a constant)."""
     from scipy.linalg import solve_triangular
 
     diagonal = np.abs(np.diag(r))
@@ -364,8 +435,13 @@ def _check_rank(r: np.ndarray, names: Sequence[str], degree: int) -> None:
                          "numerically a combination of the lower powers; lower --degree")
     combo = solve_triangular(r[:j, :j], r[:j, j])
     weights = np.abs(combo)
-    involved = [names[i] for i in np.flatnonzero(weights > 1e-6 * weights.max())]
-    listing = ", ".join(f"'{v}'" for v in involved)
+    listing = ", ".join(f"'{names[i]}'" for i in np.flatnonzero(weights > 1e-6 * weights.max()))
+    if shift is not None:
+        # z_j = Σ cᵢzᵢ with zᵢ = (xᵢ − x̄ᵢ)/sᵢ: x_j = Σ wᵢxᵢ + (x̄_j − Σ wᵢx̄ᵢ), wᵢ = s_j·cᵢ/sᵢ
+        w = scale[j] * combo / scale[:j]
+        constant = shift[j] - float(w @ shift[:j])
+        if abs(constant) > 1e-9 * (abs(shift[j]) + float(np.abs(w) @ np.abs(shift[:j]))):
+            listing += " and the intercept"
     raise InputError(
         f"collinear predictors: '{names[j]}' is a linear combination of {listing} (the design "
         "is rank deficient); drop one of them"
@@ -402,16 +478,20 @@ def ols(y: np.ndarray, predictors: Mapping[str, np.ndarray], *, y_name: str = "y
     predictors = {k: np.asarray(v, dtype=np.float64) for k, v in predictors.items()}
     design, columns = build_design(predictors, degree=degree, intercept=intercept)
     n, k = y.size, design.k
-    check_folds(cv, n)
     check_rows(n, design)
+    check_cv(cv, n, design, seed)
     _check_response(y, y_name)
-    fit = working_fit(columns, y, intercept=intercept, names=design.terms,
+    # Work in y/unit (a power of two, so exact) when |y| is extreme: sums of squares of y near
+    # 1e±154 and beyond would overflow or underflow. Every y-valued result is scaled back.
+    unit = _power_of_two_unit(y)
+    ys = y / unit if unit != 1 else y
+    fit = working_fit(columns, ys, intercept=intercept, names=design.terms,
                       ranges=design.ranges if degree == 1 else None, degree=degree)
     design = with_scaling(design, fit)
     warnings: list[str] = []
 
     e, exact = fit.e, False
-    yss = fit.sst if intercept else float(y @ y)
+    yss = fit.sst if intercept else float(ys @ ys)
     if math.sqrt(float(e @ e)) <= _EXACT_TOL * math.sqrt(yss):
         e, exact = np.zeros_like(e), True
         warnings.append("the fit is exact (every residual is zero to machine precision): "
@@ -420,51 +500,87 @@ def ols(y: np.ndarray, predictors: Mapping[str, np.ndarray], *, y_name: str = "y
     df_model, df_resid = k - int(intercept), n - k
     sigma2 = ssr / df_resid
     c_matrix = design.to_reported
-    theta_t = _working_coefficients(fit)
-    estimates = c_matrix @ theta_t
+    estimates = c_matrix @ _working_coefficients(fit) * unit
     rows = c_matrix @ fit.unit_rows()  # Cov(θ) = σ²·rows·rowsᵀ (non-robust)
     gram = None
     if robust is not None:
         gram = _hc_gram(fit, e, robust, df_resid, warnings)
-        cov = rows @ gram @ rows.T
-        variances = np.diag(cov).copy()
+        std_errors = standard_errors(rows, gram) * unit
     else:
-        variances = sigma2 * np.einsum("ij,ij->i", rows, rows)
-    std_errors = np.sqrt(variances)
+        std_errors = standard_errors(rows, None, sigma2) * unit
     t_quantile = _t_quantile(confidence, df_resid)
+    check_representable(design.names, estimates, std_errors)
     coefficients = coefficient_rows(design.names, estimates, std_errors, df_resid, t_quantile)
 
     r2 = 1 - ssr / yss
     adj_r2 = 1 - (1 - r2) * (n - int(intercept)) / df_resid
     f_statistic, f_p_value = _f_test(fit, gram, sigma2, df_model, df_resid, exact, robust)
-    log_likelihood = -n / 2 * (math.log(2 * math.pi * ssr / n) + 1) if ssr > 0 else math.inf
+    log_likelihood = (-n / 2 * (math.log(2 * math.pi * ssr / n) + 1) - n * math.log(unit)
+                      if ssr > 0 else math.inf)
     aic = -2 * log_likelihood + 2 * (k + 1)
     bic = -2 * log_likelihood + math.log(n) * (k + 1)
     condition, vifs = design_diagnostics(design, fit, warnings)
 
     predictions = tuple(
-        _ols_prediction(name, point, design, fit, gram, sigma2, t_quantile)
+        _ols_prediction(name, point, design, fit, gram, sigma2, t_quantile, unit)
         for name, point in predict
     ) if predict else ()
     if predictions and design.degree == 1 and len(design.base) > 1:
-        predictions = _hidden_extrapolation(predictions, predict, design, fit)
+        predictions = hidden_extrapolation(predictions, predict, design, fit)
 
+    mse = _in_squared_units(ssr / n, unit)
     fields = dict(
         model="ols", y=y_name, x=design.base, degree=degree, intercept=intercept,
         robust=robust or "none", confidence=confidence, n=n, df_model=df_model,
         df_resid=df_resid, r2=r2, adj_r2=adj_r2, f_statistic=f_statistic, f_p_value=f_p_value,
-        mse=ssr / n, rmse=math.sqrt(ssr / n), mae=float(np.mean(np.abs(e))),
-        residual_std_error=math.sqrt(sigma2), log_likelihood=log_likelihood, aic=aic, bic=bic,
-        condition_number=condition, coefficients=coefficients, vif=vifs,
+        mse=mse, rmse=math.sqrt(ssr / n) * unit, mae=float(np.mean(np.abs(e))) * unit,
+        residual_std_error=math.sqrt(sigma2) * unit, log_likelihood=log_likelihood, aic=aic,
+        bic=bic, condition_number=condition, coefficients=coefficients, vif=vifs,
         predictions=predictions,
     )
+    cv_r2 = cv_mse = math.nan
     if cv is not None:
-        cv_r2, cv_mse = _cross_validate_ols(columns, y, design, cv, seed, progress)
+        cv_r2, cv_mse = _cross_validate_ols(fit, e, columns, ys, design, cv, seed, progress)
+        cv_mse = _in_squared_units(cv_mse, unit)
+    if math.isnan(mse) or (cv is not None and math.isnan(cv_mse)):
+        warnings.append("mse is outside the double-precision range (|y| is near 1e±300), so it "
+                        "is null; rmse and residual_std_error give its scale")
+    if cv is not None:
         result: OlsResult = OlsCvResult(**fields, cv_folds=cv, seed=seed, cv_r2=cv_r2,
                                         cv_mse=cv_mse, warnings=tuple(warnings))
     else:
         result = OlsResult(**fields, warnings=tuple(warnings))
-    return OlsFit(result=result, fitted=y - e, residuals=e, design=design, working=fit)
+    return OlsFit(result=result, fitted=(ys - e) * unit, residuals=e * unit, design=design,
+                  working=fit, unit=unit)
+
+
+def _in_squared_units(value: float, unit: float) -> float:
+    """value·unit², or NaN when that leaves the normal double range (a squared y near
+    1e±300): 0 or inf there would be a wrong number, not a rounded one."""
+    scaled = value * unit * unit
+    if value > 0 and not sys.float_info.min <= scaled < math.inf:
+        return math.nan
+    return scaled
+
+
+def _power_of_two_unit(y: np.ndarray) -> float:
+    """1, or the power of two nearest above max |y| when that lies outside 2^±400."""
+    top = float(np.max(np.abs(y)))
+    if top == 0 or 2.0**-400 < top < 2.0**400:
+        return 1.0
+    return math.ldexp(1.0, math.frexp(top)[1])
+
+
+def check_representable(names: Sequence[str], estimates: np.ndarray,
+                        std_errors: np.ndarray) -> None:
+    """A coefficient or standard error past 1e308 (y and a predictor in wildly different
+    units) cannot be reported: an input error, not a silent null."""
+    bad = ~np.isfinite(estimates) | np.isinf(std_errors)
+    if np.any(bad):
+        name = names[int(np.flatnonzero(bad)[0])]
+        raise InputError(f"the coefficient of '{name}' is beyond the double-precision range "
+                         "(about 1e308): --y and the predictors are in very different units; "
+                         "rescale one of them")
 
 
 def check_rows(n: int, design: Design) -> None:
@@ -472,8 +588,8 @@ def check_rows(n: int, design: Design) -> None:
     if n < k + 1:
         terms = ", ".join(design.names)
         raise InputError(
-            f"too few rows: {n} rows for {k} coefficients ({terms}); the fit needs at least "
-            f"{k + 1}"
+            f"too few rows: {n} row{'s' if n != 1 else ''} for {k} coefficient"
+            f"{'s' if k != 1 else ''} ({terms}); the fit needs at least {k + 1}"
         )
 
 
@@ -584,19 +700,20 @@ def design_diagnostics(design: Design, fit: WorkingFit,
     """The 2-norm condition number of the reported design and the VIF of each term.
 
     The reported design is X = Q_f·M·D, so its singular values are those of the small
-    matrix M·D. VIF_j = 1/(1 − R²_j), R²_j of term j on the others with an intercept, is
-    ‖W⁻¹ row j‖²·‖W column j‖² with W the R factor of the centred terms (R·S·D from the
+    matrix M·D, whose inverse C·M⁻¹ is at hand: κ₂ = ‖M·D‖₂·‖(M·D)⁻¹‖₂.
+    VIF_j = 1/(1 − R²_j), R²_j of term j on the others with an intercept, is ‖W⁻¹ row j‖²·
+    ‖W column j‖² with W the R factor of the centred terms (R·S·D from the
     working QR), as statsmodels' variance_inflation_factor computes it (it standardises the
     columns, so the VIF is the centred one with or without an intercept in the model).
     """
     from scipy.linalg import solve_triangular
 
     md = fit.r_factor() @ design.from_reported
-    singular = np.linalg.svd(md, compute_uv=False)
-    condition = float(singular[0] / singular[-1]) if singular[-1] > 0 else math.inf
-    norms = np.linalg.norm(md, axis=0)
-    unit = np.linalg.svd(md / norms, compute_uv=False)
-    scaled = float(unit[0] / unit[-1]) if unit[-1] > 0 else math.inf
+    inverse = design.to_reported @ fit.unit_rows()  # (M·D)⁻¹ = C·M⁻¹
+    condition = _condition_number(md, inverse)
+    tamed, factor = _tame(md, 0)
+    norms = np.linalg.norm(tamed, axis=0) * factor
+    scaled = _condition_number(md / norms, inverse * norms[:, None])
     if scaled > _ILL_CONDITIONED:
         warnings.append(
             f"the design is ill-conditioned (condition number {scaled:.4g} with each column "
@@ -612,6 +729,7 @@ def design_diagnostics(design: Design, fit: WorkingFit,
             # Without an intercept the working columns are not centred: QR the centred ones.
             # D is diagonal there and a VIF does not change when a column is rescaled.
             w = np.linalg.qr(fit.z - fit.z.mean(axis=0), mode="r")
+        w, _ = _tame(w, 0)  # a VIF does not change when a column is rescaled
         diagonal = np.abs(np.diag(w))
         if np.any(diagonal <= _RANK_TOL * np.linalg.norm(w, axis=0)):
             values = np.full(len(design.terms), math.inf)
@@ -626,15 +744,16 @@ def design_diagnostics(design: Design, fit: WorkingFit,
 
 
 def _ols_prediction(name: str, point: Mapping[str, float], design: Design, fit: WorkingFit,
-                    gram: np.ndarray | None, sigma2: float, t_quantile: float) -> Prediction:
+                    gram: np.ndarray | None, sigma2: float, t_quantile: float,
+                    unit: float = 1.0) -> Prediction:
     """ŷ₀ = ȳ + z₀'g; Var(ŷ₀) = σ²‖v‖² (or v'Gv robust) with v = M⁻ᵀf₀; the prediction
-    interval adds σ² (statsmodels get_prediction, R predict.lm)."""
+    interval adds σ² (statsmodels get_prediction, R predict.lm). `fit` is of y/unit."""
     z0 = design.scaled_rows({b: np.array([point[b]]) for b in design.base})[0]
-    fit_value = float(fit.predict(z0[None, :])[0])
+    fit_value = float(fit.predict(z0[None, :])[0]) * unit
     v = _functional(z0, fit)
     var_mean = float(v @ gram @ v) if gram is not None else sigma2 * float(v @ v)
-    se = math.sqrt(var_mean)
-    se_obs = math.sqrt(var_mean + sigma2)
+    se = math.sqrt(var_mean) * unit
+    se_obs = math.sqrt(var_mean + sigma2) * unit
     outside = any(not lo <= point[b] <= hi
                   for b, (lo, hi) in zip(design.base, design.ranges, strict=True))
     return Prediction(name=name, fit=fit_value, std_error=se, ci_low=fit_value - t_quantile * se,
@@ -653,8 +772,8 @@ def _functional(z0: np.ndarray, fit: WorkingFit) -> np.ndarray:
     return np.concatenate([[1 / math.sqrt(fit.n)], w])
 
 
-def _hidden_extrapolation(predictions: tuple, predict: Sequence, design: Design,
-                          fit: WorkingFit) -> tuple:
+def hidden_extrapolation(predictions: tuple, predict: Sequence, design: Design,
+                         fit: WorkingFit) -> tuple:
     """With several predictors a point inside every range can still lie outside the data:
     flag a leverage above the largest leverage of the rows (Montgomery & Peck, 1992, §3.8)."""
     from dataclasses import replace
@@ -674,6 +793,27 @@ def check_folds(folds: int | None, n: int) -> None:
         raise InputError(f"--cv must be between 2 and the number of rows, {n} (got {folds})")
 
 
+def check_cv(folds: int | None, n: int, design: Design, seed: int | None) -> None:
+    """--cv K is possible: 2 ≤ K ≤ n, a valid seed, and every training fold (n − ⌈n/K⌉ rows at
+    the least) has the k + 1 rows that k coefficients need. More folds mean larger training
+    folds, so the message names the smallest K that works."""
+    if folds is None:
+        return
+    check_folds(folds, n)
+    if seed is not None and seed < 0:
+        raise InputError(f"--seed must be 0 or more (got {seed})")
+    k = design.k
+    smallest = n - -(-n // folds)
+    if smallest >= k + 1:
+        return
+    if n < k + 2:
+        raise InputError(f"--cv needs at least {k + 2} rows for {k} coefficients (every "
+                         f"training fold leaves a row out; there are {n}); drop --cv")
+    enough = -(-n // (n - k - 1))  # the least K with n − ⌈n/K⌉ ≥ k + 1
+    raise InputError(f"--cv {folds} trains on as few as {smallest} rows, fewer than the "
+                     f"{k + 1} that {k} coefficients need; use --cv {enough} or more")
+
+
 def kfold_indices(n: int, folds: int, seed: int | None) -> list[np.ndarray]:
     """Shuffle 0…n−1 with default_rng(seed) and split into `folds` near-equal test folds."""
     check_folds(folds, n)
@@ -681,27 +821,64 @@ def kfold_indices(n: int, folds: int, seed: int | None) -> list[np.ndarray]:
     return np.array_split(order, folds)
 
 
-def _cross_validate_ols(columns: Sequence[np.ndarray], y: np.ndarray, design: Design,
-                        folds: int, seed: int | None,
+def _fold_blocks(n: int, folds: int, seed: int | None) -> list[tuple[int, np.ndarray]]:
+    """kfold_indices as (number of the first fold, folds × size array) blocks: the n mod K
+    folds of ⌈n/K⌉ rows, then those of ⌊n/K⌋ (np.array_split's split of the same order)."""
+    order = np.random.default_rng(seed).permutation(n)
+    size, extra = divmod(n, folds)
+    cut = extra * (size + 1)
+    blocks = [(1, order[:cut].reshape(extra, size + 1)),
+              (extra + 1, order[cut:].reshape(folds - extra, size))]
+    return [(number, block) for number, block in blocks if block.size]
+
+
+def _cross_validate_ols(fit: WorkingFit, e: np.ndarray, columns: Sequence[np.ndarray],
+                        y: np.ndarray, design: Design, folds: int, seed: int | None,
                         progress: Callable[[int], None] | None) -> tuple[float, float]:
-    """Pooled K-fold predictions: cv_mse = mean (y − ŷ₋ₖ)², cv_r2 = 1 − Σ(y − ŷ₋ₖ)²/Σ(y − ȳ)²."""
+    """Pooled K-fold predictions: cv_mse = mean (y − ŷ₋ₖ)², cv_r2 = 1 − Σ(y − ŷ₋ₖ)²/Σ(y − ȳ)².
+
+    No refit: leaving out the rows T of a least-squares fit with residuals e and hat matrix
+    H = Q_f·Q_fᵀ leaves the residuals u_T = (I − H_TT)⁻¹e_T there, and by the Woodbury
+    identity u_T = e_T + Q_T(I − Q_TᵀQ_T)⁻¹Q_Tᵀe_T: O(n·k²) in all whatever K (leave-one-out
+    included), in batches of folds of equal size. A fold whose k × k matrix I − Q_TᵀQ_T is
+    near singular (its training rows barely determine the fit) is refitted directly, which
+    also names the cause when the training rows are rank deficient.
+    Reference: D. Belsley, E. Kuh & R. Welsch, Regression Diagnostics (1980), §2.1.
+    Checked against: scikit-learn cross_val_predict, per-fold refits and the closed-form PRESS
+    (tests/stats/test_regression.py).
+    """
     n = y.size
-    predicted = np.empty(n)
-    for number, test in enumerate(kfold_indices(n, folds, seed), start=1):
+    q = fit.q_basis()
+    if fit.intercept:
+        q = np.column_stack([np.full(n, 1 / math.sqrt(n)), q])
+    k = q.shape[1]
+    u = np.empty(n)
+    refit = []
+    for first_number, group in _fold_blocks(n, folds, seed):
+        batch = max(1, _CV_BATCH // (group.shape[1] * k))
+        for first in range(0, len(group), batch):
+            tests = group[first:first + batch]
+            numbers = first_number + first + np.arange(len(tests))
+            qt, et = q[tests], e[tests]
+            a = np.eye(k) - np.einsum("gsi,gsj->gij", qt, qt)
+            b = np.einsum("gsi,gs->gi", qt, et)
+            ok = np.linalg.eigvalsh(a)[:, 0] > _DOWNDATE_TOL
+            solved = np.linalg.solve(a[ok], b[ok][..., None])[..., 0]
+            u[tests[ok]] = et[ok] + np.einsum("gsi,gi->gs", qt[ok], solved)
+            refit += [(int(number), test) for number, test in zip(numbers[~ok], tests[~ok],
+                                                                  strict=True)]
+            if progress is not None:
+                progress(len(tests))
+    for number, test in sorted(refit, key=lambda pair: pair[0]):
         train = np.ones(n, dtype=bool)
         train[test] = False
         with fold_context(folds, number):
-            check_rows(int(train.sum()), design)
-            if np.ptp(y[train]) == 0:
-                raise InputError("--y is constant in the training rows")
             part = working_fit([c[train] for c in columns], y[train],
                                intercept=design.intercept, names=design.terms,
                                degree=design.degree)
         rows = (np.column_stack([c[test] for c in columns]) - part.shift) / part.scale
-        predicted[test] = part.predict(rows)
-        if progress is not None:
-            progress(1)
-    return pooled_scores(y, predicted)
+        u[test] = y[test] - part.predict(rows)
+    return pooled_scores(y, y - u)
 
 
 def pooled_scores(y: np.ndarray, predicted: np.ndarray) -> tuple[float, float]:
@@ -719,5 +896,5 @@ def fold_context(folds: int, number: int) -> Iterator[None]:
     try:
         yield
     except InputError as exc:
-        raise InputError(f"--cv {folds}, training rows of fold {number}: {exc}; use fewer "
-                         "folds") from None
+        raise InputError(f"--cv {folds}, training rows of fold {number}: {exc}; try "
+                         "another --seed or more folds, or drop --cv") from None

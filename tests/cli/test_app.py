@@ -196,3 +196,21 @@ def test_library_warnings_never_reach_the_user(write_csv):
     result = invoke("describe", write_csv("x\n1e300\n-1e300\n1e300\n"))
     assert result.exit_code == 0
     assert result.stderr == "mlstats: warning: column 'x' has 3 values: kurtosis needs 4\n"
+
+
+def test_no_output_of_any_kind_may_replace_an_input(tmp_path):
+    source = tmp_path / "scores.csv"
+    source.write_bytes((SAMPLE / "scores.csv").read_bytes())
+    before = source.read_bytes()
+    result = invoke("precision-recall", str(source), "--true", "label", "--score", "score",
+                    "--curve", str(source))
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"mlstats: error: '{source}' is an input file of this run; "
+                             "write the output somewhere else\n")
+    assert source.read_bytes() == before
+    # the next run starts afresh: yesterday's input may be today's output
+    target = tmp_path / "curve.csv"
+    target.write_text("old\n")
+    done = invoke("precision-recall", str(source), "--true", "label", "--score", "score",
+                  "--curve", str(target), "--quiet")
+    assert done.exit_code == 0 and target.read_text().startswith("threshold,")

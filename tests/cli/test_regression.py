@@ -199,6 +199,25 @@ def test_residuals_to_a_missing_directory_is_an_error_and_leaves_nothing(tmp_pat
     assert not target.parent.exists()
 
 
+def test_residuals_and_plot_never_overwrite_the_input_or_the_result(tmp_path, write_csv):
+    text = (SAMPLE / "cars.csv").read_text()
+    path = write_csv(text)
+    args = (path, "--y", "dist", "--x", "speed")
+    assert fails(*args, "--residuals", path) == (
+        f"--residuals '{path}' is the input file; write it somewhere else")
+    assert fails(*args, "--plot", path) == (
+        f"--plot '{path}' is the input file; write it somewhere else")
+    out = str(tmp_path / "out.csv")
+    assert fails(*args, "--residuals", out, "-o", out) == (
+        f"--residuals '{out}' is also the -o file; give them different paths")
+    assert fails(*args, "--residuals", out, "--plot", out) == (
+        f"--residuals and --plot both name '{out}'; give them different paths")
+    assert fails(*args, "--residuals", "-") == (
+        "--residuals writes a file; give a path, not - (standard output holds the result)")
+    assert (tmp_path / "data.csv").read_text() == text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv"]
+
+
 @pytest.mark.parametrize("args", [("--x", "speed"), ("--x", "speed", "--degree", "2"),
                                   ("--x", "speed", "--no-intercept")])
 def test_plot_writes_a_png(tmp_path, args):
@@ -255,6 +274,8 @@ def test_non_numeric_and_unknown_columns():
     ("Girth", "--predict 'Girth' is not NAME=VALUE pairs separated by commas, e.g. --predict "
               "'size=120,rooms=3'"),
     ("Girth=1,Girth=2,Height=3", "--predict 'Girth=1,Girth=2,Height=3' gives 'Girth' twice"),
+    ("Girth=1e400,Height=80", "--predict 'Girth=1e400,Height=80': '1e400' is beyond the "
+                              "double-precision range (about 1.8e308)"),
 ])
 def test_bad_predict_options(option, message):
     assert fails(TREES, "--y", "Volume", "--x", "Girth,Height", "--predict", option) == message
@@ -269,6 +290,8 @@ def test_bad_predict_options(option, message):
      "--positive applies to --logistic; add --logistic or drop --positive"),
     (("--y", "dist", "--x", "speed", "--cv", "1"),
      "--cv must be between 2 and the number of rows, 50 (got 1)"),
+    (("--y", "dist", "--x", "speed", "--cv", "5", "--seed", "-1"),
+     "--seed must be 0 or more (got -1)"),
     (("--y", "dist", "--x", "speed", "--confidence", "1.2"),
      "--confidence must be between 0 and 1 (got 1.2)"),
     (("--y", "dist", "--x", "speed", "--degree", "0"),
@@ -312,3 +335,27 @@ def test_standard_input():
     # R 4.2.2: coef(lm(dist ~ speed, cars))[2]
     assert record["coefficients"][1]["estimate"] == pytest.approx(3.93240875912409, rel=1e-12)
     assert record["provenance"]["input"] == "-"
+
+
+def test_a_response_near_1e300_keeps_its_statistics(write_csv):
+    path = write_csv("x,y\n1,3e300\n2,5e300\n3.5,8e300\n4,9e300\n5.2,12e300\n")
+    result = invoke("regression", path, "--y", "y", "--x", "x", "--json")
+    assert result.exit_code == 0
+    assert result.stderr == ("mlstats: warning: mse is outside the double-precision range (|y| "
+                             "is near 1e±300), so it is null; rmse and residual_std_error give "
+                             "its scale\n")
+    record = json.loads(result.stdout)
+    # the same data in units of 1e300, statsmodels 0.15.0 OLS(y, add_constant(x)).fit():
+    # params[1] 2.1124454148471625, rsquared 0.9969711896900628
+    assert record["coefficients"][1]["estimate"] == pytest.approx(2.1124454148471625e300,
+                                                                  rel=1e-12)
+    assert record["r2"] == pytest.approx(0.9969711896900628, rel=1e-12)
+    assert record["mse"] is None and record["rmse"] > 0
+
+
+def test_quasi_separation_at_a_tied_value_is_described_truthfully(write_csv):
+    path = write_csv("x,y\n1,0\n2,0\n3,0\n3,1\n4,1\n5,1\n")
+    assert fails(path, "--y", "y", "--x", "x", "--logistic") == (
+        "quasi-perfect separation: 'x' splits --y 'y' (every row with x < 3 is negative, every "
+        "row with x > 3 is positive (y = 1); rows with x = 3 have both outcomes), so the "
+        "maximum-likelihood estimates do not exist; drop 'x' or collect more varied data")

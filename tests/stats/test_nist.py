@@ -67,8 +67,11 @@ def test_filip_keeps_all_eleven_terms_and_warns_of_ill_conditioning():
     assert [c.name for c in result.coefficients] == ["intercept", "x", *(
         f"x^{j}" for j in range(2, 11))]
     assert any("ill-conditioned" in w for w in result.warnings)
-    # numpy 2.4.6: np.linalg.cond(X) for the raw degree-10 design (statsmodels gives the same)
-    assert result.condition_number == pytest.approx(1.7679648442787338e15, rel=1e-3)
+    # κ₂ of the raw degree-10 design from exact arithmetic: X'X and its inverse in
+    # fractions.Fraction (Python 3.11), κ² = λ_max(X'X)·λ_max((X'X)⁻¹) by numpy.linalg.eigvalsh
+    # on their float roundings. (numpy 2.4.6 np.linalg.cond(X) gives 1.7679663862e15: its
+    # σ_min is good only to ε·σ_max, 6e-7 relative here; ours was off by 2e-6 the same way.)
+    assert result.condition_number == pytest.approx(1.7679652495266572e15, rel=1e-10)
 
 
 def test_wampler1_is_an_exact_fit():

@@ -282,6 +282,49 @@ def test_cross_validation_matches_scikit_learn_on_the_same_folds():
     assert (again.cv_r2, again.cv_mse) == (result.cv_r2, result.cv_mse)
 
 
+@pytest.mark.parametrize(("folds", "outlier"), [(7, 0.0), (30, 0.0), (30, 1e4), (4, 1e4)])
+def test_cross_validation_without_refits_equals_refitting_each_fold(folds, outlier,
+                                                                     monkeypatch):
+    # the deletion formula u_T = (I − H_TT)⁻¹e_T against a slow, obvious loop of refits; a
+    # row at x = 1e4 has leverage 1 − 1e-7, so its fold takes the direct refit instead
+    from mlstats.stats import regression
+
+    refits = []
+    real = regression.working_fit
+    monkeypatch.setattr(regression, "working_fit",
+                        lambda *a, **k: refits.append(1) or real(*a, **k))
+    rng = np.random.default_rng(folds)
+    x = rng.normal(size=(30, 2))
+    x[3, 0] += outlier
+    y = x @ [1.5, -2.0] + rng.normal(size=30)
+    result = ols(y, {"a": x[:, 0], "b": x[:, 1]}, cv=folds, seed=3).result
+    assert len(refits) == 1 + (outlier > 0)  # the full fit, and the outlier's fold if any
+    predicted = np.empty(30)
+    for test in kfold_indices(30, folds, 3):
+        train = np.setdiff1d(np.arange(30), test)
+        design = np.column_stack([np.ones(30), x])
+        beta = np.linalg.lstsq(design[train], y[train], rcond=None)[0]
+        predicted[test] = design[test] @ beta
+    assert result.cv_mse == approx(float(np.mean((y - predicted) ** 2)), 1e-10)
+
+
+def test_leave_one_out_fits_once(monkeypatch):
+    # K = n used to refit n times (minutes at n = 20 000): the deletion formula needs one fit
+    from mlstats.stats import regression
+
+    calls = []
+    real = regression.working_fit
+    monkeypatch.setattr(regression, "working_fit", lambda *a, **k: calls.append(1) or real(*a, **k))
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=20_000)
+    y = 2 * x + rng.normal(size=20_000)
+    result = ols(y, {"x": x}, cv=20_000).result
+    assert len(calls) == 1
+    h = 1 / 20_000 + (x - x.mean()) ** 2 / float((x - x.mean()) @ (x - x.mean()))
+    press = float(np.sum((ols(y, {"x": x}).residuals / (1 - h)) ** 2))  # PRESS, closed form
+    assert result.cv_mse == approx(press / 20_000, 1e-10)
+
+
 def test_residuals_and_fitted_values():
     fit = ols(CARS["dist"], {"speed": CARS["speed"]})
     assert np.allclose(fit.fitted + fit.residuals, CARS["dist"], rtol=0, atol=1e-12)
@@ -348,7 +391,8 @@ def test_a_fold_without_variation_is_named():
     x = np.r_[np.zeros(7), 1.0]  # the fold holding the last row trains on zeros only
     y = np.arange(8.0)
     with pytest.raises(InputError, match=r"^--cv 4, training rows of fold \d: predictor 'x' is "
-                       r"constant \(every value is 0\), .*; use fewer folds$"):
+                       r"constant \(every value is 0\), .*; try another --seed or more folds, "
+                       r"or drop --cv$"):
         ols(y, {"x": x}, cv=4, seed=0)
 
 
@@ -368,6 +412,110 @@ def test_leverage_one_row_makes_hc3_undefined_with_a_warning():
     assert all(math.isnan(c.std_error) for c in result.coefficients)
     assert result.coefficients[1].estimate == approx(5)
     assert any("leverage 1" in w for w in result.warnings)
+
+
+def test_collinear_with_the_intercept_names_it():
+    a = np.array([1.0, 4, 2, 8, 5, 7])
+    with pytest.raises(InputError) as info:
+        ols(np.arange(6.0) ** 2, {"a": a, "c": 10 - a})
+    assert str(info.value) == ("collinear predictors: 'c' is a linear combination of 'a' and the "
+                               "intercept (the design is rank deficient); drop one of them")
+
+
+def test_too_few_rows_counts_in_the_singular():
+    with pytest.raises(InputError) as info:
+        ols(np.array([2.0]), {"x": np.array([1.0])}, intercept=False)
+    assert str(info.value) == ("too few rows: 1 row for 1 coefficient (x); the fit needs at "
+                               "least 2")
+
+
+# statsmodels 0.15.0 OLS(REF_Y, add_constant(REF_X)).fit(): params [0.7669213973799114,
+# 2.1124454148471625], bse [0.23343030710542217, 0.0672232649268966], rsquared 0.9969711896900628
+REF_X = np.array([1.0, 2, 3.5, 4, 5.2])
+REF_Y = np.array([3.0, 5, 8, 9, 12])
+
+
+@pytest.mark.parametrize("power", [300, -300, 160, -160])
+def test_predictors_in_extreme_units_scale_the_slope_exactly(power):
+    # x·10^power: the slope and its se scale by 10^−power; t, p, R² and the intercept do not.
+    # (Sums of squares of such a column overflow or underflow: 1e300² is inf, 1e-300² is 0.)
+    scale = 10.0**power
+    base = ols(REF_Y, {"x": REF_X}, robust="hc3").result
+    result = ols(REF_Y, {"x": REF_X * scale}, robust="hc3").result
+    for got, ref in zip(result.coefficients, base.coefficients, strict=True):
+        factor = 1 / scale if got.name == "x" else 1.0
+        assert got.estimate == approx(ref.estimate * factor, 1e-12)
+        assert got.std_error == approx(ref.std_error * factor, 1e-10)
+        assert got.p_value == approx(ref.p_value, 1e-10)
+    assert result.r2 == approx(0.9969711896900628, 1e-12)
+    assert result.f_statistic == approx(base.f_statistic, 1e-10)
+    # κ([1, s·x]) for s far from 1: σ_max ≈ the longer column's norm and σ_max·σ_min = |det|
+    # = ‖1‖·‖s·x‖·sin θ (θ the angle between 1 and x), up to a relative O(s^∓2)
+    cos = REF_X.sum() / math.sqrt(5 * float(REF_X @ REF_X))
+    longer, shorter = sorted([math.sqrt(5), abs(scale) * math.sqrt(float(REF_X @ REF_X))])[::-1]
+    assert result.condition_number == approx(longer / (shorter * math.sqrt(1 - cos**2)), 1e-12)
+    assert result.warnings == ()
+
+
+@pytest.mark.parametrize("power", [300, -300])
+def test_a_response_in_extreme_units_scales_every_y_valued_result(power):
+    scale = 10.0**power
+    fit = ols(REF_Y * scale, {"x": REF_X}, predict=[("x=2", {"x": 2.0})])
+    base = ols(REF_Y, {"x": REF_X}, predict=[("x=2", {"x": 2.0})]).result
+    result = fit.result
+    assert [c.estimate for c in result.coefficients] == [
+        approx(c.estimate * scale, 1e-12) for c in base.coefficients]
+    assert [c.std_error for c in result.coefficients] == [
+        approx(c.std_error * scale, 1e-10) for c in base.coefficients]
+    assert (result.r2, result.f_statistic) == (approx(base.r2, 1e-12), approx(base.f_statistic))
+    assert result.residual_std_error == approx(base.residual_std_error * scale, 1e-12)
+    assert result.rmse == approx(base.rmse * scale, 1e-12)
+    # log L = −n/2·(log(2π·SSR/n) + 1): SSR carries scale², so log L moves by −n·log(scale)
+    assert result.log_likelihood == approx(base.log_likelihood - 5 * math.log(scale), 1e-12)
+    [row], [ref] = result.predictions, base.predictions
+    assert (row.fit, row.pi_high) == (approx(ref.fit * scale, 1e-12),
+                                      approx(ref.pi_high * scale, 1e-12))
+    assert np.allclose(fit.residuals / scale, ols(REF_Y, {"x": REF_X}).residuals, rtol=1e-12)
+    # mse = SSR/n is about 1e±599: not a double, so null with a warning rather than inf or 0
+    assert math.isnan(result.mse)
+    assert result.warnings == ("mse is outside the double-precision range (|y| is near 1e±300), "
+                               "so it is null; rmse and residual_std_error give its scale",)
+
+
+def test_polynomial_powers_beyond_double_precision_are_an_input_error():
+    x = np.array([1.0, 2, 3, 4, 5])
+    y = np.array([1.0, 4, 9.5, 16, 24])
+    with pytest.raises(InputError) as info:
+        ols(y, {"x": x * 1e200}, degree=2)
+    assert str(info.value) == (
+        "--degree 2: the powers of 'x' leave the double-precision range (|x| up to 5e+200, so "
+        "x^2 is about 1e401); rescale 'x' (e.g. change its units) or lower --degree")
+    with pytest.raises(InputError, match=r"^--degree 2: the powers of 'x' leave"):
+        ols(y, {"x": x * 1e-200}, degree=2)
+    # x² near 1e200 is still a double: every statistic is the unit-scale one, rescaled
+    base = ols(y, {"x": x}, degree=2).result
+    big = ols(y, {"x": x * 1e100}, degree=2).result
+    for got, ref, factor in zip(big.coefficients, base.coefficients, (1, 1e-100, 1e-200),
+                                strict=True):
+        assert (got.estimate, got.std_error) == (approx(ref.estimate * factor, 1e-10),
+                                                 approx(ref.std_error * factor, 1e-10))
+    assert [v.vif for v in big.vif] == [approx(v.vif, 1e-10) for v in base.vif]
+
+
+def test_cross_validation_needs_big_enough_training_folds():
+    x = np.array([1.0, 2, 4, 3, 6, 5])
+    y = np.array([1.0, 3, 2, 5, 4, 6])
+    with pytest.raises(InputError) as info:
+        ols(y, {"x": x}, degree=3, cv=2)  # 4 coefficients; folds of 3 leave 3 training rows
+    assert str(info.value) == ("--cv 2 trains on as few as 3 rows, fewer than the 5 that 4 "
+                               "coefficients need; use --cv 6 or more")
+    with pytest.raises(InputError) as info:
+        ols(y, {"x": x}, degree=4, cv=6)
+    assert str(info.value) == ("--cv needs at least 7 rows for 5 coefficients (every training "
+                               "fold leaves a row out; there are 6); drop --cv")
+    with pytest.raises(InputError, match=r"^--seed must be 0 or more \(got -1\)$"):
+        ols(y, {"x": x}, cv=2, seed=-1)
+    assert ols(y, {"x": x}, degree=3, cv=6, seed=0).result.cv_folds == 6
 
 
 # -- OLS properties -------------------------------------------------------------------------------
@@ -562,9 +710,13 @@ def test_perfect_and_quasi_separation_name_the_predictor():
         "exist; drop 'x' or collect more varied data")
     quasi = np.array([1.0, 2, 3, 5, 5, 6, 7, 8])
     y2 = np.array([0.0, 0, 0, 0, 1, 1, 1, 1])
-    with pytest.raises(InputError, match=r"^quasi-perfect separation: 'x' splits --y 'y' "
-                       r"\(every row with x <= 5 is negative"):
+    with pytest.raises(InputError) as info:
         logistic(y2, {"x": quasi, "other": other})
+    # both outcomes at x = 5: only the rows on either side of the cut are split
+    assert str(info.value) == (
+        "quasi-perfect separation: 'x' splits --y 'y' (every row with x < 5 is negative, every "
+        "row with x > 5 is positive (y = 1); rows with x = 5 have both outcomes), so the "
+        "maximum-likelihood estimates do not exist; drop 'x' or collect more varied data")
 
 
 def test_separation_by_a_combination_names_the_predictors():
@@ -608,3 +760,40 @@ def test_logistic_agrees_with_statsmodels_on_random_data(seed, n):
                        atol=1e-9)
     assert np.allclose(column(ours.coefficients, "std_error"), model.bse, rtol=1e-7)
     assert ours.log_likelihood == pytest.approx(model.llf, rel=1e-10)
+
+
+def test_logistic_with_a_far_outlier_converges_as_statsmodels():
+    # One row far out (x = 540, the rest in [-20, 28]): full Newton steps overshoot and cycle,
+    # so the fit must halve them; without that it reported a false quasi-separation.
+    x = np.r_[540.0, np.linspace(-20, 28, 40)]
+    y = np.ones(41)
+    y[0] = y[1] = y[21] = 0
+    result = logistic(y, {"x": x}).result
+    # statsmodels 0.15.0: Logit(y, add_constant(x)).fit(method="newton", tol=1e-12)
+    assert column(result.coefficients, "estimate") == [approx(2.9719301442551065),
+                                                       approx(-0.010895626522157918)]
+    assert column(result.coefficients, "std_error") == [approx(0.7264596680574612),
+                                                        approx(0.008452727531293959)]
+    assert result.log_likelihood == approx(-8.271757193720855, 1e-12)
+    assert result.converged and result.warnings == ()
+
+
+def test_logistic_flags_hidden_extrapolation_as_least_squares_does():
+    x = {"x1": CLICKS["x1"], "x2": CLICKS["x2"]}
+    points = [("corner", {"x1": float(CLICKS["x1"].min()), "x2": float(CLICKS["x2"].max())}),
+              ("inside", {"x1": 0.5, "x2": 0.1})]
+    flags = column(logistic(CLICKS["clicked"], x, predict=points).result.predictions,
+                   "extrapolation")
+    # the corner lies inside both ranges but away from every row (leverage above the largest)
+    assert flags == column(ols(CLICKS["clicked"], x, predict=points).result.predictions,
+                           "extrapolation") == [True, False]
+
+
+def test_logistic_predictor_in_extreme_units():
+    base = logistic(CLICKS["clicked"], {"x1": CLICKS["x1"]}).result
+    huge = logistic(CLICKS["clicked"], {"x1": CLICKS["x1"] * 1e300}).result
+    tiny = logistic(CLICKS["clicked"], {"x1": CLICKS["x1"] * 1e-300}).result
+    for result, factor in ((huge, 1e-300), (tiny, 1e300)):
+        assert result.coefficients[1].estimate == approx(base.coefficients[1].estimate * factor)
+        assert result.coefficients[1].std_error == approx(base.coefficients[1].std_error * factor)
+        assert result.log_likelihood == approx(base.log_likelihood, 1e-12)
