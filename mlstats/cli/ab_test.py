@@ -175,22 +175,26 @@ def summary_sentence(result: ABTestResult) -> str:
                 if result.family_size > 1 and result.correction != "none" else "")
     parts = []
     for c in result.comparisons:
-        if proportions:  # percentage points
-            delta = (f"{c.diff * 100:+.2f} points ({level} CI {c.ci_low * 100:+.2f} to "
-                     f"{c.ci_high * 100:+.2f})")
+        if math.isnan(c.ci_low):
+            interval = f"{level} CI undefined"
+        elif proportions:  # percentage points
+            interval = f"{level} CI {c.ci_low * 100:+.2f} to {c.ci_high * 100:+.2f}"
         else:
-            delta = f"{c.diff:+.4g} ({level} CI {c.ci_low:+.4g} to {c.ci_high:+.4g})"
+            interval = f"{level} CI {c.ci_low:+.4g} to {c.ci_high:+.4g}"
+        delta = (f"{c.diff * 100:+.2f} points" if proportions else f"{c.diff:+.4g}")
+        delta += f" ({interval})"
+        # which way follows diff, not lift: with a negative control mean they disagree
         if math.isnan(c.lift):
             text = (f"{c.name} differs from {c.control} by {delta}; no lift, as "
                     f"{c.control}'s mean is 0")
-        elif c.lift == 0:
+        elif c.diff == 0:
             text = (f"{c.name} converts the same as {c.control}" if proportions
                     else f"{c.name}'s mean equals {c.control}'s") + f": {delta}"
         elif proportions:
-            way = "better" if c.lift > 0 else "worse"
+            way = "better" if c.diff > 0 else "worse"
             text = f"{c.name} converts {abs(c.lift) * 100:.1f} % {way} than {c.control}: {delta}"
         else:
-            way = "higher" if c.lift > 0 else "lower"
+            way = "higher" if c.diff > 0 else "lower"
             text = (f"{c.name}'s mean is {abs(c.lift) * 100:.1f} % {way} than {c.control}'s: "
                     f"{delta}")
         if c.significant is None:

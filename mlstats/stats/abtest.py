@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from statistics import NormalDist
@@ -26,6 +27,9 @@ PROPORTION_TESTS = ("z", "chi2", "fisher")
 ALTERNATIVES = ("two-sided", "larger", "smaller")
 CI_METHODS = ("wald", "newcombe", "agresti-caffo")
 SRM_THRESHOLD = 0.001
+_TINY = math.ulp(0.0)  # the smallest positive float, a floor for α/2
+_EXACT_MAX_ROWS = 2**53  # counts beyond this are not exact in the float64 of SciPy's hypergeom
+_HYPERGEOMETRIC_MAX = 10**9  # NumPy's Generator.hypergeometric: ngood, nbad below this
 _BATCH_ELEMENTS = 1 << 22  # keys held per permutation batch (16 MB of uint32)
 _LUT_MAX_ROWS = 1 << 17  # byte lookup table of 256·n float64 (32 MB) up to this many rows
 _SUCCESS = {"true": True, "false": False, "yes": True, "no": False}
@@ -173,7 +177,11 @@ def parse_means(texts: Sequence[str]) -> tuple[Moments, ...]:
         if n < 2:
             raise InputError(f"--means '{text}': a group needs at least 2 rows (got {n}); "
                              f"{hint}")
-        found.append(Moments(name.strip(), n, mean, (n - 1) * std * std))
+        m2 = (n - 1) * std * std
+        if std > 0 and not sys.float_info.min <= m2 <= sys.float_info.max:
+            raise InputError(f"--means '{text}': (n − 1)·std² is out of floating-point range; "
+                             "give the metric in other units (e.g. thousands or millionths)")
+        found.append(Moments(name.strip(), n, mean, m2))
     _unique_names([m.name for m in found], "--means")
     return tuple(found)
 
@@ -310,15 +318,19 @@ def ab_test_rows(codes: np.ndarray, labels: Sequence[str], metric: np.ndarray, *
     computation (tests/stats/test_abtest.py).
     """
     options = _Options.make(test=test, alternative=alternative, alpha=alpha,
-                            ci_method=ci_method, correction=correction, resamples=resamples)
+                            ci_method=ci_method, correction=correction, resamples=resamples,
+                            seed=seed)
     metric = np.asarray(metric, dtype=np.float64)
     codes = np.asarray(codes, dtype=np.intp)
+    ratio = _ratio_for(expected_ratio, labels)
+    scale = 1.0 if binary else _scale_of(metric)
+    metric = metric / scale if scale != 1.0 else metric
     if binary:
         counts = group_counts(codes, labels, metric)
         groups: tuple = _proportion_groups(counts)
     else:
         moments = group_moments(codes, labels, metric)
-        groups = _mean_groups(moments)
+        groups = _mean_groups(moments, scale=scale)
     sizes = [g.n for g in groups]
     control_index = _control_index(labels, control, sizes,
                                    means=not binary or covariate is not None)
@@ -328,22 +340,28 @@ def ab_test_rows(codes: np.ndarray, labels: Sequence[str], metric: np.ndarray, *
         # Counts carry everything a two-valued metric's tests need; means may need the rows.
         comparisons, warnings = _compare_all(counts if binary else moments, control_index,
                                              kind_test, options, rng, progress,
-                                             rows=None if binary else (codes, metric))
+                                             rows=None if binary else (codes, metric),
+                                             scale=scale)
         theta = reduction = unadjusted = None
     else:
         kind_test = options.resolve(binary=False, cuped=True)
-        adjusted, theta, reduction, cuped_warnings = cuped(metric, covariate)
+        covariate = np.asarray(covariate, dtype=np.float64)
+        x_scale = _scale_of(covariate)
+        adjusted, theta, reduction, cuped_warnings = cuped(metric, covariate / x_scale)
+        theta *= scale / x_scale  # θ is in metric units per covariate unit
         adj_moments = group_moments(codes, labels, adjusted)
         comparisons, warnings = _compare_all(adj_moments, control_index, kind_test, options,
-                                             rng, progress, rows=(codes, adjusted))
+                                             rng, progress, rows=(codes, adjusted),
+                                             scale=scale)
         raw_moments = group_moments(codes, labels, metric)
         raw, raw_warnings = _compare_all(raw_moments, control_index, kind_test, options, rng,
-                                         progress, rows=(codes, metric), label="unadjusted: ")
+                                         progress, rows=(codes, metric), label="unadjusted: ",
+                                         scale=scale)
         unadjusted = Unadjusted(comparisons=raw)
         warnings = cuped_warnings + warnings + raw_warnings
     return _result(groups, comparisons, warnings, control_index, kind_test, options,
                    binary=binary and covariate is None, expected_ratio=expected_ratio,
-                   theta=theta, reduction=reduction, unadjusted=unadjusted)
+                   ratio=ratio, theta=theta, reduction=reduction, unadjusted=unadjusted)
 
 
 def ab_test_summaries(summaries: Sequence[Counts] | Sequence[Moments], *,
@@ -360,18 +378,28 @@ def ab_test_summaries(summaries: Sequence[Counts] | Sequence[Moments], *,
     Checked against: R `prop.test`, statsmodels, SciPy (tests/stats/test_abtest.py).
     """
     options = _Options.make(test=test, alternative=alternative, alpha=alpha,
-                            ci_method=ci_method, correction=correction, resamples=resamples)
+                            ci_method=ci_method, correction=correction, resamples=resamples,
+                            seed=seed)
     summaries = tuple(summaries)
     binary = bool(summaries) and isinstance(summaries[0], Counts)
     labels = [s.name for s in summaries]
     sizes = [s.n for s in summaries]
+    ratio = _ratio_for(expected_ratio, labels)
     kind_test = options.resolve(binary=binary, rows=binary)
-    groups = _proportion_groups(summaries) if binary else _mean_groups(summaries)
+    scale = 1.0
+    if not binary:
+        scale = _scale_of(np.array([v for m in summaries
+                                    for v in (m.mean, math.sqrt(m.variance))]))
+        summaries = tuple(Moments(m.name, m.n, m.mean / scale, m.m2 / scale / scale)
+                          for m in summaries)
+    groups = (_proportion_groups(summaries) if binary
+              else _mean_groups(summaries, scale=scale))
     control_index = _control_index(labels, control, sizes, means=not binary)
     comparisons, warnings = _compare_all(summaries, control_index, kind_test, options,
-                                         np.random.default_rng(seed), progress, rows=None)
+                                         np.random.default_rng(seed), progress, rows=None,
+                                         scale=scale)
     return _result(groups, comparisons, warnings, control_index, kind_test, options,
-                   binary=binary, expected_ratio=expected_ratio)
+                   binary=binary, expected_ratio=expected_ratio, ratio=ratio)
 
 
 def resample_work(test: str, groups: int, resamples: int, *, cuped: bool) -> int:
@@ -392,7 +420,7 @@ class _Options:
     resamples: int
 
     @classmethod
-    def make(cls, **kw) -> _Options:
+    def make(cls, *, seed: int | None = None, **kw) -> _Options:
         if kw["test"] not in TESTS:
             raise InputError(f"--test must be one of {', '.join(TESTS)} (got '{kw['test']}')")
         if kw["alternative"] not in ALTERNATIVES:
@@ -408,6 +436,8 @@ class _Options:
                              f"(got '{kw['correction']}')")
         if kw["resamples"] < 1:
             raise InputError(f"--resamples must be at least 1 (got {kw['resamples']})")
+        if seed is not None and seed < 0:
+            raise InputError(f"--seed must be a whole number, 0 or more (got {seed})")
         return cls(**kw)
 
     def resolve(self, *, binary: bool, rows: bool = True, cuped: bool = False) -> str:
@@ -454,8 +484,10 @@ def _control_index(labels: Sequence[str], control: str | None, sizes: Sequence[i
 # -- the finish step -------------------------------------------------------------------------
 def _compare_all(summaries: Sequence, control_index: int, test: str, options: _Options,
                  rng: np.random.Generator, progress: Progress | None, *,
-                 rows: tuple[np.ndarray, np.ndarray] | None, label: str = "") -> tuple[
-                     tuple[Comparison, ...], list[str]]:
+                 rows: tuple[np.ndarray, np.ndarray] | None, label: str = "",
+                 scale: float = 1.0) -> tuple[tuple[Comparison, ...], list[str]]:
+    """Every variant against the control, p-values adjusted over the defined ones; `scale`
+    multiplies the values given back to the metric's units (see `_scale_of`)."""
     control = summaries[control_index]
     warnings: list[str] = []
     found = []
@@ -478,6 +510,11 @@ def _compare_all(summaries: Sequence, control_index: int, test: str, options: _O
                 else bool(q <= options.alpha))
         for c, q in zip(found, adjusted, strict=True)
     )
+    if scale != 1.0:
+        comparisons = tuple(
+            replace(c, diff=c.diff * scale, ci_low=c.ci_low * scale, ci_high=c.ci_high * scale,
+                    statistic=c.statistic * scale if test == "permutation" else c.statistic)
+            for c in comparisons)
     return comparisons, warnings
 
 
@@ -515,7 +552,11 @@ def compare_pair(variant: Counts | Moments, control: Counts | Moments, *, test: 
         v_c = control.variance / control.n
     lift, lift_low, lift_high = lift_ci(m_t, v_t, m_c, v_c, alpha=alpha)
     if math.isnan(lift):
-        notes.append(f"{pair}: the lift is undefined because the control's mean is 0")
+        why = "is 0" if m_c == 0 else "is too close to 0 for a finite ratio"
+        notes.append(f"{pair}: the lift is undefined because the control's mean {why}")
+    if math.isnan(ci_low) and not math.isnan(diff):
+        notes.append(f"{pair}: neither group varies, so the interval for diff is undefined; "
+                     "ci_low and ci_high are null")
     statistic, p_value = _run_test(test, variant, control, alternative=alternative,
                                    samples=samples, resamples=resamples, rng=rng,
                                    progress=progress)
@@ -559,20 +600,29 @@ def _run_test(test: str, variant, control, *, alternative: str, samples, resampl
                              progress=progress)
 
 
+def _ratio_for(expected_ratio: str | None, labels: Sequence[str]) -> tuple[float, ...] | None:
+    """The parts of `--expected-ratio`, checked against the groups before any work is done."""
+    if expected_ratio is None:
+        return None
+    parts = parse_ratio(expected_ratio)
+    if len(labels) >= 2 and len(parts) != len(labels):
+        raise InputError(
+            f"--expected-ratio '{expected_ratio}' has {len(parts)} parts but there are "
+            f"{len(labels)} groups ({', '.join(str(lab) for lab in labels)}); give one part "
+            "per group, in the order the groups appear"
+        )
+    return parts
+
+
 def _result(groups, comparisons, warnings, control_index, test, options, *, binary,
-            expected_ratio, theta=None, reduction=None, unadjusted=None) -> ABTestResult:
-    notes = list(warnings)
+            expected_ratio, ratio=None, theta=None, reduction=None,
+            unadjusted=None) -> ABTestResult:
+    notes = [f"group '{g.name}' has 1 row, so its std is undefined (null)"
+             for g in groups if g.n == 1]
+    notes += warnings
     srm = None
-    if expected_ratio is not None:
-        sizes = [g.n for g in groups]
-        parts = parse_ratio(expected_ratio)
-        if len(parts) != len(sizes):
-            raise InputError(
-                f"--expected-ratio '{expected_ratio}' has {len(parts)} parts but there are "
-                f"{len(sizes)} groups ({', '.join(g.name for g in groups)}); give one part "
-                "per group, in the order the groups appear"
-            )
-        srm = sample_ratio_p_value(sizes, parts)
+    if ratio is not None:
+        srm = sample_ratio_p_value([g.n for g in groups], ratio)
         if srm < SRM_THRESHOLD:
             shown = ", ".join(f"{g.name} {g.n}" for g in groups)
             notes.append(f"sample ratio mismatch: group sizes ({shown}) are unlikely under the "
@@ -581,7 +631,8 @@ def _result(groups, comparisons, warnings, control_index, test, options, *, bina
     return ABTestResult(
         test=test, alternative=options.alternative, alpha=options.alpha,
         control=groups[control_index].name, correction=options.correction,
-        family_size=len(comparisons), groups=groups, comparisons=comparisons,
+        family_size=sum(not math.isnan(c.p_value) for c in comparisons), groups=groups,
+        comparisons=comparisons,
         ci_method=options.ci_method if binary else None,
         resamples=options.resamples if test == "permutation" else None,
         expected_ratio=expected_ratio, srm_p_value=srm, theta=theta,
@@ -598,15 +649,35 @@ def _proportion_groups(counts: Sequence[Counts]) -> tuple[ProportionGroup, ...]:
     return tuple(rows)
 
 
-def _mean_groups(moments: Sequence[Moments]) -> tuple[MeanGroup, ...]:
-    return tuple(MeanGroup(name=m.name, n=m.n, mean=m.mean,
-                           std=math.sqrt(m.variance) if m.n > 1 else math.nan)
+def _mean_groups(moments: Sequence[Moments], *, scale: float = 1.0) -> tuple[MeanGroup, ...]:
+    return tuple(MeanGroup(name=m.name, n=m.n, mean=m.mean * scale,
+                           std=math.sqrt(m.variance) * scale if m.n > 1 else math.nan)
                  for m in moments)
+
+
+_SAFE_MAGNITUDE = 2.0**256  # squares of values within 2^±256, summed, stay normal floats
+
+
+def _scale_of(values: np.ndarray) -> float:
+    """1.0, or for extreme values the power of two just above their largest magnitude.
+
+    Every test and interval here is invariant to a common scale, and dividing by a power of
+    two only moves the exponent, so values whose squares would overflow (|x| ≳ 1e77 summed
+    over many rows, up to 1e308) or underflow (|x| ≲ 1e-77) are analysed as x/c, and the
+    results in the metric's units (means, std, diff and its interval) multiplied back by c.
+    """
+    if values.size == 0:
+        return 1.0
+    top = max(-float(np.min(values)), float(np.max(values)))
+    if not math.isfinite(top) or top == 0 or 1 / _SAFE_MAGNITUDE <= top <= _SAFE_MAGNITUDE:
+        return 1.0
+    return math.ldexp(1.0, math.frexp(top)[1])
 
 
 # -- intervals -------------------------------------------------------------------------------
 def _z(alpha: float) -> float:
-    return NormalDist().inv_cdf(1 - alpha / 2)
+    """z(1 − α/2), from the lower tail so that a tiny α does not round 1 − α/2 to 1."""
+    return -NormalDist().inv_cdf(max(alpha / 2, _TINY))
 
 
 def proportion_diff_ci(variant: Counts, control: Counts, *, alpha: float = 0.05,
@@ -659,17 +730,22 @@ def welch_diff_ci(variant: Moments, control: Moments, *,
     se, df = _welch_se_df(variant, control)
     if not se > 0:
         return math.nan, math.nan
-    half = float(stdtrit(df, 1 - alpha / 2)) * se
+    half = -float(stdtrit(df, max(alpha / 2, _TINY))) * se  # lower tail: exact for tiny α
     d = variant.mean - control.mean
     return d - half, d + half
 
 
 def _welch_se_df(a: Moments, b: Moments) -> tuple[float, float]:
+    """√(v_a + v_b) and ν = (v_a + v_b)²/(v_a²/(n_a − 1) + v_b²/(n_b − 1)), v = s²/n; ν is
+    computed on v/max(v_a, v_b), so that squaring a tiny or huge v cannot underflow or
+    overflow."""
     va, vb = a.variance / a.n, b.variance / b.n
     se2 = va + vb
-    with np.errstate(invalid="ignore", divide="ignore"):
-        df = se2 * se2 / (va * va / (a.n - 1) + vb * vb / (b.n - 1)) if se2 > 0 else math.nan
-    return math.sqrt(se2), float(df)
+    if not se2 > 0:
+        return math.sqrt(se2) if se2 == 0 else math.nan, math.nan
+    top = max(va, vb)
+    u, w = va / top, vb / top
+    return math.sqrt(se2), (u + w) ** 2 / (u * u / (a.n - 1) + w * w / (b.n - 1))
 
 
 def lift_ci(m_t: float, v_t: float, m_c: float, v_c: float, *,
@@ -684,7 +760,10 @@ def lift_ci(m_t: float, v_t: float, m_c: float, v_c: float, *,
     if m_c == 0:
         return math.nan, math.nan, math.nan
     lift = (m_t - m_c) / m_c
-    se = math.sqrt(v_t / m_c**2 + m_t**2 * v_c / m_c**4)
+    # the same √(…) as 1/|m_c|·√(v_t + (m_t/m_c)²·v_c): no fourth powers to overflow
+    se = math.hypot(math.sqrt(v_t), m_t / m_c * math.sqrt(v_c)) / abs(m_c)
+    if not math.isfinite(lift):
+        return math.nan, math.nan, math.nan
     half = _z(alpha) * se
     return lift, lift - half, lift + half
 
@@ -747,20 +826,59 @@ def fisher_test(variant: Counts, control: Counts, *,
                 alternative: str = "two-sided") -> tuple[float, float]:
     """Fisher's exact test of [[s_t, n_t − s_t], [s_c, n_c − s_c]]; statistic = odds ratio.
 
-    The odds ratio is the sample one, s_t(n_c − s_c)/((n_t − s_t)s_c); `larger` means the
-    variant's odds are higher. Reference: SciPy `fisher_exact` (two-sided: the sum of
-    tables no more probable than the observed, as R `fisher.test`).
-    Checked against: R `fisher.test(matrix(c(120, 880, 150, 850), 2))`.
+    Given the margins, X = s_t is hypergeometric (N = n_t + n_c rows, K = s_t + s_c
+    successes, n_t drawn). `smaller`: P(X ≤ s_t); `larger`: P(X ≥ s_t) (the variant's odds
+    are higher); two-sided: the sum of P(k) over the k with P(k) ≤ P(s_t)·(1 + 10⁻¹⁴).
+    The odds ratio is the sample one, s_t(n_c − s_c)/((n_t − s_t)s_c). Counts are Python
+    integers throughout: SciPy's `fisher_exact` forms int64 products that overflow above
+    about 3·10⁹ rows and then returns a wrong two-sided p-value and odds ratio.
+    Reference: SciPy `fisher_exact` (the same algorithm); R `fisher.test`.
+    Checked against: R `fisher.test(matrix(c(120, 880, 150, 850), 2))`, SciPy on every
+    small table (tests/stats/test_abtest.py).
     """
-    from scipy.stats import fisher_exact
+    from scipy.stats import hypergeom
 
-    table = [[variant.successes, variant.n - variant.successes],
-             [control.successes, control.n - control.successes]]
-    scipy_alt = {"two-sided": "two-sided", "larger": "greater", "smaller": "less"}[alternative]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        res = fisher_exact(table, alternative=scipy_alt)
-    odds = float(res.statistic)
-    return (odds if math.isfinite(odds) else math.nan), float(res.pvalue)
+    s_t, f_t = variant.successes, variant.n - variant.successes
+    s_c, f_c = control.successes, control.n - control.successes
+    total = variant.n + control.n
+    if total > _EXACT_MAX_ROWS:
+        raise InputError(f"--test fisher handles up to 2^53 rows in all (got {total}); "
+                         "use --test z or chi2, which are exact enough at this size")
+    odds = s_t * f_c / (f_t * s_c) if f_t * s_c > 0 else math.nan
+    dist = hypergeom(total, s_t + s_c, variant.n)
+    if alternative == "smaller":
+        p = float(dist.cdf(s_t))
+    elif alternative == "larger":
+        p = float(dist.sf(s_t - 1))
+    else:
+        p = _two_sided_hypergeometric(dist, s_t, total, s_t + s_c, variant.n)
+    return odds, min(1.0, p)
+
+
+def _two_sided_hypergeometric(dist, x: int, total: int, good: int, draws: int) -> float:
+    """Σ P(k) over the k with P(k) ≤ P(x)·(1 + 10⁻¹⁴), as SciPy `fisher_exact`: the tail
+    beyond x, plus the tail on the mode's other side found by bisection (P falls away from
+    the mode ⌊(n + 1)(K + 1)/(N + 2)⌋ on both sides)."""
+    mode = (draws + 1) * (good + 1) // (total + 2)
+    p_x, p_mode = float(dist.pmf(x)), float(dist.pmf(mode))
+    if abs(p_x - p_mode) <= 1e-14 * max(p_x, p_mode):
+        return 1.0
+    limit = p_x * (1 + 1e-14)
+    if x < mode:
+        near, far = mode, min(good, draws)  # P(near) > limit; look for the first P ≤ limit
+        if dist.pmf(far) > limit:
+            return float(dist.cdf(x))
+        while far - near > 1:
+            mid = (near + far) // 2
+            near, far = (mid, far) if dist.pmf(mid) > limit else (near, mid)
+        return float(dist.cdf(x) + dist.sf(far - 1))
+    near, far = mode, max(0, draws - (total - good))
+    if dist.pmf(far) > limit:
+        return float(dist.sf(x - 1))
+    while near - far > 1:
+        mid = (near + far) // 2
+        near, far = (mid, far) if dist.pmf(mid) > limit else (near, mid)
+    return float(dist.sf(x - 1) + dist.cdf(far))
 
 
 def t_test(variant: Moments, control: Moments, *, alternative: str = "two-sided",
@@ -777,6 +895,8 @@ def t_test(variant: Moments, control: Moments, *, alternative: str = "two-sided"
     d = variant.mean - control.mean
     if equal_var:
         df = float(variant.n + control.n - 2)
+        if df < 1:  # two groups of one row: no degrees of freedom for the pooled variance
+            return math.nan, df, math.nan
         s2 = (variant.m2 + control.m2) / df
         se = math.sqrt(s2 * (1 / variant.n + 1 / control.n))
     else:
@@ -883,6 +1003,10 @@ def permutation_counts(variant: Counts, control: Counts, *, alternative: str = "
     """
     ones = variant.successes + control.successes
     zeros = variant.n + control.n - ones
+    if max(ones, zeros) >= _HYPERGEOMETRIC_MAX:
+        raise InputError(f"--test permutation from counts handles fewer than 10^9 successes "
+                         f"and 10^9 failures in all (got {ones} and {zeros}); use --test z or "
+                         "fisher, which need no resampling")
     tally = _Tally(variant.successes, 0.0)
     per = min(resamples, _BATCH_ELEMENTS)
     for start in range(0, resamples, per):
@@ -979,7 +1103,9 @@ def cuped(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, float, float, list[
     dx = x - np.mean(x)
     dy = y - np.mean(y)
     sxx = float(np.dot(dx, dx))
-    if not sxx > 0:
+    # compare values, not Σdx²: the mean of a constant like 0.1 is not exactly 0.1, which
+    # leaves a tiny Σdx² > 0 and an arbitrary θ
+    if x.size == 0 or np.min(x) == np.max(x):
         raise InputError("the --covariate column is constant; CUPED needs a pre-experiment "
                          "value that varies between rows")
     theta = float(np.dot(dx, dy)) / sxx
@@ -1006,6 +1132,7 @@ def sample_ratio_p_value(sizes: Sequence[int], ratio: Sequence[float]) -> float:
 
     observed = np.asarray(sizes, dtype=np.float64)
     share = np.asarray(ratio, dtype=np.float64)
-    expected = observed.sum() * share / share.sum()
+    share = share / share.max()  # parts like 1e308:1e308 must not overflow their sum
+    expected = observed.sum() * (share / share.sum())
     statistic = float(np.sum((observed - expected) ** 2 / expected))
     return float(chdtrc(len(sizes) - 1, statistic))

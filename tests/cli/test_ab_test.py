@@ -323,3 +323,74 @@ def test_means_sentence_and_smaller_alternative():
     lift = (16.963333333333335 - 20.663333333333334) / 20.663333333333334
     assert record["lift_ci_low"] == pytest.approx(lift - half, rel=1e-10)
     assert record["lift_ci_high"] == pytest.approx(lift + half, rel=1e-10)
+
+
+def test_sentence_follows_the_difference_when_the_control_mean_is_negative():
+    # lift = (−1 − (−2))/(−2) = −0.5, yet the variant's mean is higher: the sentence used to
+    # say "50.0 % lower"
+    result = invoke("ab-test", "--means", "A=100/-2/1", "--means", "B=100/-1/1")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert result.stdout.splitlines()[1] == (
+        "B's mean is 50.0 % higher than A's: +1 (95 % CI +0.7211 to +1.279); significant at "
+        "α = 0.05 (p = 2.58e-11)")
+    assert invoke_json("ab-test", "--means", "A=100/-2/1", "--means", "B=100/-1/1")[
+        "lift"] == -0.5
+
+
+def test_constant_groups_print_no_nan(write_csv):
+    path = write_csv("g,m\nA,5\nA,5\nB,5\nB,5\n")
+    result = invoke("ab-test", path, "--group", "g", "--metric", "m", "--test", "permutation",
+                    "--seed", "1", "--resamples", "99")
+    assert result.exit_code == 0
+    assert "nan" not in result.stdout
+    assert result.stdout.splitlines()[1] == (
+        "B's mean equals A's: +0 (95 % CI undefined); not significant at α = 0.05 (p = 1)")
+    assert result.stderr == ("mlstats: warning: B vs A: neither group varies, so the interval "
+                             "for diff is undefined; ci_low and ci_high are null\n")
+
+
+def test_huge_and_tiny_values_from_a_file(write_csv):
+    unit = write_csv("g,m\nA,1\nA,2\nA,3\nB,4\nB,5\nB,7\n", "unit.csv")
+    huge = write_csv("g,m\nA,1e300\nA,2e300\nA,3e300\nB,4e300\nB,5e300\nB,7e300\n", "huge.csv")
+    tiny = write_csv("g,m\nA,1e-300\nA,2e-300\nA,3e-300\nB,4e-300\nB,5e-300\nB,7e-300\n",
+                     "tiny.csv")
+    ref = invoke_json("ab-test", unit, "--group", "g", "--metric", "m")
+    for path, factor in ((huge, 1e300), (tiny, 1e-300)):
+        result = invoke("ab-test", path, "--group", "g", "--metric", "m", "--json")
+        assert result.exit_code == 0 and result.stderr == ""  # was exit 3
+        record = json.loads(result.stdout)
+        assert record["p_value"] == pytest.approx(ref["p_value"], rel=1e-12)
+        assert record["diff"] == pytest.approx(ref["diff"] * factor, rel=1e-12)
+        assert record["groups"][0]["std"] == pytest.approx(factor, rel=1e-12)
+
+
+def test_two_single_rows_student_is_undefined_not_a_crash():
+    result = invoke("ab-test", "--counts", "A=1/1", "--counts", "B=0/1", "--test", "student")
+    assert result.exit_code == 0  # was exit 3 (division by zero degrees of freedom)
+    assert result.stderr == (
+        "mlstats: warning: group 'A' has 1 row, so its std is undefined (null)\n"
+        "mlstats: warning: group 'B' has 1 row, so its std is undefined (null)\n"
+        "mlstats: warning: B vs A: the student test is undefined (no variation in the metric, "
+        "or a group too small); statistic and p_value are null\n")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ((*COUNTS, "--seed", "-1", "--test", "permutation"),
+     "--seed must be a whole number, 0 or more (got -1)"),
+    (("--counts", "A=500000000/1000000000", "--counts", "B=500100000/1000000000", "--test",
+      "permutation"),
+     "--test permutation from counts handles fewer than 10^9 successes and 10^9 failures in "
+     "all (got 1000100000 and 999900000); use --test z or fisher, which need no resampling"),
+    (("--counts", "A=1/10000000000000000", "--counts", "B=3/7", "--test", "fisher"),
+     "--test fisher handles up to 2^53 rows in all (got 10000000000000007); use --test z or "
+     "chi2, which are exact enough at this size"),
+])
+def test_domain_errors_that_used_to_crash(args, message):
+    assert error_of("ab-test", *args) == f"mlstats: error: {message}\n"
+
+
+def test_fisher_two_sided_with_billions_of_rows():
+    record = invoke_json("ab-test", "--counts", "A=5000000000/10000000000", "--counts",
+                         "B=5000100000/10000000000", "--test", "fisher")
+    # symmetric null distribution: twice the one-sided p (SciPy 1.17.1 gave 0.0787 here)
+    assert record["p_value"] == pytest.approx(2 * 0.07865123255045435, rel=1e-6)

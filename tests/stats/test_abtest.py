@@ -21,6 +21,7 @@ from scipy import stats
 from mlstats.errors import InputError
 from mlstats.stats.abtest import (
     Counts,
+    Moments,
     ab_test_rows,
     ab_test_summaries,
     chi2_test,
@@ -248,6 +249,50 @@ def test_fisher_matches_r_and_scipy():
                                                                        rel=1e-8)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_fisher_equals_scipy_on_every_small_table():
+    # the two-sided rule and both tails as SciPy 1.17.1 fisher_exact, table by table
+    alternatives = {"two-sided": "two-sided", "larger": "greater", "smaller": "less"}
+    for n_t, n_c in itertools.product(range(1, 7), repeat=2):
+        for s_t, s_c in itertools.product(range(n_t + 1), range(n_c + 1)):
+            variant, control = Counts("B", n_t, s_t), Counts("A", n_c, s_c)
+            for ours, theirs in alternatives.items():
+                odds, p = fisher_test(variant, control, alternative=ours)
+                ref = stats.fisher_exact([[s_t, n_t - s_t], [s_c, n_c - s_c]],
+                                         alternative=theirs)
+                assert p == pytest.approx(ref.pvalue, rel=1e-12), (variant, control, ours)
+                ref_odds = float(ref.statistic)
+                assert (odds == ref_odds if math.isfinite(ref_odds) else math.isnan(odds))
+
+
+def test_fisher_with_billions_of_rows():
+    # SciPy 1.17.1 fisher_exact overflows int64 here: two-sided p 0.0787 (= one-sided) and
+    # a wrong odds ratio. Equal group sizes and K = N/2 successes make X symmetric about its
+    # mode, so the two-sided p is exactly twice the one-sided one.
+    variant = Counts("B", 10**10, 5_000_100_000)
+    control = Counts("A", 10**10, 5 * 10**9)
+    odds, p = fisher_test(variant, control)
+    _, larger = fisher_test(variant, control, alternative="larger")
+    assert larger == pytest.approx(0.07865123255045435, rel=1e-6)  # z = 1.41421: 0.0786496
+    assert p == pytest.approx(2 * larger, rel=1e-9)
+    assert odds == 5_000_100_000 * 5 * 10**9 / (4_999_900_000 * 5 * 10**9)
+
+
+def test_count_limits_of_fisher_and_permutation():
+    huge = [Counts("A", 10**17, 10**16), Counts("B", 10**17, 2 * 10**16)]
+    with pytest.raises(InputError) as err:
+        ab_test_summaries(huge, test="fisher")
+    assert str(err.value) == ("--test fisher handles up to 2^53 rows in all (got "
+                              "200000000000000000); use --test z or chi2, which are exact "
+                              "enough at this size")
+    big = [Counts("A", 10**9, 5 * 10**8), Counts("B", 10**9, 5 * 10**8)]
+    with pytest.raises(InputError) as err:
+        ab_test_summaries(big, test="permutation", resamples=10)
+    assert str(err.value) == ("--test permutation from counts handles fewer than 10^9 "
+                              "successes and 10^9 failures in all (got 1000000000 and "
+                              "1000000000); use --test z or fisher, which need no resampling")
+
+
 @pytest.mark.parametrize(("method", "alpha", "low", "high"), [
     # statsmodels 0.15.0: confint_proportions_2indep(150, 1000, 120, 1000, method=...)
     ("wald", 0.05, 7.60288212977786e-05, 0.05992397117870222),
@@ -274,6 +319,93 @@ def test_lift_interval_by_hand():
     assert lift == pytest.approx(0.25, rel=1e-12)
     assert (low, high) == pytest.approx((0.25 - half, 0.25 + half), rel=1e-12)
     assert all(math.isnan(v) for v in lift_ci(1.0, 0.1, 0.0, 0.1))
+
+
+def test_lift_interval_does_not_overflow():
+    # m_c⁴ overflows a float for m_c > 1e77: the interval must scale, not raise
+    lift, low, high = lift_ci(2e200, 1.0, 1e200, 1.0)
+    assert (lift, low, high) == (1.0, 1.0, 1.0)  # half-width 1.96·√5·1e-200 vanishes
+    small = lift_ci(0.15, 0.15 * 0.85 / 1000, 0.12, 0.12 * 0.88 / 1000)
+    big = lift_ci(0.15e100, 0.15 * 0.85 / 1000 * 1e200, 0.12e100, 0.12 * 0.88 / 1000 * 1e200)
+    assert big == pytest.approx(small, rel=1e-12)
+
+
+@pytest.mark.parametrize("factor", [1e300, 1e-300, 2.0**-1000])
+@pytest.mark.parametrize("test", ["welch", "student", "mannwhitney", "permutation"])
+def test_extreme_magnitudes_give_the_same_tests(factor, test):
+    # every statistic is scale invariant; values near 1e±300 used to overflow or underflow
+    # (an internal error) because their squares are not floats
+    codes = np.array([0, 0, 0, 1, 1, 1])
+    values = np.array([1.0, 2, 3, 4, 5, 7])
+    unit = ab_test_rows(codes, ["A", "B"], values, binary=False, test=test, seed=1)
+    scaled = ab_test_rows(codes, ["A", "B"], values * factor, binary=False, test=test, seed=1)
+    (u,), (s,) = unit.comparisons, scaled.comparisons
+    assert s.p_value == pytest.approx(u.p_value, rel=1e-12)
+    for key in ("diff", "ci_low", "ci_high"):
+        assert getattr(s, key) == pytest.approx(getattr(u, key) * factor, rel=1e-12)
+    for key in ("lift", "lift_ci_low", "lift_ci_high"):
+        assert getattr(s, key) == pytest.approx(getattr(u, key), rel=1e-12)
+    expected = u.statistic * (factor if test == "permutation" else 1)
+    assert s.statistic == pytest.approx(expected, rel=1e-12)
+    assert [g.std for g in scaled.groups] == pytest.approx(
+        [g.std * factor for g in unit.groups], rel=1e-12)
+
+
+def test_extreme_summaries_and_covariates():
+    means = parse_means(["A=10/1e80/1", "B=10/2e80/1"])
+    (c,) = ab_test_summaries(means).comparisons
+    assert (c.diff, c.lift, c.p_value) == (1e80, 1.0, 0.0)
+    # v = s²/n near 1e-301: v² underflows in the Welch degrees of freedom
+    moments = [Moments("A", 10, 1e-150, 9e-300), Moments("B", 12, 3e-150, 11e-300)]
+    unit = [Moments("A", 10, 1.0, 9.0), Moments("B", 12, 3.0, 11.0)]
+    (tiny,), (ref,) = ab_test_summaries(moments).comparisons, ab_test_summaries(unit).comparisons
+    assert tiny.p_value == pytest.approx(ref.p_value, rel=1e-12)
+    assert tiny.ci_low == pytest.approx(ref.ci_low * 1e-150, rel=1e-12)
+    codes = np.array([0] * 4 + [1] * 4)
+    y, x = np.array(CUPED_ROWS["y"]), np.array(CUPED_ROWS["x"])
+    plain = ab_test_rows(codes, ["A", "B"], y, binary=False, covariate=x)
+    scaled = ab_test_rows(codes, ["A", "B"], y * 1e-300, binary=False, covariate=x * 1e-290)
+    assert scaled.theta == pytest.approx(plain.theta * 1e-10, rel=1e-12)
+    assert scaled.comparisons[0].p_value == pytest.approx(plain.comparisons[0].p_value,
+                                                          rel=1e-12)
+
+
+def test_welch_with_subnormal_variances_of_the_mean():
+    # v_a² underflows to 0 while v_a + v_b > 0: used to divide by zero
+    a, b = Moments("A", 2, 0.0, 5e-321), Moments("B", 2, 1e-161, 5e-321)
+    t, df, p = t_test(b, a)
+    assert df == pytest.approx(2.0, rel=1e-2) and math.isfinite(t) and 0 < p < 1
+
+
+def test_student_with_two_single_rows_is_undefined():
+    res = ab_test_summaries([Counts("A", 1, 1), Counts("B", 1, 0)], test="student")
+    (c,) = res.comparisons
+    assert math.isnan(c.p_value) and c.significant is None and res.family_size == 0
+    assert res.warnings[:2] == ("group 'A' has 1 row, so its std is undefined (null)",
+                                "group 'B' has 1 row, so its std is undefined (null)")
+    assert any("the student test is undefined" in w for w in res.warnings)
+
+
+def test_tiny_alpha_keeps_finite_intervals():
+    # 1 − α/2 rounds to 1 for α < 1e-16: the quantile must come from the lower tail
+    res = ab_test_summaries([A, B], alpha=1e-300)
+    (c,) = res.comparisons
+    assert all(math.isfinite(v) for v in (c.ci_low, c.ci_high, c.lift_ci_low, c.lift_ci_high))
+    z = -stats.norm.ppf(0.5e-300)
+    assert c.ci_high - c.diff == pytest.approx(
+        z * math.sqrt(0.15 * 0.85 / 1000 + 0.12 * 0.88 / 1000), rel=1e-12)
+    oj, vc = Moments("OJ", 30, 20.0, 29 * 4.0), Moments("VC", 30, 17.0, 29 * 9.0)
+    low, high = welch_diff_ci(oj, vc, alpha=1e-300)
+    assert 3.0 - low == pytest.approx(high - 3.0, rel=1e-12)
+    df = 29 * 13**2 / (4**2 + 9**2)  # Welch–Satterthwaite, equal n
+    assert high - 3.0 == pytest.approx(-stats.t.ppf(0.5e-300, df) * math.sqrt(13 / 30),
+                                       rel=1e-9)
+
+
+def test_sample_ratio_with_huge_parts():
+    # 1e308 + 1e308 overflows: the parts are normalised first (srm_p_value was null)
+    assert sample_ratio_p_value([1000, 1000], [1e308, 1e308]) == 1.0
+    assert sample_ratio_p_value([600, 400], [3e307, 2e307]) == pytest.approx(1.0, rel=1e-12)
 
 
 def test_sample_ratio_mismatch_matches_scipy():
@@ -481,6 +613,13 @@ def test_cuped_constant_covariate_is_an_error():
                               "pre-experiment value that varies between rows")
 
 
+def test_cuped_covariate_constant_in_the_data_is_an_error():
+    # np.mean of six 0.1s is 0.09999999999999999: Σdx² > 0 gave θ = −10.67 and no error
+    with pytest.raises(InputError, match="the --covariate column is constant"):
+        ab_test_rows(np.array([0, 0, 0, 1, 1, 1]), ["A", "B"],
+                     np.array([1, 2, 3, 2, 4, 5.0]), binary=False, covariate=np.full(6, 0.1))
+
+
 def test_cuped_refuses_proportion_tests():
     with pytest.raises(InputError) as err:
         ab_test_rows(np.array([0, 0, 1, 1]), ["A", "B"], np.array([0, 1, 1, 1.0]),
@@ -565,6 +704,35 @@ def test_undefined_results_are_nan_with_warnings():
     assert any("the z test is undefined" in w for w in res.warnings)
 
 
+def test_constant_groups_warn_that_the_interval_is_undefined():
+    codes = np.array([0, 0, 1, 1])
+    res = ab_test_rows(codes, ["A", "B"], np.array([5.0, 5, 5, 5]), binary=False,
+                       test="permutation", resamples=99, seed=1)
+    (c,) = res.comparisons
+    assert math.isnan(c.ci_low) and math.isnan(c.ci_high) and c.p_value == 1.0
+    assert res.warnings == ("B vs A: neither group varies, so the interval for diff is "
+                            "undefined; ci_low and ci_high are null",)
+
+
+def test_family_size_counts_the_adjusted_p_values():
+    groups = [Counts("A", 50, 10), Counts("B", 50, 0), Counts("C", 50, 20)]
+    res = ab_test_summaries(groups, test="welch", control="B")
+    assert [math.isnan(c.p_value) for c in res.comparisons] == [False, False]
+    res = ab_test_summaries([Counts("A", 50, 0), Counts("B", 50, 0), Counts("C", 50, 20)])
+    assert [math.isnan(c.p_value) for c in res.comparisons] == [True, False]
+    assert res.family_size == 1
+    assert res.comparisons[1].p_adjusted == res.comparisons[1].p_value
+
+
+def test_bad_ratio_is_refused_before_the_work():
+    seen = []
+    with pytest.raises(InputError, match="has 3 parts but there are 2 groups"):
+        ab_test_rows(np.array([0, 0, 1, 1]), ["A", "B"], np.array([1.0, 2, 3, 4]),
+                     binary=False, test="permutation", expected_ratio="1:1:1",
+                     progress=seen.append)
+    assert seen == []
+
+
 def test_small_expected_counts_warn():
     res = ab_test_summaries([Counts("A", 20, 1), Counts("B", 20, 3)])
     assert any("expected count is below 5" in w for w in res.warnings)
@@ -596,6 +764,9 @@ def test_bad_counts(texts, message):
     (["A=10/1/-1"], "--means 'A=10/1/-1': mean must be finite and std finite and not "
      "negative; write NAME=N/MEAN/STD, e.g. A=500/12.5/3.2"),
     (["A=10/1"], "--means 'A=10/1' is malformed; write NAME=N/MEAN/STD, e.g. A=500/12.5/3.2"),
+    # M2 = inf used to give t = 0 and p = 1 silently
+    (["A=10/1/1e200"], "--means 'A=10/1/1e200': (n − 1)·std² is out of floating-point range; "
+     "give the metric in other units (e.g. thousands or millionths)"),
 ])
 def test_bad_means(texts, message):
     with pytest.raises(InputError) as err:
@@ -633,6 +804,7 @@ def test_ratio_parts_must_match_groups():
     ({"test": "welsh"}, "--test must be one of auto, z, chi2, fisher, welch, student, "
      "mannwhitney, permutation (got 'welsh')"),
     ({"resamples": 0}, "--resamples must be at least 1 (got 0)"),
+    ({"seed": -1}, "--seed must be a whole number, 0 or more (got -1)"),
 ])
 def test_bad_options(kwargs, message):
     with pytest.raises(InputError) as err:
