@@ -280,15 +280,19 @@ class Table:
         from mlstats.io._arrow import from_bool, to_bool
 
         keep = np.ones(self.arrow.num_rows, dtype=bool)
+        short = []
         for name in names:
-            keep &= to_bool(pc.is_valid(self.arrow.column(name)))
+            valid = to_bool(pc.is_valid(self.arrow.column(name)))
+            if not valid.all():
+                short.append(name)
+            keep &= valid
         if keep.all():
             self.record_use(self.arrow.num_rows, names)
             return
         rows = np.flatnonzero(keep)
         self._row_numbers = rows if self._row_numbers is None else self._row_numbers[rows]
         self.arrow = self.arrow.filter(from_bool(keep))
-        self.record_use(self.arrow.num_rows, names)
+        self.record_use(self.arrow.num_rows, short)
 
     def is_numeric(self, name: str) -> bool:
         import pyarrow as pa
@@ -382,15 +386,22 @@ class Table:
 
         arrays = {n: self.numeric(n) if n in numeric else self.labels(n) for n in names}
         keep = np.ones(self.arrow.num_rows, dtype=bool)
+        short = []
         for name, values in arrays.items():
-            keep &= ~np.isnan(values) if name in numeric else values != None  # noqa: E711
-        self.record_use(int(keep.sum()), names)
+            valid = ~np.isnan(values) if name in numeric else values != None  # noqa: E711
+            if not valid.all():
+                short.append(name)
+            keep &= valid
+        self.record_use(int(keep.sum()), short)
         if keep.all():
             return arrays
         return {n: v[keep] for n, v in arrays.items()}
 
     def record_use(self, used: int, names: Sequence[str]) -> None:
-        """Note how many rows the computation used, with a warning when some were left out."""
+        """Note how many rows the computation used, with a warning when some were left out.
+
+        `names` are the columns that missed values (the warning names them, and only them).
+        """
         self.rows_used = used
         dropped = self.rows_read - used
         if dropped:

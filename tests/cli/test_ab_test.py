@@ -123,7 +123,7 @@ def test_two_valued_text_metric_and_missing_rows(write_csv):
     assert [(g["name"], g["n"], g["successes"]) for g in record["groups"]] == [
         ("A", 3, 1), ("B", 3, 2)]
     assert result.stderr.splitlines()[0] == ("mlstats: warning: 1 of 7 rows left out: a missing "
-                                             "value in variant, converted (rows_used = 6)")
+                                             "value in converted (rows_used = 6)")
 
 
 def test_true_false_and_zero_one_metrics_are_proportions(write_csv):

@@ -251,7 +251,7 @@ def test_compare_with_unmatched_ids_leaves_rows_out(write_csv):
     assert result.stderr == (
         f"mlstats: warning: 1 row of the input has no --id match in '{base}'; it is left "
         "out\n"
-        f"mlstats: warning: 1 of 5 rows left out: a missing value in y, s, {base}:s "
+        f"mlstats: warning: 1 of 5 rows left out: a missing value in {base}:s "
         "(rows_used = 4)\n")
     assert json.loads(result.stdout)["rows_used"] == 4
 

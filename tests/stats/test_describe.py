@@ -157,6 +157,8 @@ def test_extreme_magnitudes_keep_their_moments(x, std, skew):
 def test_merge_is_scale_free(x, cut, factor):
     cut = min(cut, x.size)
     y = x * factor
+    if np.any(np.abs(y[x != 0]) < np.finfo(float).tiny):
+        return  # the scaling itself lost values to underflow: a different sample
     whole, merged = Moments.of(y), Moments.of(y[:cut]).merge(Moments.of(y[cut:]))
     base = Moments.of(x)
     if base.m2 <= 1e-9 * (1 + np.abs(x).max()) ** 2:
