@@ -14,11 +14,16 @@ regions (R's `strict = TRUE`). Sizes are found by Brent's root finder on the pow
 as R's `uniroot` does, but to full double precision, then rounded up.
 
 Start-up matters here: proportions and estimation need only the standard library (no NumPy,
-no SciPy); means import `scipy.special` inside `t_power`.
+no SciPy); means import `scipy.special` inside the t-distribution helpers.
+
+Power near 1 is solved on β = 1 − power, computed from the complementary tails, so that a
+target of 1 − 1e-16 keeps its digits. No group holds more than 1e15 units and no test runs
+below alpha 1e-300: beyond them floating point and the special functions give out.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 from collections.abc import Callable, Sequence
@@ -34,6 +39,9 @@ _CEIL_SLACK = 1e-12
 # No plan asks for more units per group than this: beyond it the effect is "undetectable".
 _N_MAX = 1e15
 _EPS = sys.float_info.epsilon
+# The smallest significance level planned for (after the split over arms): the tails of the
+# normal and t quantiles stay exact down to it, and alpha/2 stays a normal float.
+_ALPHA_MIN = 1e-300
 
 ALTERNATIVES = ("two-sided", "larger", "smaller")
 METHODS = ("pooled", "arcsine")
@@ -141,27 +149,35 @@ def _z_upper(p: float) -> float:
 
 
 def _normal_power(effect: float, se_null: float, se_alt: float, *, alpha: float,
-                  alternative: str) -> float:
+                  alternative: str, miss: bool = False) -> float:
     """Power of a z-test of an effect whose standard error is se_null under H₀, se_alt under H₁.
 
-    larger: Φ((e − z_α·se₀)/se₁); smaller: Φ((−e − z_α·se₀)/se₁); two-sided: the sum of both
-    with z_{α/2} (the wrong-direction rejections count too, R's `strict = TRUE`).
+    larger: Φ((e − z_α·se₀)/se₁); smaller: Φ((−e − z_α·se₀)/se₁); two-sided: Φ(a) + Φ(b),
+    a = (e − z_{α/2}·se₀)/se₁, b = (−e − z_{α/2}·se₀)/se₁ (the wrong-direction rejections
+    count too, R's `strict = TRUE`). With `miss`, β = 1 − power from the complementary tails,
+    Φ(−max(a, b)) − Φ(min(a, b)), so that a power near 1 keeps its precision.
     """
     if alternative == "two-sided":
         z = _z_upper(alpha / 2)
-        return (_phi((effect - z * se_null) / se_alt)
-                + _phi((-effect - z * se_null) / se_alt))
+        a = (effect - z * se_null) / se_alt
+        b = (-effect - z * se_null) / se_alt
+        if miss:
+            return max(_phi(-max(a, b)) - _phi(min(a, b)), 0.0)
+        return _phi(a) + _phi(b)
     z = _z_upper(alpha)
     sign = 1.0 if alternative == "larger" else -1.0
-    return _phi((sign * effect - z * se_null) / se_alt)
+    a = (sign * effect - z * se_null) / se_alt
+    return _phi(-a) if miss else _phi(a)
 
 
 def pooled_power(p_control: float, p_treatment: float, n_control: float, n_treatment: float,
-                 *, alpha: float = 0.05, alternative: str = "two-sided") -> float:
+                 *, alpha: float = 0.05, alternative: str = "two-sided",
+                 miss: bool = False) -> float:
     """Power of the pooled two-proportion z-test.
 
     With p̄ = (n₁p₁ + n₂p₂)/(n₁ + n₂): se₀ = √(p̄(1 − p̄)(1/n₁ + 1/n₂)),
-    se₁ = √(p₁(1 − p₁)/n₁ + p₂(1 − p₂)/n₂), effect p₂ − p₁, then `_normal_power`.
+    se₁ = √(p₁(1 − p₁)/n₁ + p₂(1 − p₂)/n₂), effect p₂ − p₁, then `_normal_power` (`miss`:
+    β = 1 − power instead).
     Reference: J. L. Fleiss, B. Levin, M. C. Paik, Statistical Methods for Rates and
     Proportions, 3rd ed. (2003), §4.2; R `power.prop.test(strict = TRUE)` for n₁ = n₂.
     Checked against: R 4.2.2 `power.prop.test`, statsmodels 0.15.0
@@ -172,7 +188,7 @@ def pooled_power(p_control: float, p_treatment: float, n_control: float, n_treat
     se_alt = math.sqrt(p_control * (1 - p_control) / n_control
                        + p_treatment * (1 - p_treatment) / n_treatment)
     return _normal_power(p_treatment - p_control, se_null, se_alt, alpha=alpha,
-                         alternative=alternative)
+                         alternative=alternative, miss=miss)
 
 
 def cohens_h(p_control: float, p_treatment: float) -> float:
@@ -185,47 +201,118 @@ def cohens_h(p_control: float, p_treatment: float) -> float:
 
 
 def arcsine_power(p_control: float, p_treatment: float, n_control: float, n_treatment: float,
-                  *, alpha: float = 0.05, alternative: str = "two-sided") -> float:
+                  *, alpha: float = 0.05, alternative: str = "two-sided",
+                  miss: bool = False) -> float:
     """Power of the two-proportion test on the arcsine scale (Cohen's h).
 
     The statistic h·√(n₁n₂/(n₁ + n₂)) is standard normal under H₀, so se₀ = se₁ =
-    √(1/n₁ + 1/n₂) in `_normal_power`.
+    √(1/n₁ + 1/n₂) in `_normal_power` (`miss`: β = 1 − power instead).
     Reference: Cohen (1988), §6.2; R pwr `pwr.2p.test` / `pwr.2p2n.test`.
     Checked against: R 4.2.2 `pwr.2p.test`, statsmodels 0.15.0 `NormalIndPower`
     (tests/stats/test_planning.py).
     """
     se = math.sqrt(1 / n_control + 1 / n_treatment)
     return _normal_power(cohens_h(p_control, p_treatment), se, se, alpha=alpha,
-                         alternative=alternative)
+                         alternative=alternative, miss=miss)
 
 
 def t_power(effect_size: float, n_control: float, n_treatment: float, *, alpha: float = 0.05,
-            alternative: str = "two-sided") -> float:
+            alternative: str = "two-sided", miss: bool = False) -> float:
     """Power of the two-sample Student t-test for a standardized difference d (Cohen's d).
 
     ν = n₁ + n₂ − 2, δ = d·√(n₁n₂/(n₁ + n₂)), T ~ t′(ν, δ) (noncentral t):
     larger: P(T > t_{α,ν}); smaller: P(T < −t_{α,ν}); two-sided: both with t_{α/2,ν}.
+    With `miss`, β = 1 − power from the complementary tails (larger: P(T < t_{α,ν});
+    two-sided: P(−t_{α/2,ν} < T < t_{α/2,ν})), so that a power near 1 keeps its precision.
     Reference: R `power.t.test(strict = TRUE)`; Cohen (1988), §2.
     Checked against: R 4.2.2 `power.t.test`, statsmodels 0.15.0 `TTestIndPower`
     (tests/stats/test_planning.py).
     """
-    from scipy.special import nctdtr, stdtrit
-
     df = n_control + n_treatment - 2
     ncp = effect_size * math.sqrt(n_control * n_treatment / (n_control + n_treatment))
+    two_sided = alternative == "two-sided"
+    crit = _t_upper(df, alpha / 2 if two_sided else alpha)
+    # P(T > c | δ) = P(T < −c | −δ): the lower-tail form keeps precision in both tails.
+    if two_sided:
+        power = _nct_below(df, -ncp, -crit) + _nct_below(df, ncp, -crit)
+    else:
+        power = _nct_below(df, -ncp if alternative == "larger" else ncp, -crit)
+    if not miss:
+        return power
+    # The accepted region's probability, in its lower-tail form for δ turned towards the
+    # rejection region (β is then a small lower tail, kept to full relative precision).
+    toward = abs(ncp) if two_sided else (ncp if alternative == "larger" else -ncp)
+    inside = _nct_below(df, toward, crit)
+    return max(inside - _nct_below(df, toward, -crit), 0.0) if two_sided else inside
 
-    def below(nc: float, t: float) -> float:
-        # scipy's nctdtr returns NaN far in the lower tail for a positive noncentrality (the
-        # true value is below 1e-12 there): that is a probability of 0 for our purposes.
+
+# SciPy's nctdtr loses digits from a noncentrality of about a thousand on (1e-6 relative at
+# δ = 1e5, ν = 2), then returns NaN, taking seconds per call: beyond this, `_nct_below` mixes.
+_NCT_FAR = 1e3
+_SIGN_SURE = 38.5  # Φ(−38.5) < 5e-324
+
+
+def _nct_below(df: float, nc: float, t: float) -> float:
+    """P(T < t) for T ~ t′(ν, δ), the noncentral t (R `pt(t, ν, ncp = δ)`).
+
+    T = (Z + δ)/S with Z ~ N(0, 1) and S = √(χ²_ν/ν) independent. For |δ| ≥ 38.5, Z + δ keeps
+    the sign of δ in double precision, so P(T < t) is 0 for δ > 0 ≥ t and 1 for δ < 0 ≤ t.
+    Otherwise, |δ| < 1000: SciPy's `nctdtr`. It returns NaN far in a tail; there the mirror
+    1 − P(T < −t | −δ) is used, and when both fail the value is 0 or 1 (t below or above δ).
+    |δ| ≥ 1000: for δ > 0, t > 0: P(T < t) = E_Z[P(χ²_ν > ν((Z + δ)/t)²)], and for δ < 0,
+    t < 0: P(T < t) = E_Z[P(χ²_ν < ν((Z + δ)/t)²)]; E_Z by 64-point Gauss–Hermite quadrature:
+    the integrand changes slowly over Z wherever it is neither 0 nor 1.
+    Reference: N. L. Johnson, S. Kotz, N. Balakrishnan, Continuous Univariate Distributions,
+    vol. 2, 2nd ed. (1995), ch. 31.
+    Checked against: mpmath quadrature of the same mixtures (tests/stats/test_planning.py).
+    """
+    from scipy.special import chdtr, chdtrc, nctdtr
+
+    # T < t ≤ 0 needs Z + δ < 0: P ≤ Φ(−δ), below the smallest double from δ = 38.5 on,
+    # where nctdtr still returns up to 5e-13 (which would swamp a β near 1e-16).
+    if (nc >= _SIGN_SURE and t <= 0) or (nc <= -_SIGN_SURE and t >= 0):
+        return 0.0 if nc > 0 else 1.0
+    if abs(nc) < _NCT_FAR:
         value = float(nctdtr(df, nc, t))
-        return 0.0 if math.isnan(value) else value
+        if math.isnan(value):
+            value = 1.0 - float(nctdtr(df, -nc, -t))
+        if math.isnan(value):
+            value = 1.0 if t > nc else 0.0
+        return min(max(value, 0.0), 1.0)
+    import numpy as np
 
-    if alternative == "two-sided":
-        crit = -float(stdtrit(df, alpha / 2))
-        # P(T > c | δ) = P(T < −c | −δ): the lower-tail form keeps precision in both tails.
-        return below(-ncp, -crit) + below(ncp, -crit)
-    crit = -float(stdtrit(df, alpha))
-    return below(-ncp, -crit) if alternative == "larger" else below(ncp, -crit)
+    nodes, weights = _gauss_hermite()
+    with np.errstate(over="ignore"):  # an infinite quantile: the tail is then 0 or 1
+        x = df * ((nodes + nc) / t) ** 2
+    tail = chdtrc(df, x) if nc > 0 else chdtr(df, x)
+    return float(min(max(weights @ tail, 0.0), 1.0))
+
+
+@functools.cache
+def _gauss_hermite() -> tuple:
+    """Nodes and weights of the 64-point rule for E[f(Z)], Z ~ N(0, 1)."""
+    import numpy as np
+    from numpy.polynomial.hermite_e import hermegauss
+
+    nodes, weights = hermegauss(64)
+    return nodes, weights / np.sqrt(2 * np.pi)
+
+
+def _t_upper(df: float, p: float) -> float:
+    """The upper-p quantile c of Student's t, P(T_ν > c) = p (R `qt(p, ν, lower = FALSE)`).
+
+    SciPy's `stdtrit` overflows or loses every digit far in the tail of a small ν (it gives
+    +inf for ν = 6, p = 1e-300, and 0.57 relative error for ν = 2.5, p = 1e-200). Where
+    c² > ν, P(|T| > c) = I_x(ν/2, 1/2) with x = ν/(ν + c²) < 1/2 inverts accurately instead:
+    c = √(ν(1 − x)/x).
+    """
+    from scipy.special import betaincinv, stdtrit
+
+    if p < 0.5:
+        x = float(betaincinv(df / 2, 0.5, 2 * p))
+        if 0 < x < 0.5:
+            return math.sqrt(df * (1 - x) / x)
+    return -float(stdtrit(df, p))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -278,6 +365,28 @@ def _brent(f: Callable[[float], float], a: float, b: float, *, xtol: float,
     return xcur  # pragma: no cover  (Brent converges in far fewer steps on a monotone power)
 
 
+def _z_two_sided(confidence: float) -> float:
+    """z = Φ⁻¹(1 − (1 − c)/2), to full precision for c near 1 and near 0 (R `qnorm`).
+
+    Near 1 the upper tail (1 − c)/2 is exact; near 0, 1/2 + c/2 rounds c away, so one Newton
+    step on erf(z/√2) = c (the same equation) restores it.
+    """
+    if confidence >= 0.5:
+        return _z_upper((1 - confidence) / 2)  # stdlib: AS 241, as R's qnorm
+    z = _NORMAL.inv_cdf(0.5 + confidence / 2)
+    slope = math.sqrt(2 / math.pi) * math.exp(-z * z / 2)
+    return z + (confidence - math.erf(z / math.sqrt(2))) / slope
+
+
+def _finite_population(n0: float, population: int) -> float:
+    """n₀/(1 + (n₀ − 1)/N), written N/(1 + (N − 1)/n₀) when n₀ > N (it holds for n₀ = ∞)."""
+    big = population.bit_length() > 1000  # beyond a float: the correction vanishes
+    size = math.inf if big else float(population)
+    if n0 <= size:
+        return n0 / (1 + (n0 - 1) / size)
+    return size / (1 + (size - 1) / n0)
+
+
 def ceil_size(x: float) -> int:
     """Round a size up, forgiving floating-point noise in its last digits."""
     return math.ceil(x - min(abs(x) * _CEIL_SLACK, 1e-9))
@@ -293,7 +402,8 @@ def estimate_sample_size(*, confidence: float = 0.95, std: float, margin: float,
     """Rows needed to estimate a mean (or a proportion, std = √(p(1 − p))) to within ±margin.
 
     n₀ = z²σ²/m², z = Φ⁻¹(1 − (1 − confidence)/2); with a population N the finite-population
-    correction n = n₀ / (1 + (n₀ − 1)/N); n is rounded up; days = ⌈n / daily_traffic⌉.
+    correction n = n₀ / (1 + (n₀ − 1)/N); n is rounded up (at least 1); days =
+    ⌈n / daily_traffic⌉.
     Reference: W. G. Cochran, Sampling Techniques, 3rd ed. (1977), §4.4.
     Checked against: SciPy `norm.ppf` (R `qnorm`) (tests/stats/test_planning.py).
     """
@@ -304,11 +414,15 @@ def estimate_sample_size(*, confidence: float = 0.95, std: float, margin: float,
         raise InputError(f"--population must be at least 1 (got {population}); give the number "
                          "of units in the population")
     _check_traffic(daily_traffic)
-    z = _NORMAL.inv_cdf(0.5 + confidence / 2)  # stdlib: AS 241, as R's qnorm
-    n_exact = (z * std / margin) ** 2
+    z = _z_two_sided(confidence)
+    root = z * std / margin
+    n_exact = root * root  # inf, not OverflowError, when it overflows
     if population is not None:
-        n_exact /= 1 + (n_exact - 1) / population
-    n = ceil_size(n_exact)
+        n_exact = _finite_population(n_exact, population)
+    elif math.isinf(n_exact):
+        raise InputError(f"--std {_num(std)} with --margin {_num(margin)} needs more rows than "
+                         "a number can hold; give a larger --margin")
+    n = max(ceil_size(n_exact), 1)  # one row at least, however wide the margin
     return EstimationResult(
         n=n, n_exact=n_exact, z=z, confidence=confidence, std=std, margin=margin,
         population=population, daily_traffic=daily_traffic,
@@ -339,14 +453,27 @@ class _Design:
         """+1: the treatment is planned higher than the control; −1 for `smaller`."""
         return -1.0 if self.alternative == "smaller" else 1.0
 
-    def power(self, effect: float, n_control: float, n_treatment: float) -> float:
-        """Power at the given sizes; effect = |p₂ − p₁| for proportions, |d| for means."""
-        kw = {"alpha": self.alpha_adjusted, "alternative": self.alternative}
+    def power(self, effect: float, n_control: float, n_treatment: float, *,
+              miss: bool = False) -> float:
+        """Power at the given sizes (β = 1 − power with `miss`); effect = |p₂ − p₁| for
+        proportions, |d| for means."""
+        kw = {"alpha": self.alpha_adjusted, "alternative": self.alternative, "miss": miss}
         if self.kind == "means":
             return t_power(self.direction * effect, n_control, n_treatment, **kw)
         p2 = self.baseline + self.direction * effect
         fn = pooled_power if self.method == "pooled" else arcsine_power
         return fn(self.baseline, p2, n_control, n_treatment, **kw)
+
+    def shortfall(self, effect: float, n_control: float, n_treatment: float,
+                  target: float) -> float:
+        """A number with the sign of power − target, increasing in the sizes and the effect.
+
+        Above power 0.5 it is (1 − target) − β: 1 − target is exact there, and β keeps its
+        relative precision where the power itself rounds to 1 (power 0.9999999999999999).
+        """
+        if target <= 0.5:
+            return self.power(effect, n_control, n_treatment) - target
+        return (1 - target) - self.power(effect, n_control, n_treatment, miss=True)
 
     def effect_size(self, effect: float) -> float:
         """Signed Cohen's h (proportions) or d (means)."""
@@ -372,11 +499,14 @@ def _design(*, baseline: float | None, mde: float | None, relative: bool,
     """
     _check_open("--alpha", alpha)
     if not ratio > 0 or not math.isfinite(ratio):
-        raise InputError(f"--ratio must be greater than 0 (got {ratio:g}); it is the treatment "
+        raise InputError(f"--ratio must be greater than 0 (got {_num(ratio)}); it is the treatment "
                          "group's size over the control group's")
     if arms < 2:
         raise InputError(f"--arms must be at least 2 (got {arms}); it counts every group, the "
                          "control included")
+    if arms > _N_MAX:
+        raise InputError(f"--arms must be at most {_N_MAX:.0e} (got {arms}); it counts every "
+                         "group, the control included")
     if alternative not in ALTERNATIVES:
         raise InputError(f"--alternative must be one of {', '.join(ALTERNATIVES)} "
                          f"(got {alternative})")
@@ -394,8 +524,14 @@ def _design(*, baseline: float | None, mde: float | None, relative: bool,
             raise InputError(f"--method {method} applies to proportions (--baseline); a "
                              "difference in means is planned with the t-test: drop --method")
         kind, method = "means", T_METHOD
+    alpha_adjusted = alpha / (arms - 1)
+    if alpha_adjusted < _ALPHA_MIN:
+        split = f" split over --arms {arms}" if arms > 2 else ""
+        raise InputError(f"--alpha {_num(alpha)}{split} tests at {_num(alpha_adjusted)}, below "
+                         f"{_ALPHA_MIN:.0e}: no tail that far out is computed reliably; raise "
+                         "--alpha")
     design = _Design(kind=kind, method=method, alternative=alternative, alpha=alpha,
-                     alpha_adjusted=alpha / (arms - 1), ratio=ratio, arms=arms,
+                     alpha_adjusted=alpha_adjusted, ratio=ratio, arms=arms,
                      baseline=baseline, std=std)
     return design, effect
 
@@ -422,12 +558,13 @@ def _proportion_effect(baseline: float, mde: float | None, relative: bool,
     sign = -1 if alternative == "smaller" else 1
     treated = baseline + sign * delta
     if not 0 < treated < 1:
-        given = f"--mde {mde:g} --relative" if relative else f"--mde {mde:g}"
+        given = f"--mde {_num(mde)} --relative" if relative else f"--mde {_num(mde)}"
         room = baseline if sign < 0 else 1 - baseline
         limit = room / baseline if relative else room
         raise InputError(
-            f"--baseline {baseline:g} {'-' if sign < 0 else '+'} {given} gives {treated:g}, "
-            f"not a proportion between 0 and 1; use an --mde below {limit:g}")
+            f"--baseline {_num(baseline)} {'-' if sign < 0 else '+'} {given} gives "
+            f"{_num(treated)}, not a proportion between 0 and 1; use an --mde below "
+            f"{_num(limit)}")
     return delta
 
 
@@ -543,26 +680,34 @@ def plan_comparison(*, baseline: float | None = None, mde: float | None = None,
     _check_traffic(daily_traffic)
 
     def shortfall(n1: float) -> float:
-        return design.power(effect, n1, ratio * n1) - power
+        return design.shortfall(effect, n1, ratio * n1, power)
 
     n_min = 2 * max(1.0, 1 / ratio)  # the smaller group holds at least 2
-    given = f"--effect-size {effect_size:g}" if effect_size is not None else f"--mde {mde:g}"
+    n_max = _N_MAX / max(1.0, ratio)  # the larger group at most _N_MAX
+    if n_min > n_max:
+        raise InputError(f"--ratio {_num(ratio)} is too lopsided: with 2 units in the smaller "
+                         f"group the larger would hold more than {_N_MAX:.0e}; give a --ratio "
+                         "nearer 1")
+    given = f"--effect-size {_num(effect_size)}" if effect_size is not None else (
+        f"--mde {_num(mde)}")
     if shortfall(n_min) >= 0:
         raise InputError(
-            f"{given} is so large that fewer than 2 units per group reach power {power:g}: "
+            f"{given} is so large that fewer than 2 units per group reach power {_num(power)}: "
             "n below 2 is not a plan; give a smaller effect or more --power")
-    lower, upper = n_min, max(2 * n_min, 64.0)
+    lower, upper = n_min, min(max(2 * n_min, 64.0), n_max)
     while shortfall(upper) < 0:
-        if upper >= _N_MAX:
+        if upper >= n_max:
+            nearer = " or a --ratio nearer 1" if ratio != 1 else ""
             raise InputError(
                 f"{given} is too small to detect: it would need more than {_N_MAX:.0e} units "
-                "per group; plan for a larger effect")
-        lower, upper = upper, min(upper * 16, _N_MAX)
+                f"per group; plan for a larger effect{nearer}")
+        lower, upper = upper, min(upper * 16, n_max)
     n_exact = _brent(shortfall, lower, upper, xtol=1e-300)
     n_control = ceil_size(n_exact)
     n_treatment = ceil_size(ratio * n_exact)
     return _plan(design, effect, power=power, n_control=n_control, n_treatment=n_treatment,
-                 n_exact=n_exact, daily_traffic=daily_traffic)
+                 n_exact=n_exact, daily_traffic=daily_traffic,
+                 relative=mde if relative else None)
 
 
 def plan_mde(*, n: int, baseline: float | None = None, relative: bool = False,
@@ -589,7 +734,7 @@ def plan_mde(*, n: int, baseline: float | None = None, relative: bool = False,
     n_control, n_treatment = _group_sizes(n, ratio)
 
     def shortfall(effect: float) -> float:
-        return design.power(effect, n_control, n_treatment) - power
+        return design.shortfall(effect, n_control, n_treatment, power)
 
     largest = design.largest_effect()
     lower = 0.0
@@ -597,32 +742,38 @@ def plan_mde(*, n: int, baseline: float | None = None, relative: bool = False,
         upper = 1.0
         while shortfall(upper) < 0:
             if upper >= 1e4:
-                raise InputError(f"no effect reaches power {power:g} with --n {n}; raise --n")
+                raise InputError(f"no effect below 10000 standard deviations reaches power "
+                                 f"{_num(power)} with --n {n}; raise --n")
             lower, upper = upper, upper * 2
     else:
         upper = largest * (1 - 1e-12)
         if shortfall(upper) < 0:
             way = "decrease" if design.direction < 0 else "increase"
             raise InputError(
-                f"with --n {n} no {way} from --baseline {baseline:g} that stays a proportion "
-                f"reaches power {power:g}; raise --n")
+                f"with --n {n} no {way} from --baseline {_num(baseline)} that stays a proportion "
+                f"reaches power {_num(power)}; raise --n")
     # At no effect the test rejects with probability alpha_adjusted < power: f(0) < 0.
     effect = _brent(shortfall, lower, upper, xtol=1e-300)
     return _plan(design, effect, power=power, n_control=n_control, n_treatment=n_treatment,
                  n_exact=None, daily_traffic=daily_traffic)
 
 
-def _mde(design: _Design, effect: float) -> tuple[float, float | None]:
-    """(mde, mde_relative): |p₂ − p₁| and its share of the baseline, or d·std (d alone)."""
+def _mde(design: _Design, effect: float,
+         relative: float | None = None) -> tuple[float, float | None]:
+    """(mde, mde_relative): |p₂ − p₁| and its share of the baseline, or d·std (d alone).
+
+    `relative` is an --mde given with --relative: reported as typed (δ/p would round it).
+    """
     if design.kind == "proportions":
-        return effect, effect / design.baseline
+        return effect, effect / design.baseline if relative is None else relative
     return (effect * design.std if design.std is not None else effect), None
 
 
 def _plan(design: _Design, effect: float, *, power: float, n_control: int, n_treatment: int,
-          n_exact: float | None, daily_traffic: int | None) -> ComparisonPlan:
+          n_exact: float | None, daily_traffic: int | None,
+          relative: float | None = None) -> ComparisonPlan:
     n_total = n_control + (design.arms - 1) * n_treatment
-    mde, mde_relative = _mde(design, effect)
+    mde, mde_relative = _mde(design, effect, relative)
     return ComparisonPlan(
         n_control=n_control, n_treatment=n_treatment, n_total=n_total, n_exact=n_exact,
         days=_days(n_total, daily_traffic), effect_size=design.effect_size(effect), mde=mde,
@@ -663,7 +814,7 @@ def power_curve(*, n: Sequence[int], baseline: float | None = None, mde: float |
         curve.append(CurvePoint(name=str(n_control), n_control=n_control,
                                 n_treatment=n_treatment,
                                 power=design.power(effect, n_control, n_treatment)))
-    mde_value, mde_relative = _mde(design, effect)
+    mde_value, mde_relative = _mde(design, effect, mde if relative else None)
     fields = {
         "effect_size": design.effect_size(effect), "mde": mde_value, "mde_relative": mde_relative,
         "method": design.method, "alternative": design.alternative, "alpha": design.alpha,
@@ -681,21 +832,26 @@ def power_curve(*, n: Sequence[int], baseline: float | None = None, mde: float |
 # Checks and small helpers
 
 
+def _num(value: float) -> str:
+    """A number in a message as the user typed it: 15 significant digits, not 6 (:g)."""
+    return f"{value:.15g}"
+
+
 def _check_open(option: str, value: float) -> None:
     if not 0 < value < 1:
-        raise InputError(f"{option} must be between 0 and 1 (got {value:g})")
+        raise InputError(f"{option} must be between 0 and 1 (got {_num(value)})")
 
 
 def _check_positive(option: str, value: float, *, hint: str = "") -> None:
     if not value > 0 or not math.isfinite(value):
-        raise InputError(f"{option} must be greater than 0 (got {value:g}){hint}")
+        raise InputError(f"{option} must be greater than 0 (got {_num(value)}){hint}")
 
 
 def _check_power(power: float, alpha: float) -> None:
     _check_open("--power", power)
     if power <= alpha:
-        raise InputError(f"--power must be greater than --alpha (got power {power:g}, alpha "
-                         f"{alpha:g}): a test rejects with probability alpha even without an "
+        raise InputError(f"--power must be greater than --alpha (got power {_num(power)}, alpha "
+                         f"{_num(alpha)}): a test rejects with probability alpha even without an "
                          "effect; raise --power")
 
 
@@ -708,10 +864,16 @@ def _check_traffic(daily_traffic: int | None) -> None:
 def _group_sizes(n: int, ratio: float) -> tuple[int, int]:
     if n < 2:
         raise InputError(f"--n must be at least 2 per group (got {n})")
+    # Beyond _N_MAX the sizes leave exact floating point and the noncentral t breaks down.
+    if n > _N_MAX:
+        raise InputError(f"--n must be at most {_N_MAX:.0e} per group (got {n})")
     n_treatment = ceil_size(ratio * n)
     if n_treatment < 2:
-        raise InputError(f"--n {n} with --ratio {ratio:g} gives the treatment group "
+        raise InputError(f"--n {n} with --ratio {_num(ratio)} gives the treatment group "
                          f"{n_treatment} unit; each group needs at least 2: raise --n")
+    if n_treatment > _N_MAX:
+        raise InputError(f"--n {n} with --ratio {_num(ratio)} gives the treatment group "
+                         f"{n_treatment} units, more than {_N_MAX:.0e}: lower --n or --ratio")
     return n, n_treatment
 
 

@@ -399,3 +399,69 @@ def test_means_planning_imports_scipy_special_only():
     assert code == "0"
     assert "pandas" not in modules and "scipy.stats" not in modules
     assert "scipy.optimize" not in modules
+
+
+# ------------------------------------------------------- extreme inputs (review, issue 4)
+
+BIG = str(10**400)  # Typer takes it as an int; int → float overflowed (exit 3)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["sample-size", "--std", "1e300", "--margin", "1e-300"],
+     "--std 1e+300 with --margin 1e-300 needs more rows than a number can hold; give a larger "
+     "--margin"),
+    (["sample-size", "--baseline", "0.1", "--mde", "0.02", "--arms", BIG],
+     f"--arms must be at most 1e+15 (got {BIG}); it counts every group, the control included"),
+    (["sample-size", "--baseline", "0.1", "--n", BIG],
+     f"--n must be at most 1e+15 per group (got {BIG})"),
+    (["power", "--effect-size", "0.5", "--n", "100,1000000000000001"],
+     "--n must be at most 1e+15 per group (got 1000000000000001)"),
+    (["sample-size", "--effect-size", "0.5", "--alpha", "5e-324"],
+     "--alpha 4.94065645841247e-324 tests at 4.94065645841247e-324, below 1e-300: no tail "
+     "that far out is computed reliably; raise --alpha"),
+    (["sample-size", "--baseline", "0.1", "--mde", "0.02", "--ratio", "1e15"],
+     "--ratio 1e+15 is too lopsided: with 2 units in the smaller group the larger would hold "
+     "more than 1e+15; give a --ratio nearer 1"),
+])
+def test_domain_edges_exit_2_in_one_line(args, message):
+    assert error_line(invoke(*args)) == message
+
+
+def test_huge_population_and_extreme_confidence_are_answered():
+    record = invoke_json("sample-size", "--std", "0.5", "--margin", "0.05", "--population", BIG)
+    assert record["n"] == 385
+    # 0.5 + c/2 rounded to 1.0: the normal quantile raised (exit 3)
+    record = invoke_json("sample-size", "--std", "1", "--margin", "1", "--confidence",
+                         "0.9999999999999999")
+    assert record["z"] == approx(8.2923610758135955382)  # mpmath: sqrt(2)*erfinv(c)
+    assert record["n"] == 69
+    # a margin far wider than the spread still needs one row, not 0
+    assert invoke_json("sample-size", "--std", "1e-300", "--margin", "1e300")["n"] == 1
+
+
+def test_power_is_a_probability_at_a_tiny_alpha():
+    # SciPy's stdtrit gave +inf for ν = 6 at p = 5e-301: power 2, and a detectable effect of 0
+    result = invoke("power", "--effect-size", "1", "--n", "4", "--alpha", "1e-300",
+                    "--format", "csv")
+    assert (result.exit_code, result.stderr) == (0, "")
+    header, row = result.stdout.splitlines()
+    assert header == "name,n_control,n_treatment,power"
+    assert 0 <= float(row.split(",")[3]) < 1e-290
+    result = invoke("sample-size", "--n", "4", "--alpha", "1e-300")
+    assert error_line(result) == ("no effect below 10000 standard deviations reaches power 0.8 "
+                                  "with --n 4; raise --n")
+
+
+def test_power_near_one_plans_exactly():
+    record = invoke_json("sample-size", "--baseline", "0.10", "--mde", "0.02", "--power",
+                         "0.9999999999999999")
+    # mpmath 1.4.1: findroot(1 - pooled_power_mp(.1, .12, n, n) - 2**-53) (was 50730.67)
+    assert record["n_exact"] == approx(50581.724317792791)
+    assert record["n_control"] == 50582
+
+
+def test_relative_mde_passes_an_exact_assert():
+    result = invoke("sample-size", "--baseline", "0.1", "--mde", "0.2", "--relative",
+                    "--assert", "mde_relative == 0.2", "--json")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert json.loads(result.stdout)["mde_relative"] == 0.2

@@ -516,8 +516,14 @@ def test_ratio_symmetry_for_means(d, ratio, alternative):
        alternative=alternatives)
 def test_ratio_symmetry_for_arcsine(baseline, share, ratio, alternative):
     mde = share * _room(baseline, alternative)
-    one = plan_comparison(baseline=baseline, mde=mde, ratio=ratio, method="arcsine",
-                          alternative=alternative)
+    try:
+        one = plan_comparison(baseline=baseline, mde=mde, ratio=ratio, method="arcsine",
+                              alternative=alternative)
+    except InputError:  # a huge effect: fewer than 2 in the smaller group would do, both ways
+        with pytest.raises(InputError, match="fewer than 2 units per group"):
+            plan_comparison(baseline=baseline, mde=mde, ratio=1 / ratio, method="arcsine",
+                            alternative=alternative)
+        return
     other = plan_comparison(baseline=baseline, mde=mde, ratio=1 / ratio, method="arcsine",
                             alternative=alternative)
     assert other.n_exact == pytest.approx(ratio * one.n_exact, rel=1e-9)
@@ -591,3 +597,167 @@ def test_cohens_h_sign():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert cohens_h(0.5, 0.5) == 0.0
+
+
+# ------------------------------------------------------- extreme inputs (review, issue 4)
+# References below: mpmath 1.4.1 at 50 digits, the power functions written out in mp.ncdf,
+# mp.betainc and mp.gammainc (for the noncentral t: quadrature of P(Z + δ < t·S) over Z,
+# S = √(χ²_ν/ν)), solved with mp.findroot.
+
+POWER_NEAR_ONE = 0.9999999999999999  # 1 − 2⁻⁵³: the power itself rounds to 1 near the plan
+
+
+@pytest.mark.parametrize(("kwargs", "want"), [
+    # findroot(1 - pooled_power_mp(.1, .12, n, n) - 2**-53): 1 − power written as Φ tails
+    ({"baseline": 0.10, "mde": 0.02}, 50581.724317792791),
+    ({"baseline": 0.10, "mde": 0.02, "method": "arcsine"}, 50525.682369671626),
+    ({"effect_size": 0.5}, 828.31272026554049),
+    ({"effect_size": 0.5, "alternative": "larger"}, 777.55013360267856),
+    ({"effect_size": 0.5, "alternative": "smaller"}, 777.55013360267856),
+])
+def test_power_near_one_keeps_full_precision(kwargs, want):
+    # solving power − target loses every digit when target = 1 − 1e-16 (it gave 50730.67 and
+    # 837.9998 here): the root is found on β = 1 − power instead
+    plan = plan_comparison(power=POWER_NEAR_ONE, **kwargs)
+    assert plan.n_exact == approx(want)
+
+
+def test_mde_at_power_near_one_keeps_full_precision():
+    # mpmath: findroot(1 - pooled_power_mp(.1, .1 + e, 2000, 2000) - 2**-53)
+    plan = plan_mde(n=2000, baseline=0.10, power=POWER_NEAR_ONE)
+    assert plan.mde == approx(0.11610525163081568)
+    # one part in a billion from 1: the old form was already off by 2e-9 here
+    # mpmath: findroot(1 - pooled_power_mp(.1, .12, n, n) - 1e-9)
+    assert plan_comparison(baseline=0.10, mde=0.02, power=0.999999999).n_exact == approx(
+        30974.269334840983)
+
+
+@settings(deadline=None, max_examples=40)
+@given(d=st.floats(0.01, 5.0), n=st.floats(2.0, 5000.0), ratio=st.floats(0.3, 3.0),
+       alpha=st.floats(1e-12, 0.4), alternative=alternatives)
+def test_miss_is_one_minus_power(d, n, ratio, alpha, alternative):
+    signed = -d if alternative == "smaller" else d
+    for power, miss in [
+        (t_power(signed, n, n * ratio, alpha=alpha, alternative=alternative),
+         t_power(signed, n, n * ratio, alpha=alpha, alternative=alternative, miss=True)),
+        (pooled_power(0.3, 0.3 + signed / 20, n, n * ratio, alpha=alpha,
+                      alternative=alternative),
+         pooled_power(0.3, 0.3 + signed / 20, n, n * ratio, alpha=alpha,
+                      alternative=alternative, miss=True)),
+    ]:
+        assert power + miss == pytest.approx(1.0, abs=1e-12)
+
+
+def test_t_critical_value_far_in_the_tail():
+    from mlstats.stats.planning import _t_upper
+
+    # mpmath: the c with betainc(ν/2, 1/2, 0, ν/(ν + c²), regularized)/2 = p
+    assert _t_upper(6, 5e-301) == approx(2.0178271543649024408e+50)  # SciPy stdtrit: +inf
+    assert _t_upper(2.5, 1e-200) == approx(8.7654378822799920123e+79)  # stdtrit: 57 % off
+    # with stdtrit's +inf the power came out as 2 and the minimum detectable effect as 0
+    assert 0 <= t_power(1.0, 4, 4, alpha=1e-300) < 1e-290
+    with pytest.raises(InputError, match=r"^no effect below 10000 standard deviations"):
+        plan_mde(n=4, alpha=1e-300)
+
+
+@pytest.mark.parametrize(("args", "want", "want_miss"), [
+    # mpmath quadrature over Z of P(χ²_ν > ν((Z + δ)/c)²) (see above), c from mp.betainc
+    ((1e5, 2, 2, 1e-10), 0.63212055884695166387, 0.36787944115304833613),  # nctdtr: 1e-6 off
+    ((1e6, 10, 10, 1e-100), 0.99976435311536781962, 0.00023564688463218037851),  # nctdtr: 0
+])
+def test_t_power_at_a_huge_noncentrality(args, want, want_miss):
+    d, n1, n2, alpha = args
+    assert t_power(d, n1, n2, alpha=alpha) == approx(want)
+    assert t_power(d, n1, n2, alpha=alpha, miss=True) == approx(want_miss)
+
+
+def test_huge_effect_with_tiny_alpha_plans_quickly_and_exactly():
+    # SciPy's nctdtr took seconds per call here (the plan never finished) and gave NaN
+    plan = plan_comparison(effect_size=1e8, alpha=1e-30)
+    assert 2 < plan.n_exact < 3
+    assert t_power(1e8, plan.n_exact, plan.n_exact, alpha=1e-30) == pytest.approx(0.8, rel=1e-12)
+    assert t_power(1e8, plan.n_control, plan.n_treatment, alpha=1e-30) >= 0.8
+
+
+def test_estimation_extremes():
+    # z²σ²/m² overflows a float: an input error, not an internal error
+    with pytest.raises(InputError, match=r"^--std 1e\+300 with --margin 1e-300 needs more rows"):
+        estimate_sample_size(std=1e300, margin=1e-300)
+    # ... unless a population bounds it: n0 → ∞ gives n = N
+    res = estimate_sample_size(std=1e300, margin=1e-300, population=1000)
+    assert (res.n, res.n_exact) == (1000, 1000.0)
+    # n0 underflows to 0: still one row
+    assert estimate_sample_size(std=1e-300, margin=1e300).n == 1
+    # a population beyond a float: no correction (was an OverflowError)
+    assert estimate_sample_size(std=0.5, margin=0.05, population=10**400).n == 385
+    # mpmath: sqrt(2)*erfinv(c); 0.5 + c/2 rounded to 1 (an error), and to 0.5 (z = 0, n = 0)
+    res = estimate_sample_size(std=1, margin=1, confidence=POWER_NEAR_ONE)
+    assert res.z == approx(8.2923610758135955382) and res.n == 69
+    res = estimate_sample_size(std=1, margin=1, confidence=1e-20)
+    assert res.z == approx(1.2533141373155002512e-20) and res.n == 1
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: power_curve(n=[10**15 + 1], effect_size=0.5),
+     "--n must be at most 1e+15 per group (got 1000000000000001)"),
+    (lambda: power_curve(n=[10**400], effect_size=0.5),
+     f"--n must be at most 1e+15 per group (got {10**400})"),
+    (lambda: power_curve(n=[10**15], effect_size=0.5, ratio=2),
+     "--n 1000000000000000 with --ratio 2 gives the treatment group 2000000000000000 units, "
+     "more than 1e+15: lower --n or --ratio"),
+    (lambda: plan_comparison(effect_size=0.5, ratio=1e15),
+     "--ratio 1e+15 is too lopsided: with 2 units in the smaller group the larger would hold "
+     "more than 1e+15; give a --ratio nearer 1"),
+    (lambda: plan_comparison(baseline=0.1, mde=0.02, ratio=1e-12),
+     "--mde 0.02 is too small to detect: it would need more than 1e+15 units per group; plan "
+     "for a larger effect or a --ratio nearer 1"),
+    (lambda: plan_comparison(effect_size=0.5, arms=10**400),
+     f"--arms must be at most 1e+15 (got {10**400}); it counts every group, the control "
+     "included"),
+    (lambda: plan_comparison(effect_size=0.5, alpha=5e-324),
+     "--alpha 4.94065645841247e-324 tests at 4.94065645841247e-324, below 1e-300: no tail "
+     "that far out is computed reliably; raise --alpha"),
+    (lambda: plan_comparison(effect_size=0.5, alpha=1e-290, arms=10**12),
+     "--alpha 1e-290 split over --arms 1000000000000 tests at 1.000000000001e-302, below "
+     "1e-300: no tail that far out is computed reliably; raise --alpha"),
+    (lambda: plan_mde(n=2000, baseline=0.999999999),
+     "with --n 2000 no increase from --baseline 0.999999999 that stays a proportion reaches "
+     "power 0.8; raise --n"),
+])
+def test_domain_edges_are_input_errors(call, message):
+    # each was an OverflowError (exit 3), a power of 0 where it is 1 (--n 1e20), a treatment
+    # group rounded through a float, a crash in the normal quantile, or a message that
+    # printed --baseline 0.999999999 as 1
+    with pytest.raises(InputError) as info:
+        call()
+    assert str(info.value) == message
+
+
+def test_a_ratio_plan_keeps_the_larger_group_within_bounds():
+    plan = plan_comparison(baseline=0.10, mde=0.02, ratio=1e11)
+    assert 10**14 < plan.n_treatment <= 10**15
+    assert pooled_power(0.10, 0.12, plan.n_control, plan.n_treatment) >= 0.8
+    # at ratio 1e12 the treatment group would pass 1e15 (n_treatment came out as a float's
+    # approximation of the integer, 1977576822890006)
+    with pytest.raises(InputError, match=r"more than 1e\+15 units per group"):
+        plan_comparison(baseline=0.10, mde=0.02, ratio=1e12)
+
+
+def test_relative_mde_is_reported_as_given():
+    # 0.2 × 0.1 / 0.1 is 0.20000000000000004: `--assert 'mde_relative == 0.2'` must hold
+    assert plan_comparison(baseline=0.10, mde=0.2, relative=True).mde_relative == 0.2
+    assert power_curve(n=[100], baseline=0.10, mde=0.2, relative=True).mde_relative == 0.2
+
+
+def test_noncentral_t_tails_that_scipy_gets_wrong():
+    from scipy.special import nctdtr
+
+    from mlstats.stats.planning import _nct_below
+
+    # T < t ≤ 0 needs Z + δ < 0, so P ≤ Φ(−433) = 0; nctdtr says 4.8e-13, enough to swamp a
+    # β near 1e-16
+    assert nctdtr(30, 433.4854495515098, -407.5392965871778) > 1e-13
+    assert _nct_below(30, 433.4854495515098, -407.5392965871778) == 0.0
+    # both nctdtr(2, −14.76, 15.76) and its mirror are NaN: the power of a one-sided test at
+    # alpha 0.998 came out 0 where it is 1 (T > −15.76 is all but certain at δ = 14.76)
+    assert t_power(14.763508436553103, 2, 2, alpha=0.998, alternative="larger") == 1.0
