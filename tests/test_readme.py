@@ -1,0 +1,60 @@
+"""The README's command examples are real: each one, re-run, prints exactly what is shown."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def examples() -> list[tuple[str, list[str], str]]:
+    """(title, commands, expected output) of every example under "## Commands"."""
+    text = (ROOT / "README.md").read_text()
+    body = text[text.index("## Commands"):text.index("## Input")]
+    found = []
+    for block in re.findall(r"^```\n(.*?)^```$", body, flags=re.S | re.M):
+        lines = block.rstrip("\n").split("\n")
+        if not lines[0].startswith("$ "):
+            continue
+        commands = [line[2:] for line in lines if line.startswith("$ ")]
+        expected = "\n".join(line for line in lines if not line.startswith("$ "))
+        found.append((commands[0][:70], commands, expected))
+    return found
+
+
+@pytest.fixture(scope="module")
+def shell(tmp_path_factory):
+    """A scratch directory with sample_data/ and an `mlstats` that runs this checkout."""
+    work = tmp_path_factory.mktemp("readme")
+    (work / "sample_data").symlink_to(ROOT / "sample_data")
+    bin_dir = work / "bin"
+    bin_dir.mkdir()
+    shim = bin_dir / "mlstats"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m mlstats "$@"\n')
+    shim.chmod(0o755)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    env.pop("MLSTATS_DEBUG", None)
+    return work, env
+
+
+@pytest.mark.parametrize(("title", "commands", "expected"), examples(),
+                         ids=[e[0] for e in examples()])
+def test_readme_example_output_is_real(shell, title, commands, expected):
+    work, env = shell
+    out = []
+    for command in commands:
+        if command == "echo $?":
+            out.append(str(status))
+            continue
+        done = subprocess.run(["bash", "-c", command], cwd=work, env=env, timeout=120,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        status = done.returncode
+        out.append("\n".join(line.rstrip() for line in done.stdout.rstrip("\n").split("\n")))
+    shown = "\n".join(part for part in out if part)
+    # The README drops blank lines at the end of an output only.
+    assert shown.rstrip("\n") == expected.rstrip("\n")
