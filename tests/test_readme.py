@@ -47,6 +47,7 @@ def shell(tmp_path_factory):
 def test_readme_example_output_is_real(shell, title, commands, expected):
     work, env = shell
     out = []
+    status = 0
     for command in commands:
         if command == "echo $?":
             out.append(str(status))
