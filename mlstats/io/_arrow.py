@@ -77,3 +77,9 @@ def from_bool(values: np.ndarray) -> pa.Array:
     """A NumPy bool array as an Arrow boolean array (for `Table.filter`)."""
     packed = np.packbits(values.astype(bool), bitorder="little")
     return pa.Array.from_buffers(pa.bool_(), len(values), [None, pa.py_buffer(packed)])
+
+
+def from_float64(values: np.ndarray) -> pa.Array:
+    """A NumPy float64 array as an Arrow array (without pyarrow's pandas-importing path)."""
+    data = np.ascontiguousarray(values, dtype=np.float64)
+    return pa.Array.from_buffers(pa.float64(), len(data), [None, pa.py_buffer(data)])

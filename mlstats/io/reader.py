@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import difflib
 import re
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -35,6 +36,9 @@ PANDAS_NA = (
 )  # fmt: skip
 _NUMBER = r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$"
 _CONVERSION = re.compile(r"column #(\d+)")
+# The csv module refuses fields over 128 KiB by default; pyarrow accepts them, and so must
+# the sniffing and diagnosis passes (a long text cell is data, not an internal error).
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 # What people type for a tab in a shell: --sep '\t' arrives as a backslash and a t.
 _SEP_NAMES = {"\\t": "\t", "tab": "\t", "TAB": "\t"}
 
@@ -70,9 +74,19 @@ def read_table(options: ReadOptions) -> Table:
     arrow = _parse(source, sep, names, options.no_header, nulls)
     if arrow.num_rows == 0:
         raise InputError("the input has a header but no data rows; give a file with data")
-    table = Table(arrow, source=source, sep=sep, has_header=not options.no_header)
+    table = Table(arrow, source=source, sep=sep, has_header=not options.no_header,
+                  na_numbers=_na_numbers(options.na))
     table.check_values()
     return table
+
+
+def _na_numbers(na: Sequence[str]) -> tuple[float, ...]:
+    """The `--na` strings that are numbers: they mean missing however the number is spelled.
+
+    As pandas' `na_values`: `--na -999` also makes `-999.0` and `-999.00` missing.
+    """
+    return tuple(sorted({float(v) for v in na if re.fullmatch(_NUMBER, v)
+                         and abs(float(v)) < float("inf")}))
 
 
 def sniff_delimiter(source: Source) -> str:
@@ -237,6 +251,7 @@ class Table:
     has_header: bool = True
     rows_used: int | None = None
     warnings: list[str] = field(default_factory=list)
+    na_numbers: tuple[float, ...] = ()
     rows_read: int = field(init=False)
     _row_numbers: np.ndarray | None = field(default=None, repr=False)
 
@@ -329,6 +344,10 @@ class Table:
         values = to_float64(column)
         if not pa.types.is_floating(kind):  # float columns were checked when read
             self._check_finite(name, values)
+        if self.na_numbers and (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            import numpy as np
+
+            values = np.where(np.isin(values, self.na_numbers), np.nan, values)
         return values
 
     def labels(self, name: str) -> np.ndarray:
@@ -418,10 +437,11 @@ class Table:
         strings) is missing too: it becomes null, so that every command leaves it out and
         counts it like any other missing value.
         """
+        import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        from mlstats.io._arrow import first_true
+        from mlstats.io._arrow import first_true, from_float64
 
         for index, (name, kind) in enumerate(zip(self.arrow.column_names,
                                                  self.arrow.schema.types, strict=True)):
@@ -439,6 +459,14 @@ class Table:
                     missing = pa.nulls(len(column), kind)
                     self.arrow = self.arrow.set_column(index, name,
                                                        pc.if_else(nan, missing, column))
+            if self.na_numbers and (pa.types.is_floating(kind) or pa.types.is_integer(kind)):
+                column = self.arrow.column(name)
+                na = pc.is_in(pc.cast(column, pa.float64(), safe=False),
+                              value_set=from_float64(np.array(self.na_numbers)))
+                if first_true(na) is not None:
+                    missing = pa.nulls(len(column), kind)
+                    self.arrow = self.arrow.set_column(index, name,
+                                                       pc.if_else(na, missing, column))
 
     def _check_finite(self, name: str, values: np.ndarray) -> None:
         import numpy as np

@@ -80,6 +80,13 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO]:
     if _identity(target) in _INPUTS:
         raise InputError(f"'{target}' is an input file of this run; write the output "
                          "somewhere else")
+    if _is_special(target):
+        # /dev/null, /dev/stdout, a named pipe: written in place. Renaming a temporary file
+        # over one would replace the device or the link itself (as root: /dev/null).
+        yield from _write_in_place(target, mode)
+        return
+    # A symbolic link keeps pointing where it did: the file it names is replaced.
+    target = Path(os.path.realpath(target)) if target.is_symlink() else target
     directory = target.parent if str(target.parent) else Path(".")
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
@@ -102,6 +109,28 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO]:
     except BaseException:
         _remove(temp)
         raise
+
+
+def _is_special(target: Path) -> bool:
+    """An existing path that is not a regular file once links are followed (a device, a FIFO)."""
+    import stat
+
+    try:
+        kind = os.stat(target).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(kind) or stat.S_ISDIR(kind))
+
+
+def _write_in_place(target: Path, mode: str) -> Iterator[IO]:
+    kwargs = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
+    try:
+        with open(target, mode, **kwargs) as f:
+            yield f
+    except BrokenPipeError:
+        raise PipeClosed from None
+    except OSError as exc:
+        raise _write_error(target, exc) from None
 
 
 def _umask() -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -101,9 +102,17 @@ def to_delimited(record: dict, sep: str, *, main: str | None = None) -> str:
 
 def _md_cell(value: object) -> str:
     text = display(value)
-    for char in "\\`*_[]<>|#":
+    # GitHub reads ~~x~~ as strike-through, &amp; as an entity and $x$ as math: all escaped.
+    for char in "\\`*_[]<>|#~&$":
         text = text.replace(char, "\\" + char)
     return text
+
+
+def _md_code(text: str) -> str:
+    """An inline code span that holds any backticks in `text` literally."""
+    fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
+    pad = " " if "`" in text else ""
+    return f"{fence}{pad}{visible(text)}{pad}{fence}"
 
 
 def _md_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
@@ -145,7 +154,7 @@ def to_markdown(record: dict, *, summary: str | None = None) -> str:
     if record.get("assertions"):
         icon = {"pass": "✅", "warn": "⚠️", "fail": "❌"}
         lines += ["**Checks**", ""]
-        lines += [f"- {icon[a['status']]} {a['status']}: `{a['expr']}` "
+        lines += [f"- {icon[a['status']]} {a['status']}: {_md_code(a['expr'])} "
                   f"(actual: {_md_cell(a['actual'])})" for a in record["assertions"]]
         lines += [""]
     return "\n".join(lines)

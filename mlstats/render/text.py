@@ -5,13 +5,21 @@ from __future__ import annotations
 import math
 import re
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+# C0/C1 controls, line separators, and the bidirectional overrides and isolates that can
+# make a cell display in an order other than its text (CVE-2021-42574, "Trojan Source").
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e"
+                      r"\u2066-\u2069]")
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def visible(text: str) -> str:
-    """Make control characters (escape codes, NUL, …) visible as `\\xNN` escapes."""
+    """Make control characters (escape codes, NUL, bidi overrides, …) visible as escapes."""
     text = text.replace("\n", "\\n").replace("\t", "\\t")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _CONTROL.sub(lambda m: _escape(m.group()), text)
 
 
 def display(value: object, digits: int = 6) -> str:
@@ -43,4 +51,8 @@ def exact(value: object) -> str:
         if value.is_integer() and abs(value) < 1e16:
             return str(int(value))
         return repr(value)
+    if isinstance(value, list | tuple | dict):  # a nested value in a CSV cell: as in JSON
+        import json
+
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return str(value)

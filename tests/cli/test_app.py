@@ -100,6 +100,47 @@ def test_output_file_is_written_whole(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
 
 
+def test_output_to_a_device_writes_through_it_and_keeps_it(tmp_path):
+    # -o /dev/null once renamed a temporary file over the device (as root: /dev/null became
+    # a regular file). A character device is written in place and stays a device.
+    import stat
+
+    device = tmp_path / "null"
+    try:
+        os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    except (PermissionError, AttributeError):
+        pytest.skip("creating a device node needs root")
+    result = invoke("describe", CARS, "--json", "-o", str(device))
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert stat.S_ISCHR(device.lstat().st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["null"]
+
+
+def test_output_to_a_named_pipe_is_written_in_place(tmp_path):
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()), daemon=True)
+    reader.start()
+    result = invoke("describe", CARS, "--json", "-o", str(fifo))
+    reader.join(timeout=30)
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert json.loads(received[0])["command"] == "describe"
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]
+
+
+def test_output_through_a_symbolic_link_replaces_the_file_it_names(tmp_path):
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    result = invoke("describe", CARS, "--json", "-o", str(link))
+    assert result.exit_code == 0
+    assert link.is_symlink() and json.loads(real.read_text())["command"] == "describe"
+
+
 def test_output_to_a_missing_directory_is_exit_2_with_no_file(tmp_path):
     target = tmp_path / "missing" / "out.json"
     result = invoke("describe", CARS, "-o", str(target))

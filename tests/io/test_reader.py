@@ -208,6 +208,15 @@ def test_duplicate_and_blank_header_names(write_csv):
         "line is data (mlstats clean can repair headers)")
 
 
+def test_a_first_line_longer_than_the_csv_module_limit(write_csv):
+    # The csv module refuses fields over 128 KiB unless told; sniffing used to crash (exit 3).
+    long = "x" * 200_000
+    path = write_csv(f"{long},b\n1,2\n3,4\n5,6\n")
+    assert columns_of(path) == {long: 3.0, "b": 4.0}
+    path = write_csv(f"a,b\n\"{long}\",2\nx,4\ny,6\n")
+    assert columns_of(path) == {"b": 4.0}
+
+
 # -- missing values --------------------------------------------------------------------------
 def test_default_and_extra_missing_markers(write_csv):
     path = write_csv("a\n1\nNA\n-\n5\n")
@@ -215,6 +224,16 @@ def test_default_and_extra_missing_markers(write_csv):
         "column 'a' is not numeric: '-' at line 4")
     record = invoke_json("describe", path, "--na", "-")
     assert (record["columns"][0]["n"], record["columns"][0]["missing"]) == (2, 2)
+
+
+def test_a_numeric_na_marker_matches_however_the_number_is_spelled(write_csv):
+    # As pandas' na_values: --na -999 also means -999.0 (a float column) and " -999.00 "
+    # (a column read as text and converted); -9990 and -999.5 stay values.
+    path = write_csv("a,b,c\n1,-999,1\n2,5, -999.00 \n-999,7,3\n3,-999.0,-9990\n4,-999.5,4\n")
+    record = invoke_json("describe", path, "--na", "-999")
+    found = {r["name"]: (r["n"], r["missing"], r["mean"]) for r in record["columns"]}
+    assert found == {"a": (4, 1, 2.5), "b": (3, 2, pytest.approx((5 + 7 - 999.5) / 3)),
+                     "c": (4, 1, (1 + 3 - 9990 + 4) / 4)}
 
 
 def test_no_default_na_keeps_only_empty_and_given(write_csv):

@@ -65,6 +65,21 @@ def test_markdown_escapes_cells_and_lists_checks():
     assert "- ❌ fail: `r2 >= 0.9` (actual: 0.12)" in text
 
 
+def test_markdown_escapes_strikethrough_entities_math_and_backticks():
+    rec = record(rows=[{"name": "~~gone~~ &amp; $x$", "value": 1}],
+                 assertions=[{"expr": 'columns."a`b".mean > 1', "status": "pass", "actual": 2}])
+    text = render(rec, "markdown")
+    assert "| \\~\\~gone\\~\\~ \\&amp; \\$x\\$ | 1 |" in text
+    assert '- ✅ pass: `` columns."a`b".mean > 1 `` (actual: 2)' in text
+
+
+def test_csv_writes_nested_values_as_json():
+    rec = {"command": "x", "mlstats_version": "0", "warnings": [], "sizes": [3, 4],
+           "labels": ["é", None], "k": 2}
+    rows = list(csv.reader(io.StringIO(render(rec, "csv"))))
+    assert rows == [["sizes", "labels", "k"], ["[3,4]", '["é",null]', "2"]]
+
+
 def test_table_is_plain_when_piped_and_never_cut_short():
     wide = {"command": "demo", "mlstats_version": "0", "warnings": [],
             "rows": [{"name": f"column_with_a_long_name_{i}", **{f"stat_{j}": 1234567.891 * j
@@ -81,6 +96,14 @@ def test_table_prints_data_literally():
     hostile = record(rows=[{"name": "\x1b[31mred\x07", "value": 1}])
     shown = render(hostile, "table")
     assert "\x1b" not in shown and "\\x1b[31mred\\x07" in shown
+
+
+def test_bidirectional_overrides_are_shown_not_obeyed():
+    # "Trojan Source": U+202E would display "cba" for the text "\u202eabc".
+    hostile = record(rows=[{"name": "\u202eabc\u2066", "value": 1}])
+    for fmt in ("table", "markdown"):
+        shown = render(hostile, fmt)
+        assert "\u202e" not in shown and "\\u202eabc\\u2066" in shown.replace("\\\\", "\\")
 
 
 def test_color_only_when_asked():

@@ -76,6 +76,72 @@ def test_groups_in_order_of_appearance_match_pandas_groupby():
     assert result.columns[4].mean == pytest.approx(76.9, rel=1e-12)
 
 
+def test_moments_of_a_large_mean_with_a_small_spread_are_exact():
+    # 1e9 ± 1e-3: the rounded mean is off by a visible share of the spread; without
+    # re-centring, skew was off by 1e-3 relative. Reference: exact rational arithmetic.
+    from decimal import Decimal, localcontext
+    from fractions import Fraction
+
+    x = np.random.default_rng(7).normal(1e9, 1e-3, 2000)
+    exact = [Fraction(v) for v in x.tolist()]
+    n = len(exact)
+    mean = sum(exact) / n
+    m2, m3, m4 = (sum((v - mean) ** k for v in exact) for k in (2, 3, 4))
+    with localcontext() as ctx:
+        ctx.prec = 40
+
+        def dec(f: Fraction) -> Decimal:
+            return Decimal(f.numerator) / Decimal(f.denominator)
+
+        g1 = dec(m3 / n) / dec(m2 / n) ** Decimal("1.5")
+        skew = float((Decimal(n * (n - 1)).sqrt() / (n - 2)) * g1)
+        g2 = dec(m4 / n) / dec(m2 / n) ** 2 - 3
+        kurt = float(Decimal(n - 1) / ((n - 2) * (n - 3)) * ((n + 1) * g2 + 6))
+        std = float(dec(m2 / (n - 1)).sqrt())
+    moments = Moments.of(x)
+    assert moments.std == pytest.approx(std, rel=1e-12)
+    assert moments.skew == pytest.approx(skew, rel=1e-9)
+    assert moments.kurtosis == pytest.approx(kurt, rel=1e-9)
+    assert moments.mean == pytest.approx(float(mean), rel=1e-15)
+
+
+def test_many_groups_match_a_mask_per_group():
+    # --by with thousands of groups: one sort, not a mask per group (which was O(n·groups)).
+    rng = np.random.default_rng(3)
+    labels = np.array([f"g{k}" for k in rng.integers(0, 3000, 30_000)], dtype=object)
+    values = rng.normal(size=labels.size)
+    values[rng.random(labels.size) < 0.1] = np.nan
+    result = describe({"v": values}, groups=labels, by="g")
+    seen = list(dict.fromkeys(labels.tolist()))
+    assert [r.group for r in result.columns] == seen
+    for row in result.columns[::97]:
+        part = values[labels == row.group]
+        part = part[~np.isnan(part)]
+        assert (row.n, row.missing) == (part.size, int((labels == row.group).sum()) - part.size)
+        assert row.mean == pytest.approx(part.mean(), rel=1e-12)
+        assert row.median == pytest.approx(np.median(part), rel=1e-15)
+
+
+def test_a_warning_shared_by_many_groups_is_given_once():
+    # --by an identifier: one group per row used to print one warning line per row.
+    ids = np.array([str(i) for i in range(1000)], dtype=object)
+    values = np.arange(1000.0)
+    values[::2] = np.nan
+    result = describe({"v": values}, groups=ids, by="id")
+    assert result.warnings == (
+        "missing values left out per column: " + ", ".join(f"v[{i}] 1" for i in range(0, 60, 2))
+        + " and 470 more",
+        "column 'v' in 500 groups (v[0], v[2], v[4] and 497 more) has no values: every "
+        "statistic is null",
+        "column 'v' in 500 groups (v[1], v[3], v[5] and 497 more) has one value: std, sem and "
+        "the interval are null",
+    )
+    one = describe({"v": np.array([1.0, 2.0, 5.0])}, groups=np.array(["a", "a", "b"],
+                                                                       dtype=object))
+    assert one.warnings == ("column 'v[a]' has 2 values: kurtosis needs 4 and skew 3",
+                            "column 'v[b]' has one value: std, sem and the interval are null")
+
+
 def test_undefined_statistics_are_nan_with_a_reason():
     result = describe({"one": np.array([4.0]), "flat": np.full(5, 2.0),
                        "none": np.array([np.nan, np.nan])})
