@@ -63,16 +63,10 @@ class Source:
             return stream.read(size)
 
     def text_lines(self) -> Iterator[str]:
-        """The input as text lines for diagnosis (error path only); bad bytes name their line."""
-        with self.reader() as stream:
-            for line_no, raw in enumerate(stream, start=1):
-                try:
-                    yield raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
-                except UnicodeDecodeError as exc:
-                    raise InputError(
-                        f"line {line_no}: bytes that are not valid UTF-8 ({exc.reason}); "
-                        "give the file's encoding with --encoding (e.g. --encoding latin-1)"
-                    ) from None
+        """The input's lines (ended by `\\n`, `\\r\\n` or `\\r`); bad bytes name their line."""
+        from mlstats.io.records import buffer_of, find_lines
+
+        yield from find_lines(buffer_of(self)).decoded()
 
 
 def load_source(source: str | None, *, encoding: str = "utf-8") -> Source:

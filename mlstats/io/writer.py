@@ -10,7 +10,7 @@ import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -47,6 +47,24 @@ def write_output(text: str, output: str | None) -> None:
         return
     with atomic_open(output) as f:
         f.write(text)
+
+
+def write_data(chunks: Iterable[bytes], output: str | None) -> None:
+    """Write data rows (bytes) to standard output (None or '-') or atomically to `output`."""
+    if output is not None and output != "-":
+        with atomic_open(output, "wb") as f:
+            for chunk in chunks:
+                f.write(chunk)
+        return
+    try:
+        sys.stdout.flush()
+        stream = sys.stdout.buffer
+        for chunk in chunks:
+            stream.write(chunk)
+        stream.flush()
+    except BrokenPipeError:
+        silence_stdout()
+        raise PipeClosed from None
 
 
 def write_stdout(text: str) -> None:
