@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from collections.abc import Sequence
+from json.encoder import encode_basestring  # the C accelerator when present
 from typing import Any
 
 from mlstats.render.record import ENVELOPE, flatten, is_row_table
@@ -32,13 +34,47 @@ def render(record: dict, fmt: str, *, main: str | None = None, summary: str | No
     transposed.
     """
     if fmt == "json":
-        return json.dumps(record, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        return to_json(record) + "\n"
     if fmt in ("csv", "tsv"):
         return to_delimited(record, "," if fmt == "csv" else "\t", main=main)
     if fmt == "markdown":
         return to_markdown(record, summary=summary)
     return to_table(record, summary=summary, figure=figure, color=color, width=width,
                     keep_layout=keep_layout)
+
+
+def to_json(value: Any, indent: str = "") -> str:
+    """`json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)`, several times faster.
+
+    The standard library's indented output runs in pure Python through generators; a record
+    of 10,000 columns spent most of its time there. Same text, byte for byte (tested).
+    """
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if kind is float:
+        if value != value or value in (math.inf, -math.inf):
+            raise ValueError("out of range float values are not JSON compliant")
+        return float.__repr__(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
+    inner = indent + "  "
+    if kind is dict:
+        if not value:
+            return "{}"
+        items = ",\n".join(f"{inner}{encode_basestring(str(k))}: {to_json(v, inner)}"
+                           for k, v in value.items())
+        return f"{{\n{items}\n{indent}}}"
+    if kind is list or kind is tuple:
+        if not value:
+            return "[]"
+        items = ",\n".join(f"{inner}{to_json(v, inner)}" for v in value)
+        return f"[\n{items}\n{indent}]"
+    return json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
 
 
 def parts(record: dict) -> tuple[dict[str, Any], dict[str, list[dict]]]:

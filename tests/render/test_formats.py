@@ -7,6 +7,9 @@ import io
 import json
 import math
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from mlstats.render.formats import render
 from mlstats.render.record import build_record
 
@@ -153,3 +156,18 @@ def test_markdown_keeps_numeric_columns_right_aligned_around_nulls():
     rec = {"command": "d", "mlstats_version": "0", "warnings": [],
            "rows": [{"name": "a", "low": None}, {"name": "b", "low": 0.5}]}
     assert "| --- | ---: |" in render(rec, "markdown")
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**70, 2**70)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=30)
+
+
+@given(_JSON)
+def test_fast_json_is_the_standard_librarys_text(value):
+    from mlstats.render.formats import to_json
+
+    assert to_json(value) == json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
