@@ -126,8 +126,10 @@ def _one_line(text: str) -> str:
 
 
 def _error(message: str) -> None:
+    from mlstats.render.text import visible  # data quoted in a message is shown, not obeyed
+
     try:
-        sys.stderr.write(f"mlstats: error: {_one_line(message)}\n")
+        sys.stderr.write(f"mlstats: error: {visible(_one_line(message))}\n")
         sys.stderr.flush()
     except (OSError, ValueError):
         pass

@@ -59,12 +59,29 @@ def write_data(chunks: Iterable[bytes], output: str | None) -> None:
     try:
         sys.stdout.flush()
         stream = sys.stdout.buffer
+        terminal = _is_terminal(sys.stdout)
         for chunk in chunks:
-            stream.write(chunk)
+            stream.write(_shown(chunk) if terminal else chunk)
         stream.flush()
     except BrokenPipeError:
         silence_stdout()
         raise PipeClosed from None
+
+
+def _is_terminal(stream: IO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _shown(chunk: bytes) -> bytes:
+    """Data bound for a terminal: control characters as visible escapes, line breaks kept."""
+    from mlstats.render.text import visible
+
+    parts = chunk.decode("utf-8", errors="replace").split("\n")
+    return "\n".join(visible(p[:-1], tabs=True) + "\r" if p.endswith("\r")
+                     else visible(p, tabs=True) for p in parts).encode()
 
 
 def write_stdout(text: str) -> None:

@@ -16,9 +16,14 @@ def _escape(char: str) -> str:
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
-def visible(text: str) -> str:
-    """Make control characters (escape codes, NUL, bidi overrides, …) visible as escapes."""
-    text = text.replace("\n", "\\n").replace("\t", "\\t")
+def visible(text: str, *, tabs: bool = False) -> str:
+    """Make control characters (escape codes, NUL, bidi overrides, …) visible as escapes.
+
+    `tabs`: keep tab characters (the separators of TSV data shown on a terminal).
+    """
+    text = text.replace("\n", "\\n")
+    if not tabs:
+        text = text.replace("\t", "\\t")
     return _CONTROL.sub(lambda m: _escape(m.group()), text)
 
 
