@@ -87,7 +87,7 @@ def read_table(options: ReadOptions) -> Table:
 
 def _check_first_line(source: Source) -> None:
     """Undecodable bytes in the header name line 1 (the data's are found while parsing)."""
-    first = source.head(_SNIFF_BYTES << 4).lstrip(b"\xef\xbb\xbf").splitlines()[:1]
+    first = source.head(_SNIFF_BYTES << 4).removeprefix(b"\xef\xbb\xbf").splitlines()[:1]
     try:
         b"".join(first).decode("utf-8")
     except UnicodeDecodeError as exc:
