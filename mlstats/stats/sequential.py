@@ -114,11 +114,11 @@ def _panel_rule() -> tuple:
 
 
 def _nodes(low: float, high: float):
-    """Composite Gauss–Legendre nodes and weights on [low, high], panels ≤ 0.25 wide."""
+    """Composite Gauss–Legendre nodes and weights on [low, high], panels ≤ 0.5 wide."""
     import numpy as np
 
     x, w = _panel_rule()
-    panels = max(1, math.ceil((high - low) / 0.25))
+    panels = max(1, math.ceil((high - low) / 0.5))
     edges = np.linspace(low, high, panels + 1)
     width = np.diff(edges)[:, None]
     return (edges[:-1, None] + width * x).ravel(), (width * w).ravel()
