@@ -65,10 +65,15 @@ def gaussian_reading(lift: float, variance: float, *, alpha: float = 0.05,
         mu = (lift / variance + (prior_mean or 0.0) / prior_var) * var
     sigma = math.sqrt(var)
     t = mu / sigma
-    loss = sigma * math.exp(-0.5 * t * t) / math.sqrt(2 * math.pi) - mu * _NORMAL.cdf(-t)
+    loss = sigma * math.exp(-0.5 * t * t) / math.sqrt(2 * math.pi) - mu * _phi(-t)
     z = -_NORMAL.inv_cdf(alpha / 2)
-    return BayesianReading(chance_to_win=_NORMAL.cdf(t), expected_loss=max(loss, 0.0),
+    return BayesianReading(chance_to_win=_phi(t), expected_loss=max(loss, 0.0),
                            cri_low=mu - z * sigma, cri_high=mu + z * sigma)
+
+
+def _phi(x: float) -> float:
+    """Standard normal CDF from erfc: full relative precision in the lower tail."""
+    return 0.5 * math.erfc(-x / math.sqrt(2))
 
 
 def beta_chance_to_win(successes_t: int, n_t: int, successes_c: int, n_c: int) -> float:
