@@ -1009,5 +1009,5 @@ def test_mann_whitney_large_other_sample_is_still_exact():
     # one sample of 3, the other of 3,000: SciPy still uses the exact distribution
     rng = np.random.default_rng(1)
     values = rng.permutation(3003).astype(float)
-    u, p = mann_whitney(values[:3], values[3:])
+    _u, p = mann_whitney(values[:3], values[3:])
     assert p == pytest.approx(stats.mannwhitneyu(values[:3], values[3:]).pvalue, rel=1e-8)
