@@ -31,6 +31,11 @@ class Format(enum.StrEnum):
     markdown = "markdown"
 
 
+class Engine(enum.StrEnum):
+    local = "local"
+    duckdb = "duckdb"
+
+
 class Alternative(enum.StrEnum):
     two_sided = "two-sided"
     larger = "larger"
@@ -64,8 +69,8 @@ _INPUT_ARG = inspect.Parameter(
     "source", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
     annotation=Annotated[str | None, typer.Argument(
         metavar="[INPUT]", show_default=False,
-        help="CSV file (.gz .bz2 .xz .zip .zst too), or - for standard input; omitted, "
-        "standard input is read when it is not a terminal.")],
+        help="CSV file (.gz .bz2 .xz .zip .zst too), Parquet file (.parquet, .pq), or - for "
+        "standard input; omitted, standard input is read when it is not a terminal.")],
 )
 
 
@@ -90,6 +95,16 @@ _READ_OPTIONS = [
     _option("encoding", Annotated[str, typer.Option(
         "--encoding", help="Text encoding of the input (a UTF-16 byte-order mark is honoured).",
         rich_help_panel=INPUT_PANEL)], "utf-8"),
+    _option("where", Annotated[list[str] | None, typer.Option(
+        "--where", help="Keep only rows where 'KEY OP VALUE' holds, e.g. 'country == \"DE\"' "
+        "(repeatable: all must hold).", rich_help_panel=INPUT_PANEL)], None),
+    _option("engine", Annotated[Engine, typer.Option(
+        "--engine", envvar="MLSTATS_ENGINE", help="Where the summaries are computed: local, "
+        "or duckdb for files larger than memory (pip install 'mlstats\\[duckdb]').",
+        rich_help_panel=INPUT_PANEL)], Engine.local),
+    _option("remote", Annotated[str | None, typer.Option(
+        "--remote", metavar="sc://HOST:PORT", help="Spark Connect address, for --engine "
+        "spark.", rich_help_panel=INPUT_PANEL)], None),
 ]
 
 _OUTPUT_OPTIONS = [
@@ -130,6 +145,8 @@ def command(app: typer.Typer, name: str, *, example: str, reads: bool = True) ->
                     source=kwargs.pop("source"), sep=kwargs.pop("sep"),
                     no_header=kwargs.pop("no_header"), na=tuple(kwargs.pop("na") or ()),
                     no_default_na=kwargs.pop("no_default_na"), encoding=kwargs.pop("encoding"),
+                    engine=kwargs.pop("engine").value, where=_where(kwargs.pop("where"),
+                                                                    kwargs.pop("remote")),
                 )
                 _refuse_overwrite(read.source, out.output)
                 return func(**kwargs, read=read, out=out)
@@ -155,6 +172,13 @@ def _output_options(kwargs: dict) -> OutputOptions:
     warns = tuple(parse(t, option="--warn") for t in kwargs.pop("warns") or ())
     return OutputOptions(fmt=fmt.value, output=kwargs.pop("output"), asserts=asserts,
                          warns=warns, quiet=kwargs.pop("quiet"))
+
+
+def _where(texts: list[str] | None, remote: str | None) -> tuple[Expr, ...]:
+    if remote is not None:
+        raise InputError("--remote names a Spark Connect server, for --engine spark, which "
+                         "this version does not have; drop --remote")
+    return tuple(parse(t, option="--where", text_values=True) for t in texts or ())
 
 
 def _refuse_overwrite(source: str | None, output: str | None) -> None:
