@@ -28,6 +28,9 @@ def describe_command(
     from mlstats.cli._prefetch import prefetch
     from mlstats.io import read_table
 
+    if read.engine == "duckdb":
+        _describe_duckdb(columns, by, confidence, read=read, out=out)
+        return
     prefetch("scipy.special", "mlstats.stats.describe")
     table = read_table(read)
     group = table.resolve(by) if by is not None else None
@@ -44,3 +47,20 @@ def describe_command(
         groups=table.labels(group) if group is not None else None, by=group,
     )
     emit("describe", result, out, table=table)
+
+
+def _describe_duckdb(columns: str | None, by: str | None, confidence: float, *,
+                     read: ReadOptions, out: OutputOptions) -> None:
+    from mlstats.cli._emit import emit
+    from mlstats.engines import open_duckdb
+    from mlstats.engines.duckdb_summaries import describe_summaries
+    from mlstats.stats.describe import describe_from
+
+    src = open_duckdb(read)
+    group = src.resolve(by) if by is not None else None
+    chosen = src.resolve_many(parse_list(columns)) or src.numeric_columns(exclude=[group])
+    taken = {*chosen, group}
+    text = [] if columns else [c for c in src.columns if c not in taken]
+    summaries, texts = describe_summaries(src, chosen, by=group, text=text)
+    result = describe_from(summaries, confidence=confidence, by=group, text=texts)
+    emit("describe", result, out, table=src)

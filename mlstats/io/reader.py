@@ -298,6 +298,22 @@ def _diagnose(source: Source, sep: str, no_header: bool) -> None:
         raise InputError(f"line {reader.line_num}: {exc}") from None
 
 
+def resolve_column(names: Sequence[str], spec: str) -> str:
+    """A column by header name, else by 1-based number; unknown names suggest the closest."""
+    if spec in names:
+        return spec
+    if spec.strip().isdigit():
+        number = int(spec)
+        if 1 <= number <= len(names):
+            return names[number - 1]
+        raise InputError(
+            f"column {number} not found: the input has {len(names)} columns"
+        )
+    close = difflib.get_close_matches(spec, names, n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    raise InputError(f"column '{spec}' not found; {hint}columns are: {_listing(names)}")
+
+
 @dataclass
 class Table:
     """A parsed input: columns by name, row accounting and provenance.
@@ -330,22 +346,11 @@ class Table:
     # -- columns -------------------------------------------------------------------------
     def resolve(self, spec: str) -> str:
         """A column by header name, else by 1-based number; unknown names suggest the closest."""
-        names = self.columns
-        if spec in names:
-            return spec
-        if spec.strip().isdigit():
-            number = int(spec)
-            if 1 <= number <= len(names):
-                return names[number - 1]
-            raise InputError(
-                f"column {number} not found: the input has {len(names)} columns"
-            )
-        close = difflib.get_close_matches(spec, names, n=1, cutoff=0.6)
-        hint = f"did you mean '{close[0]}'? " if close else ""
-        raise InputError(f"column '{spec}' not found; {hint}columns are: {_listing(names)}")
+        return resolve_column(self.columns, spec)
 
     def resolve_many(self, specs: Iterable[str]) -> list[str]:
         return [self.resolve(s) for s in specs]
+
 
     def numeric_columns(self, *, exclude: Iterable[str | None] = ()) -> list[str]:
         """Every numeric column, in input order, but those in `exclude`."""

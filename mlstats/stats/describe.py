@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,7 +11,7 @@ import numpy as np
 from mlstats.errors import InputError
 from mlstats.stats.summaries import Moments, column_moments
 
-__all__ = ["DescribeResult", "Moments", "describe", "summarise"]
+__all__ = ["DescribeResult", "Moments", "TextSummary", "describe", "describe_from", "summarise"]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ColumnSummary:
@@ -107,15 +107,45 @@ def describe(data: Mapping[str, np.ndarray], *, confidence: float = 0.95,
     # NumPy releases the GIL in partition and arithmetic: blocks run in parallel threads.
     with ThreadPoolExecutor(max_workers=_workers()) as pool:
         done = [item for items in pool.map(work, tasks) for item in items]
+    text = tuple(_summarise_text(name, values) for name, values in (labels or {}).items())
+    return _assemble(done, confidence=confidence, by=by, text=text,
+                     by_column=groups is not None)
+
+
+def describe_from(summaries: Sequence[tuple[str, str | None, Moments,
+                                            tuple[float, float, float], int]], *,
+                  confidence: float = 0.95, by: str | None = None,
+                  text: Sequence[TextSummary] = ()) -> DescribeResult:
+    """The same result from summaries an engine gathered: per column (or column and group)
+    its name, group (None without --by), `Moments`, type-7 quartiles and missing count.
+
+    Reference and checks: as `describe`, whose finish step (`summarise`) this shares.
+    """
+    if not 0 < confidence < 1:
+        raise InputError(f"--confidence must be between 0 and 1 (got {confidence:g})")
+    done = []
+    for name, group, m, quartiles, missing in summaries:
+        label = name if group is None else f"{name}[{group}]"
+        base, notes = summarise(label, m, quartiles, missing, _t_quantile(m.n, confidence))
+        if group is not None:
+            fields = {f: getattr(base, f) for f in ColumnSummary.__dataclass_fields__}
+            base = GroupColumnSummary(**fields, column=name, group=group)
+        done.append((base, notes))
+    return _assemble(done, confidence=confidence, by=by, text=tuple(text),
+                     by_column=by is not None)
+
+
+def _assemble(done: list[tuple[ColumnSummary, list[Note]]], *, confidence: float,
+              by: str | None, text: tuple[TextSummary, ...],
+              by_column: bool) -> DescribeResult:
     rows = [summary for summary, _ in done]
     notes = [note for _, found in done for note in found]
-    warnings = _note_lines(notes, by_column=groups is not None)
+    warnings = _note_lines(notes, by_column=by_column)
     missing = [f"{r.name} {r.missing}" for r in rows if r.missing]
     if missing:
         more = f" and {len(missing) - 30} more" if len(missing) > 30 else ""
         warnings.insert(0, "missing values left out per column: " + ", ".join(missing[:30])
                         + more)
-    text = tuple(_summarise_text(name, values) for name, values in (labels or {}).items())
     return DescribeResult(confidence=confidence, by=by, columns=tuple(rows), non_numeric=text,
                           warnings=tuple(warnings))
 

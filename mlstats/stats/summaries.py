@@ -175,23 +175,34 @@ def column_moments(x: np.ndarray) -> list[Moments]:
     mean = x.mean(axis=0)
     d = x - mean
     d2 = d * d
-    m2, m3, m4 = d2.sum(axis=0), (d2 * d).sum(axis=0), (d2 * d2).sum(axis=0)
-    # The rounded mean is off by up to half an ulp of the data, a visible share of the
-    # spread when the mean dwarfs it (1e9 ± 1e-3), which skews M3: the sums are moved to
-    # the deviations' own mean c (binomial expansion of Σ(d − c)ⁱ; the reported mean stays
-    # the rounded sum / n). Below 2⁻⁴⁰ of the spread the shift is rounding noise.
-    c = d.mean(axis=0)
-    shift = c * c * n > m2 * 2.0**-80
-    if shift.any():
-        c = np.where(shift, c, 0.0)
-        m4 = m4 - 4 * c * m3 + 6 * c * c * m2 - 3 * n * c**4
-        m3 = m3 - 3 * c * m2 + 2 * n * c**3
-        m2 = np.maximum(m2 - n * c * c, 0.0)
+    m2, m3, m4 = central_sums(n, d.sum(axis=0), d2.sum(axis=0), (d2 * d).sum(axis=0),
+                              (d2 * d2).sum(axis=0))
     lows, highs = low.tolist(), high.tolist()
     return [Moments(n=n, mean=float(mean[j] * scale[j]), m2=float(m2[j]), m3=float(m3[j]),
                     m4=float(m4[j]), min=lows[j], max=highs[j], scale=float(scale[j]),
                     peak=float(peak[j]))
             for j in range(k)]
+
+
+def central_sums(n: np.ndarray | int, s1: np.ndarray, s2: np.ndarray, s3: np.ndarray,
+                 s4: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """M2, M3, M4 from the power sums Sᵢ = Σdⁱ of deviations d = x − x̄ from the rounded mean.
+
+    The rounded mean is off by up to half an ulp of the data, a visible share of the
+    spread when the mean dwarfs it (1e9 ± 1e-3), which skews M3: the sums are moved to
+    the deviations' own mean c = S1/n (binomial expansion of Σ(d − c)ⁱ; the reported mean
+    stays the rounded sum / n). Below 2⁻⁴⁰ of the spread the shift is rounding noise.
+    """
+    s1, m2, m3, m4 = (np.asarray(v, dtype=np.float64) for v in (s1, s2, s3, s4))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = s1 / n
+        shift = c * c * n > m2 * 2.0**-80
+    if shift.any():
+        c = np.where(shift, c, 0.0)
+        m4 = m4 - 4 * c * m3 + 6 * c * c * m2 - 3 * n * c**4
+        m3 = m3 - 3 * c * m2 + 2 * n * c**3
+        m2 = np.maximum(m2 - n * c * c, 0.0)
+    return m2, m3, m4
 
 
 def group_moments(codes: np.ndarray, labels: list[str] | tuple[str, ...],

@@ -1,0 +1,174 @@
+"""Summaries by SQL on DuckDB: each function returns the summaries of `mlstats.stats.summaries`
+(or the fields a finish step reads), computed by aggregate queries over `DuckDBSource.rows_sql`.
+
+Two passes where the local engine takes two: the first gathers counts, extremes, means and
+exact quantiles (`quantile_cont`, R's type 7); the second sums powers of deviations from
+those means (Σd, Σd², Σd³, Σd⁴ with the Kahan–Babuška `fsum`), which `central_sums`
+re-centres exactly as the local `column_moments` does. Groups come in order of first
+appearance (the smallest row number), as the local engine orders them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from mlstats.engines.duckdb_engine import BOOL, NUMBER, DuckDBSource
+from mlstats.stats.summaries import Moments, _scales_for, central_sums
+
+
+def label_of(value: Any) -> str:
+    """A group value as the local reader spells labels: 1.0 → '1', True → 'true'."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def _records(src: DuckDBSource, sql: str, params: dict | None = None) -> list[dict[str, Any]]:
+    table = src.arrow(sql, params)
+    return table.to_pylist()
+
+
+def _summed(records: list[dict[str, Any]], keys: Sequence[str]) -> dict[str, Any]:
+    """Accounting fields summed over group rows (min for the first infinite row)."""
+    total: dict[str, Any] = {}
+    for key in keys:
+        values = [r[key] for r in records if r[key] is not None]
+        total[key] = sum(values)
+    return total
+
+
+def describe_summaries(src: DuckDBSource, columns: Sequence[str], *, by: str | None,
+                       text: Sequence[str]) -> tuple[list[tuple], list]:
+    """Per column (and group): (name, group, Moments, quartiles, missing), and the text
+    columns' summaries (count, missing, distinct, most frequent, first seen on ties)."""
+    from mlstats.stats.describe import TextSummary
+
+    used = {name: NUMBER for name in columns}
+    if by is not None:
+        used[by] = src.kinds[by]
+    for name in text:
+        used.setdefault(name, src.kinds[name] if src.kinds[name] == BOOL else "text")
+    g = src.alias(by) if by is not None else None
+    rows = src.rows_sql(used, numbered=g is not None)
+    use = "_keep" + (f" AND {g} IS NOT NULL" if g else "")
+    fields = src.account_sql([by] if by is not None else [])
+    for name in columns:
+        c = src.alias(name)
+        keep = f"FILTER (WHERE {use} AND {c} IS NOT NULL)"
+        fields += [f"count({c}) {keep} AS n_{c}", f"count(*) FILTER (WHERE {use} AND {c} IS NULL)"
+                   f" AS miss_{c}", f"min({c}) {keep} AS lo_{c}", f"max({c}) {keep} AS hi_{c}",
+                   f"quantile_cont({c}, [0.25, 0.5, 0.75]) {keep} AS q_{c}",
+                   f"avg({c}) {keep} AS m_{c}", f"count(*) FILTER (WHERE isinf({c})) AS _inf_{c}"]
+    group_fields = f"{g} AS _g, min(_row) FILTER (WHERE {use}) AS _first, " if g else ""
+    first = _records(src, f"WITH t AS ({rows}) SELECT {group_fields}{', '.join(fields)} "
+                          f"FROM t" + (f" GROUP BY {g}" if g else ""))
+    account_keys = [k for k in first[0] if k.startswith("_") and k not in ("_g", "_first")]
+    totals = _summed(first, account_keys)
+    used_rows = int(sum(r["_kept"] for r in first if not g or r["_g"] is not None))
+    src.account([by] if by is not None else [], totals, used=used_rows,
+                complete=by is not None)
+    groups = sorted((r for r in first if not g or r["_g"] is not None),
+                    key=lambda r: r["_first"] if g else 0)
+    # Scales (powers of two) for values beyond 2^±200, then the means of the scaled values.
+    scale = {}
+    for r in groups:
+        for name in columns:
+            c = src.alias(name)
+            peak = max(-r[f"lo_{c}"], r[f"hi_{c}"]) if r[f"n_{c}"] else 0.0
+            scale[(r["_g"] if g else None, c)] = float(_scales_for(np.array([peak]))[0])
+    if all(v == 1.0 for v in scale.values()):
+        means = {r["_g"] if g else None: {src.alias(n): r[f"m_{src.alias(n)}"] for n in columns}
+                 for r in groups}
+    else:  # values beyond 2^±200: the mean of the scaled values, as the local engine takes
+        means = _scaled_means(src, rows, columns, g, use, scale)
+    second = _power_sums(src, rows, columns, g, use, means, scale)
+    found = []
+    for name in columns:
+        c = src.alias(name)
+        for r in groups:
+            key = r["_g"] if g else None
+            n = int(r[f"n_{c}"])
+            if n == 0:
+                m = Moments(n=0, mean=math.nan, m2=0.0, m3=0.0, m4=0.0)
+                quartiles = (math.nan,) * 3
+            else:
+                s1, s2, s3, s4 = second[key][c]
+                m2, m3, m4 = central_sums(n, s1, s2, s3, s4)
+                s = scale[(key, c)]
+                m = Moments(n=n, mean=means[key][c] * s, m2=float(m2), m3=float(m3),
+                            m4=float(m4), min=r[f"lo_{c}"], max=r[f"hi_{c}"], scale=s,
+                            peak=max(-r[f"lo_{c}"], r[f"hi_{c}"]))
+                quartiles = tuple(r[f"q_{c}"])
+            found.append((name, label_of(key) if g else None, m, quartiles,
+                          int(r[f"miss_{c}"])))
+    summaries = [_text_summary(TextSummary, src, rows, name, use) for name in text]
+    return found, summaries
+
+
+def _scaled_means(src: DuckDBSource, rows: str, columns: Sequence[str], g: str | None,
+                  use: str, scale: dict) -> dict:
+    """Mean of x/s per column (and group): avg in SQL, of values scaled when s ≠ 1."""
+    fields, params = [], {}
+    for i, name in enumerate(columns):
+        c = src.alias(name)
+        s = _scale_sql(c, g, scale, params, f"s{i}")
+        fields.append(f"avg({c} / {s}) FILTER (WHERE {use} AND {c} IS NOT NULL) AS m_{c}")
+    sql = (f"WITH t AS ({rows}) SELECT {g + ' AS _g, ' if g else ''}{', '.join(fields)} "
+           f"FROM t WHERE {use}" + (f" GROUP BY {g}" if g else ""))
+    return {r["_g"] if g else None: {src.alias(n): r[f"m_{src.alias(n)}"] for n in columns}
+            for r in _records(src, sql, params)}
+
+
+def _scale_sql(c: str, g: str | None, scale: dict, params: dict, key: str) -> str:
+    """The scale of column c as SQL: a constant parameter, or per group a CASE on the key."""
+    values = {k: v for (k, col), v in scale.items() if col == c}
+    if len(set(values.values())) <= 1:
+        params[key] = next(iter(values.values()), 1.0)
+        return f"${key}"
+    params[key + "k"] = [k for k in values]
+    params[key + "v"] = [values[k] for k in values]
+    return f"${key}v[list_position(${key}k, {g})]"
+
+
+def _power_sums(src: DuckDBSource, rows: str, columns: Sequence[str], g: str | None,
+                use: str, means: dict, scale: dict) -> dict:
+    """Σdⁱ (i = 1…4) of d = x/s − mean per column (and group), by Kahan–Babuška sums."""
+    fields, params = [], {}
+    keys = list(means)
+    for i, name in enumerate(columns):
+        c = src.alias(name)
+        s = _scale_sql(c, g, scale, params, f"s{i}")
+        params[f"m{i}k"] = keys
+        params[f"m{i}v"] = [means[k][c] if means[k][c] is not None else 0.0 for k in keys]
+        mean = f"$m{i}v[list_position($m{i}k, {g})]" if g else f"$m{i}v[1]"
+        d = f"({c} / {s} - {mean})"
+        keep = f"FILTER (WHERE {use} AND {c} IS NOT NULL)"
+        fields += [f"fsum({d}) {keep} AS a_{c}", f"fsum({d} * {d}) {keep} AS b_{c}",
+                   f"fsum({d} * {d} * {d}) {keep} AS c_{c}",
+                   f"fsum(({d} * {d}) * ({d} * {d})) {keep} AS d_{c}"]
+    sql = (f"WITH t AS ({rows}) SELECT {g + ' AS _g, ' if g else ''}{', '.join(fields)} "
+           f"FROM t WHERE {use}" + (f" GROUP BY {g}" if g else ""))
+    return {r["_g"] if g else None: {src.alias(n): tuple(r[f"{p}_{src.alias(n)}"] or 0.0
+                                                         for p in "abcd")
+                                     for n in columns}
+            for r in _records(src, sql, params)}
+
+
+def _text_summary(kind: type, src: DuckDBSource, rows: str, name: str, use: str):
+    c = src.alias(name)
+    sql = (f"WITH t AS ({rows}) SELECT CAST({c} AS VARCHAR) AS v, count(*) AS k, "
+           f"min(_row) AS f FROM t WHERE {use} GROUP BY v ORDER BY k DESC, f")
+    found = src.query(sql)
+    present = [r for r in found if r[0] is not None]
+    missing = sum(r[1] for r in found if r[0] is None)
+    count = sum(r[1] for r in present)
+    if not present:
+        return kind(name=name, count=0, missing=missing, unique=0, top=None, top_count=0)
+    return kind(name=name, count=count, missing=missing, unique=len(present),
+                top=present[0][0], top_count=present[0][1])
