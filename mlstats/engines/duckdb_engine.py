@@ -179,6 +179,10 @@ class DuckDBSource:
         inner = f"SELECT {row} AS _row, {cleaned} FROM {self._relation(types)}"
         return f"SELECT *, {keep} AS _keep FROM ({inner})"
 
+    def bind(self, **params: Any) -> None:
+        """Values that later queries refer to as $name (never spliced into SQL text)."""
+        self._params.update(params)
+
     def alias(self, name: str) -> str:
         return f"c{self.names.index(name)}"
 

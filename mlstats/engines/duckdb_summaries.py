@@ -172,3 +172,136 @@ def _text_summary(kind: type, src: DuckDBSource, rows: str, name: str, use: str)
         return kind(name=name, count=0, missing=missing, unique=0, top=None, top_count=0)
     return kind(name=name, count=count, missing=missing, unique=len(present),
                 top=present[0][0], top_count=present[0][1])
+
+
+def _group_key_list(groups: list[dict[str, Any]]) -> list:
+    return [r["_g"] for r in groups]
+
+
+def abtest_summaries(src: DuckDBSource, group: str, metric: str,
+                     covariate: str | None) -> dict[str, Any]:
+    """Per group, in order of first appearance: `Counts` (a two-valued metric), `Moments`,
+    or `CoMoments` of (metric, covariate), with the scales and the rank-sum provider that
+    `ab_test_groups` finishes from."""
+    from mlstats.stats.abtest import RankSums, _scale_of, two_valued_labels
+    from mlstats.stats.summaries import CoMoments, Counts
+
+    used = {group: src.kinds[group], metric: src.kinds[metric]}
+    if covariate is not None:
+        used[covariate] = NUMBER
+    names = list(used)
+    g, m = src.alias(group), src.alias(metric)
+    x = src.alias(covariate) if covariate is not None else None
+    success = None
+    if src.kinds[metric] != NUMBER:
+        # Text or true/false: two-valued words are successes; other text must be numbers.
+        rows = src.rows_sql(used, numbered=False)
+        complete = " AND ".join(f"{src.alias(n)} IS NOT NULL" for n in names)
+        found = src.query(f"WITH t AS ({rows}) SELECT DISTINCT CAST({m} AS VARCHAR) FROM t "
+                          f"WHERE _keep AND {complete} LIMIT 5")
+        labels = [r[0] for r in found]
+        success = two_valued_labels(labels)
+        if success is None:
+            used[metric] = NUMBER
+        else:
+            hits = [lab for lab, ok in zip(labels, success, strict=True) if ok]
+            src.bind(hits=hits)
+            value = f"CAST(list_contains($hits, CAST({m} AS VARCHAR)) AS DOUBLE)"
+    if success is None:
+        value = m
+    rows = src.rows_sql(used)
+    complete = " AND ".join(f"{src.alias(n)} IS NOT NULL" for n in names)
+    use = f"_keep AND {complete}"
+    fields = [
+        *src.account_sql(names), f"{g} AS _g", f"min(_row) FILTER (WHERE {use}) AS _first",
+        f"count(*) FILTER (WHERE {use}) AS n", f"sum({value}) FILTER (WHERE {use}) AS s",
+        f"min({value}) FILTER (WHERE {use}) AS lo", f"max({value}) FILTER (WHERE {use}) AS hi",
+        f"bool_and({value} IN (0, 1)) FILTER (WHERE {use}) AS two"]
+    if x is not None:
+        fields += [f"min({x}) FILTER (WHERE {use}) AS xlo",
+                   f"max({x}) FILTER (WHERE {use}) AS xhi"]
+    first = _records(src, f"WITH t AS ({rows}) SELECT {', '.join(fields)} FROM t GROUP BY {g}")
+    account_keys = [k for k in first[0] if k.startswith("_") and k not in ("_g", "_first")]
+    groups = sorted((r for r in first if r["_g"] is not None and r["n"]),
+                    key=lambda r: r["_first"])
+    src.account(names, _summed(first, account_keys), used=sum(r["n"] for r in groups))
+    labels = [label_of(r["_g"]) for r in groups]
+    binary = bool(groups) and all(r["two"] for r in groups)
+    found: dict[str, Any] = {"labels": labels, "binary": binary, "scale": 1.0,
+                             "x_scale": 1.0, "x_range": None, "samples": None}
+    if binary and x is None:
+        found["summaries"] = tuple(Counts(lab, int(r["n"]), int(r["s"]))
+                                   for lab, r in zip(labels, groups, strict=True))
+        return found
+    if not groups:
+        found["summaries"] = ()
+        return found
+    scale = _scale_of(np.array([min(r["lo"] for r in groups), max(r["hi"] for r in groups)]))
+    params: dict[str, Any] = {"scale": scale, "keys": _group_key_list(groups)}
+    y = f"({value} / $scale)"
+    parts = [y]
+    if x is not None:
+        x_scale = _scale_of(np.array([min(r["xlo"] for r in groups),
+                                      max(r["xhi"] for r in groups)]))
+        params["x_scale"] = x_scale
+        parts.append(f"({x} / $x_scale)")
+        found["x_scale"] = x_scale
+        found["x_range"] = (min(r["xlo"] for r in groups) / x_scale,
+                            max(r["xhi"] for r in groups) / x_scale)
+    found["scale"] = scale
+    # Pass 2: the group means of the scaled columns; pass 3: sums of deviations from them.
+    mean_fields = ", ".join(f"avg({p}) AS a{i}" for i, p in enumerate(parts))
+    means = {r["_g"]: r for r in _records(
+        src, f"WITH t AS ({rows}) SELECT {g} AS _g, {mean_fields} FROM t WHERE {use} "
+             f"GROUP BY {g}", params)}
+    for i in range(len(parts)):
+        params[f"mean{i}"] = [means[k][f"a{i}"] for k in params["keys"]]
+    d = [f"({p} - $mean{i}[list_position($keys, {g})])" for i, p in enumerate(parts)]
+    sums = [f"fsum({a}) AS s{i}" for i, a in enumerate(d)]
+    sums += [f"fsum({d[i]} * {d[j]}) AS p{i}{j}" for i in range(len(d)) for j in range(i, len(d))]
+    second = {r["_g"]: r for r in _records(
+        src, f"WITH t AS ({rows}) SELECT {g} AS _g, {', '.join(sums)} FROM t WHERE {use} "
+             f"GROUP BY {g}", params)}
+    summaries = []
+    for lab, r in zip(labels, groups, strict=True):
+        n = int(r["n"])
+        mean = np.array([means[r["_g"]][f"a{i}"] for i in range(len(parts))])
+        shift = np.array([second[r["_g"]][f"s{i}"] for i in range(len(parts))]) / n
+        c = np.array([[second[r["_g"]][f"p{min(i, j)}{max(i, j)}"] for j in range(len(parts))]
+                      for i in range(len(parts))]) - n * np.outer(shift, shift)
+        if x is None:  # as `group_moments`: the mean corrected by the deviations' mean
+            from mlstats.stats.summaries import Moments
+
+            summaries.append(Moments(lab, n, float(mean[0] + shift[0]), max(float(c[0, 0]), 0.0)))
+        else:
+            summaries.append(CoMoments(n=n, mean=mean, c=c))
+    found["summaries"] = tuple(summaries)
+    keys = params["keys"]
+
+    def rank_sums(value_sql: str, extra: dict[str, Any]) -> Any:
+        def pair(index: int, control_index: int) -> RankSums:
+            sql = (f"WITH t AS ({rows}), v AS (SELECT {value_sql} AS v, {g} = $variant AS is_t "
+                   f"FROM t WHERE {use} AND ({g} = $variant OR {g} = $control)), "
+                   "c AS (SELECT v, count(*) AS k, count(*) FILTER (WHERE is_t) AS kt "
+                   "FROM v GROUP BY v), "
+                   "r AS (SELECT CAST(k AS DOUBLE) AS k, CAST(kt AS DOUBLE) AS kt, "
+                   "CAST(sum(k) OVER (ORDER BY v ROWS BETWEEN UNBOUNDED PRECEDING AND "
+                   "CURRENT ROW) - k AS DOUBLE) AS below FROM c) "
+                   "SELECT sum(kt * (below + (k + 1) / 2)), sum(k * k * k - k), "
+                   "CAST(sum(kt) AS BIGINT), CAST(sum(k - kt) AS BIGINT) FROM r")
+            (rank_sum, tie, n_t, n_c), = src.query(sql, {**params, **extra,
+                                                        "variant": keys[index],
+                                                        "control": keys[control_index]})
+            return RankSums(float(rank_sum), int(n_t), int(n_c), float(tie))
+        return pair
+
+    if x is None:
+        found["samples"] = rank_sums(y, {})
+    else:
+        def adjusted(theta: float | None, x_bar: float) -> Any:
+            if theta is None:
+                return rank_sums(y, {})
+            return rank_sums(f"({y} - $theta * ({parts[1]} - $x_bar))",
+                             {"theta": theta, "x_bar": x_bar})
+        found["samples"] = adjusted
+    return found

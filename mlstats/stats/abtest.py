@@ -376,6 +376,17 @@ def ab_test_rows(codes: np.ndarray, labels: Sequence[str], metric: np.ndarray, *
                           binary=binary)
 
 
+def check_options(*, control: str | None = None, expected_ratio: str | None = None,
+                  **settings) -> _Options:
+    """The test options (`ab_test_rows` keywords but the data), checked, for `ab_test_groups`."""
+    return _Options.make(**settings)
+
+
+def check_ratio(expected_ratio: str | None, labels: Sequence[str]) -> tuple[float, ...] | None:
+    """The parts of --expected-ratio, one per group."""
+    return _ratio_for(expected_ratio, labels)
+
+
 # A variant's rows against the control's, for rank and permutation tests: the two samples,
 # or (an engine without the rows in memory) the Mann–Whitney rank sums.
 Samples = Callable[[int, int], "tuple[np.ndarray, np.ndarray] | RankSums"]
