@@ -56,9 +56,9 @@ def emit(command: str, result: object, out: OutputOptions, *, table: Table | Non
 
 def warn(message: str) -> None:
     """One `mlstats: warning: …` line on standard error."""
-    from mlstats.render.text import visible
+    from mlstats.render.text import shorten_quoted, visible
 
-    _stderr(f"mlstats: warning: {visible(message)}")
+    _stderr(f"mlstats: warning: {shorten_quoted(visible(message))}")
 
 
 def _stderr(line: str) -> None:

@@ -27,6 +27,14 @@ def visible(text: str, *, tabs: bool = False) -> str:
     return _CONTROL.sub(lambda m: _escape(m.group()), text)
 
 
+_QUOTED = re.compile(r"'([^'\n]{80,})'")
+
+
+def shorten_quoted(message: str, limit: int = 80) -> str:
+    """Cut each quoted value of a one-line message to about `limit` characters."""
+    return _QUOTED.sub(lambda m: f"'{m.group(1)[:limit - 1]}…'", message)
+
+
 def display(value: object, digits: int = 6) -> str:
     """A value rounded for the table and Markdown views (JSON and CSV keep full precision)."""
     if value is None:

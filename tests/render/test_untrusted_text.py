@@ -53,3 +53,10 @@ def test_json_escapes_c1_controls_and_bidi_overrides(write_csv):
 
 def test_data_rows_for_a_terminal_show_escapes_but_keep_tabs_and_line_breaks():
     assert _shown(b"a\tb\x1b[2J\r\nc\x07\n") == b"a\tb\\x1b[2J\r\nc\\x07\n"
+
+
+def test_quoted_values_in_errors_are_cut_to_about_80_characters(write_csv):
+    path = write_csv("g,y\nA,1\nB,2\nA,3\nB,4\n")
+    result = invoke("ab-test", path, "--group", "g", "--metric", "y", "--control", "Q" * 300)
+    assert result.exit_code == 2
+    assert "'" + "Q" * 79 + "…'" in result.stderr and "Q" * 80 not in result.stderr
