@@ -239,7 +239,15 @@ class DuckDBSource:
         named = re.search(r"file = (.*)", message)
         path = named.group(1).strip() if named else str(self.files[0])
         if not self.parquet and "CSV Error" in message:
-            _diagnose(load_source(path), self.sep, self.read.no_header)
+            try:
+                _diagnose(load_source(path), self.sep, self.read.no_header)
+            except InputError as exc:
+                # The local reader parses such a file and then finds the quote open at the
+                # end (`check_quoted_fields`): say it in its words.
+                text = str(exc).replace(
+                    "is never closed; add", "is never closed, so the rest of the input would "
+                    "be one value; add")
+                raise InputError(text) from None
         line = re.search(r"Line: (\d+)", message)
         where = f"line {line.group(1)}: " if line else ""
         return InputError(f"cannot parse '{path}': {where}{_first_line(message)}")

@@ -1,0 +1,133 @@
+"""The same commands through `--engine local` and `--engine duckdb`: equal counts, floats
+within 1e-10 relative (the DuckDB engine sums in another order, so the last bits differ)."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from tests.conftest import SAMPLE, invoke
+
+pytest.importorskip("duckdb")
+
+REL = 1e-10
+
+
+def record(*args: str, engine: str) -> dict:
+    result = invoke(*args, "--json", "--engine", engine)
+    assert result.exit_code in (0, 1), result.stderr
+    return json.loads(result.stdout)
+
+
+def assert_same(local, duck, path: str = "") -> None:
+    """Equal structure and counts; floats within REL (and 1e-12 absolute, for values that are
+    0 up to rounding, such as the skew of symmetric data)."""
+    if isinstance(local, dict):
+        assert isinstance(duck, dict) and set(local) == set(duck), path
+        for key in local:
+            if key in ("sha256", "engine", "versions"):
+                continue
+            assert_same(local[key], duck[key], f"{path}.{key}")
+    elif isinstance(local, list):
+        assert isinstance(duck, list) and len(local) == len(duck), path
+        for i, (a, b) in enumerate(zip(local, duck, strict=True)):
+            assert_same(a, b, f"{path}[{i}]")
+    elif isinstance(local, float) and isinstance(duck, float):
+        assert math.isclose(local, duck, rel_tol=REL, abs_tol=1e-12), (path, local, duck)
+    else:
+        assert local == duck, (path, local, duck)
+
+
+@pytest.fixture(scope="module")
+def ab_csv(tmp_path_factory) -> str:
+    """Three groups, a skewed metric with missing cells, a covariate, 0/1 and yes/no columns."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    group = rng.choice(["control", "B", "C"], size=n)
+    pre = np.round(rng.gamma(2, 10, size=n), 3)
+    revenue = np.round(pre * 0.8 + rng.normal(5, 8, size=n) + (group == "B") * 1.5, 3)
+    converted = (rng.random(n) < 0.1 + 0.03 * (group == "C")).astype(int)
+    path = tmp_path_factory.mktemp("engines") / "ab.csv"
+    lines = ["variant,revenue,pre,converted,bought,country"]
+    for i in range(n):
+        cell = "" if i % 97 == 0 else repr(float(revenue[i]))
+        lines.append(f"{group[i]},{cell},{pre[i]},{converted[i]},"
+                     f"{'yes' if converted[i] else 'no'},{'DE' if i % 3 else 'FR'}")
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+DESCRIBE = [
+    [str(SAMPLE / "airquality.csv")],
+    [str(SAMPLE / "airquality.csv"), "--by", "Month"],
+    [str(SAMPLE / "toothgrowth.csv"), "--by", "supp", "--confidence", "0.9"],
+    [str(SAMPLE / "cars.csv"), "--columns", "dist", "--where", "speed >= 10"],
+    [str(SAMPLE / "trees.csv")],
+    [str(SAMPLE / "faithful.csv")],
+]
+
+
+@pytest.mark.parametrize("args", DESCRIBE, ids=lambda a: " ".join(a[1:]) or a[0][-14:])
+def test_describe_agrees(args):
+    assert_same(record("describe", *args, engine="local"),
+                record("describe", *args, engine="duckdb"))
+
+
+AB_TESTS = [
+    ["--group", "variant", "--metric", "converted"],
+    ["--group", "variant", "--metric", "bought", "--test", "chi2"],
+    ["--group", "variant", "--metric", "converted", "--test", "fisher", "--expected-ratio",
+     "1:1:1"],
+    ["--group", "variant", "--metric", "converted", "--test", "mannwhitney", "--control", "B"],
+    ["--group", "variant", "--metric", "revenue"],
+    ["--group", "variant", "--metric", "revenue", "--test", "student"],
+    ["--group", "variant", "--metric", "revenue", "--test", "mannwhitney"],
+    ["--group", "variant", "--metric", "revenue", "--covariate", "pre"],
+    ["--group", "variant", "--metric", "revenue", "--covariate", "pre", "--test",
+     "mannwhitney"],
+    ["--group", "variant", "--metric", "converted", "--covariate", "pre"],
+    ["--group", "variant", "--metric", "revenue", "--sequential", "--bayesian"],
+    ["--group", "variant", "--metric", "revenue", "--where", 'country == "DE"',
+     "--where", "pre > 5"],
+]
+
+
+@pytest.mark.parametrize("args", AB_TESTS, ids=" ".join)
+def test_ab_test_agrees(ab_csv, args):
+    assert_same(record("ab-test", ab_csv, *args, engine="local"),
+                record("ab-test", ab_csv, *args, engine="duckdb"))
+
+
+def test_ab_test_on_sample_data_agrees():
+    path = str(SAMPLE / "toothgrowth.csv")
+    for test in ("welch", "mannwhitney"):
+        args = ("ab-test", path, "--group", "supp", "--metric", "len", "--test", test)
+        assert_same(record(*args, engine="local"), record(*args, engine="duckdb"))
+
+
+def test_record_names_the_engine(ab_csv):
+    for engine in ("local", "duckdb"):
+        found = record("describe", ab_csv, "--columns", "pre", engine=engine)["provenance"]
+        assert (found["engine"], found["exact"]) == (engine, True)
+        assert (found["rows_read"], found["rows_used"]) == (3000, 3000)
+
+
+def test_where_is_counted_alike(ab_csv):
+    for engine in ("local", "duckdb"):
+        result = invoke("describe", ab_csv, "--columns", "pre", "--where", 'country == "FR"',
+                        "--engine", engine, "--json")
+        assert result.exit_code == 0, result.stderr
+        assert result.stderr == ("mlstats: warning: --where 'country == \"FR\"' left out "
+                                 "2000 of 3000 rows (1000 kept)\n")
+        found = json.loads(result.stdout)
+        assert found["columns"][0]["n"] == 1000 and found["rows_used"] == 1000
+        assert found["provenance"]["where"] == ['country == "FR"']
+        assert found["provenance"]["rows_dropped"] == 2000
+
+
+def test_engine_from_the_environment(ab_csv):
+    result = invoke("describe", ab_csv, "--columns", "pre", "--json",
+                    env={"MLSTATS_ENGINE": "duckdb"})
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["provenance"]["engine"] == "duckdb"
