@@ -171,10 +171,10 @@ class DuckDBSource:
         cleaned = ", ".join(f"{self._clean(name, kind)} AS {self.alias(name)}"
                             for name, kind in needed.items())
         keep = " AND ".join(
-            f"coalesce({self.alias(name)} {_OPS[c.op]} $w{i}, false)"
+            f"coalesce({self.alias(name)} {_OPS[c.op]} $where{i}, false)"
             for i, (name, c) in enumerate(self._conditions)) or "true"
         for i, (_name, c) in enumerate(self._conditions):
-            self._params[f"w{i}"] = c.value
+            self._params[f"where{i}"] = c.value
         row = "row_number() OVER () - 1" if numbered else "0"
         inner = f"SELECT {row} AS _row, {cleaned} FROM {self._relation(types)}"
         return f"SELECT *, {keep} AS _keep FROM ({inner})"
@@ -202,8 +202,11 @@ class DuckDBSource:
     def query(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple]:
         return self._run(sql, params or {}).fetchall()
 
-    def arrow(self, sql: str, params: dict[str, Any] | None = None):
-        return self._run(sql, params or {}).to_arrow_table()
+    def records(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """The result rows as dicts by column name (small results: summaries, not data)."""
+        cursor = self._run(sql, params or {})
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def _run(self, sql: str, params: dict[str, Any]) -> duckdb.DuckDBPyConnection:
         names = set(re.findall(r"\$(\w+)", sql))

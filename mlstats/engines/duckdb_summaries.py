@@ -30,8 +30,7 @@ def label_of(value: Any) -> str:
 
 
 def _records(src: DuckDBSource, sql: str, params: dict | None = None) -> list[dict[str, Any]]:
-    table = src.arrow(sql, params)
-    return table.to_pylist()
+    return src.records(sql, params)
 
 
 def _summed(records: list[dict[str, Any]], keys: Sequence[str]) -> dict[str, Any]:
@@ -63,7 +62,6 @@ def describe_summaries(src: DuckDBSource, columns: Sequence[str], *, by: str | N
         keep = f"FILTER (WHERE {use} AND {c} IS NOT NULL)"
         fields += [f"count({c}) {keep} AS n_{c}", f"count(*) FILTER (WHERE {use} AND {c} IS NULL)"
                    f" AS miss_{c}", f"min({c}) {keep} AS lo_{c}", f"max({c}) {keep} AS hi_{c}",
-                   f"quantile_cont({c}, [0.25, 0.5, 0.75]) {keep} AS q_{c}",
                    f"avg({c}) {keep} AS m_{c}", f"count(*) FILTER (WHERE isinf({c})) AS _inf_{c}"]
     group_fields = f"{g} AS _g, min(_row) FILTER (WHERE {use}) AS _first, " if g else ""
     first = _records(src, f"WITH t AS ({rows}) SELECT {group_fields}{', '.join(fields)} "
@@ -88,6 +86,12 @@ def describe_summaries(src: DuckDBSource, columns: Sequence[str], *, by: str | N
     else:  # values beyond 2^±200: the mean of the scaled values, as the local engine takes
         means = _scaled_means(src, rows, columns, g, use, scale)
     second = _power_sums(src, rows, columns, g, use, means, scale)
+    counts = {(r["_g"] if g else None, src.alias(n)): int(r[f"n_{src.alias(n)}"])
+              for r in groups for n in columns}
+    ranges = {(r["_g"] if g else None, src.alias(n)): (r[f"lo_{src.alias(n)}"],
+                                                       r[f"hi_{src.alias(n)}"])
+              for r in groups for n in columns}
+    quartile = _quartiles(src, rows, use, g, counts, ranges)
     found = []
     for name in columns:
         c = src.alias(name)
@@ -104,7 +108,7 @@ def describe_summaries(src: DuckDBSource, columns: Sequence[str], *, by: str | N
                 m = Moments(n=n, mean=means[key][c] * s, m2=float(m2), m3=float(m3),
                             m4=float(m4), min=r[f"lo_{c}"], max=r[f"hi_{c}"], scale=s,
                             peak=max(-r[f"lo_{c}"], r[f"hi_{c}"]))
-                quartiles = tuple(r[f"q_{c}"])
+                quartiles = quartile[(key, c)]
             found.append((name, label_of(key) if g else None, m, quartiles,
                           int(r[f"miss_{c}"])))
     summaries = [_text_summary(TextSummary, src, rows, name, use) for name in text]
@@ -305,3 +309,130 @@ def abtest_summaries(src: DuckDBSource, group: str, metric: str,
                              {"theta": theta, "x_bar": x_bar})
         found["samples"] = adjusted
     return found
+
+
+# Exact quantiles: DuckDB's `quantile_cont` (R's type 7) holds a column's values in memory,
+# so beyond this many values in all (about 128 MB) the order statistics are found instead by
+# refining histograms, which keeps memory bounded whatever the file's size.
+QUANTILE_CONT_MAX = 1 << 24
+_BINS = 1 << 12
+_FETCH = 1 << 16  # values fetched and sorted at most per bin
+
+
+def _quartiles(src: DuckDBSource, rows: str, use: str, g: str | None,
+               counts: dict, ranges: dict) -> dict:
+    """q1, median, q3 (type 7) per (group, column): x_(⌊h⌋) + (h − ⌊h⌋)(x_(⌊h⌋+1) − x_(⌊h⌋)),
+    h = (n − 1)p, by `quantile_cont` for small inputs, else by `order_statistics`."""
+    if sum(counts.values()) <= QUANTILE_CONT_MAX:
+        fields = [f"quantile_cont({c}, [0.25, 0.5, 0.75]) FILTER (WHERE {use} AND {c} IS NOT "
+                  f"NULL) AS q_{c}" for c in sorted({c for _, c in counts})]
+        sql = (f"WITH t AS ({rows}) SELECT {g + ' AS _g, ' if g else ''}{', '.join(fields)} "
+               f"FROM t WHERE {use}" + (f" GROUP BY {g}" if g else ""))
+        found = {}
+        for r in _records(src, sql):
+            for (key, c) in counts:
+                if key == (r["_g"] if g else None) and counts[(key, c)]:
+                    found[(key, c)] = tuple(r[f"q_{c}"])
+        return {k: found.get(k, (math.nan,) * 3) for k in counts}
+    wanted = {}
+    for key, n in counts.items():
+        if n:
+            h = [(n - 1) * p for p in (0.25, 0.5, 0.75)]
+            wanted[key] = sorted({r for x in h for r in (math.floor(x), min(math.floor(x) + 1,
+                                                                            n - 1))})
+    values = order_statistics(src, rows, use, g, wanted, counts, ranges)
+    found = {}
+    for key, n in counts.items():
+        if not n:
+            found[key] = (math.nan,) * 3
+            continue
+        quartiles = []
+        for p in (0.25, 0.5, 0.75):
+            h = (n - 1) * p
+            lo = math.floor(h)
+            a, b = values[key][lo], values[key][min(lo + 1, n - 1)]
+            quartiles.append(float(_lerp(a, b, h - lo)))
+        found[key] = tuple(quartiles)
+    return found
+
+
+def _lerp(a: float, b: float, t: float) -> float:
+    """NumPy's interpolation (`np.quantile`, method linear), for the same last bits."""
+    diff = b - a
+    return b - diff * (1 - t) if t >= 0.5 else a + diff * t
+
+
+def order_statistics(src: DuckDBSource, rows: str, use: str, g: str | None,
+                     wanted: dict, counts: dict, ranges: dict) -> dict:
+    """The values of 0-based ranks `wanted[(group, column)]` in each sorted column, exactly,
+    in bounded memory: each round counts the values of a candidate set in 4096 equal-width
+    bins (one scan for every column and group), keeps the bin holding the rank, and stops
+    when the set is small enough to fetch and sort, or holds one distinct value."""
+    # A pending set: (group, column) and the chain of (low, 1/width, bin) it was cut to.
+    pending = {(key, c, ()): ranks for (key, c), ranks in wanted.items()}
+    below = {(key, c, ()): 0 for key, c in wanted}  # values under the set, per set
+    size = {(key, c, ()): counts[(key, c)] for key, c in wanted}
+    span = {(key, c, ()): ranges[(key, c)] for key, c in wanted}
+    found: dict = {key: {} for key in wanted}
+    while pending:
+        fields, params, plans = [], {}, []
+        for i, ((key, c, chain), ranks) in enumerate(pending.items()):
+            member = _member_sql(c, chain, params, f"t{i}", g, key)
+            low, high = span[(key, c, chain)]
+            if size[(key, c, chain)] <= _FETCH or low == high:
+                fields.append(f"list({c}) FILTER (WHERE {use} AND {member}) AS v{i}")
+                plans.append(("fetch", i, key, c, chain, ranks))
+                continue
+            params[f"a{i}"], params[f"w{i}"] = low, _BINS / (high - low)
+            bin_sql = _bin_sql(c, f"$a{i}", f"$w{i}")
+            fields += [f"histogram({bin_sql}) FILTER (WHERE {use} AND {member}) AS h{i}",
+                       f"min({c}) FILTER (WHERE {use} AND {member}) AS lo{i}",
+                       f"max({c}) FILTER (WHERE {use} AND {member}) AS hi{i}"]
+            plans.append(("bins", i, key, c, chain, ranks))
+        (result,) = _records(src, f"WITH t AS ({rows}) SELECT {', '.join(fields)} FROM t "
+                                  f"WHERE {use}", params)
+        following = {}
+        for kind, i, key, c, chain, ranks in plans:
+            base = below[(key, c, chain)]
+            if kind == "fetch":
+                ordered = np.sort(np.asarray(result[f"v{i}"], dtype=np.float64))
+                for r in ranks:
+                    found[(key, c)][r] = float(ordered[r - base])
+                continue
+            if result[f"lo{i}"] == result[f"hi{i}"]:  # one distinct value: every rank is it
+                for r in ranks:
+                    found[(key, c)][r] = float(result[f"lo{i}"])
+                continue
+            histogram = dict(result[f"h{i}"])
+            bins = sorted(histogram)
+            cumulative = np.cumsum([histogram[b] for b in bins])
+            low, width = params[f"a{i}"], 1 / params[f"w{i}"]
+            for r in ranks:
+                j = int(np.searchsorted(cumulative, r - base, side="right"))
+                b = bins[j]
+                child = (*chain, (low, params[f"w{i}"], b))
+                key3 = (key, c, child)
+                following.setdefault(key3, []).append(r)
+                below[key3] = base + (int(cumulative[j - 1]) if j else 0)
+                size[key3] = int(histogram[b])
+                span[key3] = (low + b * width, low + (b + 1) * width)
+        pending = following
+    return found
+
+
+def _bin_sql(c: str, low: str, inverse_width: str) -> str:
+    return (f"least(greatest(CAST(floor(({c} - {low}) * {inverse_width}) AS BIGINT), 0), "
+            f"{_BINS - 1})")
+
+
+def _member_sql(c: str, chain: tuple, params: dict, prefix: str, g: str | None,
+                key: Any) -> str:
+    """The SQL condition of a candidate set: its group, and its bin at each level."""
+    parts = [f"{c} IS NOT NULL"]
+    if g is not None:
+        params[f"{prefix}g"] = key
+        parts.append(f"{g} = ${prefix}g")
+    for level, (low, inverse, b) in enumerate(chain):
+        params[f"{prefix}a{level}"], params[f"{prefix}w{level}"] = low, inverse
+        parts.append(f"{_bin_sql(c, f'${prefix}a{level}', f'${prefix}w{level}')} = {b}")
+    return " AND ".join(parts)

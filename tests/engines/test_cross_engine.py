@@ -131,3 +131,16 @@ def test_engine_from_the_environment(ab_csv):
                     env={"MLSTATS_ENGINE": "duckdb"})
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["provenance"]["engine"] == "duckdb"
+
+
+@pytest.mark.parametrize("args", DESCRIBE[:4], ids=lambda a: " ".join(a[1:]) or a[0][-14:])
+def test_describe_quantiles_by_selection_agree(monkeypatch, args):
+    # The bounded-memory path for large inputs (histogram refinement), forced on small data,
+    # with tiny fetches so that every set is refined several times.
+    from mlstats.engines import duckdb_summaries
+
+    monkeypatch.setattr(duckdb_summaries, "QUANTILE_CONT_MAX", 0)
+    monkeypatch.setattr(duckdb_summaries, "_FETCH", 3)
+    monkeypatch.setattr(duckdb_summaries, "_BINS", 4)
+    assert_same(record("describe", *args, engine="local"),
+                record("describe", *args, engine="duckdb"))
