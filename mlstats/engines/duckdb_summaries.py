@@ -436,3 +436,65 @@ def _member_sql(c: str, chain: tuple, params: dict, prefix: str, g: str | None,
         params[f"{prefix}a{level}"], params[f"{prefix}w{level}"] = low, inverse
         parts.append(f"{_bin_sql(c, f'${prefix}a{level}', f'${prefix}w{level}')} = {b}")
     return " AND ".join(parts)
+
+
+def jackknife_summary(src: DuckDBSource, names: Sequence[str], kind: str) -> dict[str, Any]:
+    """n, θ̂, δ̄ and √Σ(δᵢ − δ̄)² of the leave-one-out differences δᵢ = θ₍ᵢ₎ − θ̂, each δᵢ an
+    SQL expression of row i and the full sample's moments: with dᵢ = xᵢ − x̄ and M2 = Σd²,
+    M2₍ᵢ₎ = M2 − n/(n − 1)·dᵢ² and x̄₍ᵢ₎ = x̄ − dᵢ/(n − 1) (likewise the co-moment for corr)."""
+    used = dict.fromkeys(names, NUMBER)
+    cols = [src.alias(n) for n in names]
+    rows = src.rows_sql(used, numbered=False)
+    use = "_keep AND " + " AND ".join(f"{c} IS NOT NULL" for c in cols)
+    fields = [*src.account_sql(names), f"count(*) FILTER (WHERE {use}) AS n"]
+    fields += [f"avg({c}) FILTER (WHERE {use}) AS m{i}" for i, c in enumerate(cols)]
+    (first,) = _records(src, f"WITH t AS ({rows}) SELECT {', '.join(fields)} FROM t")
+    n = int(first["n"])
+    src.account(names, first, used=n)
+    params: dict[str, Any] = {f"m{i}": first[f"m{i}"] or 0.0 for i in range(len(cols))}
+    d = [f"({c} - $m{i})" for i, c in enumerate(cols)]
+    sums = [f"fsum({a}) AS s{i}" for i, a in enumerate(d)]
+    sums += [f"fsum({d[i]} * {d[j]}) AS p{i}{j}" for i in range(len(d)) for j in range(i, len(d))]
+    (second,) = _records(src, f"WITH t AS ({rows}) SELECT {', '.join(sums)} FROM t WHERE {use}",
+                         params)
+    if n < 2:
+        return {"n": n, "value": math.nan, "mean_delta": math.nan, "root_ss": math.nan}
+    # moments about the corrected mean (the deviations' own mean taken out)
+    shift = [second[f"s{i}"] / n for i in range(len(cols))]
+    mean = [params[f"m{i}"] + shift[i] for i in range(len(cols))]
+    c = {(i, j): second[f"p{i}{j}"] - n * shift[i] * shift[j]
+         for i in range(len(cols)) for j in range(i, len(cols))}
+    m2 = max(c[(0, 0)], 0.0)
+    var = m2 / (n - 1)
+    k = n / (n - 1)
+    params.update(n=n, k=k, m2=m2, var=var, c0=mean[0], s0=shift[0])
+    dx = f"({cols[0]} - $c0)"
+    var_i = f"greatest($m2 - $k * {dx} * {dx}, 0) / ($n - 2)"
+    if kind == "mean":
+        value, delta = mean[0], f"(-{dx} / ($n - 1))"
+    elif kind == "var":
+        value, delta = var, f"({var_i} - $var)"
+    elif kind == "std":
+        value = math.sqrt(var)
+        params["sd"] = value
+        delta = (f"(CASE WHEN sqrt({var_i}) + $sd = 0 THEN 0 ELSE ({var_i} - $var) / "
+                 f"(sqrt({var_i}) + $sd) END)")
+    elif kind == "cv":
+        value = math.sqrt(var) / mean[0]
+        params["cv"] = value
+        delta = f"(sqrt({var_i}) / ($c0 - {dx} / ($n - 1)) - $cv)"
+    else:  # corr
+        myy, mxy = max(c[(1, 1)], 0.0), c[(0, 1)]
+        value = max(-1.0, min(1.0, mxy / math.sqrt(m2 * myy)))
+        params.update(myy=myy, mxy=mxy, c1=mean[1], r=value)
+        dy = f"({cols[1]} - $c1)"
+        delta = (f"(greatest(-1, least(1, ($mxy - $k * {dx} * {dy}) / sqrt(($m2 - $k * {dx} * "
+                 f"{dx}) * ($myy - $k * {dy} * {dy})))) - $r)")
+    (third,) = src.query(f"WITH t AS ({rows}) SELECT fsum({delta}), fsum({delta} * {delta}), "
+                         f"bool_and(isfinite({delta})) FROM t WHERE {use}", params)
+    total, squares, finite = third
+    if not finite or not math.isfinite(value):
+        return {"n": n, "value": value, "mean_delta": math.nan, "root_ss": math.nan}
+    mean_delta = 0.0 if kind in ("mean", "var") else total / n
+    return {"n": n, "value": value, "mean_delta": mean_delta,
+            "root_ss": math.sqrt(max(squares - n * mean_delta * mean_delta, 0.0))}

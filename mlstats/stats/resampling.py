@@ -1026,29 +1026,41 @@ def jackknife(data: np.ndarray | Sequence[np.ndarray], *, stat: str = "mean",
                         f"--stat {parsed.name}")
     part = _Sample(cols, parsed)
     delta = part.leave_one_out()
-    nan = math.nan
-    corrected = bias = se = ci_low = ci_high = nan
     if not (math.isfinite(part.value) and np.isfinite(delta).all()):
         why = (f"the {parsed.name} of the data is undefined ({_why_undefined(parsed)})"
                if not math.isfinite(part.value)
                else f"leaving out a row makes the {parsed.name} undefined "
                     f"({_why_loo_undefined(part)})")
         warnings.append(f"{why}; the jackknife results are null")
-    else:
-        warnings += _caveats([part], [])
-        mean_delta = 0.0 if parsed.kind in ("mean", "var") else float(np.mean(delta))
-        bias = (n - 1) * mean_delta
-        spread = delta - mean_delta
-        e = _exponent(spread)  # keeps the squares inside float64 (exact scaling)
-        se = _unscaled(math.sqrt((n - 1) / n * float(_scaled(spread, e) @ _scaled(spread, e))),
-                       e)
+        return jackknife_from(parsed, n, part.value, math.nan, math.nan, confidence=confidence,
+                              column=column, warnings=warnings, unit=unit)
+    warnings += _caveats([part], [])
+    mean_delta = 0.0 if parsed.kind in ("mean", "var") else float(np.mean(delta))
+    spread = delta - mean_delta
+    e = _exponent(spread)  # keeps the squares inside float64 (exact scaling)
+    root_ss = _unscaled(math.sqrt(float(_scaled(spread, e) @ _scaled(spread, e))), e)
+    return jackknife_from(parsed, n, part.value, mean_delta, root_ss, confidence=confidence,
+                          column=column, warnings=warnings, unit=unit)
+
+
+def jackknife_from(stat: Statistic, n: int, value: float, mean_delta: float, root_ss: float,
+                   *, confidence: float, column: str | None, warnings: list[str],
+                   unit: int = 0) -> JackknifeResult:
+    """The jackknife's finish step from its summary: n, the estimate θ̂, the mean δ̄ of the
+    leave-one-out differences δᵢ = θ₍ᵢ₎ − θ̂ and √Σ(δᵢ − δ̄)² (NaN: undefined), whichever
+    engine computed them; bias = (n − 1)δ̄, std_error = √((n − 1)/n)·√Σ(δᵢ − δ̄)²."""
+    nan = math.nan
+    corrected = bias = se = ci_low = ci_high = nan
+    if math.isfinite(mean_delta) and math.isfinite(root_ss):
         from scipy.special import ndtri
 
+        bias = (n - 1) * mean_delta
+        se = math.sqrt((n - 1) / n) * root_ss
         z = float(ndtri(0.5 + confidence / 2))
-        corrected = part.value - bias
+        corrected = value - bias
         ci_low, ci_high = corrected - z * se, corrected + z * se
-    values, lost = _out_of_range({"estimate": part.value, "jackknife_estimate": corrected,
+    values, lost = _out_of_range({"estimate": value, "jackknife_estimate": corrected,
                                   "bias": bias, "std_error": se, "ci_low": ci_low,
-                                  "ci_high": ci_high}, unit, parsed)
-    return JackknifeResult(statistic=parsed.name, column=column, confidence=confidence, n=n,
+                                  "ci_high": ci_high}, unit, stat)
+    return JackknifeResult(statistic=stat.name, column=column, confidence=confidence, n=n,
                            warnings=tuple(warnings + lost), **values)

@@ -144,3 +144,16 @@ def test_describe_quantiles_by_selection_agree(monkeypatch, args):
     monkeypatch.setattr(duckdb_summaries, "_BINS", 4)
     assert_same(record("describe", *args, engine="local"),
                 record("describe", *args, engine="duckdb"))
+
+
+JACKKNIFE = [
+    [str(SAMPLE / "airquality.csv"), "--column", "Ozone", "--stat", stat]
+    for stat in ("mean", "var", "std", "cv")
+] + [[str(SAMPLE / "airquality.csv"), "--column", "Ozone,Temp", "--stat", "corr"],
+     [str(SAMPLE / "trees.csv"), "--column", "Height", "--stat", "std", "--confidence", "0.9"]]
+
+
+@pytest.mark.parametrize("args", JACKKNIFE, ids=lambda a: " ".join(a[1:]))
+def test_jackknife_agrees(args):
+    assert_same(record("jackknife", *args, engine="local"),
+                record("jackknife", *args, engine="duckdb"))
