@@ -90,6 +90,7 @@ class DuckDBSource:
         self.rows_used: int | None = None
         self.rows_read: int | None = None
         self._digest = _hash_files(self.files)
+        self._memory: int | None = None
         self._params: dict[str, Any] = {"files": [str(f) for f in self.files]}
         if self.parquet:
             self._inspect_parquet()
@@ -130,6 +131,7 @@ class DuckDBSource:
         if "" not in nulls:
             nulls.append("")
         self.kinds = _csv_kinds(head, sep, self.names, self.read.no_header, nulls)
+        self.line_bytes = max(len(head) / max(head.count(b"\n"), 1), 1.0)
         self._params.update(sep=sep, header=not self.read.no_header, nulls=nulls)
 
     def _relation(self, types: dict[str, str]) -> str:
@@ -178,6 +180,13 @@ class DuckDBSource:
         row = "row_number() OVER () - 1" if numbered else "0"
         inner = f"SELECT {row} AS _row, {cleaned} FROM {self._relation(types)}"
         return f"SELECT *, {keep} AS _keep FROM ({inner})"
+
+    def fits_in_memory(self, values: int) -> bool:
+        """Whether `values` doubles take at most a quarter of DuckDB's memory limit."""
+        if self._memory is None:
+            (limit,), = self.query("SELECT current_setting('memory_limit')")
+            self._memory = _bytes(limit)
+        return values * 8 <= self._memory // 4 and values <= QUANTILE_CONT_MAX
 
     def bind(self, **params: Any) -> None:
         """Values that later queries refer to as $name (never spliced into SQL text)."""
@@ -305,6 +314,19 @@ class DuckDBSource:
         return provenance(self.name, self._digest.result(), rows_read=read, rows_used=used,
                           where=self.where, seed=seed, engine=self.engine,
                           approximate=approximate)
+
+
+# Beyond this many values in all, quantiles are found by histograms whatever the memory.
+QUANTILE_CONT_MAX = 1 << 27
+
+
+def _bytes(text: str) -> int:
+    """'1.5 GiB', '512.0 MiB', '256MB' as a number of bytes."""
+    found = re.match(r"^\s*([\d.]+)\s*([KMGT]?)(i?)B\s*$", text, flags=re.I)
+    if not found:
+        return 1 << 30
+    base = 1024 if found.group(3) else 1000
+    return int(float(found.group(1)) * base ** "_KMGT".index(found.group(2).upper() or "_"))
 
 
 def _config() -> dict[str, Any]:

@@ -42,10 +42,57 @@ def _summed(records: list[dict[str, Any]], keys: Sequence[str]) -> dict[str, Any
     return total
 
 
+# The pilot: the first rows, read in order, give each group's first row and a shift near
+# each mean, so that one parallel pass over the whole input gathers sums of deviations
+# from that shift (accurate when the shift is near the mean; checked, and a second pass
+# about the exact mean is run when it is not).
+PILOT_ROWS = 100_000
+# A shift farther than this from the mean, in squared standard errors of the data
+# (n·(x̄ − c)²/M2), costs more than 2⁻⁴⁰ in M4: then the sums are taken again about x̄.
+_SHIFT_LIMIT = 2.0**8
+
+
+def _pilot(src: DuckDBSource, used: dict[str, str], g: str | None, use: str,
+           exprs: Sequence[str]) -> dict[Any, dict[str, Any]]:
+    """Per group (None without one), over the first PILOT_ROWS rows: the first used row,
+    and the mean and largest magnitude of each expression."""
+    rows = src.rows_sql(used, numbered=True)
+    fields = ["min(_row) AS _first"]
+    for i, e in enumerate(exprs):
+        fields += [f"avg({e}) AS a{i}", f"max(abs({e})) AS p{i}"]
+    sql = (f"WITH t AS ({rows}), p AS (SELECT * FROM t LIMIT {PILOT_ROWS}) SELECT "
+           f"{g + ' AS _g, ' if g else ''}{', '.join(fields)} FROM p WHERE {use}"
+           + (f" GROUP BY {g}" if g else ""))
+    return {(r["_g"] if g else None): r for r in _records(src, sql)}
+
+
+def _lookup(g: str | None, keys: str, values: str) -> str:
+    """A per-group parameter: `values` at the position of the row's group in `keys`."""
+    return f"${values}[list_position(${keys}, {g})]" if g else f"${values}[1]"
+
+
+def _first_rows(src: DuckDBSource, used: dict[str, str], g: str, use: str,
+                pilot: dict, keys: list) -> dict:
+    """Each group's first used row: from the pilot, or (a group first seen later) a pass
+    with row numbers."""
+    if all(k in pilot for k in keys):
+        return {k: pilot[k]["_first"] for k in keys}
+    rows = src.rows_sql(used, numbered=True)
+    found = _records(src, f"WITH t AS ({rows}) SELECT {g} AS _g, min(_row) AS _first FROM t "
+                          f"WHERE {use} GROUP BY {g}")
+    return {r["_g"]: r["_first"] for r in found}
+
+
 def describe_summaries(src: DuckDBSource, columns: Sequence[str], *, by: str | None,
                        text: Sequence[str]) -> tuple[list[tuple], list]:
     """Per column (and group): (name, group, Moments, quartiles, missing), and the text
-    columns' summaries (count, missing, distinct, most frequent, first seen on ties)."""
+    columns' summaries (count, missing, distinct, most frequent, first seen on ties).
+
+    One pass over the input gathers counts, extremes and the power sums Σdᵏ (k = 1…4) of
+    d = x/s − c about the pilot's shift c (s a power of two for values beyond 2^±200), with
+    the quartiles (`quantile_cont` while they fit in memory) and the text columns' counts;
+    `central_sums` turns the sums into M2, M3, M4 about the mean as `column_moments` does.
+    """
     from mlstats.stats.describe import TextSummary
 
     used = {name: NUMBER for name in columns}
@@ -54,132 +101,181 @@ def describe_summaries(src: DuckDBSource, columns: Sequence[str], *, by: str | N
     for name in text:
         used.setdefault(name, src.kinds[name] if src.kinds[name] == BOOL else "text")
     g = src.alias(by) if by is not None else None
-    rows = src.rows_sql(used, numbered=g is not None)
     use = "_keep" + (f" AND {g} IS NOT NULL" if g else "")
-    fields = src.account_sql([by] if by is not None else [])
-    for name in columns:
-        c = src.alias(name)
-        keep = f"FILTER (WHERE {use} AND {c} IS NOT NULL)"
-        fields += [f"count({c}) {keep} AS n_{c}", f"count(*) FILTER (WHERE {use} AND {c} IS NULL)"
-                   f" AS miss_{c}", f"min({c}) {keep} AS lo_{c}", f"max({c}) {keep} AS hi_{c}",
-                   f"avg({c}) {keep} AS m_{c}", f"count(*) FILTER (WHERE isinf({c})) AS _inf_{c}"]
-    group_fields = f"{g} AS _g, min(_row) FILTER (WHERE {use}) AS _first, " if g else ""
-    first = _records(src, f"WITH t AS ({rows}) SELECT {group_fields}{', '.join(fields)} "
-                          f"FROM t" + (f" GROUP BY {g}" if g else ""))
-    account_keys = [k for k in first[0] if k.startswith("_") and k not in ("_g", "_first")]
+    cols = [src.alias(n) for n in columns]
+    pilot = _pilot(src, used, g, use, cols)
+    shift = {(k, c): (r[f"a{i}"] or 0.0) for k, r in pilot.items() for i, c in enumerate(cols)}
+    scale = {(k, c): float(_scales_for(np.array([r[f"p{i}"] or 0.0]))[0])
+             for k, r in pilot.items() for i, c in enumerate(cols)}
+    rows = src.rows_sql(used, numbered=False)
+    small = src.fits_in_memory(src_rows_estimate(src) * max(len(cols), 1))
+    first, sums = _describe_pass(src, rows, g, use, cols, shift, scale, quantiles=small,
+                                 text=[src.alias(t) for t in text])
+    account_keys = [k for k in first[0] if k.startswith("_") and k != "_g"]
     totals = _summed(first, account_keys)
     used_rows = int(sum(r["_kept"] for r in first if not g or r["_g"] is not None))
     src.account([by] if by is not None else [], totals, used=used_rows,
                 complete=by is not None)
-    groups = sorted((r for r in first if not g or r["_g"] is not None),
-                    key=lambda r: r["_first"] if g else 0)
-    # Scales (powers of two) for values beyond 2^±200, then the means of the scaled values.
-    scale = {}
-    for r in groups:
-        for name in columns:
-            c = src.alias(name)
-            peak = max(-r[f"lo_{c}"], r[f"hi_{c}"]) if r[f"n_{c}"] else 0.0
-            scale[(r["_g"] if g else None, c)] = float(_scales_for(np.array([peak]))[0])
-    if all(v == 1.0 for v in scale.values()):
-        means = {r["_g"] if g else None: {src.alias(n): r[f"m_{src.alias(n)}"] for n in columns}
-                 for r in groups}
-    else:  # values beyond 2^±200: the mean of the scaled values, as the local engine takes
-        means = _scaled_means(src, rows, columns, g, use, scale)
-    second = _power_sums(src, rows, columns, g, use, means, scale)
-    counts = {(r["_g"] if g else None, src.alias(n)): int(r[f"n_{src.alias(n)}"])
-              for r in groups for n in columns}
-    ranges = {(r["_g"] if g else None, src.alias(n)): (r[f"lo_{src.alias(n)}"],
-                                                       r[f"hi_{src.alias(n)}"])
-              for r in groups for n in columns}
-    quartile = _quartiles(src, rows, use, g, counts, ranges)
+    groups = [r for r in first if not g or r["_g"] is not None]
+    keys = [r["_g"] if g else None for r in groups]
+    if g:
+        order = _first_rows(src, used, g, use, pilot, keys)
+        groups.sort(key=lambda r: order[r["_g"]])
+        keys = [r["_g"] for r in groups]
+    # The exact scale of each column (by its peak) and a shift near its mean, else again.
+    again = False
+    for r, key in zip(groups, keys, strict=True):
+        for c in cols:
+            n = r[f"n_{c}"]
+            if not n:
+                continue
+            peak = max(-r[f"lo_{c}"], r[f"hi_{c}"])
+            exact = float(_scales_for(np.array([peak]))[0])
+            s1, s2 = sums[key][c][0], sums[key][c][1]
+            m2 = s2 - s1 * s1 / n
+            far = s1 * s1 / n > _SHIFT_LIMIT * m2 if m2 > 0 else s1 != 0
+            if exact != scale.get((key, c), 1.0) or far:
+                again = True
+                scale[(key, c)] = exact
+                mean = r[f"m_{c}"]
+                shift[(key, c)] = mean / exact if math.isfinite(mean) else 0.0
+    if again:
+        _first_again, sums = _describe_pass(src, rows, g, use, cols, shift, scale,
+                                            quantiles=False, text=[])
+    counts = {(k, c): int(r[f"n_{c}"]) for r, k in zip(groups, keys, strict=True)
+              for c in cols}
+    if small:
+        quartile = {(k, c): (tuple(r[f"q_{c}"]) if r[f"n_{c}"] else (math.nan,) * 3)
+                    for r, k in zip(groups, keys, strict=True) for c in cols}
+    else:
+        ranges = {(k, c): (r[f"lo_{c}"], r[f"hi_{c}"])
+                  for r, k in zip(groups, keys, strict=True) for c in cols}
+        quartile = _quartiles_by_selection(src, rows, use, g, counts, ranges)
     found = []
-    for name in columns:
-        c = src.alias(name)
-        for r in groups:
-            key = r["_g"] if g else None
-            n = int(r[f"n_{c}"])
+    for name, c in zip(columns, cols, strict=True):
+        for r, key in zip(groups, keys, strict=True):
+            n = counts[(key, c)]
             if n == 0:
                 m = Moments(n=0, mean=math.nan, m2=0.0, m3=0.0, m4=0.0)
-                quartiles = (math.nan,) * 3
             else:
-                s1, s2, s3, s4 = second[key][c]
+                s1, s2, s3, s4 = sums[key][c]
                 m2, m3, m4 = central_sums(n, s1, s2, s3, s4)
-                s = scale[(key, c)]
-                m = Moments(n=n, mean=means[key][c] * s, m2=float(m2), m3=float(m3),
-                            m4=float(m4), min=r[f"lo_{c}"], max=r[f"hi_{c}"], scale=s,
-                            peak=max(-r[f"lo_{c}"], r[f"hi_{c}"]))
-                quartiles = quartile[(key, c)]
-            found.append((name, label_of(key) if g else None, m, quartiles,
+                sc = scale.get((key, c), 1.0)
+                m = Moments(n=n, mean=(shift.get((key, c), 0.0) + s1 / n) * sc, m2=float(m2),
+                            m3=float(m3), m4=float(m4), min=r[f"lo_{c}"], max=r[f"hi_{c}"],
+                            scale=sc, peak=max(-r[f"lo_{c}"], r[f"hi_{c}"]))
+            found.append((name, label_of(key) if g else None, m, quartile[(key, c)],
                           int(r[f"miss_{c}"])))
-    summaries = [_text_summary(TextSummary, src, rows, name, use) for name in text]
-    return found, summaries
+    texts = [_text_summary(TextSummary, src, used, name, use, first) for name in text]
+    return found, texts
 
 
-def _scaled_means(src: DuckDBSource, rows: str, columns: Sequence[str], g: str | None,
-                  use: str, scale: dict) -> dict:
-    """Mean of x/s per column (and group): avg in SQL, of values scaled when s ≠ 1."""
-    fields, params = [], {}
-    for i, name in enumerate(columns):
-        c = src.alias(name)
-        s = _scale_sql(c, g, scale, params, f"s{i}")
-        fields.append(f"avg({c} / {s}) FILTER (WHERE {use} AND {c} IS NOT NULL) AS m_{c}")
-    sql = (f"WITH t AS ({rows}) SELECT {g + ' AS _g, ' if g else ''}{', '.join(fields)} "
-           f"FROM t WHERE {use}" + (f" GROUP BY {g}" if g else ""))
-    return {r["_g"] if g else None: {src.alias(n): r[f"m_{src.alias(n)}"] for n in columns}
-            for r in _records(src, sql, params)}
+def src_rows_estimate(src: DuckDBSource) -> int:
+    """About how many rows: Parquet's metadata, or the files' sizes over the bytes per line
+    of the first MiB (ten times that for compressed files), with a margin."""
+    if src.parquet:
+        (rows,), = src.query("SELECT sum(num_rows) FROM parquet_file_metadata($files)")
+        return int(rows or 0)
+    size = sum(f.stat().st_size * (10 if f.name.lower().endswith((".gz", ".zst")) else 1)
+               for f in src.files)
+    return int(1.25 * size / src.line_bytes) + 1
 
 
-def _scale_sql(c: str, g: str | None, scale: dict, params: dict, key: str) -> str:
-    """The scale of column c as SQL: a constant parameter, or per group a CASE on the key."""
-    values = {k: v for (k, col), v in scale.items() if col == c}
-    if len(set(values.values())) <= 1:
-        params[key] = next(iter(values.values()), 1.0)
-        return f"${key}"
-    params[key + "k"] = [k for k in values]
-    params[key + "v"] = [values[k] for k in values]
-    return f"${key}v[list_position(${key}k, {g})]"
-
-
-def _power_sums(src: DuckDBSource, rows: str, columns: Sequence[str], g: str | None,
-                use: str, means: dict, scale: dict) -> dict:
-    """Σdⁱ (i = 1…4) of d = x/s − mean per column (and group), by Kahan–Babuška sums."""
-    fields, params = [], {}
-    keys = list(means)
-    for i, name in enumerate(columns):
-        c = src.alias(name)
-        s = _scale_sql(c, g, scale, params, f"s{i}")
-        params[f"m{i}k"] = keys
-        params[f"m{i}v"] = [means[k][c] if means[k][c] is not None else 0.0 for k in keys]
-        mean = f"$m{i}v[list_position($m{i}k, {g})]" if g else f"$m{i}v[1]"
-        d = f"({c} / {s} - {mean})"
+def _describe_pass(src: DuckDBSource, rows: str, g: str | None, use: str, cols: list[str],
+                   shift: dict, scale: dict, *, quantiles: bool,
+                   text: list[str]) -> tuple[list[dict], dict]:
+    """Counts, extremes, power sums about the shifts, and optionally quartiles and the text
+    columns' value counts, per group, in one pass."""
+    params: dict[str, Any] = {}
+    keys = sorted({k for k, _ in shift}, key=repr) if g else [None]
+    params["keys"] = keys if g else [0]
+    fields = src.account_sql([]) if not g else []
+    for c in cols:
+        params[f"sh_{c}"] = [shift.get((k, c), 0.0) for k in keys]
+        params[f"sc_{c}"] = [scale.get((k, c), 1.0) for k in keys]
+        sh = f"coalesce({_lookup(g, 'keys', f'sh_{c}')}, 0)"
+        sc = f"coalesce({_lookup(g, 'keys', f'sc_{c}')}, 1)"
         keep = f"FILTER (WHERE {use} AND {c} IS NOT NULL)"
-        fields += [f"fsum({d}) {keep} AS a_{c}", f"fsum({d} * {d}) {keep} AS b_{c}",
+        d = f"({c} / {sc} - {sh})"
+        fields += [f"count({c}) {keep} AS n_{c}",
+                   f"count(*) FILTER (WHERE {use} AND {c} IS NULL) AS miss_{c}",
+                   f"min({c}) {keep} AS lo_{c}", f"max({c}) {keep} AS hi_{c}",
+                   f"avg({c}) {keep} AS m_{c}", f"count(*) FILTER (WHERE isinf({c})) AS _inf_{c}",
+                   f"fsum({d}) {keep} AS a_{c}", f"fsum({d} * {d}) {keep} AS b_{c}",
                    f"fsum({d} * {d} * {d}) {keep} AS c_{c}",
                    f"fsum(({d} * {d}) * ({d} * {d})) {keep} AS d_{c}"]
+        if quantiles:
+            fields.append(f"quantile_cont({c}, [0.25, 0.5, 0.75]) {keep} AS q_{c}")
+    for t in text:
+        fields.append(f"histogram(CAST({t} AS VARCHAR)) FILTER (WHERE {use}) AS t_{t}")
+        fields.append(f"count(*) FILTER (WHERE {use} AND {t} IS NULL) AS tmiss_{t}")
+    if g:
+        fields += ["count(*) AS _read", "count(*) FILTER (WHERE _keep) AS _kept",
+                   f"count(*) FILTER (WHERE _keep AND {g} IS NULL) AS _miss_{g}"]
     sql = (f"WITH t AS ({rows}) SELECT {g + ' AS _g, ' if g else ''}{', '.join(fields)} "
-           f"FROM t WHERE {use}" + (f" GROUP BY {g}" if g else ""))
-    return {r["_g"] if g else None: {src.alias(n): tuple(r[f"{p}_{src.alias(n)}"] or 0.0
-                                                         for p in "abcd")
-                                     for n in columns}
-            for r in _records(src, sql, params)}
+           "FROM t" + (f" GROUP BY {g}" if g else ""))
+    found = _records(src, sql, params)
+    sums = {(r["_g"] if g else None): {c: tuple(r[f"{p}_{c}"] or 0.0 for p in "abcd")
+                                       for c in cols} for r in found}
+    return found, sums
 
 
-def _text_summary(kind: type, src: DuckDBSource, rows: str, name: str, use: str):
-    c = src.alias(name)
-    sql = (f"WITH t AS ({rows}) SELECT CAST({c} AS VARCHAR) AS v, count(*) AS k, "
-           f"min(_row) AS f FROM t WHERE {use} GROUP BY v ORDER BY k DESC, f")
-    found = src.query(sql)
-    present = [r for r in found if r[0] is not None]
-    missing = sum(r[1] for r in found if r[0] is None)
-    count = sum(r[1] for r in present)
-    if not present:
+def _text_summary(kind: type, src: DuckDBSource, used: dict, name: str, use: str,
+                  first: list[dict]):
+    """count, missing, distinct, most frequent (ties: the first seen) of a text column."""
+    t = src.alias(name)
+    counts: dict[str, int] = {}
+    for r in first:
+        for value, k in (r[f"t_{t}"] or {}).items():
+            counts[value] = counts.get(value, 0) + k
+    missing = sum(r[f"tmiss_{t}"] for r in first)
+    if not counts:
         return kind(name=name, count=0, missing=missing, unique=0, top=None, top_count=0)
-    return kind(name=name, count=count, missing=missing, unique=len(present),
-                top=present[0][0], top_count=present[0][1])
+    top_count = max(counts.values())
+    tied = [v for v, k in counts.items() if k == top_count]
+    top = tied[0]
+    if len(tied) > 1:
+        rows = src.rows_sql(used, numbered=True)
+        src.bind(tied=tied)
+        (top,), = src.query(f"WITH t AS ({rows}) SELECT CAST({t} AS VARCHAR) FROM t WHERE "
+                            f"{use} AND list_contains($tied, CAST({t} AS VARCHAR)) "
+                            "ORDER BY _row LIMIT 1")
+    return kind(name=name, count=sum(counts.values()), missing=missing, unique=len(counts),
+                top=top, top_count=top_count)
 
 
-def _group_key_list(groups: list[dict[str, Any]]) -> list:
-    return [r["_g"] for r in groups]
+def _abtest_pass(src: DuckDBSource, rows: str, g: str, use: str, names: list[str],
+                 parts: list[str], shift: dict, scales: list[float]) -> tuple[list[dict], dict]:
+    """Per group in one pass: the row accounting, n, the metric's sum and extremes, whether
+    it is 0/1, the covariate's extremes, and the sums Σdᵢ, Σdᵢdⱼ of the deviations of the
+    scaled columns from the shifts."""
+    keys = list(shift)
+    params: dict[str, Any] = {"keys": keys}
+    d = []
+    for i, e in enumerate(parts):
+        params[f"scale{i}"] = scales[i]
+        params[f"shift{i}"] = [shift[k][i] for k in keys]
+        d.append(f"({e} / $scale{i} - coalesce({_lookup(g, 'keys', f'shift{i}')}, 0))")
+    keep = f"FILTER (WHERE {use})"
+    value = parts[0]
+    fields = [*src.account_sql(names), f"{g} AS _g", f"count(*) {keep} AS n",
+              f"sum({value}) {keep} AS s", f"min({value}) {keep} AS lo",
+              f"max({value}) {keep} AS hi", f"bool_and({value} IN (0, 1)) {keep} AS two"]
+    fields += [f"avg({e}) {keep} AS m{i}" for i, e in enumerate(parts)]
+    if len(parts) > 1:
+        fields += [f"min({parts[1]}) {keep} AS xlo", f"max({parts[1]}) {keep} AS xhi"]
+    fields += [f"fsum({a}) {keep} AS s{i}" for i, a in enumerate(d)]
+    fields += [f"fsum({d[i]} * {d[j]}) {keep} AS p{i}{j}"
+               for i in range(len(d)) for j in range(i, len(d))]
+    found = _records(src, f"WITH t AS ({rows}) SELECT {', '.join(fields)} FROM t GROUP BY {g}",
+                     params)
+    sums = {}
+    for r in found:
+        entry = {(i, None): r[f"s{i}"] or 0.0 for i in range(len(d))}
+        entry.update({(i, j): r[f"p{i}{j}"] or 0.0 for i in range(len(d))
+                      for j in range(i, len(d))})
+        sums[r["_g"]] = entry
+    return found, sums
 
 
 def abtest_summaries(src: DuckDBSource, group: str, metric: str,
@@ -213,22 +309,23 @@ def abtest_summaries(src: DuckDBSource, group: str, metric: str,
             value = f"CAST(list_contains($hits, CAST({m} AS VARCHAR)) AS DOUBLE)"
     if success is None:
         value = m
-    rows = src.rows_sql(used)
     complete = " AND ".join(f"{src.alias(n)} IS NOT NULL" for n in names)
     use = f"_keep AND {complete}"
-    fields = [
-        *src.account_sql(names), f"{g} AS _g", f"min(_row) FILTER (WHERE {use}) AS _first",
-        f"count(*) FILTER (WHERE {use}) AS n", f"sum({value}) FILTER (WHERE {use}) AS s",
-        f"min({value}) FILTER (WHERE {use}) AS lo", f"max({value}) FILTER (WHERE {use}) AS hi",
-        f"bool_and({value} IN (0, 1)) FILTER (WHERE {use}) AS two"]
-    if x is not None:
-        fields += [f"min({x}) FILTER (WHERE {use}) AS xlo",
-                   f"max({x}) FILTER (WHERE {use}) AS xhi"]
-    first = _records(src, f"WITH t AS ({rows}) SELECT {', '.join(fields)} FROM t GROUP BY {g}")
-    account_keys = [k for k in first[0] if k.startswith("_") and k not in ("_g", "_first")]
-    groups = sorted((r for r in first if r["_g"] is not None and r["n"]),
-                    key=lambda r: r["_first"])
+    parts = [value] + ([x] if x is not None else [])
+    pilot = _pilot(src, used, g, use, parts)
+    rows = src.rows_sql(used, numbered=False)
+    peaks = [max((r[f"p{i}"] or 0.0 for r in pilot.values()), default=0.0)
+             for i in range(len(parts))]
+    scales = [_scale_of(np.array([p])) for p in peaks]
+    shift = {k: [(r[f"a{i}"] or 0.0) / scales[i] for i in range(len(parts))]
+             for k, r in pilot.items()}
+    first, sums = _abtest_pass(src, rows, g, use, names, parts, shift, scales)
+    account_keys = [k for k in first[0] if k.startswith("_") and k != "_g"]
+    groups = [r for r in first if r["_g"] is not None and r["n"]]
     src.account(names, _summed(first, account_keys), used=sum(r["n"] for r in groups))
+    if groups:
+        order = _first_rows(src, used, g, use, pilot, [r["_g"] for r in groups])
+        groups.sort(key=lambda r: order[r["_g"]])
     labels = [label_of(r["_g"]) for r in groups]
     binary = bool(groups) and all(r["two"] for r in groups)
     found: dict[str, Any] = {"labels": labels, "binary": binary, "scale": 1.0,
@@ -240,47 +337,49 @@ def abtest_summaries(src: DuckDBSource, group: str, metric: str,
     if not groups:
         found["summaries"] = ()
         return found
-    scale = _scale_of(np.array([min(r["lo"] for r in groups), max(r["hi"] for r in groups)]))
-    params: dict[str, Any] = {"scale": scale, "keys": _group_key_list(groups)}
-    y = f"({value} / $scale)"
-    parts = [y]
+    exact = [_scale_of(np.array([min(r["lo"] for r in groups), max(r["hi"] for r in groups)]))]
     if x is not None:
-        x_scale = _scale_of(np.array([min(r["xlo"] for r in groups),
-                                      max(r["xhi"] for r in groups)]))
-        params["x_scale"] = x_scale
-        parts.append(f"({x} / $x_scale)")
-        found["x_scale"] = x_scale
-        found["x_range"] = (min(r["xlo"] for r in groups) / x_scale,
-                            max(r["xhi"] for r in groups) / x_scale)
+        exact.append(_scale_of(np.array([min(r["xlo"] for r in groups),
+                                         max(r["xhi"] for r in groups)])))
+    # Sums about a shift far from a group's mean (or in the wrong scale) are taken again
+    # about the mean.
+    far = exact != scales
+    for r in groups:
+        n, key = r["n"], r["_g"]
+        for i in range(len(parts)):
+            s1, s2 = sums[key][(i, None)], sums[key][(i, i)]
+            m2 = s2 - s1 * s1 / n
+            if (s1 * s1 / n > _SHIFT_LIMIT * m2) if m2 > 0 else s1 != 0:
+                far = True
+    if far:
+        scales = exact
+        shift = {r["_g"]: [r[f"m{i}"] / scales[i] for i in range(len(parts))] for r in groups}
+        _again, sums = _abtest_pass(src, rows, g, use, names, parts, shift, scales)
+    scale = scales[0]
     found["scale"] = scale
-    # Pass 2: the group means of the scaled columns; pass 3: sums of deviations from them.
-    mean_fields = ", ".join(f"avg({p}) AS a{i}" for i, p in enumerate(parts))
-    means = {r["_g"]: r for r in _records(
-        src, f"WITH t AS ({rows}) SELECT {g} AS _g, {mean_fields} FROM t WHERE {use} "
-             f"GROUP BY {g}", params)}
-    for i in range(len(parts)):
-        params[f"mean{i}"] = [means[k][f"a{i}"] for k in params["keys"]]
-    d = [f"({p} - $mean{i}[list_position($keys, {g})])" for i, p in enumerate(parts)]
-    sums = [f"fsum({a}) AS s{i}" for i, a in enumerate(d)]
-    sums += [f"fsum({d[i]} * {d[j]}) AS p{i}{j}" for i in range(len(d)) for j in range(i, len(d))]
-    second = {r["_g"]: r for r in _records(
-        src, f"WITH t AS ({rows}) SELECT {g} AS _g, {', '.join(sums)} FROM t WHERE {use} "
-             f"GROUP BY {g}", params)}
+    if x is not None:
+        found["x_scale"] = scales[1]
+        found["x_range"] = (min(r["xlo"] for r in groups) / scales[1],
+                            max(r["xhi"] for r in groups) / scales[1])
     summaries = []
     for lab, r in zip(labels, groups, strict=True):
-        n = int(r["n"])
-        mean = np.array([means[r["_g"]][f"a{i}"] for i in range(len(parts))])
-        shift = np.array([second[r["_g"]][f"s{i}"] for i in range(len(parts))]) / n
-        c = np.array([[second[r["_g"]][f"p{min(i, j)}{max(i, j)}"] for j in range(len(parts))]
-                      for i in range(len(parts))]) - n * np.outer(shift, shift)
+        n, key = int(r["n"]), r["_g"]
+        base = np.array(shift.get(key, [0.0] * len(parts)))
+        mean_d = np.array([sums[key][(i, None)] for i in range(len(parts))]) / n
+        c = np.array([[sums[key][(min(i, j), max(i, j))] for j in range(len(parts))]
+                      for i in range(len(parts))]) - n * np.outer(mean_d, mean_d)
         if x is None:  # as `group_moments`: the mean corrected by the deviations' mean
             from mlstats.stats.summaries import Moments
 
-            summaries.append(Moments(lab, n, float(mean[0] + shift[0]), max(float(c[0, 0]), 0.0)))
+            summaries.append(Moments(lab, n, float(base[0] + mean_d[0]),
+                                     max(float(c[0, 0]), 0.0)))
         else:
-            summaries.append(CoMoments(n=n, mean=mean, c=c))
+            summaries.append(CoMoments(n=n, mean=base + mean_d, c=c))
     found["summaries"] = tuple(summaries)
-    keys = params["keys"]
+    keys = [r["_g"] for r in groups]
+    params: dict[str, Any] = {"scale": scale, "x_scale": scales[-1]}
+    y = f"({value} / $scale)"
+    x_scaled = f"({x} / $x_scale)" if x is not None else None
 
     def rank_sums(value_sql: str, extra: dict[str, Any]) -> Any:
         def pair(index: int, control_index: int) -> RankSums:
@@ -305,35 +404,23 @@ def abtest_summaries(src: DuckDBSource, group: str, metric: str,
         def adjusted(theta: float | None, x_bar: float) -> Any:
             if theta is None:
                 return rank_sums(y, {})
-            return rank_sums(f"({y} - $theta * ({parts[1]} - $x_bar))",
+            return rank_sums(f"({y} - $theta * ({x_scaled} - $x_bar))",
                              {"theta": theta, "x_bar": x_bar})
         found["samples"] = adjusted
     return found
 
 
 # Exact quantiles: DuckDB's `quantile_cont` (R's type 7) holds a column's values in memory,
-# so beyond this many values in all (about 128 MB) the order statistics are found instead by
-# refining histograms, which keeps memory bounded whatever the file's size.
-QUANTILE_CONT_MAX = 1 << 24
+# so when they might not fit (`DuckDBSource.fits_in_memory`) the order statistics are found
+# instead by refining histograms, which keeps memory bounded whatever the file's size.
 _BINS = 1 << 12
 _FETCH = 1 << 16  # values fetched and sorted at most per bin
 
 
-def _quartiles(src: DuckDBSource, rows: str, use: str, g: str | None,
-               counts: dict, ranges: dict) -> dict:
+def _quartiles_by_selection(src: DuckDBSource, rows: str, use: str, g: str | None,
+                            counts: dict, ranges: dict) -> dict:
     """q1, median, q3 (type 7) per (group, column): x_(⌊h⌋) + (h − ⌊h⌋)(x_(⌊h⌋+1) − x_(⌊h⌋)),
-    h = (n − 1)p, by `quantile_cont` for small inputs, else by `order_statistics`."""
-    if sum(counts.values()) <= QUANTILE_CONT_MAX:
-        fields = [f"quantile_cont({c}, [0.25, 0.5, 0.75]) FILTER (WHERE {use} AND {c} IS NOT "
-                  f"NULL) AS q_{c}" for c in sorted({c for _, c in counts})]
-        sql = (f"WITH t AS ({rows}) SELECT {g + ' AS _g, ' if g else ''}{', '.join(fields)} "
-               f"FROM t WHERE {use}" + (f" GROUP BY {g}" if g else ""))
-        found = {}
-        for r in _records(src, sql):
-            for (key, c) in counts:
-                if key == (r["_g"] if g else None) and counts[(key, c)]:
-                    found[(key, c)] = tuple(r[f"q_{c}"])
-        return {k: found.get(k, (math.nan,) * 3) for k in counts}
+    h = (n − 1)p, from the order statistics of `order_statistics`."""
     wanted = {}
     for key, n in counts.items():
         if n:
