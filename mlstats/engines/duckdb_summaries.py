@@ -66,9 +66,15 @@ def _pilot(src: DuckDBSource, used: dict[str, str], g: str | None, use: str,
     return {(r["_g"] if g else None): r for r in _records(src, sql)}
 
 
-def _lookup(g: str | None, keys: str, values: str) -> str:
-    """A per-group parameter: `values` at the position of the row's group in `keys`."""
-    return f"${values}[list_position(${keys}, {g})]" if g else f"${values}[1]"
+def _per_group(g: str | None, params: dict, name: str, values: list,
+               default: float) -> str:
+    """A value per group as SQL: a constant parameter when every group has the same, else
+    the value at the position of the row's group in $keys (every group is listed)."""
+    if len(set(values)) <= 1:
+        params[name] = values[0] if values else default
+        return f"${name}"
+    params[name] = values
+    return f"coalesce(${name}[list_position($keys, {g})], ${name}[1])"
 
 
 def _first_rows(src: DuckDBSource, used: dict[str, str], g: str, use: str,
@@ -104,9 +110,14 @@ def describe_summaries(src: DuckDBSource, columns: Sequence[str], *, by: str | N
     use = "_keep" + (f" AND {g} IS NOT NULL" if g else "")
     cols = [src.alias(n) for n in columns]
     pilot = _pilot(src, used, g, use, cols)
-    shift = {(k, c): (r[f"a{i}"] or 0.0) for k, r in pilot.items() for i, c in enumerate(cols)}
-    scale = {(k, c): float(_scales_for(np.array([r[f"p{i}"] or 0.0]))[0])
-             for k, r in pilot.items() for i, c in enumerate(cols)}
+    # one shift and scale per column (a constant in the SQL): near every group's mean
+    # unless the groups differ widely, which the check below catches
+    shift, scale = {}, {}
+    for i, c in enumerate(cols):
+        means = [r[f"a{i}"] for r in pilot.values() if r[f"a{i}"] is not None]
+        peak = max((r[f"p{i}"] or 0.0 for r in pilot.values()), default=0.0)
+        scale[(None, c)] = float(_scales_for(np.array([peak]))[0])
+        shift[(None, c)] = float(np.mean(means)) / scale[(None, c)] if means else 0.0
     rows = src.rows_sql(used, numbered=False)
     small = src.fits_in_memory(src_rows_estimate(src) * max(len(cols), 1))
     first, sums = _describe_pass(src, rows, g, use, cols, shift, scale, quantiles=small,
@@ -118,6 +129,9 @@ def describe_summaries(src: DuckDBSource, columns: Sequence[str], *, by: str | N
                 complete=by is not None)
     groups = [r for r in first if not g or r["_g"] is not None]
     keys = [r["_g"] if g else None for r in groups]
+    for key in keys:  # the first pass took every group about its column's shift
+        for c in cols:
+            shift[(key, c)], scale[(key, c)] = shift[(None, c)], scale[(None, c)]
     if g:
         order = _first_rows(src, used, g, use, pilot, keys)
         groups.sort(key=lambda r: order[r["_g"]])
@@ -139,7 +153,13 @@ def describe_summaries(src: DuckDBSource, columns: Sequence[str], *, by: str | N
                 scale[(key, c)] = exact
                 mean = r[f"m_{c}"]
                 shift[(key, c)] = mean / exact if math.isfinite(mean) else 0.0
-    if again:
+    if again:  # every group about its own mean, in its own scale
+        for r, key in zip(groups, keys, strict=True):
+            for c in cols:
+                peak = max(-r[f"lo_{c}"], r[f"hi_{c}"]) if r[f"n_{c}"] else 0.0
+                scale[(key, c)] = float(_scales_for(np.array([peak]))[0])
+                mean = r[f"m_{c}"] if r[f"n_{c}"] else 0.0
+                shift[(key, c)] = mean / scale[(key, c)] if math.isfinite(mean) else 0.0
         _first_again, sums = _describe_pass(src, rows, g, use, cols, shift, scale,
                                             quantiles=False, text=[])
     counts = {(k, c): int(r[f"n_{c}"]) for r, k in zip(groups, keys, strict=True)
@@ -187,14 +207,14 @@ def _describe_pass(src: DuckDBSource, rows: str, g: str | None, use: str, cols: 
     """Counts, extremes, power sums about the shifts, and optionally quartiles and the text
     columns' value counts, per group, in one pass."""
     params: dict[str, Any] = {}
-    keys = sorted({k for k, _ in shift}, key=repr) if g else [None]
+    keys = sorted({k for k, _ in shift if k is not None}, key=repr) if g else [None]
     params["keys"] = keys if g else [0]
     fields = src.account_sql([]) if not g else []
     for c in cols:
-        params[f"sh_{c}"] = [shift.get((k, c), 0.0) for k in keys]
-        params[f"sc_{c}"] = [scale.get((k, c), 1.0) for k in keys]
-        sh = f"coalesce({_lookup(g, 'keys', f'sh_{c}')}, 0)"
-        sc = f"coalesce({_lookup(g, 'keys', f'sc_{c}')}, 1)"
+        sh = _per_group(g, params, f"sh_{c}", [shift[(k, c)] for k in keys] if keys else
+                        [shift[(None, c)]], 0.0)
+        sc = _per_group(g, params, f"sc_{c}", [scale[(k, c)] for k in keys] if keys else
+                        [scale[(None, c)]], 1.0)
         keep = f"FILTER (WHERE {use} AND {c} IS NOT NULL)"
         d = f"({c} / {sc} - {sh})"
         fields += [f"count({c}) {keep} AS n_{c}",
@@ -254,8 +274,8 @@ def _abtest_pass(src: DuckDBSource, rows: str, g: str, use: str, names: list[str
     d = []
     for i, e in enumerate(parts):
         params[f"scale{i}"] = scales[i]
-        params[f"shift{i}"] = [shift[k][i] for k in keys]
-        d.append(f"({e} / $scale{i} - coalesce({_lookup(g, 'keys', f'shift{i}')}, 0))")
+        sh = _per_group(g, params, f"shift{i}", [shift[k][i] for k in keys], 0.0)
+        d.append(f"({e} / $scale{i} - {sh})")
     keep = f"FILTER (WHERE {use})"
     value = parts[0]
     fields = [*src.account_sql(names), f"{g} AS _g", f"count(*) {keep} AS n",
@@ -317,8 +337,9 @@ def abtest_summaries(src: DuckDBSource, group: str, metric: str,
     peaks = [max((r[f"p{i}"] or 0.0 for r in pilot.values()), default=0.0)
              for i in range(len(parts))]
     scales = [_scale_of(np.array([p])) for p in peaks]
-    shift = {k: [(r[f"a{i}"] or 0.0) / scales[i] for i in range(len(parts))]
-             for k, r in pilot.items()}
+    centre = [float(np.mean([r[f"a{i}"] for r in pilot.values() if r[f"a{i}"] is not None]
+                            or [0.0])) / scales[i] for i in range(len(parts))]
+    shift = {k: centre for k in pilot}  # one shift per column: a constant in the SQL
     first, sums = _abtest_pass(src, rows, g, use, names, parts, shift, scales)
     account_keys = [k for k in first[0] if k.startswith("_") and k != "_g"]
     groups = [r for r in first if r["_g"] is not None and r["n"]]
@@ -364,7 +385,7 @@ def abtest_summaries(src: DuckDBSource, group: str, metric: str,
     summaries = []
     for lab, r in zip(labels, groups, strict=True):
         n, key = int(r["n"]), r["_g"]
-        base = np.array(shift.get(key, [0.0] * len(parts)))
+        base = np.array(shift.get(key, centre if not far else [0.0] * len(parts)))
         mean_d = np.array([sums[key][(i, None)] for i in range(len(parts))]) / n
         c = np.array([[sums[key][(min(i, j), max(i, j))] for j in range(len(parts))]
                       for i in range(len(parts))]) - n * np.outer(mean_d, mean_d)
