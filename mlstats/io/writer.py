@@ -7,6 +7,7 @@ write succeeded, so a failed or interrupted run never leaves a partial file.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 import tempfile
@@ -56,25 +57,82 @@ def write_data(chunks: Iterable[bytes], output: str | None) -> None:
             for chunk in chunks:
                 f.write(chunk)
         return
-    try:
-        sys.stdout.flush()
-        stream = sys.stdout.buffer
-        for chunk in chunks:
-            stream.write(chunk)
+    with _stdout() as (stream, fd):
         stream.flush()
-    except BrokenPipeError:
-        silence_stdout()
-        raise PipeClosed from None
+        for chunk in chunks:
+            if fd is None:
+                stream.buffer.write(chunk)
+            else:
+                _write_all(fd, chunk)
+        stream.flush()
 
 
 def write_stdout(text: str) -> None:
-    """Write to standard output; a closed pipe ends the run quietly (exit 141)."""
+    """Write `text` to standard output, all of it (see `_stdout` for how failures end).
+
+    When the stream's encoding cannot hold the text (PYTHONIOENCODING=ascii), box-drawing
+    characters become ASCII, common symbols their ASCII spelling, and the rest `\\u` escapes.
+    """
+    with _stdout() as (stream, fd):
+        if fd is None:
+            stream.write(text)
+            stream.flush()
+            return
+        encoding = stream.encoding or "utf-8"
+        try:
+            data = text.encode(encoding)
+        except UnicodeEncodeError:
+            data = text.translate(_ascii_table()).encode(encoding, "backslashreplace")
+        stream.flush()
+        _write_all(fd, data)
+
+
+@contextlib.contextmanager
+def _stdout() -> Iterator[tuple[IO, int | None]]:
+    """Standard output and its descriptor (None in-process, e.g. under CliRunner).
+
+    A closed pipe (`| head`), or stdout closed before the run (`>&-`), ends the run quietly
+    (PipeClosed: exit 141); any other failure, such as a full disk, is an error (exit 2).
+    """
+    stream = sys.stdout
+    if stream is None:
+        raise PipeClosed
     try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        fd = None
+    try:
+        yield stream, fd
     except BrokenPipeError:
         silence_stdout()
         raise PipeClosed from None
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise InputError(f"cannot write to standard output: {reason}; free some space, or "
+                         "write to a file elsewhere with -o") from None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    # os.write, unlike a buffered stream, reports short writes (a pipe whose reader has
+    # gone): write again until every byte is out or the pipe reports EPIPE.
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+@functools.cache
+def _ascii_table() -> dict[int, str]:
+    import unicodedata
+
+    table = {ord(k): v for k, v in {"…": "...", "−": "-", "–": "-", "—": "-", "×": "x",
+                                     "±": "+/-", "≥": ">=", "≤": "<=", "²": "^2", "‘": "'",
+                                     "’": "'", "“": '"', "”": '"', "→": "->", "◀": "<", "●": "*",
+                                     "·": ".", "█": "#"}.items()}
+    for code in range(0x2500, 0x2580):  # box drawing: lines become - and |, the rest +
+        name = unicodedata.name(chr(code), "")
+        table[code] = ("-" if "HORIZONTAL" in name and "VERTICAL" not in name else
+                       "|" if "VERTICAL" in name and "HORIZONTAL" not in name else "+")
+    return table
 
 
 def silence_stdout() -> None:

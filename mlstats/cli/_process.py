@@ -1,0 +1,81 @@
+"""What only a real `mlstats` process needs: signals from its first moment, closed streams.
+
+`mlstats.cli.main.main` calls `start` before importing Typer or any command, so that a
+signal at any moment ends the process with 130 (SIGINT) or 143 (SIGTERM) and no traceback:
+
+- before and after the command runs, nothing needs undoing: the process exits at once;
+- while it runs (`interruptible`), the signal raises `KeyboardInterrupt` or `Terminated`, so
+  that temporary files are removed on the way out; a second signal exits at once.
+
+CliRunner runs the app in-process without `start`; `interruptible` then maps SIGTERM to
+`Terminated` for the duration of the run, as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from mlstats.errors import ExitCode, Terminated
+
+_CODES = {signal.SIGINT: int(ExitCode.INTERRUPTED), signal.SIGTERM: int(ExitCode.TERMINATED)}
+_unwinding = False
+
+
+def start() -> None:
+    """Install the signal handlers and give closed standard descriptors /dev/null."""
+    for signum in _CODES:
+        signal.signal(signum, _on_signal)
+    _cover_closed_descriptors()
+
+
+def _on_signal(signum: int, frame: Any) -> None:
+    global _unwinding
+    if _unwinding:
+        _unwinding = False  # a second signal while unwinding ends the process at once
+        raise KeyboardInterrupt if signum == signal.SIGINT else Terminated
+    os._exit(_CODES[signum])
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """While the command runs, a signal unwinds it (the caller maps the exception to 130/143)."""
+    global _unwinding
+    previous = None
+    if signal.getsignal(signal.SIGTERM) is not _on_signal:  # in-process (CliRunner)
+        with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
+            previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    _unwinding = True
+    try:
+        yield
+    finally:
+        _unwinding = False
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated
+
+
+def _cover_closed_descriptors() -> None:
+    """`>&-`, `2>&-`, `<&-`: put /dev/null on the closed descriptor.
+
+    Otherwise the next file opened (a temporary output file) would take its number. Python
+    has already set the stream to None: a closed stdout still ends a run that writes to it as
+    a closed pipe (141, see `write_stdout`); a closed stderr swallows messages quietly.
+    """
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (lives until exit)
