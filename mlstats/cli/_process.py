@@ -5,7 +5,11 @@ signal at any moment ends the process with 130 (SIGINT) or 143 (SIGTERM) and no 
 
 - before and after the command runs, nothing needs undoing: the process exits at once;
 - while it runs (`interruptible`), the signal raises `KeyboardInterrupt` or `Terminated`, so
-  that temporary files are removed on the way out; a second signal exits at once.
+  that temporary files are removed on the way out; if that takes more than half a second
+  (threads finishing their work), or a second signal comes, the process exits at once.
+
+`finish` ends the process without the interpreter's teardown: no background thread can abort
+it (a daemon thread caught in C++ code at shutdown did), and exiting takes no time.
 
 CliRunner runs the app in-process without `start`; `interruptible` then maps SIGTERM to
 `Terminated` for the duration of the run, as before.
@@ -18,11 +22,12 @@ import os
 import signal
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 from mlstats.errors import ExitCode, Terminated
 
 _CODES = {signal.SIGINT: int(ExitCode.INTERRUPTED), signal.SIGTERM: int(ExitCode.TERMINATED)}
+_UNWIND_SECONDS = 0.5
 _unwinding = False
 
 
@@ -33,12 +38,23 @@ def start() -> None:
     _cover_closed_descriptors()
 
 
+def finish(code: int) -> NoReturn:
+    """Flush standard output and error, and end the process with `code`."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            stream.flush()
+    os._exit(code)
+
+
 def _on_signal(signum: int, frame: Any) -> None:
     global _unwinding
-    if _unwinding:
-        _unwinding = False  # a second signal while unwinding ends the process at once
-        raise KeyboardInterrupt if signum == signal.SIGINT else Terminated
-    os._exit(_CODES[signum])
+    code = _CODES[signum]
+    if not _unwinding:
+        os._exit(code)
+    _unwinding = False  # a second signal ends the process at once
+    signal.signal(signal.SIGALRM, lambda *_: os._exit(code))
+    signal.setitimer(signal.ITIMER_REAL, _UNWIND_SECONDS)
+    raise KeyboardInterrupt if signum == signal.SIGINT else Terminated
 
 
 @contextlib.contextmanager

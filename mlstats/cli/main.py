@@ -7,7 +7,7 @@ A command is one line in COMMANDS (its name and the module that defines it with
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from mlstats.cli import _process
 
@@ -23,12 +23,15 @@ COMMANDS = {
 }
 
 
-def main() -> None:
-    """Run `mlstats` with the process's arguments and exit with its status (SPEC 1)."""
+def main() -> NoReturn:
+    """The `mlstats` process: run with its arguments and end it with the status (SPEC 1).
+
+    It never returns (see `_process.finish`); `mlstats.cli.app.run` returns the status.
+    """
     _process.start()
     from mlstats.cli.app import run
 
-    raise SystemExit(run())
+    _process.finish(run())
 
 
 def __getattr__(name: str) -> Any:

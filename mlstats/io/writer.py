@@ -136,10 +136,14 @@ def _ascii_table() -> dict[int, str]:
 
 
 def silence_stdout() -> None:
-    """Point fd 1 at /dev/null so that the interpreter's final flush cannot complain."""
-    with contextlib.suppress(OSError, ValueError):
+    """Point stdout's descriptor at /dev/null so that the interpreter's final flush is quiet."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # closed before the run, or in-process
+        return
+    with contextlib.suppress(OSError):
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, fd)
         os.close(devnull)
 
 

@@ -369,11 +369,8 @@ def test_bad_input_is_one_line_exit_2(args, message):
 _PROBE = """
 import sys
 sys.argv = ["mlstats", *sys.argv[1:]]
-from mlstats.cli.main import main
-try:
-    main()
-except SystemExit as exit:
-    code = exit.code
+from mlstats.cli.app import run
+code = run()
 heavy = ("pandas", "pyarrow", "numpy", "scipy", "scipy.stats", "scipy.optimize")
 sys.stderr.write(" ".join(m for m in heavy if m in sys.modules) + f"|{code}")
 """
