@@ -135,13 +135,14 @@ def test_version_is_importable_alone():
 
 # ------------------------------------------------------------------ signals at any moment
 
-def signal_at(args: list[str], signum: int, delay: float, *, cwd=None):
+def signal_at(args: list[str], signum: int | None, delay: float = 0.0, *, cwd=None):
     """Run `mlstats ARGS`, send `signum` `delay` seconds after main() has started.
 
     main() installs the handlers first thing; -X importtime marks that moment (the first
     import after mlstats.cli.main). Before it is Python's own start-up, where a SIGINT gets
     Python's KeyboardInterrupt traceback whatever the program. Returns (status, stdout,
-    stderr without the import lines, seconds from the signal to the end).
+    stderr without the import lines, seconds from the signal (or, with no signal, from that
+    moment) to the end).
     """
     import threading
 
@@ -169,7 +170,8 @@ def signal_at(args: list[str], signum: int, delay: float, *, cwd=None):
         reader.start()
     assert started.wait(60)
     time.sleep(delay)
-    child.send_signal(signum)
+    if signum is not None:
+        child.send_signal(signum)
     sent = time.monotonic()
     try:
         child.wait(timeout=30)
@@ -196,14 +198,20 @@ def check_interrupted(args: list[str], signum: int, delay: float, *, finished=No
 
 
 def test_a_signal_at_a_random_moment_ends_quietly_within_a_second():
+    # Moments spread over the whole run, most in its last fifth (writing, exiting).
     import random
+
+    args = ["describe", str(CARS), "--json"]
+    code, _, _, duration = signal_at(args, None)
+    assert code == 0
 
     def whole_result(code, out, err):
         assert code == 0 and json.loads(out)["command"] == "describe"
 
-    for signum in (signal.SIGINT, signal.SIGTERM) * 3:
-        check_interrupted(["describe", str(CARS), "--json"], signum, random.uniform(0, 0.5),
-                          finished=whole_result)
+    for signum, part in zip((signal.SIGINT, signal.SIGTERM) * 3,
+                            (0.1, 0.5, 0.8, 0.9, 0.95, 0.99), strict=True):
+        delay = duration * (part + random.uniform(-0.04, 0.03))
+        check_interrupted(args, signum, delay, finished=whole_result)
 
 
 @pytest.mark.slow
