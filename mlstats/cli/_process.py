@@ -8,8 +8,9 @@ signal at any moment ends the process with 130 (SIGINT) or 143 (SIGTERM) and no 
   that temporary files are removed on the way out; if that takes more than half a second
   (threads finishing their work), or a second signal comes, the process exits at once.
 
-`finish` ends the process without the interpreter's teardown: no background thread can abort
-it (a daemon thread caught in C++ code at shutdown did), and exiting takes no time.
+`finish` ends the process without the interpreter's teardown: no thread still running (the
+input's SHA-256, a library's pool) can abort the exit (issue 18 saw exit 134 from a thread
+still importing at shutdown), and exiting costs nothing.
 
 CliRunner runs the app in-process without `start`; `interruptible` then maps SIGTERM to
 `Terminated` for the duration of the run, as before.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 import functools
 import inspect
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
@@ -23,8 +24,6 @@ from mlstats.io.options import ReadOptions
 
 if TYPE_CHECKING:
     from mlstats.expr import Expr
-
-__all__ = ["ReadOptions"]  # commands take `read: ReadOptions` from here
 
 INPUT_PANEL = "Input"
 OUTPUT_PANEL = "Output and checks"
@@ -189,8 +188,6 @@ def output_format(fmt: str | None, output: str | None) -> str:
         return "markdown" if fmt == "md" else fmt
     if output in (None, "-"):
         return "table"
-    import os.path
-
     return FORMAT_OF_EXTENSION.get(os.path.splitext(output)[1].lower(), "table")
 
 
