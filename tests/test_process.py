@@ -66,30 +66,17 @@ def test_help_into_head_is_quiet():
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signals_end_quietly(signum, code):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen([sys.executable, "-m", "mlstats", "describe", "-"],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, env=env)
-    child.stdin.write(b"a,b\n1,2\n")
-    child.stdin.flush()
-    time.sleep(1.5)  # importing and blocking on the rest of standard input
-    child.send_signal(signum)
-    out, err = child.communicate(timeout=60)
-    assert child.returncode == code
-    assert out == b"" and b"Traceback" not in err
+    # blocked on the rest of standard input (a pipe left open)
+    done, out, err, _ = signal_at(["describe", "-"], signum, 0.5, stdin=b"a,b\n1,2\n")
+    assert (done, out, err) == (code, b"", b"")
 
 
 def test_interrupted_output_file_leaves_nothing(tmp_path):
     # SIGTERM while reading: no output file may appear.
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     target = tmp_path / "out.json"
-    child = subprocess.Popen([sys.executable, "-m", "mlstats", "describe", "-", "-o",
-                              str(target)], stdin=subprocess.PIPE, env=env,
-                             stderr=subprocess.PIPE)
-    time.sleep(1.5)
-    child.send_signal(signal.SIGTERM)
-    child.communicate(timeout=60)
-    assert child.returncode == 143
+    done, _, _, _ = signal_at(["describe", "-", "-o", str(target)], signal.SIGTERM, 0.5,
+                              stdin=b"")
+    assert done == 143
     assert list(tmp_path.iterdir()) == []
 
 
@@ -135,22 +122,26 @@ def test_version_is_importable_alone():
 
 # ------------------------------------------------------------------ signals at any moment
 
-def signal_at(args: list[str], signum: int | None, delay: float = 0.0, *, cwd=None):
+def signal_at(args: list[str], signum: int | None, delay: float = 0.0, *,
+              stdin: bytes | None = None):
     """Run `mlstats ARGS`, send `signum` `delay` seconds after main() has started.
 
     main() installs the handlers first thing; -X importtime marks that moment (the first
     import after mlstats.cli.main). Before it is Python's own start-up, where a SIGINT gets
     Python's KeyboardInterrupt traceback whatever the program. Returns (status, stdout,
     stderr without the import lines, seconds from the signal (or, with no signal, from that
-    moment) to the end).
+    moment) to the end). `stdin`: bytes written to a standard input left open.
     """
     import threading
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("MLSTATS_DEBUG", None)
     child = subprocess.Popen([sys.executable, "-X", "importtime", "-m", "mlstats", *args],
-                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, env=env, cwd=cwd)
+                             stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    if stdin is not None:
+        child.stdin.write(stdin)
+        child.stdin.flush()
     started, out, err = threading.Event(), [], []
 
     def read_stderr() -> None:
@@ -177,6 +168,8 @@ def signal_at(args: list[str], signum: int | None, delay: float = 0.0, *, cwd=No
         child.wait(timeout=30)
     finally:
         child.kill()
+        if child.stdin is not None:
+            child.stdin.close()
     elapsed = time.monotonic() - sent
     for reader in readers:
         reader.join(timeout=30)
@@ -245,6 +238,29 @@ def test_interrupted_output_file_leaves_nothing_at_any_moment(tmp_path):
         assert code in (0, 143) and b"Traceback" not in err
         assert [p.name for p in tmp_path.iterdir()] == (["out.json"] if code == 0 else [])
         target.unlink(missing_ok=True)
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_an_interrupt_removes_the_unfinished_output_file(tmp_path, signum, code):
+    # mlstats' own handler, with a temporary output file half written.
+    target = tmp_path / "out.json"
+    script = ("import time\n"
+              "from mlstats.cli import _process\n"
+              "from mlstats.io.writer import atomic_open\n"
+              "_process.start()\n"
+              f"with atomic_open({str(target)!r}) as f:\n"
+              "    f.write('partial')\n"
+              "    f.flush()\n"
+              "    print('ready', flush=True)\n"
+              "    time.sleep(60)\n")
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert child.stdout.readline() == b"ready\n"
+    assert [p.name[:10] for p in tmp_path.iterdir()] == [".out.json."]
+    child.send_signal(signum)
+    _, err = child.communicate(timeout=30)
+    assert (child.returncode, err) == (code, b"")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_fast_input_errors_never_abort(tmp_path):

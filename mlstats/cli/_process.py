@@ -1,12 +1,10 @@
 """What only a real `mlstats` process needs: signals from its first moment, closed streams.
 
 `mlstats.cli.main.main` calls `start` before importing Typer or any command, so that a
-signal at any moment ends the process with 130 (SIGINT) or 143 (SIGTERM) and no traceback:
-
-- before and after the command runs, nothing needs undoing: the process exits at once;
-- while it runs (`interruptible`), the signal raises `KeyboardInterrupt` or `Terminated`, so
-  that temporary files are removed on the way out; if that takes more than half a second
-  (threads finishing their work), or a second signal comes, the process exits at once.
+signal at any moment ends the process with 130 (SIGINT) or 143 (SIGTERM) and no traceback.
+The handler never raises into the interrupted code (an exception raised inside Python's
+import machinery or a weakref callback is lost or leaves a lock held): it removes the run's
+unfinished temporary files, shows the cursor that a progress bar hid, and ends the process.
 
 `finish` ends the process without the interpreter's teardown: no thread still running (the
 input's SHA-256, a library's pool) can abort the exit (issue 18 saw exit 134 from a thread
@@ -28,8 +26,6 @@ from typing import Any, NoReturn
 from mlstats.errors import ExitCode, Terminated
 
 _CODES = {signal.SIGINT: int(ExitCode.INTERRUPTED), signal.SIGTERM: int(ExitCode.TERMINATED)}
-_UNWIND_SECONDS = 0.5
-_unwinding = False
 
 
 def start() -> None:
@@ -48,29 +44,25 @@ def finish(code: int) -> NoReturn:
 
 
 def _on_signal(signum: int, frame: Any) -> None:
-    global _unwinding
-    code = _CODES[signum]
-    if not _unwinding:
-        os._exit(code)
-    _unwinding = False  # a second signal ends the process at once
-    signal.signal(signal.SIGALRM, lambda *_: os._exit(code))
-    signal.setitimer(signal.ITIMER_REAL, _UNWIND_SECONDS)
-    raise KeyboardInterrupt if signum == signal.SIGINT else Terminated
+    writer = sys.modules.get("mlstats.io.writer")
+    if writer is not None:
+        writer.remove_temporary_files()
+    with contextlib.suppress(OSError):
+        if os.isatty(2):
+            os.write(2, b"\x1b[?25h")  # not through sys.stderr: it may be mid-write
+    os._exit(_CODES[signum])
 
 
 @contextlib.contextmanager
 def interruptible() -> Iterator[None]:
-    """While the command runs, a signal unwinds it (the caller maps the exception to 130/143)."""
-    global _unwinding
+    """In-process (no `start`): SIGTERM raises `Terminated` while the run lasts."""
     previous = None
-    if signal.getsignal(signal.SIGTERM) is not _on_signal:  # in-process (CliRunner)
+    if signal.getsignal(signal.SIGTERM) is not _on_signal:
         with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
             previous = signal.signal(signal.SIGTERM, _raise_terminated)
-    _unwinding = True
     try:
         yield
     finally:
-        _unwinding = False
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 

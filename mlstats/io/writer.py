@@ -10,7 +10,6 @@ import contextlib
 import functools
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
@@ -19,6 +18,8 @@ from mlstats.errors import InputError, PipeClosed
 
 # Files this run reads: every writer refuses them (SPEC 1: an input file is never modified).
 _INPUTS: set[tuple[int, int]] = set()
+# Temporary files being written, not yet renamed into place.
+_TEMPORARY: set[str] = set()
 
 
 def protect_input(path: str | os.PathLike[str]) -> None:
@@ -169,7 +170,7 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO]:
     target = Path(os.path.realpath(target)) if target.is_symlink() else target
     directory = target.parent if str(target.parent) else Path(".")
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        fd, temp = _temporary(directory, target.name)
     except OSError as exc:
         raise _write_error(target, exc) from None
     try:
@@ -189,6 +190,35 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO]:
     except BaseException:
         _remove(temp)
         raise
+    finally:
+        _TEMPORARY.discard(temp)
+
+
+def _temporary(directory: Path, name: str) -> tuple[int, str]:
+    """Create an empty temporary file beside the target: `.NAME.XXXXXXXX.tmp`, mode 0600.
+
+    Its name is recorded before the file exists, so that an interrupt at any moment finds it
+    (`remove_temporary_files`).
+    """
+    import secrets
+
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    while True:
+        temp = os.path.join(directory, f".{name}.{secrets.token_hex(4)}.tmp")
+        _TEMPORARY.add(temp)
+        try:
+            return os.open(temp, flags, 0o600), temp
+        except FileExistsError:
+            _TEMPORARY.discard(temp)
+        except BaseException:
+            _TEMPORARY.discard(temp)
+            raise
+
+
+def remove_temporary_files() -> None:
+    """Remove the temporary files of this run not yet renamed into place (an interrupt)."""
+    for temp in list(_TEMPORARY):
+        _remove(temp)
 
 
 def _is_special(target: Path) -> bool:
