@@ -76,7 +76,7 @@ def read_table(options: ReadOptions) -> Table:
 
 def _check_first_line(source: Source) -> None:
     """Undecodable bytes in the header name line 1 (the data's are found while parsing)."""
-    first = source.head(_SNIFF_BYTES << 4).lstrip(b"\xef\xbb\xbf").splitlines()[:1]
+    first = source.head(_SNIFF_BYTES << 4).removeprefix(b"\xef\xbb\xbf").splitlines()[:1]
     try:
         b"".join(first).decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -492,7 +492,9 @@ class Table:
                 for _ in self.source.text_lines():
                     pass  # raises, naming the line of the first bad byte
                 raise InputError(f"column '{name}' holds bytes that are not valid UTF-8")
-            if pa.types.is_floating(kind):
+            # One cheap pass first: most columns hold only finite values and nulls.
+            if pa.types.is_floating(kind) and pc.any(
+                    pc.invert(pc.is_finite(self.arrow.column(name)))).as_py():
                 column = self.arrow.column(name)
                 row = first_true(pc.is_inf(column))
                 if row is not None:
@@ -601,10 +603,10 @@ class Table:
 
 class _LazyColumns(Mapping):
     def __init__(self, table: Table, names: tuple[str, ...]) -> None:
-        self._table, self._names = table, names
+        self._table, self._names, self._known = table, names, frozenset(names)
 
     def __getitem__(self, name: str) -> np.ndarray:
-        if name not in self._names:
+        if name not in self._known:
             raise KeyError(name)
         return self._table.numeric(name)
 

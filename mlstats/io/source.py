@@ -127,7 +127,7 @@ def _stream_file(path: Path, name: str) -> Source:
             if b"\x00" in chunk:
                 raise _nul_error(_line_at(path, offset + chunk.find(b"\x00")))
             has_quotes = has_quotes or b'"' in chunk
-            blank = blank and not chunk.lstrip(_UTF8_BOM).strip()
+            blank = blank and not chunk.removeprefix(_UTF8_BOM).strip()
             offset += len(chunk)
     if blank:
         raise InputError(f"'{name}' is empty; give a file with a header and data rows")
@@ -169,7 +169,7 @@ def _line_at(path: Path, offset: int) -> int:
 def _from_memory(name: str, raw: bytes, codec: str) -> Source:
     sha = _done(hashlib.sha256(raw).hexdigest())
     data = _decode(_decompress(raw, name), codec, name)
-    if not data.lstrip(_UTF8_BOM).strip():
+    if not data.removeprefix(_UTF8_BOM).strip():
         shown = "standard input" if name == "-" else f"'{name}'"
         raise InputError(f"{shown} is empty; give a file with a header and data rows")
     nul = data.find(b"\x00")

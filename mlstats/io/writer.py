@@ -60,12 +60,30 @@ def write_data(chunks: Iterable[bytes], output: str | None) -> None:
         return
     with _stdout() as (stream, fd):
         stream.flush()
+        terminal = _is_terminal(stream)
         for chunk in chunks:
+            shown = _shown(chunk) if terminal else chunk
             if fd is None:
-                stream.buffer.write(chunk)
+                stream.buffer.write(shown)
             else:
-                _write_all(fd, chunk)
+                _write_all(fd, shown)
         stream.flush()
+
+
+def _is_terminal(stream: IO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _shown(chunk: bytes) -> bytes:
+    """Data bound for a terminal: control characters as visible escapes, line breaks kept."""
+    from mlstats.render.text import visible
+
+    parts = chunk.decode("utf-8", errors="replace").split("\n")
+    return "\n".join(visible(p[:-1], tabs=True) + "\r" if p.endswith("\r")
+                     else visible(p, tabs=True) for p in parts).encode()
 
 
 def write_stdout(text: str) -> None:

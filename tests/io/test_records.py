@@ -180,3 +180,10 @@ def test_write_data_to_a_file(tmp_path):
     target = tmp_path / "out.csv"
     write_data([b"a\n", b"1\n"], str(target))
     assert target.read_bytes() == b"a\n1\n"
+
+
+@pytest.mark.parametrize("content", [b"\xbba|b\n1|2\n", b"\xef\xbbp;q\n1;2\n", b"\xef\xbb\n\xef"])
+def test_a_broken_byte_order_mark_is_an_input_error(write_csv, content):
+    # Found by the fuzzer: bytes of a BOM were stripped one by one, then the header crashed.
+    assert error_of("describe", write_csv(content)).startswith(
+        "line 1: bytes that are not valid UTF-8")
