@@ -20,6 +20,7 @@ _PANEL_ARGUMENTS = "Arguments"
 _PANEL_OPTIONS = "Options"
 _PANEL_COMMANDS = "Commands"
 _FALLBACK = {int: "N", float: "NUM"}  # anything else: TEXT
+_CHOICES_WIDTH = 24  # longer lists of choices go into the help text
 
 
 def help_page(command: Any, ctx: Any) -> str:
@@ -99,18 +100,27 @@ def metavar(param: Any) -> str:
         return ""
     if param.metavar is not None:
         return param.metavar
-    descriptor = param.type_descriptor
-    if descriptor.choices:
-        return "|".join(str(c.value if isinstance(c, enum.Enum) else c)
-                        for c in descriptor.choices)
-    annotation = descriptor.annotation
-    if descriptor.is_list:
+    choices = _choices(param)
+    if choices:
+        shown = "|".join(choices)
+        return shown if len(shown) <= _CHOICES_WIDTH else param.name.upper().replace("_", "-")
+    annotation = param.type_descriptor.annotation
+    if param.type_descriptor.is_list:
         annotation = annotation.__args__[0]
     return _FALLBACK.get(annotation, "TEXT")
 
 
+def _choices(param: Any) -> list[str]:
+    descriptor = getattr(param, "type_descriptor", None)
+    found = (descriptor.choices if descriptor is not None else None) or ()
+    return [str(c.value if isinstance(c, enum.Enum) else c) for c in found]
+
+
 def _help_text(param: Any, ctx: Any) -> str:
     extras = []
+    choices = _choices(param)
+    if param.metavar is None and len("|".join(choices)) > _CHOICES_WIDTH:
+        extras.append("one of: " + ", ".join(choices))
     default = _default(param, ctx)
     if default is not None:
         extras.append(f"default: {default}")

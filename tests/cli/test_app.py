@@ -286,6 +286,11 @@ def test_help_shows_plain_metavars_and_no_python_types():
     assert "[default: 0.95]" in page
     assert "[default: (" not in _help("sample-size") and "[default: 0.95]" in _help(
         "sample-size")
+    ab_rows = [" ".join(line.strip("│ ").split()) for line in _help("ab-test").splitlines()]
+    assert any(r.startswith("--alternative two-sided|larger|smaller larger:") for r in ab_rows)
+    assert any(r.startswith("--test TEST auto is z") and "[one of: auto, z, chi2, fisher, "
+               "welch, student, mannwhitney, permutation] [default: auto]" in r
+               for r in ab_rows)
 
 
 def test_plot_help_says_how_to_install_the_extra():
