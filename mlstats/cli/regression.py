@@ -16,6 +16,7 @@ from mlstats.cli.options import (
     SeedOpt,
     command,
     parse_list,
+    resolve_seed,
 )
 
 _NUMBER = re.compile(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$")
@@ -62,14 +63,12 @@ def regression_command(
     """Fit y on predictors: coefficients with tests and intervals, R², F, AIC/BIC, VIF,
     robust standard errors, predictions, cross-validation; or --logistic for a 0/1 outcome."""
     from mlstats.cli._emit import emit
-    from mlstats.cli._prefetch import prefetch
     from mlstats.io import read_table
     from mlstats.render.progress import progress
 
     _check_options(logistic=logistic, positive=positive, robust=robust)
     _check_paths(read.source, out.output, residuals=residuals, plot=plot)
-    prefetch("scipy.linalg", "scipy.special", "mlstats.stats.regression",
-             "mlstats.stats.logistic")
+    seed = resolve_seed(seed, random=cv is not None)
     table = read_table(read)
     from mlstats.stats.logistic import binary_outcome
     from mlstats.stats.logistic import logistic as fit_logistic
