@@ -297,7 +297,7 @@ def _working_map(fit: WorkingFit) -> np.ndarray:
     p = fit.scale.size
     mapping = np.zeros((p + 1, p + 1))
     mapping[0, 0] = 1 / math.sqrt(fit.n)
-    mapping[0, 1:] = -fit.shift / fit.scale
+    mapping[0, 1:] = -fit.offset / fit.scale
     mapping[1:, 1:] = inverse_scale
     return mapping
 
@@ -444,7 +444,7 @@ def _check_single_separation(columns: Sequence[np.ndarray], y: np.ndarray, desig
     every negative row at or below t and every positive row at or above it.
     """
     ones = y == 1
-    for name, column in zip(design.terms, _reported_columns(columns, design), strict=True):
+    for name, column in zip(design.terms, design.reported_columns(columns), strict=True):
         pos = (column[ones].max(), column[ones].min())
         neg = (column[~ones].max(), column[~ones].min())
         for low, high, sign in ((neg, pos, 1), (pos, neg, -1)):
@@ -468,14 +468,6 @@ def _check_single_separation(columns: Sequence[np.ndarray], y: np.ndarray, desig
                 f"maximum-likelihood estimates do not exist; drop '{name}' or collect more "
                 "varied data"
             )
-
-
-def _reported_columns(columns: Sequence[np.ndarray], design: Design) -> list[np.ndarray]:
-    """The reported terms' columns (x, x², … for a polynomial) for the separation check."""
-    if design.degree == 1:
-        return list(columns)
-    x = columns[0] * design.spread + design.centre
-    return [x**j for j in range(1, design.degree + 1)]
 
 
 def _prediction(name: str, point: Mapping[str, float], design: Design, newton: NewtonFit,
@@ -512,7 +504,7 @@ def _cross_validate(columns: Sequence[np.ndarray], y: np.ndarray, design: Design
             part = working_fit(part_columns, part_y, intercept=design.intercept,
                                names=design.terms, degree=design.degree)
             newton = fit_or_explain(part, part_y, part_columns, design, y_name, positive)
-        rows = (np.column_stack([c[test] for c in columns]) - part.shift) / part.scale
+        rows = part.rows(np.column_stack([c[test] for c in columns]))
         predicted[test] = newton.probability(rows)
         if progress is not None:
             progress(1)
