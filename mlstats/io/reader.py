@@ -483,17 +483,25 @@ class Table:
 
     def line_of(self, row: int) -> int:
         """The physical line (1-based) where data row `row` (0-based, as kept) starts."""
+        return self.lines_of([row])[0]
+
+    def lines_of(self, rows: Sequence[int]) -> list[int]:
+        """`line_of` for several rows, in one pass over the input."""
         if self._row_numbers is not None:
-            row = int(self._row_numbers[row])
+            rows = [int(self._row_numbers[row]) for row in rows]
+        wanted = {int(row) for row in rows}
+        found: dict[int, int] = {}
         reader = csv.reader(self.source.text_lines(), delimiter=self.sep)
         start, seen = 1, -1 if self.has_header else 0
         for record in reader:
             if record:
-                if seen == row:
-                    return start
+                if seen in wanted:
+                    found[seen] = start
+                    if len(found) == len(wanted):
+                        break
                 seen += 1
             start = reader.line_num + 1
-        return start
+        return [found.get(int(row), start) for row in rows]
 
     def provenance(self, *, seed: int | None = None) -> dict:
         used = self.rows_read if self.rows_used is None else self.rows_used

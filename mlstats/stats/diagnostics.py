@@ -9,7 +9,7 @@ Every function takes the residuals (with weights, the weighted residuals √wᵢ
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -131,7 +131,7 @@ def centred_basis(columns: list[np.ndarray]) -> np.ndarray:
 
 
 def influential(e: np.ndarray, leverage: np.ndarray, k: int, sigma2: float, *,
-                residuals: np.ndarray, line_of: Callable[[int], int],
+                residuals: np.ndarray, lines_of: Callable[[Sequence[int]], list[int]],
                 count: int = INFLUENTIAL) -> tuple[Influence, ...]:
     """The `count` rows with the largest Cook's distance Dᵢ = eᵢ²hᵢ/(k·σ̂²·(1 − hᵢ)²).
 
@@ -149,12 +149,9 @@ def influential(e: np.ndarray, leverage: np.ndarray, k: int, sigma2: float, *,
     cooks = np.where(one > 1e-10, cooks, np.nan)
     ranked = np.argsort(np.where(np.isnan(cooks), -np.inf, -cooks), kind="stable")
     top = [int(i) for i in ranked[:count] if not np.isnan(cooks[i])]
-    rows = []
-    for i in top:
-        line = line_of(i)
-        rows.append(Influence(name=str(line), line=line, cooks_distance=float(cooks[i]),
-                              leverage=float(leverage[i]), residual=float(residuals[i])))
-    return tuple(rows)
+    return tuple(Influence(name=str(line), line=line, cooks_distance=float(cooks[i]),
+                           leverage=float(leverage[i]), residual=float(residuals[i]))
+                 for i, line in zip(top, lines_of(top), strict=True))
 
 
 def _finite(value: float) -> float:

@@ -629,7 +629,7 @@ def ols(y: np.ndarray, predictors: Mapping[str, np.ndarray] | ModelTerms, *,
         weights_name: str | None = None,
         predict: Sequence[tuple[str, Mapping[str, float | str]]] = (), cv: int | None = None,
         seed: int | None = None, anova: int | None = None,
-        line_of: Callable[[int], int] | None = None,
+        lines_of: Callable[[Sequence[int]], list[int]] | None = None,
         progress: Callable[[int], None] | None = None) -> OlsFit:
     """Least squares of y on the predictors (or a polynomial in one of them), weighted with
     `weights` (R's lm(weights =)).
@@ -734,7 +734,7 @@ def ols(y: np.ndarray, predictors: Mapping[str, np.ndarray] | ModelTerms, *,
                  else diag.centred_basis(design.reported_columns(columns)))
         diagnostics = diag.diagnostics(e, basis, warnings)
         influence = diag.influential(e, fit.leverage(q), k, sigma2, residuals=raw * unit,
-                                     line_of=line_of or (lambda i: i + 1))
+                                     lines_of=lines_of or _row_numbers)
     table = ()
     if anova is not None:
         table = ols_anova(fit, design, kind=anova, ssr=ssr, df_resid=df_resid,
@@ -769,6 +769,11 @@ def ols(y: np.ndarray, predictors: Mapping[str, np.ndarray] | ModelTerms, *,
         result = OlsResult(**fields, warnings=tuple(warnings))
     return OlsFit(result=result, fitted=(ys - raw) * unit, residuals=raw * unit, design=design,
                   working=fit, unit=unit)
+
+
+def _row_numbers(rows: Sequence[int]) -> list[int]:
+    """1-based row numbers, the `line` of a row when no input file is at hand."""
+    return [int(row) + 1 for row in rows]
 
 
 def check_weights(weights: np.ndarray, name: str) -> np.ndarray:
