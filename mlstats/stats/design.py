@@ -110,6 +110,14 @@ def treatment_terms(data: Mapping[str, np.ndarray], *, categorical: Sequence[str
     `data` maps each predictor (in --x order) to its values: float arrays for numbers, object
     arrays of labels for the names in `categorical`.
     """
+    for name, level in references.items():
+        if name not in data:
+            raise InputError(f"--reference {name}={level}: '{name}' is not a predictor; the "
+                             f"predictors are: {_listing(list(data))}")
+        if name not in categorical:
+            raise InputError(f"--reference {name}={level}: '{name}' is numeric; --reference "
+                             f"applies to text columns (in a --formula write C({name}, "
+                             f"Treatment({level})))")
     coded: dict[str, list[str]] = {}
     full = not intercept
     names: list[str] = []

@@ -285,7 +285,7 @@ def formula_terms(parsed: ParsedFormula, data: Mapping[str, np.ndarray], *,
                                 factors=frozenset(str(f.expr) for f in term.factors)))
     keep = [i for i, n in enumerate(names) if n != "Intercept"]
     columns = tuple(np.ascontiguousarray(values[:, i]) for i in keep)
-    r_names = tuple(_r_name(names[i]) for i in keep)
+    r_names = tuple(_r_name(names[i], spec) for i in keep)
     levels = _levels(spec, names)
     categorical = _categorical_variables(spec, parsed, data)
     numeric = tuple(v for v in parsed.variables if data[v].dtype != object)
@@ -334,10 +334,24 @@ def _not_finite(values: np.ndarray) -> tuple[int, int] | None:
     return int(row), int(column)
 
 
-def _r_name(name: str) -> str:
+def _r_name(name: str, spec) -> str:
     """formulaic's column name in R's spelling: supp[T.VC] → suppVC, poly(x, 2)[1] →
-    poly(x, 2)1, C(dose, contr.poly)[.L] → C(dose, contr.poly).L."""
+    poly(x, 2)1, C(dose, contr.poly)[.L] → C(dose, contr.poly).L; a whole-number level of a
+    numeric column as R prints it (factor(cyl)[T.6.0] → factor(cyl)6)."""
+    for factor, state in spec.factor_contrasts.items():
+        for level in state.levels:
+            if isinstance(level, float) and level.is_integer():
+                for prefix in ("T.", ""):
+                    name = name.replace(f"{factor.expr}[{prefix}{level}]",
+                                        f"{factor.expr}[{prefix}{int(level)}]")
     return _LEVEL.sub(r"\1", name)
+
+
+def _level_text(level: object) -> str:
+    """A level as R prints it: 6.0 → 6."""
+    if isinstance(level, float) and level.is_integer():
+        return str(int(level))
+    return str(level)
 
 
 def _levels(spec, names: Sequence[str]) -> tuple[Level, ...]:
@@ -347,14 +361,17 @@ def _levels(spec, names: Sequence[str]) -> tuple[Level, ...]:
     from formulaic.transforms.contrasts import TreatmentContrasts
 
     found = []
-    for factor, state in spec.factor_contrasts.items():
-        levels = [str(v) for v in state.levels]
+    order = [str(f.expr) for term in spec.term_indices for f in term.factors]
+    for factor, state in sorted(spec.factor_contrasts.items(),
+                                key=lambda item: order.index(str(item[0].expr))
+                                if str(item[0].expr) in order else len(order)):
+        levels = [_level_text(v) for v in state.levels]
         expr = str(factor.expr)
         reference = None
         full = any(n.startswith(f"{expr}[") and not n.startswith(f"{expr}[T.") for n in names)
         if isinstance(state.contrasts, TreatmentContrasts) and not full:
             base = state.contrasts.base
-            reference = str(base) if str(base) in levels else levels[0]
+            reference = _level_text(base) if _level_text(base) in levels else levels[0]
             levels = [reference, *(v for v in levels if v != reference)]
         found.append(Level(name=expr, reference=reference, levels=tuple(levels)))
     return tuple(found)
