@@ -424,8 +424,8 @@ def _summary(result: Any) -> str:
     model = f", {result.formula}" if result.formula else ""
     on = "" if result.formula else f" on {', '.join(result.x)}"
     if result.model == "logistic":
-        of = f" of {result.y} = {result.positive}{on}" if not result.formula else (
-            f" of {result.y} = {result.positive}{model}")
+        of = (f"{model} ({result.y} = {result.positive} is 1)" if result.formula
+              else f" of {result.y} = {result.positive}{on}")
         return (f"Logistic regression{of}: McFadden pseudo R² = {result.pseudo_r2:.3g} "
                 f"(n = {result.n}).")
     if result.degree > 1:

@@ -45,10 +45,10 @@ def regression_head(record: dict, style: str) -> tuple[list, set[str]]:
                                                    "residual"], style))
     if record.get("levels"):
         items.append(_levels(record["levels"], style))
-    for key in ("predictions", "vif"):
-        if record.get(key):
-            columns = [c for c in record[key][0] if c != "name"]
-            items.append(_rows(key, record[key], ["name", *columns], style))
+    if record.get("predictions"):
+        items.append(_transposed("predictions", record["predictions"], style))
+    if record.get("vif"):
+        items.append(_rows("vif", record["vif"], ["name", "vif"], style))
     hidden = set(_SHOWN) | {k for k in _SETTINGS_IF_SET if record.get(k) is None}
     return items, hidden
 
@@ -134,14 +134,13 @@ def _odds(rows: list[dict], confidence: Any, style: str):
 
 
 def _classification(counts: dict, style: str):
-    threshold = display(counts.get("threshold"))
-    table = _table(f"classification at p > {threshold} (accuracy "
-                   f"{display(counts.get('accuracy'), 4)})", style)
+    table = _table(f"classification (p > {display(counts.get('threshold'))})", style)
     table.add_column("", no_wrap=True)
     table.add_column("predicted 0", justify="right", no_wrap=True)
     table.add_column("predicted 1", justify="right", no_wrap=True)
     table.add_row("observed 0", str(counts["tn"]), str(counts["fp"]))
     table.add_row("observed 1", str(counts["fn"]), str(counts["tp"]))
+    table.add_row("accuracy", display(counts.get("accuracy"), 4), "")
     return table
 
 
@@ -240,6 +239,19 @@ def _column(values: list, digits: int = 4, decimals: int | None = None) -> list[
         return [display(v, digits) for v in values]
     return [f"{v:.{decimals}f}" if isinstance(v, int | float) and math.isfinite(v)
             else display(v) for v in values]
+
+
+def _transposed(title: str, rows: list[dict], style: str):
+    """One column per row (a prediction), one line per field: narrow whatever the fields."""
+    from rich.text import Text
+
+    table = _table(title, style)
+    table.add_column("", no_wrap=True)
+    for row in rows:
+        table.add_column(Text(visible(str(row["name"]))), justify="right", overflow="fold")
+    for field in [c for c in rows[0] if c != "name"]:
+        table.add_row(field, *(Text(display(row.get(field))) for row in rows))
+    return table
 
 
 def _p_value(p: Any) -> str:

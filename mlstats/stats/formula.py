@@ -305,9 +305,13 @@ def formula_terms(parsed: ParsedFormula, data: Mapping[str, np.ndarray], *,
             frame[v] = (pd.Categorical(values, categories=dtypes[v].categories)
                         if isinstance(dtypes[v], pd.CategoricalDtype)
                         else values.astype(dtypes[v]))
-        with python_warnings.catch_warnings(), np.errstate(all="ignore"):
-            python_warnings.simplefilter("ignore")
-            matrix = spec.get_model_matrix(pd.DataFrame(frame))
+        try:
+            with python_warnings.catch_warnings(), np.errstate(all="ignore"):
+                python_warnings.simplefilter("ignore")
+                matrix = spec.get_model_matrix(pd.DataFrame(frame), context={"factor": C})
+        except (FormulaicError, ValueError, TypeError, KeyError) as exc:
+            raise InputError(f"--predict: the formula cannot be evaluated at the point: "
+                             f"{_first_line(exc)}") from None
         rows = matrix.to_numpy(dtype=np.float64)
         return [rows[:, i] for i in keep]
 

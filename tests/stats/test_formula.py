@@ -386,7 +386,7 @@ def _chi2(value: float, df: int) -> float:
 
 
 # -- properties --------------------------------------------------------------------------------
-@settings(max_examples=40)
+@settings(max_examples=25)
 @given(st.integers(0, 2**32 - 1), st.integers(8, 60))
 def test_sequential_sums_of_squares_add_up_to_the_total(seed, n):
     rng = np.random.default_rng(seed)
@@ -400,7 +400,7 @@ def test_sequential_sums_of_squares_add_up_to_the_total(seed, n):
     assert sum(r.sum_sq for r in rows) == pytest.approx(total, rel=1e-10)
 
 
-@settings(max_examples=30)
+@settings(max_examples=20)
 @given(st.integers(0, 2**32 - 1), st.sampled_from(["a", "b", "c"]))
 def test_the_reference_level_changes_no_fit_and_no_test(seed, level):
     rng = np.random.default_rng(seed)
