@@ -62,11 +62,15 @@ def residual_summary(e: np.ndarray) -> ResidualSummary:
                            max=float(high))
 
 
-def diagnostics(e: np.ndarray, basis: np.ndarray, warnings: list[str]) -> Diagnostics:
+Explained = Callable[[np.ndarray], tuple[float, int]]
+
+
+def diagnostics(e: np.ndarray, explained_by: Explained, warnings: list[str]) -> Diagnostics:
     """Breusch–Pagan (studentized), Durbin–Watson, Jarque–Bera and Shapiro–Wilk.
 
-    `basis` is an orthonormal basis of the predictors' columns after centring (the auxiliary
-    regression of Breusch–Pagan has an intercept besides them).
+    `explained_by(u)` gives the sum of squares of a centred u explained by the predictors'
+    centred columns, and their number (the auxiliary regression of Breusch–Pagan has an
+    intercept besides them): see `by_basis` and `by_columns`.
     Breusch–Pagan (Koenker's studentized form): LM = n·R² of eᵢ² on [1, X], χ² with as many
     degrees of freedom as X has (linearly independent) columns.
     Durbin–Watson: d = Σ(eᵢ − eᵢ₋₁)²/Σeᵢ², in input row order.
@@ -81,20 +85,20 @@ def diagnostics(e: np.ndarray, basis: np.ndarray, warnings: list[str]) -> Diagno
     from scipy.special import chdtrc
 
     n = e.size
-    squares = e * e
-    ssr = float(squares.sum())
-    with np.errstate(divide="ignore", invalid="ignore"):
-        u = squares - ssr / n
-        explained = basis.T @ u
-        bp = n * float(explained @ explained) / float(u @ u)
-        df = basis.shape[1]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        u = e * e
+        ssr = float(u.sum())
+        u -= ssr / n
+        explained, df = explained_by(u)
+        bp = n * explained / float(u @ u)
         bp_p = float(chdtrc(df, bp)) if math.isfinite(bp) else math.nan
         steps = np.diff(e)
         dw = float(steps @ steps) / ssr
         centred = e - e.mean()
-        m2 = float(centred @ centred) / n
-        skew = float(np.mean(centred**3)) / m2**1.5
-        kurtosis = float(np.mean(centred**4)) / (m2 * m2)
+        square = centred * centred  # moments by dot products, not powers (a pass each)
+        m2 = float(square.sum()) / n
+        skew = float(square @ centred) / n / m2**1.5
+        kurtosis = float(square @ square) / n / (m2 * m2)
         jb = n / 6 * (skew * skew + (kurtosis - 3) ** 2 / 4)
     jb_p = float(chdtrc(2, jb)) if math.isfinite(jb) else math.nan
     w = w_p = math.nan
@@ -112,22 +116,39 @@ def diagnostics(e: np.ndarray, basis: np.ndarray, warnings: list[str]) -> Diagno
                        shapiro_wilk_p_value=w_p)
 
 
-def centred_basis(columns: list[np.ndarray]) -> np.ndarray:
-    """An orthonormal basis of the centred columns (rank-revealing: a column that is a
-    combination of the others after centring adds nothing)."""
+def by_basis(q: np.ndarray) -> Explained:
+    """‖Q'u‖² for an orthonormal basis Q of the centred columns (the fit's own, when it is
+    unweighted with an intercept)."""
+    def explained(u: np.ndarray) -> tuple[float, int]:
+        part = q.T @ u
+        return float(part @ part), q.shape[1]
+
+    return explained
+
+
+def by_columns(columns: list[np.ndarray], *, full_rank: bool) -> Explained:
+    """‖Q'u‖² for the centred columns, by a QR of [X_c, u] (R's last column is Q'u; Q itself
+    is never formed). Without `full_rank` (no intercept: the centred columns may add up to 0)
+    a pivoted QR of X_c first keeps the columns that are not combinations of the others."""
     from scipy.linalg import qr
 
-    if not columns:
-        return np.empty((0, 0))
-    x = np.column_stack(columns)
-    x = x - x.mean(axis=0)
-    norms = np.linalg.norm(x, axis=0)
-    x = x[:, norms > 0] / norms[norms > 0]
-    if x.shape[1] == 0:
-        return np.empty((x.shape[0], 0))
-    q, r, _ = qr(x, mode="economic", pivoting=True)
-    rank = int(np.sum(np.abs(np.diag(r)) > 1e-10 * max(1.0, abs(r[0, 0]))))
-    return q[:, :rank]
+    def explained(u: np.ndarray) -> tuple[float, int]:
+        n, p = u.size, len(columns)
+        a = np.empty((n, p + 1), order="F")
+        for j, column in enumerate(columns):
+            np.subtract(column, column.mean(), out=a[:, j])
+            a[:, j] *= 1 / max(float(np.linalg.norm(a[:, j])), np.finfo(float).tiny)
+        if not full_rank and p:
+            _, r, order = qr(a[:, :p], mode="economic", pivoting=True, check_finite=False)
+            rank = int(np.sum(np.abs(np.diag(r)) > 1e-10 * max(1.0, abs(r[0, 0]))))
+            a = np.asfortranarray(np.column_stack([a[:, order[:rank]], a[:, p]]))
+            p = rank
+        a[:, p] = u
+        (raw, _tau), _ = qr(a, mode="raw", overwrite_a=True, check_finite=False)
+        part = raw[:p, p]
+        return float(part @ part), p
+
+    return explained
 
 
 def influential(e: np.ndarray, leverage: np.ndarray, k: int, sigma2: float, *,
@@ -145,9 +166,21 @@ def influential(e: np.ndarray, leverage: np.ndarray, k: int, sigma2: float, *,
         return ()
     with np.errstate(divide="ignore", invalid="ignore"):
         one = 1 - leverage
-        cooks = e * e * leverage / (k * sigma2 * one * one)
-    cooks = np.where(one > 1e-10, cooks, np.nan)
-    ranked = np.argsort(np.where(np.isnan(cooks), -np.inf, -cooks), kind="stable")
+        cooks = e * e
+        cooks *= leverage
+        one *= one
+        cooks /= one
+        cooks *= 1 / (k * sigma2)
+    undefined = one <= 1e-20  # leverage 1 (to rounding): (1 − h)² is 0
+    if undefined.any():
+        cooks[undefined] = np.nan
+    key = np.where(np.isnan(cooks), -np.inf, cooks) if undefined.any() else cooks
+    # the `count` largest by a partial sort, then ordered (ties by row), without sorting n rows
+    candidates = (np.argpartition(-key, count - 1)[:count] if key.size > count
+                  else np.arange(key.size))
+    threshold = key[candidates].min()
+    candidates = np.flatnonzero(key >= threshold)
+    ranked = candidates[np.lexsort((candidates, -key[candidates]))]
     top = [int(i) for i in ranked[:count] if not np.isnan(cooks[i])]
     return tuple(Influence(name=str(line), line=line, cooks_distance=float(cooks[i]),
                            leverage=float(leverage[i]), residual=float(residuals[i]))

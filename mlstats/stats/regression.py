@@ -450,9 +450,9 @@ class WorkingFit:
         # (R⁻ᵀ·Zᵀ)ᵀ: Zᵀ is row-contiguous (Z is Fortran-ordered), the fastest product layout
         return (r_inv.T @ self.z.T).T
 
-    def full_basis(self) -> np.ndarray:
-        """Q_f: [c, Q_c] with an intercept, Q_c without."""
-        q = self.q_basis()
+    def full_basis(self, q: np.ndarray | None = None) -> np.ndarray:
+        """Q_f: [c, Q_c] with an intercept, Q_c without (`q`: Q_c, when at hand)."""
+        q = self.q_basis() if q is None else q
         return np.column_stack([self.constant(), q]) if self.intercept else q
 
     def leverage(self, q: np.ndarray) -> np.ndarray:
@@ -486,7 +486,8 @@ def working_fit(columns: Sequence[np.ndarray], y: np.ndarray, *, intercept: bool
             low, high = ranges[j] if ranges is not None else (column.min(), column.max())
             if low == high:
                 raise InputError(_constant_message(names[j], column, intercept))
-            shift[j], shift_low[j] = _centre(column, weights, total, out=a[:, j])
+            shift[j], shift_low[j] = _centre(column, weights, total, out=a[:, j],
+                                             spread=float(high - low))
         else:
             a[:, j] = column
         if root_w is not None:
@@ -518,9 +519,13 @@ def working_fit(columns: Sequence[np.ndarray], y: np.ndarray, *, intercept: bool
 
 
 def _centre(values: np.ndarray, weights: np.ndarray | None, total: float, *,
-            out: np.ndarray) -> tuple[float, float]:
+            out: np.ndarray, spread: float | None = None) -> tuple[float, float]:
     """Write (v − m) − d into `out`: m the (weighted) mean, d the mean of v − m, which is
-    exact where v has a large common offset and puts back the digits m lost to rounding."""
+    exact where v has a large common offset and puts back the digits m lost to rounding.
+
+    A d below 2⁻⁴⁰ of the column's range (`spread`, when known) is left out: it would move R²
+    by less than n·2⁻⁸⁰, and skipping it saves a pass over the column.
+    """
     if weights is None:
         m = float(values.mean())
         np.subtract(values, m, out=out)
@@ -529,6 +534,8 @@ def _centre(values: np.ndarray, weights: np.ndarray | None, total: float, *,
         m = float(weights @ values) / total
         np.subtract(values, m, out=out)
         d = float(weights @ out) / total
+    if spread is not None and abs(d) <= 2.0**-40 * spread:
+        return m, 0.0
     out -= d
     return m, d
 
@@ -730,9 +737,11 @@ def ols(y: np.ndarray, predictors: Mapping[str, np.ndarray] | ModelTerms, *,
     influence: tuple = ()
     if not exact:
         summary = diag.residual_summary(e * unit)
-        basis = (q if intercept and w is None
-                 else diag.centred_basis(design.reported_columns(columns)))
-        diagnostics = diag.diagnostics(e, basis, warnings)
+        # Breusch–Pagan's auxiliary regression: e² on [1, X], X unweighted (the working
+        # columns span the same space as the reported ones, with the constant)
+        explained = (diag.by_basis(q) if intercept and w is None
+                     else diag.by_columns(columns, full_rank=intercept))
+        diagnostics = diag.diagnostics(e, explained, warnings)
         influence = diag.influential(e, fit.leverage(q), k, sigma2, residuals=raw * unit,
                                      lines_of=lines_of or _row_numbers)
     table = ()
@@ -757,7 +766,7 @@ def ols(y: np.ndarray, predictors: Mapping[str, np.ndarray] | ModelTerms, *,
     cv_r2 = cv_mse = math.nan
     if cv is not None:
         cv_r2, cv_mse = _cross_validate_ols(fit, e, columns, ys, design, cv, seed, progress,
-                                            weights=w)
+                                            weights=w, q=q)
         cv_mse = _in_squared_units(cv_mse, unit)
     if math.isnan(mse) or (cv is not None and math.isnan(cv_mse)):
         warnings.append("mse is outside the double-precision range (|y| is near 1e±300), so it "
@@ -1091,7 +1100,8 @@ def _fold_blocks(n: int, folds: int, seed: int | None) -> list[tuple[int, np.nda
 def _cross_validate_ols(fit: WorkingFit, e: np.ndarray, columns: Sequence[np.ndarray],
                         y: np.ndarray, design: Design, folds: int, seed: int | None,
                         progress: Callable[[int], None] | None,
-                        weights: np.ndarray | None = None) -> tuple[float, float]:
+                        weights: np.ndarray | None = None,
+                        q: np.ndarray | None = None) -> tuple[float, float]:
     """Pooled K-fold predictions: cv_mse = mean (y − ŷ₋ₖ)², cv_r2 = 1 − Σ(y − ŷ₋ₖ)²/Σ(y − ȳ)²
     (with weights, Σwᵢ(yᵢ − ŷ₋ₖ)²/n and 1 − Σw(y − ŷ₋ₖ)²/Σw(y − ȳ_w)²: the same identities
     hold for the rows multiplied by √w).
@@ -1107,7 +1117,7 @@ def _cross_validate_ols(fit: WorkingFit, e: np.ndarray, columns: Sequence[np.nda
     (tests/stats/test_regression.py).
     """
     n = y.size
-    q = fit.full_basis()
+    q = fit.full_basis(q)
     k = q.shape[1]
     u = np.empty(n)
     refit = []

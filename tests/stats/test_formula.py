@@ -233,6 +233,18 @@ def test_no_intercept_diagnostics_use_an_intercept_in_the_auxiliary_regression()
           [lm, lm_p])
 
 
+def test_diagnostics_without_an_intercept_when_the_levels_span_the_constant():
+    # len ~ supp - 1: the two dummies add up to 1, so the auxiliary regression has one
+    # predictor besides its intercept: [1, suppVC] spans what [suppOJ, suppVC] spans
+    result = ours(TOOTH, "len ~ supp - 1").result
+    model = smf.ols("len ~ supp - 1", TOOTH).fit()
+    lm, lm_p, _, _ = het_breuschpagan(model.resid, sm.add_constant(model.model.exog[:, 1]),
+                                      robust=True)
+    d = result.diagnostics
+    assert d.breusch_pagan_df == 1
+    close([d.breusch_pagan, d.breusch_pagan_p_value], [lm, lm_p])
+
+
 # -- categorical --x ---------------------------------------------------------------------------
 def test_categorical_x_equals_the_formula():
     data = data_of(TOOTH)
