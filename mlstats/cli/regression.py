@@ -396,7 +396,8 @@ def _plot(path: str, fit: Any, model: _Model, outcome: Any) -> None:
         axes.set_xlabel(name)
         axes.set_ylabel(label)
     elif name is not None:
-        levels = sorted(set(data.tolist()))
+        known = [lv.levels for lv in fit.design.levels if lv.name == name]
+        levels = list(known[0]) if known else sorted(set(data.tolist()))
         position = {level: i for i, level in enumerate(levels)}
         xs = np.array([position[v] for v in data.tolist()], dtype=float)
         axes.scatter(xs, outcome, s=12, alpha=0.6, label="data")
