@@ -119,7 +119,7 @@ def regression_command(
             outcome = model.y
             fit = ols(outcome, model.predictors, robust=robust.value if robust else None,
                       weights=model.weights, weights_name=weights, progress=advance,
-                      lines_of=lambda rows: table.lines_of(model.rows[rows].tolist()),
+                      lines_of=lambda rows: [table.line_of(int(model.rows[r])) for r in rows],
                       **common)
     if residuals is not None:
         _write_residuals(residuals, table, model.rows, fit)
