@@ -137,7 +137,8 @@ def by_columns(columns: list[np.ndarray], *, full_rank: bool) -> Explained:
         a = np.empty((n, p + 1), order="F")
         for j, column in enumerate(columns):
             np.subtract(column, column.mean(), out=a[:, j])
-            a[:, j] *= 1 / max(float(np.linalg.norm(a[:, j])), np.finfo(float).tiny)
+            if not full_rank:  # unit length, for the rank tolerance of the pivoted QR
+                a[:, j] *= 1 / max(float(np.linalg.norm(a[:, j])), np.finfo(float).tiny)
         if not full_rank and p:
             _, r, order = qr(a[:, :p], mode="economic", pivoting=True, check_finite=False)
             rank = int(np.sum(np.abs(np.diag(r)) > 1e-10 * max(1.0, abs(r[0, 0]))))
