@@ -13,11 +13,13 @@ from mlstats.cli.options import OutputOptions
 
 if TYPE_CHECKING:
     from mlstats.io.reader import Table
+    from mlstats.render.formats import Head
 
 
 def emit(command: str, result: object, out: OutputOptions, *, table: Table | None = None,
          main: str | None = None, summary: str | None = None, figure: str | None = None,
-         seed: int | None = None, keep_layout: tuple[str, ...] = ()) -> dict:
+         seed: int | None = None, keep_layout: tuple[str, ...] = (),
+         head: Head | None = None) -> dict:
     """Write the result as `out` asks, warnings to stderr; exit 1 when an --assert failed.
 
     Returns the record (the JSON view as a dict), for commands that write more files.
@@ -49,7 +51,8 @@ def emit(command: str, result: object, out: OutputOptions, *, table: Table | Non
     width = shutil.get_terminal_size().columns if to_terminal else None
     color = to_terminal and "NO_COLOR" not in os.environ
     text = render(record, out.fmt, main=main, summary=summary, figure=figure, color=color,
-                  width=width, keep_layout=keep_layout, terminal=to_terminal)
+                  width=width, keep_layout=keep_layout, terminal=to_terminal,
+                  head=head)
     if out.output in (None, "-"):
         text = _fit_stdout(text, out.fmt)
     write_output(text, out.output)
