@@ -47,9 +47,10 @@ def run_bounded(*args: str) -> tuple[dict, float]:
     from tests.conftest import ROOT
 
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MLSTATS_DUCKDB_MEMORY": f"{LIMIT_MB}MB"}
-    code = ("import resource, sys; from mlstats.cli.main import main\n"
-            "try:\n    main()\nfinally:\n    print(resource.getrusage(resource.RUSAGE_SELF)"
-            ".ru_maxrss, file=sys.stderr)")
+    code = ("import resource, sys; from mlstats.cli.app import run\n"
+            "code = run()\nsys.stdout.flush()\n"
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+            "sys.exit(code)")
     result = subprocess.run([sys.executable, "-c", code, *args, "--engine", "duckdb",
                              "--json"], capture_output=True, env=env, timeout=3000)
     assert result.returncode == 0, result.stderr.decode()
