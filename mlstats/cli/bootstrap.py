@@ -61,7 +61,12 @@ def bootstrap_command(
 
     check_options(stat=stat, confidence=confidence, seed=seed)
     seed = resolve_seed(seed)
-    table = read_table(read)
+    if read.engine == "duckdb":
+        from mlstats.engines import rows_of
+
+        table = rows_of(read, [*parse_list(column), by])
+    else:
+        table = read_table(read)
     names = table.resolve_many(parse_list(column))
     group = table.resolve(by) if by is not None else None
     table.drop_missing([*names, group] if group is not None else names)

@@ -77,7 +77,14 @@ def precision_recall_command(
                  curve=curve, plot=plot, baseline_score=baseline_score, compare=compare,
                  id_column=id_column)
     seed = resolve_seed(seed, random=ci or baseline_score is not None or compare is not None)
-    table = read_table(read)
+    if read.engine == "duckdb":
+        from mlstats.engines import refuse, rows_of
+
+        if compare is not None:
+            raise refuse(read.engine, "--compare")
+        table = rows_of(read, [true, score, pred, baseline_score, id_column])
+    else:
+        table = read_table(read)
     truth = table.resolve(true)
     column = table.resolve(score if score is not None else pred)
     baseline, baseline_truth, baseline_name = _baseline(table, read, column, truth,

@@ -98,7 +98,12 @@ def regression_command(
                    anova=anova, anova_type=anova_type)
     _check_paths(read.source, out.output, residuals=residuals, plot=plot)
     seed = resolve_seed(seed, random=cv is not None)
-    table = read_table(read)
+    if read.engine == "duckdb":
+        from mlstats.engines import rows_of
+
+        table = rows_of(read, [y, *parse_list(x), weights], formula=formula)
+    else:
+        table = read_table(read)
     from mlstats.stats.logistic import binary_outcome
     from mlstats.stats.logistic import logistic as fit_logistic
     from mlstats.stats.regression import ols

@@ -319,6 +319,7 @@ class Table:
     rows_read: int = field(init=False)
     rows_filtered: int = 0
     where: tuple[str, ...] = ()
+    engine: str = "local"  # the engine that read the rows (see mlstats.engines)
     _row_numbers: np.ndarray | None = field(default=None, repr=False)
     _index: RecordIndex | None = field(default=None, repr=False)
     _multiline: bool | None = field(default=None, repr=False)
@@ -662,7 +663,7 @@ class Table:
     def provenance(self, *, seed: int | None = None) -> dict:
         used = self.rows_read if self.rows_used is None else self.rows_used
         return provenance(self.source.name, self.source.sha256, rows_read=self.rows_read,
-                          rows_used=used, where=self.where, seed=seed, engine="local")
+                          rows_used=used, where=self.where, seed=seed, engine=self.engine)
 
 
 class _LazyColumns(Mapping):

@@ -177,3 +177,42 @@ def test_ab_test_agrees_without_a_pilot(monkeypatch, ab_csv, args):
     monkeypatch.setattr(duckdb_summaries, "PILOT_ROWS", 1)
     assert_same(record("ab-test", ab_csv, *args, engine="local"),
                 record("ab-test", ab_csv, *args, engine="duckdb"))
+
+
+REGRESSION = [
+    [str(SAMPLE / "cars.csv"), "--y", "dist", "--x", "speed"],
+    [str(SAMPLE / "trees.csv"), "--y", "Volume", "--x", "Girth,Height", "--robust", "hc3",
+     "--predict", "Girth=10,Height=70"],
+    [str(SAMPLE / "airquality.csv"), "--y", "Ozone", "--x", "Solar.R,Wind,Temp", "--where",
+     "Month > 6"],
+    [str(SAMPLE / "toothgrowth.csv"), "--formula", "len ~ supp * dose", "--anova"],
+    [str(SAMPLE / "clicks.csv"), "--y", "clicked", "--x", "x1,x2", "--logistic"],
+    [str(SAMPLE / "cars.csv"), "--y", "dist", "--x", "speed", "--degree", "2", "--cv", "5",
+     "--seed", "1"],
+]
+
+
+@pytest.mark.parametrize("args", REGRESSION, ids=lambda a: " ".join(a[1:]))
+def test_regression_agrees(args):
+    assert_same(record("regression", *args, engine="local"),
+                record("regression", *args, engine="duckdb"))
+
+
+ROWS_COMMANDS = [
+    ["precision-recall", str(SAMPLE / "scores.csv"), "--true", "label", "--score", "score"],
+    ["precision-recall", str(SAMPLE / "scores.csv"), "--true", "label", "--score", "score",
+     "--ci", "--seed", "3", "--resamples", "300", "--target-precision", "0.8"],
+    ["bootstrap", str(SAMPLE / "airquality.csv"), "--column", "Ozone", "--seed", "1",
+     "--resamples", "999"],
+    ["bootstrap", str(SAMPLE / "airquality.csv"), "--column", "Ozone", "--stat", "median",
+     "--seed", "1", "--resamples", "999", "--method", "percentile"],
+    ["bootstrap", str(SAMPLE / "toothgrowth.csv"), "--column", "len", "--by", "supp",
+     "--seed", "2", "--resamples", "999"],
+    ["bootstrap", str(SAMPLE / "airquality.csv"), "--column", "Ozone,Temp", "--stat", "corr",
+     "--seed", "1", "--resamples", "999", "--where", "Month >= 6"],
+]
+
+
+@pytest.mark.parametrize("args", ROWS_COMMANDS, ids=" ".join)
+def test_commands_from_rows_agree(args):
+    assert_same(record(*args, engine="local"), record(*args, engine="duckdb"))
