@@ -84,3 +84,15 @@ def test_ab_test_larger_than_memory(big_csv):
         assert groups[name]["std"] == pytest.approx(merged[name].std, rel=1e-10)
     assert found["diff"] == pytest.approx(merged["B"].mean - merged["A"].mean, rel=1e-8)
     assert peak < 1024  # MB
+
+
+@pytest.mark.slow
+def test_regression_larger_than_memory(big_csv):
+    # DuckDB reads the file in 256 MB; the fit then holds the two used columns (not the
+    # file) in memory, so its peak is about 8 bytes × 2 columns × rows plus the QR's copies.
+    path, _, _ = big_csv
+    found, _peak = run_bounded("regression", path, "--y", "y", "--x", "x")
+    assert found["n"] == ROWS and found["provenance"]["engine"] == "duckdb"
+    slope = found["coefficients"][1]["estimate"]
+    assert slope == pytest.approx(2.0, abs=1e-3)
+    assert found["r2"] > 0.9
