@@ -508,8 +508,3 @@ def _done(value: str) -> Future[str]:
 
 def _first_line(message: str) -> str:
     return message.strip().splitlines()[0] if message.strip() else "unknown error"
-
-
-def as_array(values: Sequence[float | None]) -> np.ndarray:
-    """SQL results (None for NULL) as float64, NaN for NULL."""
-    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
