@@ -193,15 +193,15 @@ def _ab_test_duckdb(group: str, metric: str, covariate: str | None, *, read: Rea
     if settings["test"] == "permutation":
         raise refuse("duckdb", "--test permutation")
     options = abtest.check_options(**settings)
-    src = open_duckdb(read)
-    found = abtest_summaries(src, src.resolve(group), src.resolve(metric),
-                             src.resolve(covariate) if covariate is not None else None)
-    result = abtest.ab_test_groups(
-        found["labels"], found["summaries"], options=options, control=settings["control"],
-        ratio=abtest.check_ratio(settings["expected_ratio"], found["labels"]),
-        expected_ratio=settings["expected_ratio"], scale=found["scale"],
-        x_scale=found["x_scale"], x_range=found["x_range"], samples=found["samples"],
-        binary=found["binary"])
+    with open_duckdb(read) as src:
+        found = abtest_summaries(src, src.resolve(group), src.resolve(metric),
+                                 src.resolve(covariate) if covariate is not None else None)
+        result = abtest.ab_test_groups(
+            found["labels"], found["summaries"], options=options, control=settings["control"],
+            ratio=abtest.check_ratio(settings["expected_ratio"], found["labels"]),
+            expected_ratio=settings["expected_ratio"], scale=found["scale"],
+            x_scale=found["x_scale"], x_range=found["x_range"], samples=found["samples"],
+            binary=found["binary"])
     emit("ab-test", result.as_record(), out, table=src, main="comparisons",
          summary=summary_sentence(result), seed=settings["seed"])
 

@@ -54,11 +54,11 @@ def _describe_duckdb(columns: str | None, by: str | None, confidence: float, *,
     from mlstats.engines.duckdb_summaries import describe_summaries
     from mlstats.stats.describe import describe_from
 
-    src = open_duckdb(read)
-    group = src.resolve(by) if by is not None else None
-    chosen = src.resolve_many(parse_list(columns)) or src.numeric_columns(exclude=[group])
-    taken = {*chosen, group}
-    text = [] if columns else [c for c in src.columns if c not in taken]
-    summaries, texts = describe_summaries(src, chosen, by=group, text=text)
+    with open_duckdb(read) as src:
+        group = src.resolve(by) if by is not None else None
+        chosen = src.resolve_many(parse_list(columns)) or src.numeric_columns(exclude=[group])
+        taken = {*chosen, group}
+        text = [] if columns else [c for c in src.columns if c not in taken]
+        summaries, texts = describe_summaries(src, chosen, by=group, text=text)
     result = describe_from(summaries, confidence=confidence, by=group, text=texts)
     emit("describe", result, out, table=src)

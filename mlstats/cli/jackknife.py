@@ -50,12 +50,13 @@ def _jackknife_duckdb(column: str, parsed, confidence: float, read: ReadOptions)
 
     if parsed.kind not in ("mean", "var", "std", "cv", "corr"):
         raise refuse("duckdb", f"--stat {parsed.name}")
-    src = open_duckdb(read)
-    names = src.resolve_many(parse_list(column))
-    if len(names) != parsed.columns:
-        raise InputError(f"--stat {parsed.name} takes {parsed.columns} column"
-                         f"{'s' if parsed.columns > 1 else ''} in --column (got {len(names)})")
-    found = jackknife_summary(src, names, parsed.kind)
+    with open_duckdb(read) as src:
+        names = src.resolve_many(parse_list(column))
+        if len(names) != parsed.columns:
+            raise InputError(f"--stat {parsed.name} takes {parsed.columns} column"
+                             f"{'s' if parsed.columns > 1 else ''} in --column (got "
+                             f"{len(names)})")
+        found = jackknife_summary(src, names, parsed.kind)
     least = {"var": 3, "std": 3, "cv": 3, "corr": 4}.get(parsed.kind, 2)
     if found["n"] < least:
         raise _too_few(found["n"], least, f"--column {','.join(names)}")

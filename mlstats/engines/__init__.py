@@ -43,8 +43,8 @@ def rows_of(read: ReadOptions, specs: list[str | None], *, formula: str | None =
     None skipped; with a formula, every column whose name it mentions), read by DuckDB into
     the local engine's `Table`: the command then finishes from rows, exactly as locally,
     holding only those columns in memory."""
-    src = open_duckdb(read)
-    names = [src.resolve(s) for s in specs if s is not None]
-    if formula is not None:
-        names += [c for c in src.columns if c in formula]
-    return src.table(names)
+    with open_duckdb(read) as src:
+        names = [src.resolve(s) for s in specs if s is not None]
+        if formula is not None:
+            names += [c for c in src.columns if c in formula]
+        return src.table(names)

@@ -19,6 +19,8 @@ import gzip
 import hashlib
 import os
 import re
+import shutil
+import tempfile
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -86,22 +88,40 @@ class DuckDBSource:
         if read.encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
             raise InputError(f"--engine duckdb reads UTF-8 text, not {read.encoding}; convert "
                              "the file, or use --engine local")
-        self.con = duckdb.connect(config=_config())
+        # DuckDB spills beyond its memory into a directory of this run's own (its default is
+        # ./.tmp, in the user's working directory), removed by `close`
+        self._spill = tempfile.mkdtemp(prefix="mlstats-duckdb-")
+        self.con = duckdb.connect(config={**_config(), "temp_directory": self._spill})
         self.warnings: list[str] = []
         self.rows_used: int | None = None
         self.rows_read: int | None = None
         self._digest = _hash_files(self.files)
         self._memory: int | None = None
         self._params: dict[str, Any] = {"files": [str(f) for f in self.files]}
-        if self.parquet:
-            self._inspect_parquet()
-        else:
-            self._inspect_csv()
-        self.na_numbers = _na_numbers(read.na)
-        self.where = tuple(e.text for e in read.where)
-        self._conditions = [(self.resolve(".".join(e.path)), e) for e in read.where]
-        for name, condition in self._conditions:
-            _check_pairing(name, self.kinds[name], condition)
+        try:
+            if self.parquet:
+                self._inspect_parquet()
+            else:
+                self._inspect_csv()
+            self.na_numbers = _na_numbers(read.na)
+            self.where = tuple(e.text for e in read.where)
+            self._conditions = [(self.resolve(".".join(e.path)), e) for e in read.where]
+            for name, condition in self._conditions:
+                _check_pairing(name, self.kinds[name], condition)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Close the connection and remove DuckDB's temporary files."""
+        self.con.close()
+        shutil.rmtree(self._spill, ignore_errors=True)
+
+    def __enter__(self) -> DuckDBSource:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     # -- the input ------------------------------------------------------------------------
     def _inspect_parquet(self) -> None:
