@@ -11,6 +11,7 @@ resamples are vectorized and batched in bounded memory.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,8 +32,12 @@ NO_ROWS = "no rows to score: every row misses the label, the score or the predic
 # More classes than this (ImageNet's 1000 fit) are most likely a score column given as
 # --pred: their confusion matrix would take gigabytes and the warnings screens of labels.
 _MAX_CLASSES = 1000
-# A bootstrap batch holds at most this many counts per array (bounded memory).
-_BATCH_ELEMENTS = 1 << 22
+# A bootstrap batch holds about this many counts (cells × resamples; bounded memory).
+_BATCH_ELEMENTS = 1 << 23
+# Rows per block of a stratum's draws, and cells per block of a model's curve metrics: the
+# work of a block stays in the cache.
+_BLOCK_ROWS = 1 << 13
+_BLOCK_CELLS = 1 << 13
 # A multinomial draw costs about five times a row draw per cell: draw per cell when the cells
 # are at least this many times fewer than the rows.
 _CELLS_PER_ROW_DRAW = 5
@@ -387,29 +392,10 @@ def _divide(numerator: Any, denominator: Any) -> np.ndarray:
         return np.where(denominator != 0, numerator / denominator, np.nan)
 
 
-def _at_cut(pos: np.ndarray, neg: np.ndarray, cut: int,
-            ranking: bool) -> dict[str, np.ndarray]:
-    """Metrics of counts per group (…, G), the first `cut` groups predicted positive.
-
-    precision = tp/(tp+fp), recall = tp/n₊, F1 = 2tp/(2tp+fp+fn) (NaN when undefined);
-    with `ranking`, AP = Σ_g pos_g·P_g / n₊ (P_g the precision at group g) and
-    ROC-AUC = Σ_g neg_g·(2·TP_{g−1} + pos_g) / (2·n₊·n₋), the trapezoid rule over ties.
-    """
-    n_pos = pos.sum(axis=-1)
-    tp = pos[..., :cut].sum(axis=-1)
-    fp = neg[..., :cut].sum(axis=-1)
-    values = {"precision": _divide(tp, tp + fp), "recall": _divide(tp, n_pos),
-              "f1": _divide(2 * tp, tp + fp + n_pos)}
-    if ranking:
-        n_neg = neg.sum(axis=-1)
-        tps = np.cumsum(pos, axis=-1)
-        fps = np.cumsum(neg, axis=-1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            gains = np.where(pos > 0, pos * (tps / (tps + fps)), 0.0)
-        values["average_precision"] = _divide(gains.sum(axis=-1), n_pos)
-        pairs = (neg * (2 * tps - pos)).sum(axis=-1)
-        values["roc_auc"] = _divide(pairs, 2 * n_pos * n_neg)
-    return values
+def _threshold_metrics(tp: np.ndarray, fp: np.ndarray, n_pos: int) -> dict[str, np.ndarray]:
+    """precision = tp/(tp+fp), recall = tp/n₊, F1 = 2tp/(tp+fp+n₊), NaN when undefined."""
+    return {"precision": _divide(tp, tp + fp), "recall": _divide(tp, n_pos),
+            "f1": _divide(2 * tp, tp + fp + n_pos)}
 
 
 def _confusion_metrics(confusion: np.ndarray, beta: float | None = None) -> dict[str, np.ndarray]:
@@ -530,7 +516,7 @@ def binary_from_predictions(
         extra = _binary_uncertainty(strata, [2] * len(rows), [1] * len(rows), points,
                                     ("precision", "recall", "f1"), ci=ci, resamples=resamples,
                                     confidence=confidence, seed=seed, progress=progress,
-                                    warnings=warnings)
+                                    warnings=warnings, scored=False)
     return BinaryResult(positive=positive, support=n_pos, threshold=None, beta=beta,
                         baseline=baseline_name, **points[0], **extra, warnings=tuple(warnings))
 
@@ -593,10 +579,10 @@ def binary_from_scores(
             strata = [_Stratum.of([g[truth] for g in rows], sizes),
                       _Stratum.of([g[~truth] for g in rows], sizes)]
         names = ("precision", "recall", "f1") + (
-            () if one_class else ("average_precision", "roc_auc"))
+            ("average_precision",) if curve.n_pos else ()) + (() if one_class else ("roc_auc",))
         extra = _binary_uncertainty(strata, sizes, cuts, points, names, ci=ci,
                                     resamples=resamples, confidence=confidence, seed=seed,
-                                    progress=progress, warnings=warnings)
+                                    progress=progress, warnings=warnings, scored=True)
     result = ScoredBinaryResult(
         positive=positive, support=curve.n_pos, threshold=threshold, beta=beta, **point,
         best_f1=best, best_f1_threshold=best_threshold, target_precision=target_precision,
@@ -626,8 +612,10 @@ class _Cumulative:
         return cls(groups, tps, fps, predicted, tps / predicted, int(tps[-1]), int(fps[-1]))
 
     def average_precision(self) -> float:
-        """Σ_g pos_g·P_g / n₊ = Σ_k (R_k − R_{k−1})·P_k; NaN unless both classes occur."""
-        if not (self.n_pos and self.n_neg):
+        """Σ_g pos_g·P_g / n₊ = Σ_k (R_k − R_{k−1})·P_k; NaN without positives (recall is
+        undefined), 1 when every row is positive (precision 1 at every threshold, as
+        scikit-learn's average_precision_score)."""
+        if not self.n_pos:
             return math.nan
         return float(np.dot(self.groups.pos, self.precision) / self.n_pos)
 
@@ -680,7 +668,10 @@ def _one_class_warning(truth: np.ndarray, warnings: list[str], *, scores: bool) 
     if 0 < n_pos < truth.size:
         return False
     which = "positive" if n_pos else "negative"
-    tail = ": average_precision and roc_auc are null" if scores else ""
+    tail = ""
+    if scores:
+        tail = (": roc_auc is null (average_precision is 1: every threshold has precision 1)"
+                if n_pos else ": average_precision and roc_auc are null")
     warnings.append(f"only one class in --true (every row is {which}){tail}")
     return True
 
@@ -822,8 +813,9 @@ def _multiclass_uncertainty(truth: np.ndarray, models: list[np.ndarray], k: int,
         return [{n: v for n, v in _confusion_metrics(t).items() if n in _MULTICLASS_INTERVALS}
                 for t in tensors]
 
-    draws = _bootstrap(strata, [k] * len(models), evaluate, resamples=resamples, seed=seed,
-                       progress=progress)
+    draws = _bootstrap(strata, lambda counts: evaluate(_group_counts(strata, counts,
+                                                                     [k] * len(models))),
+                       resamples=resamples, seed=seed, width=k * k, progress=progress)
     points = [{n: float(v) for n, v in _confusion_metrics(
         np.bincount(truth * k + m, minlength=k * k).reshape(k, k)).items()
         if n in _MULTICLASS_INTERVALS} for m in models]
@@ -842,11 +834,10 @@ class _Stratum:
 
     @classmethod
     def of(cls, row_groups: Sequence[np.ndarray], sizes: Sequence[int]) -> _Stratum:
-        """Cells from each row's group under every model (sizes: groups per model)."""
+        """Cells from each row's group under every model (sizes: groups per model), in the
+        first model's group order."""
         if len(row_groups) == 1:
-            counts = np.bincount(row_groups[0], minlength=sizes[0])
-            cells = np.flatnonzero(counts)
-            return cls(counts[cells], (cells,))
+            return cls.of_counts(np.bincount(row_groups[0], minlength=sizes[0]))
         joint = row_groups[0] * sizes[1] + row_groups[1]
         cells, counts = np.unique(joint, return_counts=True)
         return cls(counts, (cells // sizes[1], cells % sizes[1]))
@@ -861,55 +852,92 @@ class _Stratum:
     def rows(self) -> int:
         return int(self.counts.sum())
 
-    def draw(self, rng: np.random.Generator, sizes: Sequence[int],
-             size: int) -> list[np.ndarray]:
-        """`size` resamples of this class's rows (with replacement) as counts per group."""
-        n = self.rows
-        if n == 0:
-            return [np.zeros((size, g), dtype=np.int64) for g in sizes]
-        if self.counts.size * _CELLS_PER_ROW_DRAW <= n:
-            cell_counts = rng.multinomial(n, self.counts / n, size=size)
-            return [_scatter(groups, g, cell_counts) for groups, g in zip(self.groups, sizes,
-                                                                          strict=True)]
-        cell_of_row = np.repeat(np.arange(self.counts.size), self.counts)
-        cells = cell_of_row[rng.integers(0, n, size=(size, n))]
-        out = []
-        for groups, g in zip(self.groups, sizes, strict=True):
-            flat = (groups[cells] + (np.arange(size) * g)[:, None]).ravel()
-            out.append(np.bincount(flat, minlength=size * g).reshape(size, g))
+
+class _Draws:
+    """Resamples of one stratum's rows (with replacement) as counts per cell, (cells, size).
+
+    The cells, in order, are cut into blocks of about `_BLOCK_ROWS` rows (a cell is never
+    split). A resample of the stratum's n rows puts K_j of them in block j, (K_j) ~
+    Multinomial(n, rows_j/n), and given K_j they are K_j rows drawn uniformly from the
+    block, counted per cell, or one multinomial over the block's cells when it holds at
+    least `_CELLS_PER_ROW_DRAW` rows per cell (cheaper then): exactly the law of a whole
+    resample, with every draw inside a block that fits in the cache. The rows per block come
+    from the stratum's own generator and each block's draws from its own, in resample
+    order, so no count depends on the batch size.
+    """
+
+    def __init__(self, stratum: _Stratum, key: np.random.SeedSequence) -> None:
+        counts = stratum.counts
+        self.cells, self.rows = counts.size, stratum.rows
+        cum = np.cumsum(counts)
+        ends = np.searchsorted(cum, np.arange(_BLOCK_ROWS, self.rows, _BLOCK_ROWS)) + 1
+        self.edges = np.unique(np.concatenate(([0], ends, [self.cells])))
+        rows = np.add.reduceat(counts, self.edges[:-1]) if self.cells else counts
+        self.shares = rows / max(self.rows, 1)
+        self.totals = np.random.default_rng(key)
+        self.plans = []
+        for j, (lo, hi) in enumerate(itertools.pairwise(self.edges)):
+            rng = np.random.default_rng(np.random.SeedSequence(
+                key.entropy, spawn_key=(*key.spawn_key, j)))
+            block = counts[lo:hi]
+            if (hi - lo) * _CELLS_PER_ROW_DRAW <= rows[j]:
+                self.plans.append((rng, lo, hi, rows[j], block / rows[j], None))
+            else:
+                cell_of_row = (None if rows[j] == hi - lo  # one row per cell
+                               else np.repeat(np.arange(hi - lo), block))
+                self.plans.append((rng, lo, hi, rows[j], None, cell_of_row))
+        self.dtype = np.int32 if self.rows < 2**31 else np.int64
+        self.buffer = np.empty((0, 0), dtype=self.dtype)
+
+    def draw(self, size: int) -> np.ndarray:
+        """The counts of the next `size` resamples; the array is reused by the next call
+        (a fresh array this large would cost a page fault per 4 KB on every batch)."""
+        if self.buffer.shape != (self.cells, size):
+            self.buffer = np.empty((self.cells, size), dtype=self.dtype)
+        out = self.buffer
+        if not self.plans:  # a class without rows
+            return out
+        if len(self.plans) > 1:
+            per_block = self.totals.multinomial(self.rows, self.shares, size=size)
+        else:
+            per_block = np.full((size, 1), self.rows)
+        for (rng, lo, hi, rows, pvals, cell_of_row), k in zip(self.plans, per_block.T,
+                                                              strict=True):
+            if pvals is not None:
+                out[lo:hi] = rng.multinomial(k, pvals).T
+                continue
+            key = rng.integers(0, rows, size=int(k.sum()))
+            if cell_of_row is not None:
+                key = cell_of_row[key]
+            key *= size  # the count of cell c in resample r goes to c·size + r
+            key += np.repeat(np.arange(size), k)
+            out[lo:hi] = np.bincount(key, minlength=(hi - lo) * size).reshape(hi - lo, size)
         return out
 
 
-def _scatter(groups: np.ndarray, n_groups: int, cell_counts: np.ndarray) -> np.ndarray:
-    """Sum counts per cell (size, C) into counts per group (size, n_groups)."""
-    size = cell_counts.shape[0]
-    flat = (groups + (np.arange(size) * n_groups)[:, None]).ravel()
-    summed = np.bincount(flat, weights=cell_counts.ravel(), minlength=size * n_groups)
-    return summed.reshape(size, n_groups).astype(np.int64)
-
-
-def _bootstrap(strata: Sequence[_Stratum], sizes: Sequence[int],
+def _bootstrap(strata: Sequence[_Stratum],
                evaluate: Callable[[list[np.ndarray]], list[dict[str, np.ndarray]]], *,
-               resamples: int, seed: int | None,
+               resamples: int, seed: int | None, width: int,
                progress: Callable[[int], None] | None) -> list[dict[str, np.ndarray]]:
-    """Resample every stratum, in batches; `evaluate` turns counts into metrics per model.
+    """Resample every stratum in batches; `evaluate` turns the counts per cell of a batch
+    (one (cells, size) array per stratum) into each model's metrics per resample.
 
-    Each model's counts are a (batch, strata, groups) array; the result holds, per model,
-    each metric's value in every resample.
+    Stratum j draws from child j of the seed's SeedSequence (`_Draws`). A batch holds about
+    `_BATCH_ELEMENTS` / `width` resamples (bounded memory). Returns, per model, each
+    metric's value in every resample.
     """
-    rng = np.random.default_rng(seed)
-    width = max(max(s.rows for s in strata), len(strata) * max(sizes), 1)
-    batch = max(1, _BATCH_ELEMENTS // width)
-    collected: list[dict[str, list[np.ndarray]]] = [{} for _ in sizes]
+    root = np.random.SeedSequence(seed)
+    draws = [_Draws(stratum, np.random.SeedSequence(root.entropy, spawn_key=(j,)))
+             for j, stratum in enumerate(strata)]
+    batch = max(1, _BATCH_ELEMENTS // max(width, 1))
+    collected: list[dict[str, list[np.ndarray]]] = []
     done = 0
     while done < resamples:
         size = min(batch, resamples - done)
-        tensors = [np.zeros((size, len(strata), g), dtype=np.int64) for g in sizes]
-        for j, stratum in enumerate(strata):
-            for tensor, counts in zip(tensors, stratum.draw(rng, sizes, size), strict=True):
-                tensor[:, j, :] = counts
-        for store, values in zip(collected, evaluate(tensors), strict=True):
-            for name, value in values.items():
+        values = evaluate([d.draw(size) for d in draws])
+        collected = collected or [{} for _ in values]
+        for store, metrics in zip(collected, values, strict=True):
+            for name, value in metrics.items():
                 store.setdefault(name, []).append(value)
         done += size
         if progress is not None:
@@ -918,23 +946,145 @@ def _bootstrap(strata: Sequence[_Stratum], sizes: Sequence[int],
             for store in collected]
 
 
+def _group_counts(strata: Sequence[_Stratum], counts: list[np.ndarray],
+                  sizes: Sequence[int]) -> list[np.ndarray]:
+    """Counts per cell of each stratum summed into each model's groups, (size, strata, g)."""
+    size = counts[0].shape[1]
+    out = [np.zeros((size, len(strata), g), dtype=np.int64) for g in sizes]
+    for j, (stratum, cell_counts) in enumerate(zip(strata, counts, strict=True)):
+        for tensor, groups, g in zip(out, stratum.groups, sizes, strict=True):
+            flat = (groups[:, None] * size + np.arange(size)).ravel()
+            summed = np.bincount(flat, weights=cell_counts.ravel(), minlength=g * size)
+            tensor[:, j, :] = summed.reshape(g, size).T
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Ranking:
+    """One model's order of the scored cells, in blocks, for its curve metrics per resample.
+
+    Cells of the positive and negative strata are taken in the model's group order (`pos`,
+    `neg`: rows of the count arrays; None when they are in that order already) and cut at
+    group boundaries into blocks of about `_BLOCK_CELLS` cells, one boundary at the
+    threshold's cut. Within a block, cumulative sums carried from the blocks before give the
+    positives TP and negatives FP up to each cell; per positive cell, index arrays name the
+    sums to read: to the end of its group (`tp_end`, `fp_end`) and to the end of the group
+    before (`fp_before`, for ties between the classes).
+    """
+
+    pos: np.ndarray | None
+    neg: np.ndarray | None
+    pos_bounds: np.ndarray  # block j holds ordered positive cells pos_bounds[j]:[j + 1]
+    neg_bounds: np.ndarray
+    cut_block: int  # the blocks before it score at least the threshold
+    tp_end: np.ndarray | None  # None: the cell's own position (no two in a group)
+    fp_end: np.ndarray
+    fp_before: np.ndarray | None  # None: as fp_end (no negative shares a positive's group)
+
+    @classmethod
+    def of(cls, pos_groups: np.ndarray, neg_groups: np.ndarray, cut: int,
+           n_groups: int) -> _Ranking:
+        orders = [np.argsort(g, kind="stable") for g in (pos_groups, neg_groups)]
+        pg, ng = pos_groups[orders[0]], neg_groups[orders[1]]
+        per_group = np.cumsum(np.bincount(pg, minlength=n_groups)
+                              + np.bincount(ng, minlength=n_groups))
+        ends = np.searchsorted(per_group, np.arange(_BLOCK_CELLS, per_group[-1],
+                                                    _BLOCK_CELLS)) + 1
+        bounds = np.unique(np.concatenate(([0, cut, n_groups], ends)))
+        tp_end = np.searchsorted(pg, pg, side="right")
+        fp_end = np.searchsorted(ng, pg, side="right")
+        fp_before = np.searchsorted(ng, pg, side="left")
+        return cls(
+            *(None if np.array_equal(o, np.arange(o.size)) else o for o in orders),
+            pos_bounds=np.searchsorted(pg, bounds), neg_bounds=np.searchsorted(ng, bounds),
+            cut_block=int(np.searchsorted(bounds, cut)),
+            tp_end=None if np.array_equal(tp_end, np.arange(1, pg.size + 1)) else tp_end,
+            fp_end=fp_end, fp_before=None if np.array_equal(fp_end, fp_before) else fp_before)
+
+    def sums(self, pos: np.ndarray, neg: np.ndarray,
+             ranking: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per resample (columns of `pos`, `neg`): tp and fp at the threshold, and with
+        `ranking` Σ_c pos_c·TP/(TP + FP) (= AP·n₊) and Σ_c pos_c·(FP_end + FP_before)
+        (= 2n₊n₋(1 − AUC), exact in integers) over the positive cells c."""
+        size = pos.shape[1]
+        tp, fp = np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64)
+        gains, above = np.zeros(size), np.zeros(size, dtype=np.int64)
+        at_cut = (tp, fp)
+        blocks = zip(itertools.pairwise(self.pos_bounds), itertools.pairwise(self.neg_bounds),
+                     strict=True)
+        for j, ((a, b), (c, d)) in enumerate(blocks):
+            if j == self.cut_block:
+                at_cut = (tp, fp)
+            p = pos[a:b] if self.pos is None else pos.take(self.pos[a:b], axis=0)
+            n = neg[c:d] if self.neg is None else neg.take(self.neg[c:d], axis=0)
+            tps = np.empty((b - a + 1, size), dtype=np.int64)  # row 0: the carry
+            tps[0], tps[1:] = tp, p
+            np.cumsum(tps, axis=0, out=tps)
+            fps = np.empty((d - c + 1, size), dtype=np.int64)
+            fps[0], fps[1:] = fp, n
+            np.cumsum(fps, axis=0, out=fps)
+            if ranking and b > a:
+                tp_end = tps[1:] if self.tp_end is None else tps.take(self.tp_end[a:b] - a,
+                                                                      axis=0)
+                fp_end = fps.take(self.fp_end[a:b] - c, axis=0)
+                if self.fp_before is None:
+                    above += 2 * np.einsum("ij,ij->j", fp_end, p)
+                else:
+                    fp_before = fps.take(self.fp_before[a:b] - c, axis=0)
+                    above += np.einsum("ij,ij->j", fp_end, p)
+                    above += np.einsum("ij,ij->j", fp_before, p)
+                fp_end += tp_end  # the rows predicted positive down to the cell's group
+                np.maximum(fp_end, 1, out=fp_end)  # a cell drawn (pos_c > 0) has TP ≥ 1
+                ratio = tp_end / fp_end
+                ratio *= p
+                # summed in sequence down each column, so no value depends on the batch size
+                np.cumsum(ratio, axis=0, out=ratio)
+                gains += ratio[-1]
+            tp, fp = tps[-1], fps[-1]
+        if self.cut_block == self.pos_bounds.size - 1:
+            at_cut = (tp, fp)
+        return *at_cut, gains, above
+
+
 def _binary_uncertainty(strata: list[_Stratum], sizes: list[int], cuts: list[int],
                         points: list[dict[str, np.ndarray]], names: Sequence[str], *,
                         ci: bool, resamples: int, confidence: float, seed: int | None,
-                        progress: Callable[[int], None] | None,
-                        warnings: list[str]) -> dict[str, Any]:
+                        progress: Callable[[int], None] | None, warnings: list[str],
+                        scored: bool) -> dict[str, Any]:
     """CI and paired-comparison fields of a binary result (strata: positives, negatives).
 
     `points` holds each model's metrics on all rows; the first `cuts[m]` groups of model m
-    are predicted positive.
+    are predicted positive. Scores (`scored`: a group per distinct score) are scored block
+    by block in each model's order (`_Ranking`); predictions (two groups) from their counts
+    per group.
     """
-    ranking = "roc_auc" in names
+    ranking = "average_precision" in names
+    n_pos, n_neg = strata[0].rows, strata[1].rows
+    if scored:
+        rankings = [_Ranking.of(strata[0].groups[m], strata[1].groups[m], cut, g)
+                    for m, (cut, g) in enumerate(zip(cuts, sizes, strict=True))]
 
-    def evaluate(tensors: list[np.ndarray]) -> list[dict[str, np.ndarray]]:
-        return [{n: v for n, v in _at_cut(t[:, 0], t[:, 1], cut, ranking).items() if n in names}
-                for t, cut in zip(tensors, cuts, strict=True)]
+        def evaluate(counts: list[np.ndarray]) -> list[dict[str, np.ndarray]]:
+            out = []
+            for r in rankings:
+                tp, fp, gains, above = r.sums(counts[0], counts[1], ranking)
+                metrics = _threshold_metrics(tp, fp, n_pos)
+                if ranking:
+                    metrics["average_precision"] = _divide(gains, n_pos)
+                    pairs = 2 * n_pos * n_neg
+                    metrics["roc_auc"] = _divide(pairs - above, pairs)  # NaN: one class
+                out.append(metrics)
+            return out
 
-    draws = _bootstrap(strata, sizes, evaluate, resamples=resamples, seed=seed,
+        width = strata[0].counts.size + strata[1].counts.size
+    else:
+        def evaluate(counts: list[np.ndarray]) -> list[dict[str, np.ndarray]]:
+            return [_threshold_metrics(t[:, 0, :cut].sum(axis=-1), t[:, 1, :cut].sum(axis=-1),
+                                       n_pos)
+                    for t, cut in zip(_group_counts(strata, counts, sizes), cuts, strict=True)]
+
+        width = 2 * max(sizes)
+    draws = _bootstrap(strata, evaluate, resamples=resamples, seed=seed, width=width,
                        progress=progress)
     return _uncertainty_fields(draws, [{n: float(p[n]) for n in names} for p in points], names,
                                ci=ci, confidence=confidence, resamples=resamples, seed=seed,
@@ -950,8 +1100,12 @@ def _uncertainty_fields(draws: list[dict[str, np.ndarray]], points: list[dict[st
     """Percentile intervals (`ci`) and paired differences (`comparison`) from the resamples.
 
     The interval is the (1 ± confidence)/2 quantiles (linear interpolation) of the defined
-    resampled values; p_value = min(1, 2·min(share(d ≤ 0), share(d ≥ 0))) of the resampled
-    differences d = new − baseline, so identical models get 1.
+    resampled values. p_value = min(1, 2(k + 1)/(B + 1)) with k = min(#{d ≤ 0}, #{d ≥ 0}) of
+    the B defined resampled differences d = new − baseline: twice the smaller one-sided
+    bootstrap p-value (1 + k)/(B + 1), which counts the observed difference as one of the
+    resamples, so a p-value is never 0 (at least 2/(B + 1), the resolution of B resamples)
+    and identical models get 1.
+    Reference: A. C. Davison & D. V. Hinkley, Bootstrap Methods (1997), §4.4 (eq. 4.11).
     """
     tail = (1 - confidence) / 2
     fields: dict[str, Any] = {"confidence": confidence, "resamples": resamples, "seed": seed}
@@ -974,7 +1128,8 @@ def _uncertainty_fields(draws: list[dict[str, np.ndarray]], points: list[dict[st
                               warnings)
             if defined.size:
                 low, high = np.quantile(defined, [tail, 1 - tail])
-                p = min(1.0, 2 * min(np.mean(defined <= 0), np.mean(defined >= 0)))
+                k = min(np.count_nonzero(defined <= 0), np.count_nonzero(defined >= 0))
+                p = min(1.0, 2 * (k + 1) / (defined.size + 1))
             else:
                 low = high = p = math.nan
             rows.append(MetricComparison(

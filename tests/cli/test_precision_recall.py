@@ -279,10 +279,12 @@ def test_warnings_for_logits_and_one_class(write_csv):
     result = invoke("precision-recall", one, "--true", "y", "--score", "s", "--json")
     assert result.exit_code == 0
     record = json.loads(result.stdout)
-    assert record["average_precision"] is None and record["roc_auc"] is None
+    # scikit-learn 1.9.1: average_precision_score([1, 1], [0.9, 0.2]) = 1.0
+    assert record["average_precision"] == 1.0 and record["roc_auc"] is None
     assert result.stderr.splitlines()[0] == ("mlstats: warning: only one class in --true (every "
-                                             "row is positive): average_precision and roc_auc "
-                                             "are null")
+                                             "row is positive): roc_auc is null "
+                                             "(average_precision is 1: every threshold has "
+                                             "precision 1)")
 
 
 def test_zero_division_warns_and_reports_zero(write_csv):
