@@ -16,11 +16,14 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mlstats.errors import InputError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 Coded = tuple[np.ndarray, Sequence[str]]
 """A label column as integer codes (−1 = missing) and the label of each code."""
@@ -282,9 +285,16 @@ class ScoreGroups:
         return int(np.count_nonzero(self.thresholds >= threshold))
 
     def index_of(self, score: np.ndarray) -> np.ndarray:
-        """The group (descending position) of each score; every score must be a threshold."""
-        ascending = self.thresholds[::-1]
-        return self.thresholds.size - 1 - np.searchsorted(ascending, score)
+        """The group (descending position) of each score, the scores these groups were made
+        of: its rank among the distinct scores, counted along one sort (a binary search per
+        row would miss the cache at every step)."""
+        score = np.asarray(score, dtype=np.float64) + 0.0  # −0.0 → 0.0, as score_groups
+        order = np.argsort(score)
+        ascending = np.empty(score.size, dtype=np.int64)
+        ranks = ascending[:0] if not score.size else np.concatenate(
+            ([0], np.cumsum(score[order[1:]] != score[order[:-1]])))
+        ascending[order] = ranks
+        return self.thresholds.size - 1 - ascending
 
     def curve(self, points: int | None = None) -> Curve:
         """Precision, recall, F1, FPR and TPR at every distinct threshold (ascending).
@@ -809,13 +819,12 @@ def _multiclass_uncertainty(truth: np.ndarray, models: list[np.ndarray], k: int,
     strata = [_Stratum.of([m[truth == c] for m in models], [k] * len(models))
               for c in range(k)]
 
-    def evaluate(tensors: list[np.ndarray]) -> list[dict[str, np.ndarray]]:
+    def evaluate(counts: list[np.ndarray], _pool: Executor) -> list[dict[str, np.ndarray]]:
         return [{n: v for n, v in _confusion_metrics(t).items() if n in _MULTICLASS_INTERVALS}
-                for t in tensors]
+                for t in _group_counts(strata, counts, [k] * len(models))]
 
-    draws = _bootstrap(strata, lambda counts: evaluate(_group_counts(strata, counts,
-                                                                     [k] * len(models))),
-                       resamples=resamples, seed=seed, width=k * k, progress=progress)
+    draws = _bootstrap(strata, evaluate, resamples=resamples, seed=seed, width=k * k,
+                       progress=progress)
     points = [{n: float(v) for n, v in _confusion_metrics(
         np.bincount(truth * k + m, minlength=k * k).reshape(k, k)).items()
         if n in _MULTICLASS_INTERVALS} for m in models]
@@ -887,14 +896,16 @@ class _Draws:
                                else np.repeat(np.arange(hi - lo), block))
                 self.plans.append((rng, lo, hi, rows[j], None, cell_of_row))
         self.dtype = np.int32 if self.rows < 2**31 else np.int64
-        self.buffer = np.empty((0, 0), dtype=self.dtype)
+        self.buffers = [np.empty((0, 0), dtype=self.dtype)] * 2
 
     def draw(self, size: int) -> np.ndarray:
-        """The counts of the next `size` resamples; the array is reused by the next call
-        (a fresh array this large would cost a page fault per 4 KB on every batch)."""
-        if self.buffer.shape != (self.cells, size):
-            self.buffer = np.empty((self.cells, size), dtype=self.dtype)
-        out = self.buffer
+        """The counts of the next `size` resamples. Two arrays take turns (one is read while
+        the next batch is drawn into the other): a fresh array this large would cost a page
+        fault per 4 KB on every batch."""
+        self.buffers.reverse()
+        if self.buffers[0].shape != (self.cells, size):
+            self.buffers[0] = np.empty((self.cells, size), dtype=self.dtype)
+        out = self.buffers[0]
         if not self.plans:  # a class without rows
             return out
         if len(self.plans) > 1:
@@ -916,32 +927,39 @@ class _Draws:
 
 
 def _bootstrap(strata: Sequence[_Stratum],
-               evaluate: Callable[[list[np.ndarray]], list[dict[str, np.ndarray]]], *,
-               resamples: int, seed: int | None, width: int,
+               evaluate: Callable[[list[np.ndarray], Executor], list[dict[str, np.ndarray]]],
+               *, resamples: int, seed: int | None, width: int,
                progress: Callable[[int], None] | None) -> list[dict[str, np.ndarray]]:
-    """Resample every stratum in batches; `evaluate` turns the counts per cell of a batch
-    (one (cells, size) array per stratum) into each model's metrics per resample.
+    """Resample every stratum in batches; `evaluate(counts, pool)` turns the counts per cell
+    of a batch (one (cells, size) array per stratum) into each model's metrics per resample.
 
     Stratum j draws from child j of the seed's SeedSequence (`_Draws`). A batch holds about
-    `_BATCH_ELEMENTS` / `width` resamples (bounded memory). Returns, per model, each
-    metric's value in every resample.
+    `_BATCH_ELEMENTS` / `width` resamples (bounded memory); worker threads draw the next
+    batch while this one is evaluated (NumPy releases the GIL), each stratum's draws one
+    batch after another. Returns, per model, each metric's value in every resample.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     root = np.random.SeedSequence(seed)
     draws = [_Draws(stratum, np.random.SeedSequence(root.entropy, spawn_key=(j,)))
              for j, stratum in enumerate(strata)]
     batch = max(1, _BATCH_ELEMENTS // max(width, 1))
     collected: list[dict[str, list[np.ndarray]]] = []
-    done = 0
-    while done < resamples:
-        size = min(batch, resamples - done)
-        values = evaluate([d.draw(size) for d in draws])
-        collected = collected or [{} for _ in values]
-        for store, metrics in zip(collected, values, strict=True):
-            for name, value in metrics.items():
-                store.setdefault(name, []).append(value)
-        done += size
-        if progress is not None:
-            progress(size)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        pending = [pool.submit(d.draw, min(batch, resamples)) for d in draws]
+        for start in range(0, resamples, batch):
+            size = min(batch, resamples - start)
+            counts = [f.result() for f in pending]
+            if start + size < resamples:
+                pending = [pool.submit(d.draw, min(batch, resamples - start - size))
+                           for d in draws]
+            values = evaluate(counts, pool)
+            collected = collected or [{} for _ in values]
+            for store, metrics in zip(collected, values, strict=True):
+                for name, value in metrics.items():
+                    store.setdefault(name, []).append(value)
+            if progress is not None:
+                progress(size)
     return [{name: np.concatenate(parts) for name, parts in store.items()}
             for store in collected]
 
@@ -1005,7 +1023,12 @@ class _Ranking:
              ranking: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per resample (columns of `pos`, `neg`): tp and fp at the threshold, and with
         `ranking` Σ_c pos_c·TP/(TP + FP) (= AP·n₊) and Σ_c pos_c·(FP_end + FP_before)
-        (= 2n₊n₋(1 − AUC), exact in integers) over the positive cells c."""
+        (= 2n₊n₋(1 − AUC), exact in integers) over the positive cells c.
+
+        A block is worked on with one row per resample (transposed on the copy that starts
+        each cumulative sum), so every sum runs along a long row: no per-row overhead, and
+        each resample's sums never depend on the others' (nor on the batch size).
+        """
         size = pos.shape[1]
         tp, fp = np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64)
         gains, above = np.zeros(size), np.zeros(size, dtype=np.int64)
@@ -1015,32 +1038,30 @@ class _Ranking:
         for j, ((a, b), (c, d)) in enumerate(blocks):
             if j == self.cut_block:
                 at_cut = (tp, fp)
-            p = pos[a:b] if self.pos is None else pos.take(self.pos[a:b], axis=0)
-            n = neg[c:d] if self.neg is None else neg.take(self.neg[c:d], axis=0)
-            tps = np.empty((b - a + 1, size), dtype=np.int64)  # row 0: the carry
-            tps[0], tps[1:] = tp, p
-            np.cumsum(tps, axis=0, out=tps)
-            fps = np.empty((d - c + 1, size), dtype=np.int64)
-            fps[0], fps[1:] = fp, n
-            np.cumsum(fps, axis=0, out=fps)
+            p = (pos[a:b] if self.pos is None else pos.take(self.pos[a:b], axis=0)).T
+            n = (neg[c:d] if self.neg is None else neg.take(self.neg[c:d], axis=0)).T
+            tps = np.empty((size, b - a + 1), dtype=np.int64)  # column 0: the carry
+            tps[:, 0], tps[:, 1:] = tp, p
+            np.cumsum(tps, axis=1, out=tps)
+            fps = np.empty((size, d - c + 1), dtype=np.int64)
+            fps[:, 0], fps[:, 1:] = fp, n
+            np.cumsum(fps, axis=1, out=fps)
             if ranking and b > a:
-                tp_end = tps[1:] if self.tp_end is None else tps.take(self.tp_end[a:b] - a,
-                                                                      axis=0)
-                fp_end = fps.take(self.fp_end[a:b] - c, axis=0)
+                p = np.diff(tps, axis=1)  # the counts again, now one row per resample
+                tp_end = tps[:, 1:] if self.tp_end is None else tps.take(
+                    self.tp_end[a:b] - a, axis=1)
+                fp_end = fps.take(self.fp_end[a:b] - c, axis=1)
                 if self.fp_before is None:
-                    above += 2 * np.einsum("ij,ij->j", fp_end, p)
+                    above += 2 * np.einsum("ij,ij->i", fp_end, p)
                 else:
-                    fp_before = fps.take(self.fp_before[a:b] - c, axis=0)
-                    above += np.einsum("ij,ij->j", fp_end, p)
-                    above += np.einsum("ij,ij->j", fp_before, p)
+                    above += np.einsum("ij,ij->i", fp_end, p)
+                    above += np.einsum("ij,ij->i", fps.take(self.fp_before[a:b] - c, axis=1), p)
                 fp_end += tp_end  # the rows predicted positive down to the cell's group
                 np.maximum(fp_end, 1, out=fp_end)  # a cell drawn (pos_c > 0) has TP ≥ 1
                 ratio = tp_end / fp_end
                 ratio *= p
-                # summed in sequence down each column, so no value depends on the batch size
-                np.cumsum(ratio, axis=0, out=ratio)
-                gains += ratio[-1]
-            tp, fp = tps[-1], fps[-1]
+                gains += ratio.sum(axis=1)
+            tp, fp = tps[:, -1], fps[:, -1]
         if self.cut_block == self.pos_bounds.size - 1:
             at_cut = (tp, fp)
         return *at_cut, gains, above
@@ -1064,10 +1085,13 @@ def _binary_uncertainty(strata: list[_Stratum], sizes: list[int], cuts: list[int
         rankings = [_Ranking.of(strata[0].groups[m], strata[1].groups[m], cut, g)
                     for m, (cut, g) in enumerate(zip(cuts, sizes, strict=True))]
 
-        def evaluate(counts: list[np.ndarray]) -> list[dict[str, np.ndarray]]:
+        def evaluate(counts: list[np.ndarray], pool: Executor) -> list[dict[str, np.ndarray]]:
+            # the baseline's metrics on a worker thread while the new model's are made here
+            others = [pool.submit(r.sums, counts[0], counts[1], ranking) for r in rankings[1:]]
+            sums = [rankings[0].sums(counts[0], counts[1], ranking),
+                    *(f.result() for f in others)]
             out = []
-            for r in rankings:
-                tp, fp, gains, above = r.sums(counts[0], counts[1], ranking)
+            for tp, fp, gains, above in sums:
                 metrics = _threshold_metrics(tp, fp, n_pos)
                 if ranking:
                     metrics["average_precision"] = _divide(gains, n_pos)
@@ -1078,7 +1102,7 @@ def _binary_uncertainty(strata: list[_Stratum], sizes: list[int], cuts: list[int
 
         width = strata[0].counts.size + strata[1].counts.size
     else:
-        def evaluate(counts: list[np.ndarray]) -> list[dict[str, np.ndarray]]:
+        def evaluate(counts: list[np.ndarray], _pool: Executor) -> list[dict[str, np.ndarray]]:
             return [_threshold_metrics(t[:, 0, :cut].sum(axis=-1), t[:, 1, :cut].sum(axis=-1),
                                        n_pos)
                     for t, cut in zip(_group_counts(strata, counts, sizes), cuts, strict=True)]

@@ -235,6 +235,8 @@ def test_score_groups_equal_sklearn_thresholds(data):
     assert np.all(groups.pos + groups.neg > 0)
     np.testing.assert_array_equal(groups.index_of(groups.thresholds),
                                   np.arange(groups.thresholds.size))
+    # each row's group is the one whose threshold is its score (−0.0 counted as 0.0)
+    np.testing.assert_array_equal(groups.thresholds[groups.index_of(s)], s + 0.0)
 
 
 labelled_scores = st.integers(2, 80).flatmap(lambda n: st.tuples(
@@ -552,7 +554,7 @@ def test_resampled_metrics_equal_sklearn_on_the_resampled_rows(monkeypatch, bloc
     groups, strata, rankings = _paired_strata(y, s, baseline)
     seen = []
 
-    def evaluate(counts):
+    def evaluate(counts, _pool):
         seen.append([c.copy() for c in counts])
         return [dict(zip(("tp", "fp", "gains", "above"), r.sums(*counts, ranking=True),
                          strict=True)) for r in rankings]
