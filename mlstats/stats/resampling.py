@@ -153,7 +153,7 @@ def _pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def _along_rows(stat: Statistic, cols: tuple[np.ndarray, ...]) -> np.ndarray | float:
     """The statistic of each row (last axis) of `cols`; the same code gives θ̂ and every θ*."""
     x = cols[0]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if stat.kind == "mean":
             return np.mean(x, axis=-1)
         if stat.kind == "var":
@@ -296,6 +296,12 @@ def _unscaled(value: float, e: int) -> float:
         return float(np.ldexp(value, e))
 
 
+def _mean(values: np.ndarray) -> float:
+    """Mean of values of any magnitude (a sum of values near 1e308 would overflow)."""
+    e = _exponent(values)
+    return _unscaled(float(np.mean(_scaled(values, e))), e)
+
+
 def _sd(values: np.ndarray) -> float:
     """Sample standard deviation (ddof = 1) of values of any magnitude."""
     e = _exponent(values)
@@ -312,7 +318,8 @@ def _out_of_range(values: dict[str, float], e: int, stat: Statistic) -> tuple[di
     NaN, named in a warning.
 
     An estimate that overflows, or underflows to 0, makes every result null; another result
-    that overflows is null, one that underflows is rounded as any arithmetic result is.
+    that overflows (scaled back, or already on the way, as ±inf) is null, one that
+    underflows is rounded as any arithmetic result is.
     """
     out = {key: _unscaled(value, e) for key, value in values.items()}
     first = next(iter(values))
@@ -323,7 +330,7 @@ def _out_of_range(values: dict[str, float], e: int, stat: Statistic) -> tuple[di
             f"the {stat.name} of values this {size} is outside the float64 range: every result "
             "is null"]
     lost = [key for key, value in values.items()
-            if math.isfinite(value) and not math.isfinite(out[key])]
+            if not math.isnan(value) and not math.isfinite(out[key])]
     if not lost:
         return out, []
     return {k: math.nan if k in lost else v for k, v in out.items()}, [
@@ -613,9 +620,27 @@ def planned_resamples(resamples: int) -> int:
 
 
 def histogram(values: np.ndarray, bins: int = 16) -> tuple[list[int], list[float]]:
-    """Counts and edges of `values` in equal-width bins (for the terminal chart)."""
-    counts, edges = np.histogram(values, bins=bins)
-    return counts.tolist(), edges.tolist()
+    """Counts and edges of the finite `values` in equal-width bins (the terminal chart, the
+    plot). Values of any magnitude: a range too wide for float64 (max − min overflows) is
+    binned at half scale (exact), and a range holding fewer than `bins` distinct floats gets
+    fewer bins (one when every value is equal)."""
+    v = values[np.isfinite(values)]
+    if not v.size:
+        return [], []
+    lo, hi = float(v.min()), float(v.max())
+    with np.errstate(over="ignore"):
+        scale = 1.0 if math.isfinite(hi - lo) else 0.5
+    v, lo, hi = v * scale, lo * scale, hi * scale
+    # linspace's last step may round past the float64 limit before the end is set to hi
+    with np.errstate(over="ignore"):
+        edges = np.unique(np.linspace(lo, hi, bins + 1))
+        if edges.size < 2:
+            return [int(v.size)], [lo / scale, hi / scale]
+        if edges.size == bins + 1:
+            counts, edges = np.histogram(v, bins=bins, range=(lo, hi))
+        else:
+            counts, edges = np.histogram(v, bins=edges)
+    return counts.tolist(), (edges / scale).tolist()
 
 
 # -- the stream of bootstrap statistics -------------------------------------------------------
@@ -810,7 +835,7 @@ def _from_sums(blocks: _Blocks, sums: np.ndarray) -> np.ndarray:
     """
     n, kind = blocks.part.n, blocks.part.stat.kind
     sx = sums[:, 0]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if kind == "corr":
             sy = sums[:, 1]
             sxx = sums[:, 2] - sx * sx / n
@@ -882,7 +907,7 @@ def _summarise(stream: _Stream, estimate: float,
         ordered = np.sort(finite)
         return _Distribution(
             count=ordered.size, undefined=values.size - ordered.size,
-            mean=float(np.mean(finite)) if finite.size else math.nan,
+            mean=_mean(finite) if finite.size else math.nan,
             std=_sd(finite) if finite.size > 1 else math.nan,
             less=int(np.searchsorted(ordered, estimate, side="left")),
             equal_or_less=int(np.searchsorted(ordered, estimate, side="right")),
@@ -1151,17 +1176,19 @@ def jackknife(data: np.ndarray | Sequence[np.ndarray], *, stat: str = "mean",
         warnings.append(f"{why}; the jackknife results are null")
     else:
         warnings += _caveats([part], [])
-        mean_delta = 0.0 if parsed.kind in ("mean", "var") else float(np.mean(delta))
-        bias = (n - 1) * mean_delta
-        spread = delta - mean_delta
-        e = _exponent(spread)  # keeps the squares inside float64 (exact scaling)
-        se = _unscaled(math.sqrt((n - 1) / n * float(_scaled(spread, e) @ _scaled(spread, e))),
-                       e)
-        from scipy.special import ndtri
+        mean_delta = 0.0 if parsed.kind in ("mean", "var") else _mean(delta)
+        with np.errstate(over="ignore", invalid="ignore"):  # ±inf: null with a warning
+            bias = float(np.float64(n - 1) * mean_delta)
+            spread = delta - mean_delta
+            e = _exponent(spread)  # keeps the squares inside float64 (exact scaling)
+            se = _unscaled(math.sqrt((n - 1) / n * float(_scaled(spread, e)
+                                                           @ _scaled(spread, e))), e)
+            from scipy.special import ndtri
 
-        z = float(ndtri(0.5 + confidence / 2))
-        corrected = part.value - bias
-        ci_low, ci_high = corrected - z * se, corrected + z * se
+            z = float(ndtri(0.5 + confidence / 2))
+            corrected = float(np.float64(part.value) - bias)
+            ci_low = float(np.float64(corrected) - z * se)
+            ci_high = float(np.float64(corrected) + z * se)
     values, lost = _out_of_range({"estimate": part.value, "jackknife_estimate": corrected,
                                   "bias": bias, "std_error": se, "ci_low": ci_low,
                                   "ci_high": ci_high}, unit, parsed)

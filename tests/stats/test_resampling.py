@@ -569,6 +569,41 @@ def test_one_block_is_the_whole_resample_stream():
     np.testing.assert_array_equal(run.distribution, np.mean(gathered, axis=-1))
 
 
+# -- values near the float64 limits --------------------------------------------------------------
+@settings(max_examples=200, deadline=None)
+@given(arrays(np.float64, st.integers(1, 200),
+              elements=st.floats(allow_nan=False, allow_infinity=False)), st.integers(1, 60))
+def test_histogram_counts_every_value_of_any_magnitude(values, bins):
+    # issue 18: np.histogram raised on a range that overflows (±1.7e308) or holds too few
+    # floats (a constant 1e150); the chart's histogram bins every value
+    counts, edges = rs.histogram(values, bins)
+    assert sum(counts) == values.size and len(edges) == len(counts) + 1 <= bins + 1
+    assert edges[0] == values.min() and edges[-1] == values.max()
+    assert np.isfinite(edges).all()
+    assert len(counts) == 1 or (np.diff(edges) > 0).all()
+
+
+@pytest.mark.filterwarnings("error")  # no overflow escapes an np.errstate
+@pytest.mark.parametrize("values", [[1.7e308, 1.6e308, -1.7e308, 5e307, 1e308], [1e150] * 5,
+                                    [5e-324, 1e-323, 2e-323, 0.0, 3e-323],
+                                    [1e308, 1.0, -1e308, 2.0, 1e-300]])
+@pytest.mark.parametrize("stat", ["mean", "median", "std", "var", "cv", "p90", "trimmed-mean",
+                                  "corr"])
+def test_values_near_the_limits_give_numbers_or_null_with_a_warning(values, stat):
+    x = np.array(values)
+    data = (x, x[::-1].copy()) if stat == "corr" else x
+    for method in ("bca", "percentile"):
+        result = bootstrap_ci(data, stat=stat, method=method, seed=1, resamples=200).result
+        numbers = [result.estimate, result.bias, result.std_error, result.ci_low,
+                   result.ci_high]
+        assert not np.isinf(numbers).any()
+        assert not np.isnan(numbers).any() or result.warnings
+    result = jackknife(data, stat=stat)
+    numbers = [result.estimate, result.jackknife_estimate, result.bias, result.std_error]
+    assert not np.isinf(numbers).any()
+    assert not np.isnan(numbers).any() or result.warnings
+
+
 # -- behaviour ----------------------------------------------------------------------------------
 def test_same_seed_same_result_and_no_seed_still_works():
     a = bootstrap_ci(OZONE, stat="median", seed=3).result
