@@ -48,6 +48,7 @@ def bootstrap_command(
 ) -> None:
     """Confidence interval for a statistic by the bootstrap: BCa, percentile or basic."""
     from mlstats.cli._emit import emit
+    from mlstats.cli.side_outputs import check_side_outputs
     from mlstats.io import read_table
     from mlstats.render.charts import histogram as text_histogram
     from mlstats.render.progress import progress
@@ -59,6 +60,7 @@ def bootstrap_command(
     )
 
     check_options(stat=stat, confidence=confidence, seed=seed)
+    check_side_outputs((read.source,), out.output, {"--plot": plot})
     table = read_table(read)
     names = table.resolve_many(parse_list(column))
     group = table.resolve(by) if by is not None else None

@@ -67,6 +67,7 @@ def precision_recall_command(
 ) -> None:
     """Precision, recall, F1, AP and ROC-AUC of a classifier, with bootstrap intervals."""
     from mlstats.cli._emit import emit
+    from mlstats.cli.side_outputs import check_side_outputs
     from mlstats.errors import InputError
     from mlstats.io import read_table
     from mlstats.render.progress import progress
@@ -75,6 +76,7 @@ def precision_recall_command(
     _check_usage(score=score, pred=pred, threshold=threshold, target_precision=target_precision,
                  curve=curve, plot=plot, baseline_score=baseline_score, compare=compare,
                  id_column=id_column)
+    check_side_outputs((read.source, compare), out.output, {"--curve": curve, "--plot": plot})
     table = read_table(read)
     truth = table.resolve(true)
     column = table.resolve(score if score is not None else pred)

@@ -427,3 +427,12 @@ def test_help_has_an_example(name):
     result = invoke(name, "--help")
     assert result.exit_code == 0
     assert f"mlstats {name} sample_data/airquality.csv --column Ozone" in result.stdout
+
+
+def test_plot_never_replaces_the_result(tmp_path):
+    out = tmp_path / "same.png"
+    result = invoke("bootstrap", AIR, "--column", "Ozone", "--plot", out, "-o", out)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"mlstats: error: --plot '{out}' is also the -o file; give them "
+                             "different paths\n")
+    assert not out.exists()

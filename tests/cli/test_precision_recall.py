@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -494,3 +495,27 @@ def test_unwritable_curve_is_an_error_and_leaves_nothing(tmp_path):
     assert result.stderr == (f"mlstats: error: cannot write '{target}': no such file or "
                              "directory; check the path and free space\n")
     assert not target.parent.exists()
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--curve", "{out}", "-o", "{out}"],
+     "--curve '{out}' is also the -o file; give them different paths"),
+    (["--plot", "{out}", "-o", "{out}"],
+     "--plot '{out}' is also the -o file; give them different paths"),
+    (["--curve", "{out}", "--plot", "{out}"],
+     "--curve and --plot both name '{out}'; give them different paths"),
+    (["--curve", "{input}"], "--curve '{input}' is an input file; write it somewhere else"),
+    (["--curve", "-"],
+     "--curve writes a file; give a path, not - (standard output holds the result)"),
+])
+def test_side_files_never_replace_the_result_or_an_input(tmp_path, extra, message):
+    # issue 18: --curve X -o X wrote the curve, then silently replaced it with the report
+    data = tmp_path / "scores.csv"
+    data.write_bytes(Path(SCORES).read_bytes())
+    out = tmp_path / "same.csv"
+    fill = {"out": str(out), "input": str(data)}
+    result = invoke("precision-recall", data, "--true", "label", "--score", "score",
+                    *(a.format(**fill) for a in extra))
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"mlstats: error: {message.format(**fill)}\n"
+    assert not out.exists() and data.read_bytes() == Path(SCORES).read_bytes()
