@@ -51,7 +51,7 @@ def bootstrap_command(
     from mlstats.cli.side_outputs import check_side_outputs
     from mlstats.io import read_table
     from mlstats.render.charts import histogram as text_histogram
-    from mlstats.render.progress import progress
+    from mlstats.render.progress import progress, resampling_forecast
     from mlstats.stats.resampling import (
         bootstrap_ci,
         check_options,
@@ -67,7 +67,8 @@ def bootstrap_command(
     table.drop_missing([*names, group] if group is not None else names)
     values = [table.numeric(name) for name in names]
     codes, labels = table.codes(group) if group is not None else (None, None)
-    with progress(planned_resamples(resamples), "bootstrap", quiet=out.quiet) as advance:
+    with progress(planned_resamples(resamples), "bootstrap", quiet=out.quiet,
+                  forecast=resampling_forecast(resamples, "this bootstrap")) as advance:
         run = bootstrap_ci(values, stat=stat, groups=codes, group_labels=labels,
                            resamples=resamples, confidence=confidence, method=method.value,
                            seed=seed, column=",".join(names), by=group, progress=advance)

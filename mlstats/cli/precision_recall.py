@@ -70,7 +70,7 @@ def precision_recall_command(
     from mlstats.cli.side_outputs import check_side_outputs
     from mlstats.errors import InputError
     from mlstats.io import read_table
-    from mlstats.render.progress import progress
+    from mlstats.render.progress import progress, resampling_forecast
     from mlstats.stats.classification import NO_ROWS, precision_recall
 
     _check_usage(score=score, pred=pred, threshold=threshold, target_precision=target_precision,
@@ -86,7 +86,8 @@ def precision_recall_command(
     if table.rows_used == 0:
         raise InputError(NO_ROWS)
     comparing = baseline is not None
-    with progress(resamples, "bootstrap", quiet=out.quiet or not (ci or comparing)) as advance:
+    with progress(resamples, "bootstrap", quiet=out.quiet or not (ci or comparing),
+                  forecast=resampling_forecast(resamples, "this bootstrap")) as advance:
         result, groups = precision_recall(
             table.codes(truth),
             score=table.numeric(column) if score is not None else None,

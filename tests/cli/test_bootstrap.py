@@ -436,3 +436,23 @@ def test_plot_never_replaces_the_result(tmp_path):
     assert result.stderr == (f"mlstats: error: --plot '{out}' is also the -o file; give them "
                              "different paths\n")
     assert not out.exists()
+
+
+def test_a_long_run_is_warned_on_stderr_and_the_result_is_unchanged(monkeypatch):
+    # issue 19: a run expected to take more than MINUTE says how long and how to shorten it;
+    # the warning is not part of the result, so the same seed still gives the same bytes
+    import importlib
+
+    progress = importlib.import_module("mlstats.render.progress")
+    args = ("bootstrap", AIR, "--column", "Ozone", "--seed", "1", "--resamples", "400", "--json")
+    before = invoke(*args)
+    monkeypatch.setattr(progress, "MINUTE", 0.0)
+    monkeypatch.setattr(progress, "SETTLE", 0.0)
+    after = invoke(*args)
+    assert after.exit_code == 0 and after.stdout == before.stdout
+    forecast = [line for line in after.stderr.splitlines() if "will take about" in line]
+    assert len(forecast) == 1 and forecast[0].startswith(
+        "mlstats: warning: this bootstrap will take about ")
+    assert "(400 resamples); --resamples " in forecast[0]
+    quiet = invoke(*args, "--quiet")
+    assert quiet.stderr == "" and quiet.stdout == before.stdout

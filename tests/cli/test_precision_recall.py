@@ -519,3 +519,16 @@ def test_side_files_never_replace_the_result_or_an_input(tmp_path, extra, messag
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == f"mlstats: error: {message.format(**fill)}\n"
     assert not out.exists() and data.read_bytes() == Path(SCORES).read_bytes()
+
+
+def test_a_long_bootstrap_is_warned_on_stderr(monkeypatch):
+    import importlib
+
+    progress = importlib.import_module("mlstats.render.progress")
+    monkeypatch.setattr(progress, "MINUTE", 0.0)
+    monkeypatch.setattr(progress, "SETTLE", 0.0)
+    result = invoke("precision-recall", SCORES, "--true", "label", "--score", "score", "--ci",
+                    "--resamples", "300", "--seed", "1", "--json")
+    assert result.exit_code == 0
+    assert result.stderr.startswith("mlstats: warning: this bootstrap will take about ")
+    assert "(300 resamples); --resamples " in result.stderr
