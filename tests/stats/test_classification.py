@@ -735,3 +735,34 @@ def test_interval_coverage_by_simulation():
     for name, hits in covered.items():
         # nominal 0.95; 400 replications give a standard error of about 0.011
         assert 0.91 <= hits / reps <= 0.985, (name, hits / reps)
+
+
+def test_paired_p_value_counts_the_observed_difference():
+    # Davison & Hinkley (1997) eq. 4.11: one-sided p = (1 + #{d on that side of 0})/(B + 1);
+    # two-sided = min(1, twice the smaller). d = [-1, 1, 2, 3, NaN]: B = 4 defined, k = 1
+    new = {"auc": np.array([0.0, 2.0, 3.0, 4.0, np.nan])}
+    old = {"auc": np.array([1.0, 1.0, 1.0, 1.0, 1.0])}
+    warnings = []
+    fields = clf._uncertainty_fields([new, old], [{"auc": 0.9}, {"auc": 0.8}], ["auc"],
+                                     ci=False, confidence=0.95, resamples=5, seed=1,
+                                     warnings=warnings)
+    assert fields["comparison"][0].p_value == 2 * (1 + 1) / (4 + 1)
+    assert warnings == ["the auc difference is undefined in 1 of 5 resamples; they are left "
+                        "out of its interval"]
+
+
+@settings(deadline=None, max_examples=100)
+@given(arrays(np.float64, st.integers(1, 60), elements=st.floats(-3, 3).map(round)))
+def test_paired_p_value_is_never_0_and_symmetric(diffs):
+    def p_of(d):
+        fields = clf._uncertainty_fields([{"m": d}, {"m": np.zeros(d.size)}],
+                                         [{"m": 0.0}, {"m": 0.0}], ["m"], ci=False,
+                                         confidence=0.95, resamples=d.size, seed=None,
+                                         warnings=[])
+        return fields["comparison"][0].p_value
+
+    p = p_of(diffs)
+    assert min(1.0, 2 / (diffs.size + 1)) <= p <= 1
+    assert p == p_of(-diffs)
+    if (diffs == 0).all():
+        assert p == 1
