@@ -60,7 +60,7 @@ def bootstrap_command(
     )
 
     check_options(stat=stat, confidence=confidence, seed=seed)
-    check_side_outputs((read.source,), out.output, {"--plot": plot})
+    check_side_outputs(out.output, {"--plot": plot})
     table = read_table(read)
     names = table.resolve_many(parse_list(column))
     group = table.resolve(by) if by is not None else None

@@ -76,7 +76,7 @@ def precision_recall_command(
     _check_usage(score=score, pred=pred, threshold=threshold, target_precision=target_precision,
                  curve=curve, plot=plot, baseline_score=baseline_score, compare=compare,
                  id_column=id_column)
-    check_side_outputs((read.source, compare), out.output, {"--curve": curve, "--plot": plot})
+    check_side_outputs(out.output, {"--curve": curve, "--plot": plot})
     table = read_table(read)
     truth = table.resolve(true)
     column = table.resolve(score if score is not None else pred)
@@ -171,7 +171,8 @@ def _baseline(table: Table, read: ReadOptions, column: str, truth: str,
         if key not in other.columns:
             raise InputError(f"--compare file '{compare}' has no --id column '{key}'; columns "
                              f"are: {', '.join(other.columns)}")
-        mine, theirs = _unique_keys(table, key, "the input"), _unique_keys(other, key, compare)
+        mine = _unique_keys(table, key, "the input")
+        theirs = _unique_keys(other, key, f"'{compare}'")
         if mine.type != theirs.type:
             mine, theirs = mine.cast("string"), theirs.cast("string")
         take = pc.index_in(mine, value_set=theirs, skip_nulls=True)

@@ -454,7 +454,7 @@ def test_compare_file_errors(write_csv, tmp_path):
         ("s\n0.5\n0.4\n0.3\n", ["--id", "id"], "--compare file '{b}' has no --id column 'id'; "
          "columns are: s"),
         ("id,s\n1,0.5\n1,0.4\n3,0.3\n", ["--id", "id"], "--id column 'id' is not unique in "
-         "{b}: '1' occurs 2 times; give a key that names one row"),
+         "'{b}': '1' occurs 2 times; give a key that names one row"),
         ("id,y,s\n1,1,0.5\n2,1,0.4\n3,0,0.3\n", [], "the --true labels of the baseline file "
          "differ from the input's in 2 of 3 rows; join the files on a key with --id COL"),
     ]
@@ -487,8 +487,9 @@ def test_repeated_id_in_the_input_is_an_error(write_csv):
                              "occurs 2 times; give a key that names one row\n")
 
 
-def test_unwritable_curve_is_an_error_and_leaves_nothing(tmp_path):
-    target = tmp_path / "missing" / "curve.csv"
+def test_unwritable_curve_is_an_error_and_leaves_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a short path: quoted values over 80 characters are cut
+    target = Path("missing") / "curve.csv"
     result = invoke("precision-recall", SCORES, "--true", "label", "--score", "score",
                     "--curve", str(target))
     assert (result.exit_code, result.stdout) == (2, "")
@@ -504,11 +505,8 @@ def test_unwritable_curve_is_an_error_and_leaves_nothing(tmp_path):
      "--plot '{out}' is also the -o file; give them different paths"),
     (["--curve", "{out}", "--plot", "{out}"],
      "--curve and --plot both name '{out}'; give them different paths"),
-    (["--curve", "{input}"], "--curve '{input}' is an input file; write it somewhere else"),
-    (["--curve", "-"],
-     "--curve writes a file; give a path, not - (standard output holds the result)"),
 ])
-def test_side_files_never_replace_the_result_or_an_input(tmp_path, extra, message):
+def test_side_files_never_replace_the_result_or_each_other(tmp_path, extra, message):
     # issue 18: --curve X -o X wrote the curve, then silently replaced it with the report
     data = tmp_path / "scores.csv"
     data.write_bytes(Path(SCORES).read_bytes())
