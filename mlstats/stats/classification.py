@@ -971,9 +971,9 @@ def _group_counts(strata: Sequence[_Stratum], counts: list[np.ndarray],
     out = [np.zeros((size, len(strata), g), dtype=np.int64) for g in sizes]
     for j, (stratum, cell_counts) in enumerate(zip(strata, counts, strict=True)):
         for tensor, groups, g in zip(out, stratum.groups, sizes, strict=True):
-            flat = (groups[:, None] * size + np.arange(size)).ravel()
-            summed = np.bincount(flat, weights=cell_counts.ravel(), minlength=g * size)
-            tensor[:, j, :] = summed.reshape(g, size).T
+            flat = (np.arange(size) * g + groups[:, None]).ravel()  # bin r·g + group
+            summed = np.bincount(flat, weights=cell_counts.ravel(), minlength=size * g)
+            tensor[:, j, :] = summed.reshape(size, g)
     return out
 
 
