@@ -534,13 +534,13 @@ def test_a_long_bootstrap_is_warned_on_stderr(monkeypatch):
 
 def test_same_seed_is_byte_identical_with_worker_threads(write_csv):
     rng = np.random.default_rng(2)
-    y = rng.random(30_000) < 0.3
+    y = rng.random(10_000) < 0.3
     s = np.clip(0.2 * y + rng.normal(0.4, 0.2, y.size), 0, 1).round(5)
     b = np.clip(0.1 * y + rng.normal(0.4, 0.2, y.size), 0, 1).round(5)
     path = write_csv("y,s,b\n" + "".join(f"{int(u)},{v},{w}\n" for u, v, w in zip(y, s, b,
                                                                                 strict=True)))
     args = ("precision-recall", path, "--true", "y", "--score", "s", "--baseline-score", "b",
-            "--ci", "--seed", "3", "--resamples", "300", "--json")
+            "--ci", "--seed", "3", "--resamples", "200", "--json")
     first, second = run_process(*args), run_process(*args)
     assert first.returncode == 0, first.stderr
     assert first.stdout == second.stdout
