@@ -3,9 +3,11 @@
 The mergeable summaries are counts: the confusion matrix of hard predictions, and for scores
 the number of positive and negative rows at each distinct score (`ScoreGroups`), from which
 every curve metric follows by cumulative sums. Intervals and model comparisons come from a
-bootstrap stratified by true class, drawn as counts per cell (one multinomial per class over
-its cells, or row indices counted per cell when nearly every row is its own cell), so that
-resamples are vectorized and batched in bounded memory.
+bootstrap stratified by true class, drawn as counts per cell (a cell: the rows that every
+model puts in the same group) in blocks that fit in the cache (`_Draws`: rows per block
+from a multinomial, then per block a multinomial over its cells or row draws counted per
+cell), and scored block by block in each model's order (`_Ranking`), so that resamples are
+vectorized, batched in bounded memory, and cost the same per row whatever the size.
 """
 
 from __future__ import annotations

@@ -478,8 +478,11 @@ def bootstrap_ci(data: np.ndarray | Sequence[np.ndarray], *, stat: str = "mean",
     fewer than 10 rows (it trims nothing). corr needs 3 rows (2 rows give r = ±1).
     Reference: B. Efron & R. Tibshirani, An Introduction to the Bootstrap (1993), ch. 13–14
     (eq. 14.9–14.15); A. C. Davison & D. V. Hinkley, Bootstrap Methods (1997), ch. 5.
+    Samples of more than `BLOCK` rows are resampled by blocks for the moment statistics
+    (`_Blocks`): the same law, other random numbers.
     Checked against: scipy.stats.bootstrap (identical intervals given the same resamples,
-    one sample or two), R boot/boot.ci (tests/stats/test_resampling.py).
+    one sample or two; within Monte-Carlo error for blocks), R boot/boot.ci, the ideal
+    bootstrap standard error of a mean (tests/stats/test_resampling.py).
     """
     parsed = parse_statistic(stat)
     _check_confidence(confidence)
