@@ -877,7 +877,8 @@ class _Draws:
     order, so no count depends on the batch size.
     """
 
-    def __init__(self, stratum: _Stratum, key: np.random.SeedSequence) -> None:
+    def __init__(self, stratum: _Stratum, key: np.random.SeedSequence,
+                 dtype: type[np.integer]) -> None:
         counts = stratum.counts
         self.cells, self.rows = counts.size, stratum.rows
         cum = np.cumsum(counts)
@@ -897,7 +898,7 @@ class _Draws:
                 cell_of_row = (None if rows[j] == hi - lo  # one row per cell
                                else np.repeat(np.arange(hi - lo), block))
                 self.plans.append((rng, lo, hi, rows[j], None, cell_of_row))
-        self.dtype = np.int32 if self.rows < 2**31 else np.int64
+        self.dtype = dtype
         self.buffers = [np.empty((0, 0), dtype=self.dtype)] * 2
 
     def draw(self, size: int) -> np.ndarray:
@@ -943,7 +944,10 @@ def _bootstrap(strata: Sequence[_Stratum],
     from concurrent.futures import ThreadPoolExecutor
 
     root = np.random.SeedSequence(seed)
-    draws = [_Draws(stratum, np.random.SeedSequence(root.entropy, spawn_key=(j,)))
+    # counts and their cumulative sums over every stratum in int32 when they fit: half the
+    # memory traffic of int64
+    dtype = np.int32 if sum(s.rows for s in strata) < 2**31 else np.int64
+    draws = [_Draws(stratum, np.random.SeedSequence(root.entropy, spawn_key=(j,)), dtype)
              for j, stratum in enumerate(strata)]
     batch = max(1, _BATCH_ELEMENTS // max(width, 1))
     collected: list[dict[str, list[np.ndarray]]] = []
@@ -1042,10 +1046,11 @@ class _Ranking:
                 at_cut = (tp, fp)
             p = (pos[a:b] if self.pos is None else pos.take(self.pos[a:b], axis=0)).T
             n = (neg[c:d] if self.neg is None else neg.take(self.neg[c:d], axis=0)).T
-            tps = np.empty((size, b - a + 1), dtype=np.int64)  # column 0: the carry
+            # column 0: the carry; the counts' type holds any sum of them (`_bootstrap`)
+            tps = np.empty((size, b - a + 1), dtype=pos.dtype)
             tps[:, 0], tps[:, 1:] = tp, p
             np.cumsum(tps, axis=1, out=tps)
-            fps = np.empty((size, d - c + 1), dtype=np.int64)
+            fps = np.empty((size, d - c + 1), dtype=neg.dtype)
             fps[:, 0], fps[:, 1:] = fp, n
             np.cumsum(fps, axis=1, out=fps)
             if ranking and b > a:
@@ -1054,10 +1059,11 @@ class _Ranking:
                     self.tp_end[a:b] - a, axis=1)
                 fp_end = fps.take(self.fp_end[a:b] - c, axis=1)
                 if self.fp_before is None:
-                    above += 2 * np.einsum("ij,ij->i", fp_end, p)
+                    above += 2 * np.einsum("ij,ij->i", fp_end, p, dtype=np.int64)
                 else:
-                    above += np.einsum("ij,ij->i", fp_end, p)
-                    above += np.einsum("ij,ij->i", fps.take(self.fp_before[a:b] - c, axis=1), p)
+                    above += np.einsum("ij,ij->i", fp_end, p, dtype=np.int64)
+                    above += np.einsum("ij,ij->i", fps.take(self.fp_before[a:b] - c, axis=1), p,
+                                       dtype=np.int64)
                 fp_end += tp_end  # the rows predicted positive down to the cell's group
                 np.maximum(fp_end, 1, out=fp_end)  # a cell drawn (pos_c > 0) has TP ≥ 1
                 ratio = tp_end / fp_end
@@ -1066,7 +1072,7 @@ class _Ranking:
             tp, fp = tps[:, -1], fps[:, -1]
         if self.cut_block == self.pos_bounds.size - 1:
             at_cut = (tp, fp)
-        return *at_cut, gains, above
+        return *(v.astype(np.int64) for v in at_cut), gains, above
 
 
 def _binary_uncertainty(strata: list[_Stratum], sizes: list[int], cuts: list[int],

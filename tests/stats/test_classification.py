@@ -588,7 +588,7 @@ def test_cells_drawn_in_blocks_have_the_multinomial_law(monkeypatch):
     rows = (rows * 200 / rows.sum()).round().astype(np.int64)
     stratum = clf._Stratum(rows, (np.arange(rows.size),))
     n, resamples = stratum.rows, 20_000
-    draws = clf._Draws(stratum, np.random.SeedSequence(3))
+    draws = clf._Draws(stratum, np.random.SeedSequence(3), np.int32)
     # several blocks, some drawn as one multinomial over cells, some row by row
     assert draws.edges.size > 5 and {plan[4] is None for plan in draws.plans} == {True, False}
     counts = np.concatenate([draws.draw(1000).copy() for _ in range(resamples // 1000)], axis=1)
