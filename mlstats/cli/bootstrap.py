@@ -15,6 +15,7 @@ from mlstats.cli.options import (
     SeedOpt,
     command,
     parse_list,
+    resolve_seed,
 )
 
 STAT_HELP = ("Statistic: mean, median, std, var, trimmed-mean (10 %), pN (percentile N, e.g. "
@@ -60,6 +61,7 @@ def bootstrap_command(
     )
 
     check_options(stat=stat, confidence=confidence, seed=seed)
+    seed = resolve_seed(seed)
     check_side_outputs(out.output, {"--plot": plot})
     table = read_table(read)
     names = table.resolve_many(parse_list(column))
