@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 
-def check_side_outputs(output: str | None, files: dict[str, str | None]) -> None:
-    """Each side file (option → path) is never the -o file and never another side file.
+def check_side_outputs(output: str | None, files: dict[str, str | None], *,
+                       source: str | None = None) -> None:
+    """Each side file (option → path) is a path, never the input, the -o file or another one.
 
     Without this, `--curve X -o X` would write the curve and then replace it with the
-    report. (An input file is refused by the writer itself: `io.writer.atomic_open`.)
+    report. (The writer itself also refuses every input: `io.writer.atomic_open`.)
     """
     import os
 
@@ -18,8 +19,13 @@ def check_side_outputs(output: str | None, files: dict[str, str | None]) -> None
         return os.path.realpath(a) == os.path.realpath(b) or (
             file_identity(a) is not None and file_identity(a) == file_identity(b))
 
-    given = [(option, path) for option, path in files.items() if path not in (None, "-")]
+    given = [(option, path) for option, path in files.items() if path is not None]
     for i, (option, path) in enumerate(given):
+        if path == "-":
+            raise InputError(f"{option} writes a file; give a path, not - (standard output "
+                             "holds the result)")
+        if source not in (None, "-") and same(path, source):
+            raise InputError(f"{option} '{path}' is the input file; write it somewhere else")
         if output not in (None, "-") and same(path, output):
             raise InputError(f"{option} '{path}' is also the -o file; give them different "
                              "paths")
