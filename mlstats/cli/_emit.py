@@ -17,9 +17,12 @@ if TYPE_CHECKING:
 
 def emit(command: str, result: object, out: OutputOptions, *, table: Table | None = None,
          main: str | None = None, summary: str | None = None, figure: str | None = None,
-         seed: int | None = None, keep_layout: tuple[str, ...] = ()) -> dict:
+         seed: int | None = None, keep_layout: tuple[str, ...] = (), to_stderr: bool = False,
+         report: str | None = None) -> dict:
     """Write the result as `out` asks, warnings to stderr; exit 1 when an --assert failed.
 
+    A data-producing command renders its report `to_stderr` (standard output holds the data;
+    --quiet silences the report there) and may also write it as JSON to a `report` file.
     Returns the record (the JSON view as a dict), for commands that write more files.
     """
     from mlstats.io.writer import write_output
@@ -43,12 +46,22 @@ def emit(command: str, result: object, out: OutputOptions, *, table: Table | Non
             _stderr(f"mlstats: assertion failed: {outcome.message()}")
         elif outcome.status == "warn" and not out.quiet:
             warn(f"check failed: {outcome.message()}")
-    to_terminal = out.output in (None, "-") and _stdout_is_terminal()
+    if report is not None:
+        import json
+
+        write_output(json.dumps(record, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+                     report)
+    stream = sys.stderr if to_stderr else sys.stdout
+    to_terminal = (to_stderr or out.output in (None, "-")) and _is_terminal(stream)
     width = shutil.get_terminal_size().columns if to_terminal else None
     color = to_terminal and "NO_COLOR" not in os.environ
     text = render(record, out.fmt, main=main, summary=summary, figure=figure, color=color,
                   width=width, keep_layout=keep_layout)
-    write_output(text, out.output)
+    if to_stderr:
+        if not out.quiet:
+            _stderr(text.rstrip("\n"))
+    else:
+        write_output(text, out.output)
     if any(o.status == "fail" for o in outcomes):
         raise typer.Exit(1)
     return record
@@ -69,8 +82,8 @@ def _stderr(line: str) -> None:
         pass
 
 
-def _stdout_is_terminal() -> bool:
+def _is_terminal(stream: object) -> bool:
     try:
-        return sys.stdout.isatty()
+        return stream.isatty()
     except (AttributeError, ValueError):
         return False

@@ -112,8 +112,12 @@ _OUTPUT_OPTIONS = [
 ]
 
 
-def command(app: typer.Typer, name: str, *, example: str, reads: bool = True) -> Callable:
-    """Register `func` as command `name` with the shared options and an example epilog."""
+def command(app: typer.Typer, name: str, *, example: str, reads: bool = True,
+            checks_output: bool = False) -> Callable:
+    """Register `func` as command `name` with the shared options and an example epilog.
+
+    `checks_output`: the command checks that -o is not its input itself (clean --in-place).
+    """
 
     def register(func: Callable) -> Callable:
         own = [p for p in inspect.signature(func, eval_str=True).parameters.values()
@@ -131,7 +135,8 @@ def command(app: typer.Typer, name: str, *, example: str, reads: bool = True) ->
                     no_header=kwargs.pop("no_header"), na=tuple(kwargs.pop("na") or ()),
                     no_default_na=kwargs.pop("no_default_na"), encoding=kwargs.pop("encoding"),
                 )
-                _refuse_overwrite(read.source, out.output)
+                if not checks_output:
+                    _refuse_overwrite(read.source, out.output)
                 return func(**kwargs, read=read, out=out)
             return func(**kwargs, out=out)
 
