@@ -213,7 +213,9 @@ def _cleaner(stream: Any, read: ReadOptions, *, check: bool, missing: str,
     from mlstats.errors import InputError
     from mlstats.expr import parse
     from mlstats.io.reader import PANDAS_NA
+    from mlstats.io.stream import BLOCK
     from mlstats.stats.clean import (
+        UNIQUE_CAP,
         Cleaner,
         CleanOptions,
         Rule,
@@ -249,7 +251,9 @@ def _cleaner(stream: Any, read: ReadOptions, *, check: bool, missing: str,
         unify_case=unify_case, drop_bad_lines=drop_bad_lines, excel_safe=excel_safe,
         keep_duplicates=keep_duplicates, check=check, na=tuple(na),
         na_numbers=_na_numbers(read.na))
-    return Cleaner(names, options, out_names=out_names, header=repairs, snake=renamed)
+    single = stream.size <= BLOCK  # one batch: every distinct value is counted
+    return Cleaner(names, options, out_names=out_names, header=repairs, snake=renamed,
+                   unique_cap=None if single else UNIQUE_CAP)
 
 
 def _resolve(spec: str, names: list[str], out_names: list[str]) -> int:

@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
-# 16 MiB blocks: one batch of about 200,000 typical rows, a few times that in memory.
-BLOCK = 1 << 24
+# 4 MiB blocks: batches of about 50,000 typical rows, a few times that in memory.
+BLOCK = 1 << 22
 _SEP_NAMES = {"\\t": "\t", "tab": "\t", "TAB": "\t"}
 
 
@@ -93,9 +93,26 @@ class RowStream:
         for batch in self._parse(advance):
             if held is not None:
                 yield held
-            held = batch
+                held = None
+            if self._may_run_open(batch):
+                held = batch
+            else:
+                yield batch
         if held is not None:
             yield self._check_last(held)
+
+    def _may_run_open(self, batch: Batch) -> bool:
+        """Whether the batch's last record spans lines (it may hold an unclosed quote)."""
+        if not self.source.has_quotes:
+            return False
+        last_row = int(batch.lines[-1]) if batch.num_rows else 0
+        if batch.bad and batch.bad[-1].line > last_row:
+            return batch.bad[-1].lines > 1
+        return batch.num_rows > 0 and self._last_spans(batch)
+
+    def _last_spans(self, batch: Batch) -> bool:
+        last = [c.slice(batch.num_rows - 1) for c in batch.columns]
+        return int(self._spans(last, 1)[0]) > 1
 
     # -- parsing ---------------------------------------------------------------------------
     def _parse(self, advance: Callable[[int], None] | None) -> Iterator[Batch]:

@@ -35,10 +35,15 @@ MISSING_CHOICES = ("keep", "drop", *FILLS)
 NUMBER = r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$"
 _NUMBER = re.compile(NUMBER)
 _CURRENCY = "$€£¥"
-# Tracked distinct values per column (for unique, spellings and mode); counted in slices of
-# this many cells, so that a column of mostly distinct values costs one slice.
-UNIQUE_CAP = 100_000
-_SLICE = 100_000
+# The shape of a number stored as text: digits with , or . and at most a sign, a currency
+# symbol, a percent sign, brackets and spaces around them (checked exactly by _coerce).
+_DECORATED = (r"^\(?\s*[-+]?\s*[$€£¥]?\s*[-+]?\s*[\d.,]*\d[\d.,]*(?:[eE][-+]?\d+)?"
+              r"\s*[%$€£¥]?\s*\)?$")
+# Distinct values tracked per column (for unique, spellings and mode) when the input spans
+# several batches, counted in slices of this many cells: a column of mostly distinct values
+# costs one slice. An input of one batch is counted whole.
+UNIQUE_CAP = 10_000
+_SLICE = 10_000
 _MISSING_KEY = "\x01"  # a missing cell in a row's duplicate key (NUL never occurs in data)
 EMPTY, MISSING, OUTLIER, DUPLICATE = 1, 2, 3, 4
 REASONS = ("", "empty", "missing", "outlier", "duplicate")
@@ -308,7 +313,8 @@ class Cleaner:
     """
 
     def __init__(self, names: Sequence[str], options: CleanOptions, *, out_names: Sequence[str],
-                 header: Sequence[HeaderRepair] = (), snake: Sequence[HeaderRepair] = ()):
+                 header: Sequence[HeaderRepair] = (), snake: Sequence[HeaderRepair] = (),
+                 unique_cap: int | None = UNIQUE_CAP):
         import pyarrow as pa
 
         self.o = options
@@ -339,6 +345,7 @@ class Cleaner:
         self.rule_hits = [0] * len(options.rules)
         self.rule_lines: list[list[int]] = [[] for _ in options.rules]
         self.warnings: list[str] = []
+        self.unique_cap = None if options.missing == "mode" else unique_cap
         from mlstats.stats.rowset import RowSet
 
         self.rows = RowSet()
@@ -349,6 +356,10 @@ class Cleaner:
         self._check_bad(batch.bad)
         if batch.num_rows == 0:
             return self.full_survey or not all(c.nonempty for c in self.cols)
+        if not self.full_survey:
+            for col, raw in zip(self.cols, batch.columns, strict=True):
+                col.nonempty = col.nonempty or not self._missing(raw).all()
+            return not all(c.nonempty for c in self.cols)
         cells = [self._normalise(c) for c in batch.columns]
         empty = np.logical_and.reduce([c.missing for c in cells])
         positions = self._position + np.cumsum(~empty) - 1
@@ -361,8 +372,6 @@ class Cleaner:
             self._order_rows.append(positions[ordered])
         for col, c in zip(self.cols, cells, strict=True):
             col.nonempty = col.nonempty or not c.missing.all()
-            if not self.full_survey:
-                continue
             numeric = c.numeric & ~empty
             col.survey_numbers += int(numeric.sum())
             col.survey_texts += int((~c.missing & ~c.numeric).sum())
@@ -378,7 +387,7 @@ class Cleaner:
                 self._track(col, c)
             if ordered is not None:
                 col.order_values.append(c.values[ordered])
-        return self.full_survey or not all(c.nonempty for c in self.cols)
+        return True
 
     def _needs_values(self) -> bool:
         return self.o.missing == "median" or self.o.outliers == "iqr"
@@ -561,6 +570,11 @@ class Cleaner:
         return tuple(bad) if self.o.drop_bad_lines else ()
 
     # -- cells -------------------------------------------------------------------------------
+    def _missing(self, raw: pa.Array) -> np.ndarray:
+        import pyarrow.compute as pc
+
+        return _np_bool(pc.is_in(pc.utf8_trim_whitespace(raw), value_set=self._nulls))
+
     def _normalise(self, raw: pa.Array) -> _Cells:
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -569,10 +583,11 @@ class Cleaner:
         trimmed = pc.utf8_trim_whitespace(raw)
         whitespace = _np_bool(pc.not_equal(pc.binary_length(raw), pc.binary_length(trimmed)))
         missing = _np_bool(pc.is_in(trimmed, value_set=self._nulls))
-        number = _np_bool(pc.match_substring_regex(trimmed, NUMBER)) & ~missing
+        first, length = _first_bytes(trimmed)
+        number = ~missing & _NUMBER_START[first]
         values = np.full(n, np.nan)
         if number.any():
-            values[number] = _floats(trimmed.filter(_pa_bool(number)))
+            number, values = _numbers(trimmed, number)
             if self.o.na_numbers:
                 na = number & np.isin(values, self.o.na_numbers)
                 missing |= na
@@ -580,15 +595,18 @@ class Cleaner:
             infinite = number & np.isinf(values)
             number &= ~infinite
             values[infinite] = np.nan
-        others = np.flatnonzero(~missing & ~number)
+        rest = ~missing & ~number
+        formula = rest & _FORMULA_START[first] & (length > 1)
         coercible = np.zeros(n, dtype=bool)
-        formula = np.zeros(n, dtype=bool)
         coerced = None
-        if others.size:
-            rest = trimmed.take(pa.array(others))
-            ok, fixed = _coerce(rest)
-            coercible[others[ok]] = True
-            formula[others[~ok & _formula_like(rest)]] = True
+        shaped = np.flatnonzero(rest & _DECORATED_START[first])
+        if shaped.size:
+            sub = trimmed.take(pa.array(shaped))
+            shaped = shaped[_np_bool(pc.match_substring_regex(sub, _DECORATED))]
+        if shaped.size:
+            ok, fixed = _coerce(trimmed.take(pa.array(shaped)))
+            coercible[shaped[ok]] = True
+            formula &= ~coercible
             if ok.any():
                 coerced = fixed.filter(_pa_bool(ok))
         text = trimmed
@@ -623,16 +641,17 @@ class Cleaner:
         if not col.tracking:
             return
         present = c.text.filter(_pa_bool(~c.missing))
-        capped = self.o.missing != "mode"
-        for start in range(0, len(present), _SLICE):
-            counts = pc.value_counts(present.slice(start, _SLICE))
+        cap = self.unique_cap
+        step = _SLICE if cap is not None else max(len(present), 1)
+        for start in range(0, len(present), step):
+            counts = pc.value_counts(present.slice(start, step))
             part = pa.table({"value": counts.field("values"), "count": counts.field("counts")})
             if col.counts is not None:
                 part = pa.concat_tables([col.counts, part]).group_by(
                     "value", use_threads=False).aggregate([("count", "sum")])
                 part = pa.table({"value": part["value"], "count": part["count_sum"]})
             col.counts = part
-            if capped and part.num_rows > UNIQUE_CAP:
+            if cap is not None and part.num_rows > cap:
                 col.tracking = False
                 col.counts = None
                 return
@@ -683,7 +702,7 @@ class Cleaner:
             text = pc.replace_with_mask(text, _pa_bool(flagged), pa.array(texts, pa.string()))
             changed["clip_outliers"] = flagged
         if self.o.excel_safe:
-            risky = _np_bool(_formula_like_full(text)) & ~still_missing
+            risky = _np_bool(_formula_like(text)) & ~still_missing
             if risky.any():
                 text = pc.if_else(_pa_bool(risky), pc.binary_join_element_wise("'", text, ""),
                                   text)
@@ -800,8 +819,8 @@ class Cleaner:
         warnings = list(self.warnings)
         if untracked:
             warnings.append(
-                f"unique values and spellings are counted up to {UNIQUE_CAP} distinct values; "
-                f"unique is null for {_names(untracked)}")
+                f"in an input of several batches, unique values and spellings are counted up "
+                f"to {self.unique_cap} distinct values; unique is null for {_names(untracked)}")
         skipped = self._skipped_fill
         if skipped and any(c.missing for c in cols if c.name in skipped):
             warnings.append(
@@ -902,6 +921,67 @@ def _nan_spellings() -> list[str]:
     return out
 
 
+def _byte_set(chars: str, *extra: int) -> np.ndarray:
+    table = np.zeros(256, dtype=bool)
+    table[list(chars.encode()) + list(extra)] = True
+    return table
+
+
+_NUMBER_START = _byte_set("0123456789+-.")
+_NUMBER_BYTES = _byte_set("0123456789+-.eE")
+_FORMULA_START = _byte_set("=+-@")
+# $ ( and the lead bytes of € (0xE2) and of £ ¥ (0xC2)
+_DECORATED_START = _byte_set("0123456789+-.($", 0xC2, 0xE2)
+
+
+def _first_bytes(text: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The first byte of each value (0 when empty) and each value's length in bytes."""
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32,
+                            count=text.offset + len(text) + 1)[text.offset:]
+    length = np.diff(offsets)
+    data = text.buffers()[2]
+    if data is None or data.size == 0:
+        return np.zeros(len(text), dtype=np.uint8), length
+    raw = np.frombuffer(data, dtype=np.uint8)
+    first = raw[np.minimum(offsets[:-1], raw.size - 1)]
+    return np.where(length > 0, first, 0).astype(np.uint8), length
+
+
+def _value_bytes(text: Any) -> np.ndarray:
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32,
+                            count=text.offset + len(text) + 1)[text.offset:]
+    data = text.buffers()[2]
+    if data is None:
+        return np.zeros(0, dtype=np.uint8)
+    return np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]]
+
+
+def _numbers(trimmed: Any, candidate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which candidate cells are plain numbers, and their values (NaN elsewhere).
+
+    Fast path: when the candidates hold only digits, signs, points and exponents and
+    pyarrow converts them all, each is a number (its parser accepts exactly the NUMBER forms
+    over those bytes); otherwise the NUMBER pattern decides cell by cell.
+    """
+    import pyarrow as pa
+
+    values = np.full(len(trimmed), np.nan)
+    sub = trimmed if candidate.all() else trimmed.filter(_pa_bool(candidate))
+    if _NUMBER_BYTES[_value_bytes(sub)].all():
+        try:
+            values[candidate] = _floats(sub)
+            return candidate, values
+        except pa.ArrowInvalid:
+            pass
+    import pyarrow.compute as pc
+
+    number = candidate.copy()
+    number[candidate] = _np_bool(pc.match_substring_regex(sub, NUMBER))
+    if number.any():
+        values[number] = _floats(trimmed.filter(_pa_bool(number)))
+    return number, values
+
+
 def _np_bool(array: Any) -> np.ndarray:
     return np.asarray(array.to_numpy(zero_copy_only=False), dtype=bool)
 
@@ -924,7 +1004,9 @@ def _decimal_count(text: Any, numeric: np.ndarray) -> int:
     """Numeric cells written with a decimal point or an exponent (not integers)."""
     import pyarrow.compute as pc
 
-    dotted = _np_bool(pc.match_substring_regex(text, "[.eE]"))
+    dotted = np.zeros(len(text), dtype=bool)
+    for mark in ".eE":
+        dotted |= np.asarray(pc.find_substring(text, mark).to_numpy(zero_copy_only=False)) >= 0
     return int((dotted & numeric).sum())
 
 
@@ -976,11 +1058,7 @@ def _coerce(text: Any) -> tuple[np.ndarray, Any]:
     return ok, t
 
 
-def _formula_like(text: Any) -> np.ndarray:
-    return _np_bool(_formula_like_full(text))
-
-
-def _formula_like_full(text: Any) -> Any:
+def _formula_like(text: Any) -> Any:
     """Starts with = + - @ and is more than that sign; the caller leaves numbers out."""
     import pyarrow.compute as pc
 

@@ -56,18 +56,18 @@ class RowSet:
             empty = (th == 0) & (tl == 0)
             same = ~empty & (th == hi[pending]) & (tl == lo[pending])
             seen[pending[same]] = True
-            claimants, claimed = pending[empty], slots[empty]
-            order = np.lexsort((claimants, claimed))  # by slot, then by row
-            claimed = claimed[order]
+            # Sorted by slot, then by row: the first row of each slot claims it.
+            key = np.sort(slots[empty] * hi.size + pending[empty])
+            claimed, claimants = np.divmod(key, hi.size)
             first = np.ones(claimed.size, dtype=bool)
             first[1:] = claimed[1:] != claimed[:-1]
-            winners = claimants[order[first]]
+            winners = claimants[first]
             self._hi[claimed[first]] = hi[winners]
             self._lo[claimed[first]] = lo[winners]
             self.size += winners.size
             # Losers look again at the slot they wanted (now taken); others probe onwards.
             moving = ~empty & ~same
-            pending = np.concatenate([pending[moving], claimants[order[~first]]])
+            pending = np.concatenate([pending[moving], claimants[~first]])
             slots = np.concatenate([(slots[moving] + 1) & int(mask), claimed[~first]])
         return seen
 
