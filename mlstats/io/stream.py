@@ -337,7 +337,7 @@ def _header(source: Source, sep: str) -> tuple[list[str], int, str]:
         except csv.Error as exc:
             raise InputError(f"line {reader.line_num}: cannot read the header: {exc}") from None
     newline = "\n"
-    for line in source.head(1 << 20).split(b"\n")[:-1]:
+    for line in source.head(1 << 20).removeprefix(codecs.BOM_UTF8).split(b"\n")[:-1]:
         if line.strip():
             newline = "\r\n" if line.endswith(b"\r") else "\n"
             break
