@@ -702,7 +702,7 @@ class Cleaner:
             text = pc.replace_with_mask(text, _pa_bool(flagged), pa.array(texts, pa.string()))
             changed["clip_outliers"] = flagged
         if self.o.excel_safe:
-            risky = _np_bool(_formula_like(text)) & ~still_missing
+            risky = _np_bool(_formula_like(text)) & ~still_missing & ~c.coercible
             if risky.any():
                 text = pc.if_else(_pa_bool(risky), pc.binary_join_element_wise("'", text, ""),
                                   text)

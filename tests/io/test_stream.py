@@ -98,7 +98,7 @@ def test_lines_agree_with_the_csv_module_in_any_batching(tmp_path_factory, rows,
     expected_rows, expected_lines, expected_bad = [], [], []
     line = 2
     for i, row in enumerate(rows):
-        record = row + ["extra"] if i in ragged else row
+        record = [*row, "extra"] if i in ragged else row
         text = io.StringIO()
         # "\r\n" as the writer's terminator makes it quote any value holding \r or \n
         csv.writer(text, lineterminator="\r\n").writerow(record)
