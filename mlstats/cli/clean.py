@@ -253,7 +253,7 @@ def _cleaner(stream: Any, read: ReadOptions, *, check: bool, missing: str,
         na_numbers=_na_numbers(read.na))
     single = stream.size <= BLOCK  # one batch: every distinct value is counted
     return Cleaner(names, options, out_names=out_names, header=repairs, snake=renamed,
-                   unique_cap=None if single else UNIQUE_CAP)
+                   unique_cap=None if single else UNIQUE_CAP, input_bytes=stream.size)
 
 
 def _resolve(spec: str, names: list[str], out_names: list[str]) -> int:

@@ -314,7 +314,7 @@ class Cleaner:
 
     def __init__(self, names: Sequence[str], options: CleanOptions, *, out_names: Sequence[str],
                  header: Sequence[HeaderRepair] = (), snake: Sequence[HeaderRepair] = (),
-                 unique_cap: int | None = UNIQUE_CAP):
+                 unique_cap: int | None = UNIQUE_CAP, input_bytes: int = 0):
         import pyarrow as pa
 
         self.o = options
@@ -349,6 +349,7 @@ class Cleaner:
         from mlstats.stats.rowset import RowSet
 
         self.rows = RowSet()
+        self._input_bytes = input_bytes
 
     # -- survey ------------------------------------------------------------------------------
     def survey(self, batch: Any) -> bool:
@@ -479,6 +480,8 @@ class Cleaner:
             return Cleaned(columns=[pa.array([], pa.string())] * self._written_count(), bad=bad,
                            reject_lines=np.empty(0, np.int64), reject_reasons=[],
                            reject_cells=[])
+        if self._input_bytes:
+            self._reserve(batch.columns)
         cells = [self._normalise(c) for c in batch.columns]
         empty = np.logical_and.reduce([c.missing for c in cells])
         positions = self._position + np.cumsum(~empty) - 1
@@ -536,6 +539,13 @@ class Cleaner:
             reject_lines=np.asarray(batch.lines)[dropped],
             reject_reasons=[REASONS[r] for r in reason[dropped]],
             reject_cells=[c.raw.filter(_pa_bool(dropped)) for c in cells])
+
+    def _reserve(self, columns: list) -> None:
+        """Size the duplicate set once, for the rows the whole input will hold at this rate."""
+        width = sum(_value_bytes(c).size for c in columns) + len(columns) * len(columns[0])
+        expected = len(columns[0]) * self._input_bytes / max(width, 1)
+        self.rows.reserve(int(expected * 1.1) + len(columns[0]))
+        self._input_bytes = 0
 
     def _written_count(self) -> int:
         kept = sum(1 for c in self.cols if c.nonempty)

@@ -44,11 +44,14 @@ def test_snake_case_forms():
         "unit_price", "user_id", "http_server", "été", "x", "column_6"]
 
 
-@given(st.lists(st.integers(0, 6), max_size=400), st.integers(1, 64))
-def test_row_set_finds_exactly_pandas_duplicates_in_any_batching(codes, batch):
-    # Checked against: pandas DataFrame.duplicated (keep="first")
+@given(st.lists(st.integers(0, 60), max_size=400), st.integers(1, 64), st.integers(1, 50),
+       st.integers(0, 500))
+def test_row_set_finds_exactly_pandas_duplicates_in_any_batching(codes, batch, capacity,
+                                                                 reserve):
+    # Checked against: pandas Series.duplicated (keep="first")
     rows = np.array([f"r{c}\x00{c % 3}" for c in codes], dtype=object)
-    seen = RowSet(capacity=8)
+    seen = RowSet(capacity=capacity)
+    seen.reserve(reserve)
     found = [seen.add(*row_hashes(rows[i:i + batch])) for i in range(0, rows.size, batch)]
     got = np.concatenate(found) if found else np.zeros(0, dtype=bool)
     assert got.tolist() == pd.Series(rows, dtype=object).duplicated().tolist()
