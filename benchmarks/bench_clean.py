@@ -86,19 +86,28 @@ def make_file(rows: int = ROWS, name: str | None = None) -> str:
 
 
 def make_big(size: int = 2 * 10**9) -> str:
-    """A generated dirty file of about `size` bytes (the 1M-row file repeated, ids renewed)."""
+    """A generated dirty file of about `size` bytes: the 1M-row file again and again, each
+    copy's ids prefixed with its number (so copies are new rows; the dirt stays as it was)."""
     path = DATA / "clean_2GB.csv"
     if not path.exists():
-        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
 
-        rng = np.random.default_rng(13)
+        from mlstats.io.reader import ReadOptions
+        from mlstats.io.stream import encode_rows, open_stream
+
+        source = open_stream(ReadOptions(source=make_file()))
         part = path.with_suffix(".part")
-        written, start = 0, 0
         with part.open("wb") as f:
-            written += f.write((",".join(HEADER) + "\n").encode())
+            written = f.write((",".join(HEADER) + "\n").encode())
+            copy = 0
             while written < size:
-                written += f.write(dirty_chunk(rng, start, CHUNK))
-                start += CHUNK
+                for batch in source.batches():
+                    ids = batch.columns[0]
+                    prefixed = pc.binary_join_element_wise(f"{copy}-", ids, "")
+                    ids = pc.if_else(pc.equal(ids, ""), pa.scalar(""), prefixed)
+                    written += f.write(encode_rows([ids, *batch.columns[1:]], ",", "\n"))
+                copy += 1
         part.rename(path)
     return str(path)
 

@@ -248,8 +248,9 @@ class _Cells:
     number: np.ndarray  # a plain number once trimmed
     coercible: np.ndarray  # a number stored as text (1,234 $5 12% (3.5))
     numeric: np.ndarray  # counts as a number: plain, or coerced under --coerce
-    values: np.ndarray  # float64, NaN where not numeric
+    values: np.ndarray | None  # float64, NaN where not numeric (when numbers are needed)
     formula: np.ndarray
+    integer: np.ndarray
 
 
 @dataclass
@@ -326,6 +327,11 @@ class Cleaner:
         self.cols = [_Column(name=n) for n in self.names]
         nulls = set(options.na) | {s + v for s in ("", "+", "-") for v in _nan_spellings()}
         self._nulls = pa.array(sorted(nulls), pa.string())
+        # Cells of digits, points and signs alone can be missing only through such an --na.
+        self._numeric_na_free = not any(
+            v and all(_CLASS[b] for b in v.encode()) for v in options.na)
+        self._need_values = bool(options.missing in FILLS or options.outliers
+                                 or options.ranges or options.na_numbers)
         self.full_survey = bool(options.missing in FILLS or options.outliers
                                 or options.unify_case)
         self._position = 0
@@ -376,7 +382,7 @@ class Cleaner:
             numeric = c.numeric & ~empty
             col.survey_numbers += int(numeric.sum())
             col.survey_texts += int((~c.missing & ~c.numeric).sum())
-            x = c.values[numeric]
+            x = c.values[numeric] if c.values is not None else np.zeros(0)
             if x.size:
                 _merge_moments(col, x)
                 if self._needs_values():
@@ -386,7 +392,7 @@ class Cleaner:
                     col.anchors.append((int(positions[first]), float(c.values[first])))
             if self.o.unify_case or self.o.missing == "mode":
                 self._track(col, c)
-            if ordered is not None:
+            if ordered is not None and c.values is not None:
                 col.order_values.append(c.values[ordered])
         return True
 
@@ -586,18 +592,40 @@ class Cleaner:
         return _np_bool(pc.is_in(pc.utf8_trim_whitespace(raw), value_set=self._nulls))
 
     def _normalise(self, raw: pa.Array) -> _Cells:
+        """Trim, find the missing cells, classify the rest (number, decorated number, text).
+
+        Byte-level counts decide most cells without a regular expression: a cell of digits
+        with at most one point and a leading sign is a number, one with a letter or a space
+        is not; only cells with an exponent or an odd sign go to the NUMBER pattern.
+        """
         import pyarrow as pa
         import pyarrow.compute as pc
 
         n = len(raw)
-        trimmed = pc.utf8_trim_whitespace(raw)
-        whitespace = _np_bool(pc.not_equal(pc.binary_length(raw), pc.binary_length(trimmed)))
-        missing = _np_bool(pc.is_in(trimmed, value_set=self._nulls))
-        first, length = _first_bytes(trimmed)
-        number = ~missing & _NUMBER_START[first]
-        values = np.full(n, np.nan)
-        if number.any():
-            number, values = _numbers(trimmed, number)
+        first, last, _ = _ends(raw)
+        if (_SPACE_EDGE[first] | _SPACE_EDGE[last]).any():
+            trimmed = pc.utf8_trim_whitespace(raw)
+            whitespace = _ends(raw)[2] != _ends(trimmed)[2]
+        else:
+            trimmed, whitespace = raw, np.zeros(n, dtype=bool)
+        scan = _Scan(trimmed)
+        maybe_missing = ~scan.plain if self._numeric_na_free else np.ones(n, dtype=bool)
+        missing = np.zeros(n, dtype=bool)
+        if maybe_missing.all():
+            missing = _np_bool(pc.is_in(trimmed, value_set=self._nulls))
+        elif maybe_missing.any():
+            missing[maybe_missing] = _np_bool(pc.is_in(
+                trimmed.filter(_pa_bool(maybe_missing)), value_set=self._nulls))
+        number = scan.simple & ~missing
+        odd = scan.odd & ~missing
+        if odd.any():
+            number[odd] = _np_bool(pc.match_substring_regex(trimmed.filter(_pa_bool(odd)),
+                                                            NUMBER))
+        values = None
+        if self._need_values or odd.any():
+            values = np.full(n, np.nan)
+            if number.any():
+                values[number] = _floats(trimmed.filter(_pa_bool(number)))
             if self.o.na_numbers:
                 na = number & np.isin(values, self.o.na_numbers)
                 missing |= na
@@ -605,11 +633,12 @@ class Cleaner:
             infinite = number & np.isinf(values)
             number &= ~infinite
             values[infinite] = np.nan
+        integer = number & scan.integral
         rest = ~missing & ~number
-        formula = rest & _FORMULA_START[first] & (length > 1)
+        formula = rest & _FORMULA_START[scan.first] & (scan.length > 1)
         coercible = np.zeros(n, dtype=bool)
         coerced = None
-        shaped = np.flatnonzero(rest & _DECORATED_START[first])
+        shaped = np.flatnonzero(rest & _DECORATED_START[scan.first])
         if shaped.size:
             sub = trimmed.take(pa.array(shaped))
             shaped = shaped[_np_bool(pc.match_substring_regex(sub, _DECORATED))]
@@ -623,11 +652,15 @@ class Cleaner:
         numeric = number.copy()
         if self.o.coerce and coerced is not None:
             text = pc.replace_with_mask(trimmed, _pa_bool(coercible), coerced)
+            if values is None:
+                values = np.full(n, np.nan)
             values[coercible] = _floats(coerced)
             numeric |= coercible & np.isfinite(values)
             values[coercible & ~numeric] = np.nan
+            integer |= coercible & numeric & (_Scan(text).integral)
         return _Cells(raw=raw, text=text, whitespace=whitespace, missing=missing, number=number,
-                      coercible=coercible, numeric=numeric, values=values, formula=formula)
+                      coercible=coercible, numeric=numeric, values=values, formula=formula,
+                      integer=integer)
 
     def _screen(self, col: _Column, c: _Cells) -> None:
         col.missing += int(c.missing.sum())
@@ -638,8 +671,7 @@ class Cleaner:
         numbers = int(c.numeric.sum())
         col.numbers += numbers
         col.texts += int((~c.missing & ~c.numeric).sum())
-        if numbers:
-            col.integers += numbers - _decimal_count(c.text, c.numeric)
+        col.integers += int(c.integer.sum())
         if not self.full_survey or not (self.o.unify_case or self.o.missing == "mode"):
             self._track(col, c)
 
@@ -692,7 +724,7 @@ class Cleaner:
             changed["fill_missing"] = where
             still_missing &= ~where
             col.filled += int(where.sum())
-        flagged = np.zeros(len(values), dtype=bool)
+        flagged = np.zeros(len(c.raw), dtype=bool)
         if col.low > -math.inf or col.high < math.inf:
             out = c.numeric & ((values < col.low) | (values > col.high))
             col.outliers += int(out.sum())
@@ -937,59 +969,81 @@ def _byte_set(chars: str, *extra: int) -> np.ndarray:
     return table
 
 
-_NUMBER_START = _byte_set("0123456789+-.")
-_NUMBER_BYTES = _byte_set("0123456789+-.eE")
+_SPACE_EDGE = _byte_set(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f", *range(0x80, 0x100))
 _FORMULA_START = _byte_set("=+-@")
 # $ ( and the lead bytes of € (0xE2) and of £ ¥ (0xC2)
 _DECORATED_START = _byte_set("0123456789+-.($", 0xC2, 0xE2)
 
 
-def _first_bytes(text: Any) -> tuple[np.ndarray, np.ndarray]:
-    """The first byte of each value (0 when empty) and each value's length in bytes."""
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32,
-                            count=text.offset + len(text) + 1)[text.offset:]
+def _offsets(text: Any) -> np.ndarray:
+    return np.frombuffer(text.buffers()[1], dtype=np.int32,
+                         count=text.offset + len(text) + 1)[text.offset:]
+
+
+def _ends(text: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The first and last byte of each value (0 when empty) and each value's length."""
+    offsets = _offsets(text)
     length = np.diff(offsets)
     data = text.buffers()[2]
     if data is None or data.size == 0:
-        return np.zeros(len(text), dtype=np.uint8), length
+        zero = np.zeros(len(text), dtype=np.uint8)
+        return zero, zero, length
     raw = np.frombuffer(data, dtype=np.uint8)
-    first = raw[np.minimum(offsets[:-1], raw.size - 1)]
-    return np.where(length > 0, first, 0).astype(np.uint8), length
+    present = length > 0
+    first = np.where(present, raw[np.minimum(offsets[:-1], raw.size - 1)], 0)
+    last = np.where(present, raw[np.clip(offsets[1:] - 1, 0, raw.size - 1)], 0)
+    return first.astype(np.uint8), last.astype(np.uint8), length
+
+
+# Byte classes for _Scan: 0 other, 1 digit, 2 point, 3 sign, 4 exponent mark.
+_CLASS = np.zeros(256, dtype=np.uint8)
+_CLASS[list(b"0123456789")] = 1
+_CLASS[ord(".")] = 2
+_CLASS[list(b"+-")] = 3
+_CLASS[list(b"eE")] = 4
+_LONGEST_SIMPLE = 300  # more digits than this might overflow a float: the slow path decides
+
+
+class _Scan:
+    """Per-cell byte counts by class, from one pass over a text column's bytes.
+
+    `plain`: only digits, points, signs and exponent marks (and not empty) — never one of
+    the default missing strings; `simple`: a number of the form [-+]digits[.digits];
+    `odd`: plain but not simple, for the NUMBER pattern to decide; `integral`: no point and
+    no exponent.
+    """
+
+    def __init__(self, text: Any) -> None:
+        offsets = _offsets(text)
+        self.first, _, self.length = _ends(text)
+        data = text.buffers()[2]
+        raw = (np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]]
+               if data is not None else np.zeros(0, dtype=np.uint8))
+        classes = _CLASS[raw]
+        at = offsets - offsets[0]
+
+        def count(kind: int) -> np.ndarray:
+            running = np.zeros(raw.size + 1, dtype=np.int64)
+            np.cumsum(classes == kind, out=running[1:])
+            return running[at[1:]] - running[at[:-1]]
+
+        others, digits, points = count(0), count(1), count(2)
+        signs, marks = count(3), count(4)
+        self.plain = (others == 0) & (self.length > 0)
+        sign_first = _CLASS[self.first] == 3
+        self.simple = (self.plain & (marks == 0) & (digits > 0) & (points <= 1)
+                       & ((signs == 0) | ((signs == 1) & sign_first))
+                       & (self.length <= _LONGEST_SIMPLE))
+        self.odd = self.plain & ~self.simple & (digits > 0)
+        self.integral = (points == 0) & (marks == 0)
 
 
 def _value_bytes(text: Any) -> np.ndarray:
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32,
-                            count=text.offset + len(text) + 1)[text.offset:]
+    offsets = _offsets(text)
     data = text.buffers()[2]
     if data is None:
         return np.zeros(0, dtype=np.uint8)
     return np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]]
-
-
-def _numbers(trimmed: Any, candidate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Which candidate cells are plain numbers, and their values (NaN elsewhere).
-
-    Fast path: when the candidates hold only digits, signs, points and exponents and
-    pyarrow converts them all, each is a number (its parser accepts exactly the NUMBER forms
-    over those bytes); otherwise the NUMBER pattern decides cell by cell.
-    """
-    import pyarrow as pa
-
-    values = np.full(len(trimmed), np.nan)
-    sub = trimmed if candidate.all() else trimmed.filter(_pa_bool(candidate))
-    if _NUMBER_BYTES[_value_bytes(sub)].all():
-        try:
-            values[candidate] = _floats(sub)
-            return candidate, values
-        except pa.ArrowInvalid:
-            pass
-    import pyarrow.compute as pc
-
-    number = candidate.copy()
-    number[candidate] = _np_bool(pc.match_substring_regex(sub, NUMBER))
-    if number.any():
-        values[number] = _floats(trimmed.filter(_pa_bool(number)))
-    return number, values
 
 
 def _np_bool(array: Any) -> np.ndarray:
@@ -1008,16 +1062,6 @@ def _floats(text: Any) -> np.ndarray:
 
     return np.asarray(pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False),
                       dtype=np.float64)
-
-
-def _decimal_count(text: Any, numeric: np.ndarray) -> int:
-    """Numeric cells written with a decimal point or an exponent (not integers)."""
-    import pyarrow.compute as pc
-
-    dotted = np.zeros(len(text), dtype=bool)
-    for mark in ".eE":
-        dotted |= np.asarray(pc.find_substring(text, mark).to_numpy(zero_copy_only=False)) >= 0
-    return int((dotted & numeric).sum())
 
 
 def _merge_moments(col: _Column, x: np.ndarray) -> None:

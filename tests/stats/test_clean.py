@@ -104,3 +104,19 @@ def test_spellings_most_frequent_wins_ties_go_to_the_first_seen():
     (2.5e-7, "2.5e-07")])
 def test_number_text_is_shortest_round_trip(value, text):
     assert _number_text(value) == text and float(text) == value
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from(list("0123456789.+-eE ax#")), max_size=8),
+                min_size=1, max_size=50))
+def test_byte_scan_decides_numbers_as_the_pattern_does(texts):
+    import re
+
+    from mlstats.stats.clean import NUMBER, _Scan
+
+    scan = _Scan(pa.array(texts, pa.string()))
+    pattern = np.array([re.fullmatch(NUMBER, t) is not None for t in texts])
+    # simple cells are numbers; odd ones go to the pattern; anything else is not a number
+    assert not (scan.simple & ~pattern).any()
+    assert not (pattern & ~scan.simple & ~scan.odd).any()
+    integral = np.array(["." not in t and "e" not in t.lower() for t in texts])
+    assert (scan.integral == integral).all()
