@@ -131,7 +131,8 @@ def _write(stream: Any, cleaner: Any, target: str | None, *, in_place: bool,
     with contextlib.ExitStack() as files:
         write = files.enter_context(data_sink(target, replace_input=in_place))
         reject = files.enter_context(data_sink(rejects)) if rejects is not None else None
-        write(encode_header(cleaner.written_names(), sep, newline))
+        if stream.has_header:
+            write(encode_header(cleaner.written_names(), sep, newline))
         if reject is not None:
             reject(encode_header(["_line", "_reason", *cleaner.names], sep, newline))
         advance = files.enter_context(progress(stream.size, "clean", quiet=quiet))

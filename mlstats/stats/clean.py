@@ -335,6 +335,7 @@ class Cleaner:
         self.full_survey = bool(options.missing in FILLS or options.outliers
                                 or options.unify_case)
         self._position = 0
+        self._surveyed_rows = 0
         self._skipped_fill: list[str] = []
         self._order_keys: list = []
         self._order_rows: list = []  # rows that are neither malformed nor empty, in order
@@ -361,6 +362,7 @@ class Cleaner:
     def survey(self, batch: Any) -> bool:
         """Learn from one batch; False once nothing more is needed (the columns all hold data)."""
         self._check_bad(batch.bad)
+        self._surveyed_rows += batch.num_rows
         if batch.num_rows == 0:
             return self.full_survey or not all(c.nonempty for c in self.cols)
         if not self.full_survey:
@@ -402,6 +404,9 @@ class Cleaner:
     def finish_survey(self) -> None:
         """Turn what the survey learnt into fills, fences and spellings."""
         self._position = 0
+        if not self._surveyed_rows:  # no rows at all: no column can be called empty
+            for col in self.cols:
+                col.nonempty = True
         if not self.full_survey:
             return
         for col in self.cols:

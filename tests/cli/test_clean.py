@@ -699,3 +699,27 @@ def test_an_interrupted_in_place_run_leaves_the_input(tmp_path, signum, code):
     assert child.returncode == code and b"Traceback" not in err
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
     assert [p.name for p in tmp_path.iterdir()] == ["big.csv"]
+
+
+def test_a_header_only_file_keeps_its_columns(dirty, clean):
+    result, record, _ = clean(dirty("a,b\n"), "--quiet")
+    assert result.stdout == "a,b\n"
+    assert (record["rows_in"], record["columns_out"], record["empty_columns"]) == (0, 2, 0)
+    assert record["missing_fraction"] is None
+
+
+def test_no_header_writes_no_header(dirty, clean):
+    result, record, _ = clean(dirty("1,2\n1,2\n 3,4\n"), "--no-header", "--quiet")
+    assert result.stdout == "1,2\n3,4\n"
+    assert [c["name"] for c in record["columns"]] == ["1", "2"]
+
+
+def test_reader_hints_name_clean_options_that_exist():
+    import re
+
+    text = (ROOT / "mlstats" / "io" / "reader.py").read_text()
+    hinted = set(re.findall(r"mlstats clean (--[a-z-]+)", text))
+    assert hinted >= {"--coerce", "--drop-bad-lines"}
+    help_text = invoke("clean", "--help").stdout
+    assert all(option in help_text for option in hinted)
+    assert "mlstats clean can repair headers" in text  # repaired by default, no option
