@@ -723,3 +723,14 @@ def test_reader_hints_name_clean_options_that_exist():
     help_text = invoke("clean", "--help").stdout
     assert all(option in help_text for option in hinted)
     assert "mlstats clean can repair headers" in text  # repaired by default, no option
+
+
+@pytest.mark.slow
+def test_a_2gb_dirty_file_cleans_in_under_1_5gb(tmp_path):
+    """The issue's bound: a generated 2 GB dirty file, default clean, peak memory < 1.5 GB."""
+    from benchmarks.bench_clean import make_big
+    from benchmarks.harness import mlstats, peak_rss_mb
+
+    path = make_big()
+    peak = peak_rss_mb(mlstats("clean", path, "-o", str(tmp_path / "out.csv"), "--quiet"))
+    assert peak < 1536, f"peak memory {peak:.0f} MB"
