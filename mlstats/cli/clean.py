@@ -337,7 +337,7 @@ def _range(text: str, column: Any) -> Any:
     if low > high:
         raise InputError(f"--range '{text}': the low end {low_text} is above the high end "
                          f"{high_text}")
-    return Range(column=column(name.strip()), low=low, high=high, text=text)
+    return Range(column=column(name.strip()), low=low, high=high)
 
 
 def _na_numbers(na: tuple[str, ...]) -> tuple[float, ...]:

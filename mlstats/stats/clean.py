@@ -55,7 +55,6 @@ class Range:
     column: int
     low: float
     high: float
-    text: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -334,11 +333,11 @@ class Cleaner:
                                  or options.ranges or options.na_numbers)
         self.full_survey = bool(options.missing in FILLS or options.outliers
                                 or options.unify_case)
-        self._position = 0
+        self._position = 0  # rows that are neither malformed nor empty, in order
         self._surveyed_rows = 0
         self._skipped_fill: list[str] = []
         self._order_keys: list = []
-        self._order_rows: list = []  # rows that are neither malformed nor empty, in order
+        self._order_rows: list = []
         self.rows_in = self.good_rows = self.rows_out = 0
         self.dropped = {"bad_line": 0, "empty": 0, "missing": 0, "outlier": 0, "duplicate": 0}
         self.empty_rows = self.duplicate_rows = 0
@@ -866,8 +865,9 @@ class Cleaner:
         warnings = list(self.warnings)
         if untracked:
             warnings.append(
-                f"in an input of several batches, unique values and spellings are counted up "
-                f"to {self.unique_cap} distinct values; unique is null for {_names(untracked)}")
+                f"in an input of several batches, distinct values are counted up to "
+                f"{self.unique_cap} per column; for {_names(untracked)} unique is null and "
+                "case spellings are not compared")
         skipped = self._skipped_fill
         if skipped and any(c.missing for c in cols if c.name in skipped):
             warnings.append(
