@@ -14,15 +14,16 @@ import codecs
 import contextlib
 import csv
 import io
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from mlstats.errors import InputError, PipeClosed
+from mlstats.errors import InputError
 from mlstats.io.reader import ReadOptions, sniff_delimiter
 from mlstats.io.source import Source, load_source
-from mlstats.io.writer import atomic_open, silence_stdout
+from mlstats.io.writer import atomic_open, write_data
 
 if TYPE_CHECKING:
     import numpy as np
@@ -155,7 +156,7 @@ class RowStream:
                     good_at = np.setdiff1d(np.arange(total), bad_at, assume_unique=True)
                     all_spans[good_at] = spans
                     for at, (_, _, text) in zip(bad_at, bad_records, strict=True):
-                        all_spans[at] = text.count("\n") + 1
+                        all_spans[at] = _line_count(text)
                     starts = line + np.concatenate([[0], np.cumsum(all_spans)[:-1]])
                     bad = tuple(
                         self._bad_line(int(starts[at]), int(all_spans[at]), fields, text)
@@ -178,7 +179,7 @@ class RowStream:
         if invalid:  # malformed records after the last well-formed row
             bad = []
             for _, fields, text in invalid:
-                span = text.count("\n") + 1
+                span = _line_count(text)
                 bad.append(self._bad_line(line, span, fields, text))
                 line += span
             empty = [pa.array([], pa.string()) for _ in range(width)]
@@ -192,7 +193,9 @@ class RowStream:
         spans = np.ones(n, dtype=np.int64)
         if self.source.has_quotes:
             for column in columns:
-                spans += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
+                for mark, sign in (("\n", 1), ("\r", 1), ("\r\n", -1)):
+                    spans += sign * pc.count_substring(column, mark).to_numpy(
+                        zero_copy_only=False)
         return spans
 
     def _bad_line(self, line: int, span: int, fields: int, text: str) -> BadLine:
@@ -232,7 +235,7 @@ class RowStream:
             return batch
         text = "".join(_lines_from(self.source, last))
         text = text.removesuffix("\n").removesuffix("\r")
-        bad = BadLine(line=last, lines=text.count("\n") + 1, fields=len(self.header),
+        bad = BadLine(line=last, lines=_line_count(text), fields=len(self.header),
                       expected=len(self.header), problem="unterminated quote", text=text)
         keep = batch.num_rows - 1
         return Batch(columns=[c.slice(0, keep) for c in batch.columns],
@@ -293,12 +296,12 @@ def _open_quote_line(source: Source, sep: str, start: int) -> int | None:
 
 
 def _lines_from(source: Source, start: int) -> Iterator[str]:
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    with source.reader() as stream:
-        for number, raw in enumerate(stream, start=1):
-            if number >= start:
-                text = decoder.decode(raw)
-                yield text.removeprefix("\ufeff") if number == 1 else text
+    return itertools.islice(source.text_lines(), start - 1, None)
+
+
+def _line_count(text: str) -> int:
+    """Physical lines of a record's text: line breaks are \n, \r\n or a lone \r."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n") + 1
 
 
 def open_stream(options: ReadOptions) -> RowStream:
@@ -356,14 +359,7 @@ def data_sink(path: str | None, *, replace_input: bool = False) -> Iterator[Call
 
 
 def _write_stdout(data: bytes) -> None:
-    import sys
-
-    try:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        silence_stdout()
-        raise PipeClosed from None
+    write_data((data,), None)
 
 
 def encode_rows(columns: list[pa.Array], sep: str, newline: str) -> bytes:
