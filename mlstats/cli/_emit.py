@@ -51,8 +51,8 @@ def emit(command: str, result: object, out: OutputOptions, *, table: Table | Non
 
         write_output(json.dumps(record, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
                      report)
-    stream = sys.stderr if to_stderr else sys.stdout
-    to_terminal = (to_stderr or out.output in (None, "-")) and _is_terminal(stream)
+    to_terminal = _stderr_is_terminal() if to_stderr else (
+        out.output in (None, "-") and _stdout_is_terminal())
     width = shutil.get_terminal_size().columns if to_terminal else None
     color = to_terminal and "NO_COLOR" not in os.environ
     text = render(record, out.fmt, main=main, summary=summary, figure=figure, color=color,
@@ -82,8 +82,15 @@ def _stderr(line: str) -> None:
         pass
 
 
-def _is_terminal(stream: object) -> bool:
+def _stdout_is_terminal() -> bool:
     try:
-        return stream.isatty()
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
     except (AttributeError, ValueError):
         return False

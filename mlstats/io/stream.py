@@ -142,7 +142,7 @@ class RowStream:
         heading = skip
         record, line = 1, 1
         with self.source.reader() as raw:
-            stream = _Counting(raw, advance) if advance is not None else raw
+            stream = _Blocks(raw, advance)
             try:
                 reader = pacsv.open_csv(stream, read_options, parse_options, convert)
                 for chunk in _chunks(reader):
@@ -257,18 +257,29 @@ def _take_invalid(invalid: list[tuple[int, int, str]], record: int,
     return taken, invalid[:taken]
 
 
-class _Counting(io.RawIOBase):
-    """A binary stream that reports the bytes read (for the progress bar)."""
+class _Blocks(io.RawIOBase):
+    """The input as pyarrow reads it, one block per read, never ending a block on a \r.
 
-    def __init__(self, raw: io.BufferedIOBase, advance: Callable[[int], None]) -> None:
+    pyarrow (26) drops the \n of a quoted \r\n that a block boundary splits ("a\r\nb"
+    reads back as "a\rb"); a short read moves the boundary past the pair. Each read also
+    advances the progress bar.
+    """
+
+    def __init__(self, raw: io.BufferedIOBase, advance: Callable[[int], None] | None) -> None:
         self._raw, self._advance = raw, advance
+        self._held = b""
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> bytes:
-        data = self._raw.read(size)
-        self._advance(len(data))
+        wanted = size - len(self._held) if size is not None and size > 0 else -1
+        data = self._held + self._raw.read(wanted)
+        self._held = b""
+        if len(data) > 1 and data.endswith(b"\r"):
+            data, self._held = data[:-1], data[-1:]
+        if self._advance is not None:
+            self._advance(len(data))
         return data
 
     def readinto(self, buffer: memoryview) -> int:  # pragma: no cover - pyarrow calls read

@@ -382,9 +382,8 @@ def test_a_rule_is_never_run_as_code(dirty):
     assert error_line(path, "--rule", "age >= __import__('os')") == (
         "--rule 'age >= __import__('os')': the value '__import__('os')' is not a number, "
         "true or false")
-    assert error_line(path, "--rule", "age; rm -rf x") == (
-        "--rule 'age; rm -rf x' is not KEY OP VALUE (OP one of < <= > >= == !=, VALUE a "
-        "number, true or false), e.g. 'r2 >= 0.9'")
+    assert error_line(path, "--rule", "age; rm -rf x").startswith(
+        "--rule 'age; rm -rf x' is not KEY OP VALUE (OP one of < <= > >= == !=")
     assert error_line(path, "--rule", "agee >= 0") == (
         "column 'agee' not found; did you mean 'age'? columns are: age")
 

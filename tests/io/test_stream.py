@@ -146,3 +146,12 @@ def test_rejects_are_in_line_order_with_malformed_text_as_read():
     data = encode_rejects(np.array([2, 5]), ["duplicate", "empty"],
                           [pa.array(["a", ""]), pa.array([" b", ""])], (bad,), ",", "\n")
     assert data == b'2,duplicate,a, b\n3,too_many_fields,7,"8",9,10\n5,empty,,\n'
+
+
+@pytest.mark.parametrize("pad", range(38, 48))
+def test_a_quoted_crlf_split_by_a_block_boundary_is_kept(write_csv, monkeypatch, pad):
+    # pyarrow 26 alone reads "a\r\nb" back as "a\rb" when a block ends between \r and \n
+    monkeypatch.setattr(stream_module, "BLOCK", 64)
+    path = write_csv(b"h1,h2,h3\r\n" + b"x" * pad + b",,\r\n" + b'1,2,"a\r\nb"\r\n')
+    rows, lines, _ = read_all(path)
+    assert rows[-1] == ["1", "2", "a\r\nb"] and lines == [2, 3]
