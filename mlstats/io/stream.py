@@ -15,7 +15,6 @@ import contextlib
 import csv
 import io
 import itertools
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -193,6 +192,8 @@ class RowStream:
         spans = np.ones(n, dtype=np.int64)
         if self.source.has_quotes:
             for column in columns:
+                if not _holds(column, (b"\n", b"\r")):
+                    continue
                 for mark, sign in (("\n", 1), ("\r", 1), ("\r\n", -1)):
                     spans += sign * pc.count_substring(column, mark).to_numpy(
                         zero_copy_only=False)
@@ -432,13 +433,24 @@ def encode_header(names: list[str], sep: str, newline: str) -> bytes:
 def _quoted(column: pa.Array, sep: str) -> pa.Array:
     import pyarrow.compute as pc
 
-    data = column.buffers()[2]
-    text = data.to_pybytes() if data is not None else b""
-    if not any(s.encode() in text for s in (sep, '"', "\n", "\r")):
+    special = (sep, '"', "\n", "\r")
+    if not _holds(column, tuple(s.encode() for s in special)):
         return column
-    needs = pc.match_substring_regex(column, "[" + re.escape(sep) + '"\r\n]')
-    quoted = pc.binary_join_element_wise('"', pc.replace_substring(column, '"', '""'), '"', "")
-    return pc.if_else(needs, quoted, column)
+    needs = pc.match_substring(column, special[0])
+    for mark in special[1:]:
+        needs = pc.or_(needs, pc.match_substring(column, mark))
+    some = column.filter(needs)
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(some, '"', '""'), '"', "")
+    return pc.replace_with_mask(column, needs, quoted)
+
+
+def _holds(column: pa.Array, marks: tuple[bytes, ...]) -> bool:
+    """Whether any value of a string array may hold one of `marks` (a scan of its bytes)."""
+    data = column.buffers()[2]
+    if data is None:
+        return False
+    raw = data.to_pybytes()
+    return any(m in raw for m in marks)
 
 
 def _concatenated(strings: pa.Array) -> bytes:

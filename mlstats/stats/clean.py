@@ -519,7 +519,7 @@ class Cleaner:
         candidates = np.flatnonzero(reason == 0)
         if candidates.size and kept_cols:
             key_cols = [pc.if_else(_pa_bool(missing_after[i]), _MISSING_KEY, out[i])
-                        for i in kept_cols]
+                        if missing_after[i].any() else out[i] for i in kept_cols]
             keys = pc.binary_join_element_wise(*key_cols, "\x00") if len(key_cols) > 1 else (
                 key_cols[0])
             keys = keys.take(pa.array(candidates)).to_numpy(zero_copy_only=False)
@@ -606,13 +606,14 @@ class Cleaner:
         import pyarrow.compute as pc
 
         n = len(raw)
-        first, last, _ = _ends(raw)
+        first, last, length = _ends(raw)
         if (_SPACE_EDGE[first] | _SPACE_EDGE[last]).any():
             trimmed = pc.utf8_trim_whitespace(raw)
-            whitespace = _ends(raw)[2] != _ends(trimmed)[2]
+            scan = _Scan(trimmed)
+            whitespace = scan.length != length
         else:
             trimmed, whitespace = raw, np.zeros(n, dtype=bool)
-        scan = _Scan(trimmed)
+            scan = _Scan(trimmed, ends=(first, length))
         maybe_missing = ~scan.plain if self._numeric_na_free else np.ones(n, dtype=bool)
         missing = np.zeros(n, dtype=bool)
         if maybe_missing.all():
@@ -642,7 +643,7 @@ class Cleaner:
         formula = rest & _FORMULA_START[scan.first] & (scan.length > 1)
         coercible = np.zeros(n, dtype=bool)
         coerced = None
-        shaped = np.flatnonzero(rest & _DECORATED_START[scan.first])
+        shaped = np.flatnonzero(rest & scan.decorated)
         if shaped.size:
             sub = trimmed.take(pa.array(shaped))
             shaped = shaped[_np_bool(pc.match_substring_regex(sub, _DECORATED))]
@@ -977,7 +978,6 @@ def _byte_set(chars: str, *extra: int) -> np.ndarray:
 _SPACE_EDGE = _byte_set(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f", *range(0x80, 0x100))
 _FORMULA_START = _byte_set("=+-@")
 # $ ( and the lead bytes of € (0xE2) and of £ ¥ (0xC2)
-_DECORATED_START = _byte_set("0123456789+-.($", 0xC2, 0xE2)
 
 
 def _offsets(text: Any) -> np.ndarray:
@@ -1000,12 +1000,18 @@ def _ends(text: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return first.astype(np.uint8), last.astype(np.uint8), length
 
 
-# Byte classes for _Scan: 0 other, 1 digit, 2 point, 3 sign, 4 exponent mark.
+# Byte classes for _Scan: 0 other, 1 digit, 2 point, 3 sign, 4 exponent mark, 5 what dresses
+# a number stored as text (, ( ) $ % space, and the bytes of € £ ¥). Each byte adds 1 to a
+# 10-bit field of one running sum, so one cumulative sum counts every class per cell.
 _CLASS = np.zeros(256, dtype=np.uint8)
 _CLASS[list(b"0123456789")] = 1
 _CLASS[ord(".")] = 2
 _CLASS[list(b"+-")] = 3
 _CLASS[list(b"eE")] = 4
+_CLASS[list(b",()$% " + "€£¥".encode())] = 5
+_BITS = 10
+_FIELD = (1 << _BITS) - 1
+_WEIGHT = (np.uint64(1) << (np.uint64(_BITS) * _CLASS.astype(np.uint64))).astype(np.uint64)
 _LONGEST_SIMPLE = 300  # more digits than this might overflow a float: the slow path decides
 
 
@@ -1015,32 +1021,36 @@ class _Scan:
     `plain`: only digits, points, signs and exponent marks (and not empty) — never one of
     the default missing strings; `simple`: a number of the form [-+]digits[.digits];
     `odd`: plain but not simple, for the NUMBER pattern to decide; `integral`: no point and
-    no exponent.
+    no exponent; `decorated`: digits with at most one sign among the characters of a number
+    stored as text, for _DECORATED and _coerce to decide. Cells of 1024 bytes or more (a
+    count could overflow its field) are none of these.
     """
 
-    def __init__(self, text: Any) -> None:
+    def __init__(self, text: Any, *, ends: tuple[np.ndarray, np.ndarray] | None = None):
         offsets = _offsets(text)
-        self.first, _, self.length = _ends(text)
+        self.first, self.length = ends if ends is not None else _ends(text)[::2]
         data = text.buffers()[2]
         raw = (np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]]
                if data is not None else np.zeros(0, dtype=np.uint8))
-        classes = _CLASS[raw]
+        running = np.zeros(raw.size + 1, dtype=np.uint64)
+        np.cumsum(_WEIGHT[raw], out=running[1:])
         at = offsets - offsets[0]
+        sums = running[at[1:]] - running[at[:-1]]
 
         def count(kind: int) -> np.ndarray:
-            running = np.zeros(raw.size + 1, dtype=np.int64)
-            np.cumsum(classes == kind, out=running[1:])
-            return running[at[1:]] - running[at[:-1]]
+            return ((sums >> np.uint64(_BITS * kind)) & np.uint64(_FIELD)).astype(np.int64)
 
         others, digits, points = count(0), count(1), count(2)
-        signs, marks = count(3), count(4)
-        self.plain = (others == 0) & (self.length > 0)
+        signs, marks, dress = count(3), count(4), count(5)
+        short = (self.length > 0) & (self.length <= _FIELD)
+        self.plain = short & (others == 0) & (dress == 0)
         sign_first = _CLASS[self.first] == 3
         self.simple = (self.plain & (marks == 0) & (digits > 0) & (points <= 1)
                        & ((signs == 0) | ((signs == 1) & sign_first))
                        & (self.length <= _LONGEST_SIMPLE))
         self.odd = self.plain & ~self.simple & (digits > 0)
         self.integral = (points == 0) & (marks == 0)
+        self.decorated = short & (others == 0) & (digits > 0) & (signs <= 1) & (dress > 0)
 
 
 def _value_bytes(text: Any) -> np.ndarray:
