@@ -73,6 +73,8 @@ def clean_command(
 ) -> None:
     """Detect and correct dirty records: the cleaned CSV to standard output, the report to
     standard error."""
+    import dataclasses
+
     from mlstats.cli._emit import emit
     from mlstats.io.stream import open_stream
     from mlstats.render.progress import progress
@@ -106,6 +108,8 @@ def clean_command(
         if result.problems:
             raise typer.Exit(1)
         return
+    if not out.format_given:  # -o names the data file: its extension is not the report's
+        out = dataclasses.replace(out, fmt="table")
     result = _write(stream, cleaner, target, in_place=in_place, rejects=rejects,
                     quiet=out.quiet,
                     finish=lambda r: emit("clean", r, out, table=_provenance(stream, r),

@@ -734,3 +734,13 @@ def test_a_2gb_dirty_file_cleans_in_under_1_5gb(tmp_path):
     path = make_big()
     peak = peak_rss_mb(mlstats("clean", path, "-o", str(tmp_path / "out.csv"), "--quiet"))
     assert peak < 1536, f"peak memory {peak:.0f} MB"
+
+
+def test_the_data_file_extension_does_not_set_the_report_format(dirty, tmp_path):
+    out = tmp_path / "clean.json"
+    result = invoke("clean", dirty(DUPES), "-o", str(out))
+    assert result.exit_code == 0 and result.stderr.startswith("mlstats clean\n")
+    assert out.read_text() == "k,v\n1,a\n2,b\n3,c\n"
+    report = tmp_path / "report.md"
+    checked = invoke("clean", dirty(DUPES, "again.csv"), "--check", "-o", str(report))
+    assert checked.exit_code == 1 and report.read_text().startswith("### mlstats clean")
