@@ -14,6 +14,7 @@ from mlstats.cli import _process
 COMMANDS = {
     "ab-test": "mlstats.cli.ab_test",
     "bootstrap": "mlstats.cli.bootstrap",
+    "clean": "mlstats.cli.clean",
     "describe": "mlstats.cli.describe",
     "jackknife": "mlstats.cli.jackknife",
     "sample-size": "mlstats.cli.sample_size",

@@ -73,6 +73,14 @@ CONTRACTS: dict[str, Contract] = {
         failing_assert="ci_low > 100",
         bad_column=["bootstrap", f"{S}/airquality.csv", "--column", "Ozon"],
     ),
+    "clean": Contract(
+        run=["clean", f"{S}/trees.csv", "--check"],
+        keys={"rows_in", "rows_out", "columns_in", "columns_out", "duplicate_rows",
+              "empty_rows", "missing_cells", "missing_fraction", "bad_lines", "outliers",
+              "rule_violations", "cells_changed", "columns", "actions"},
+        failing_assert="missing_cells > 0",
+        bad_column=["clean", f"{S}/trees.csv", "--range", "Girt=0:100"],
+    ),
     "jackknife": Contract(
         run=["jackknife", f"{S}/airquality.csv", "--column", "Ozone"],
         keys={"estimate", "jackknife_estimate", "bias", "std_error", "ci_low", "ci_high", "n"},
