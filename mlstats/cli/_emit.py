@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 def emit(command: str, result: object, out: OutputOptions, *, table: Table | None = None,
          main: str | None = None, summary: str | None = None, figure: str | None = None,
-         seed: int | None = None, keep_layout: tuple[str, ...] = ()) -> dict:
+         seed: int | None = None, keep_layout: tuple[str, ...] = (),
+         shade: tuple[str, ...] = ()) -> dict:
     """Write the result as `out` asks, warnings to stderr; exit 1 when an --assert failed.
 
     Returns the record (the JSON view as a dict), for commands that write more files.
@@ -47,7 +48,7 @@ def emit(command: str, result: object, out: OutputOptions, *, table: Table | Non
     width = shutil.get_terminal_size().columns if to_terminal else None
     color = to_terminal and "NO_COLOR" not in os.environ
     text = render(record, out.fmt, main=main, summary=summary, figure=figure, color=color,
-                  width=width, keep_layout=keep_layout)
+                  width=width, keep_layout=keep_layout, shade=shade)
     write_output(text, out.output)
     if any(o.status == "fail" for o in outcomes):
         raise typer.Exit(1)

@@ -3,6 +3,7 @@
 from mlstats.cli import (  # noqa: F401
     ab_test,
     bootstrap,
+    correlate,
     describe,
     jackknife,
     power,

@@ -24,12 +24,13 @@ _PIPED_WIDTH = 100_000
 
 def render(record: dict, fmt: str, *, main: str | None = None, summary: str | None = None,
            figure: str | None = None, color: bool = False, width: int | None = None,
-           keep_layout: tuple[str, ...] = ()) -> str:
+           keep_layout: tuple[str, ...] = (), shade: tuple[str, ...] = ()) -> str:
     """Render `record` as `fmt`; `main` names the row table that CSV/TSV write.
 
     `summary` (one sentence) and `figure` (a text chart) appear in the table view, the
     summary also in Markdown. Tables named in `keep_layout` (a confusion matrix) are never
-    transposed.
+    transposed; in tables named in `shade` (a correlation matrix) a coloured table view
+    colours each number in [−1, 1] by its sign and size.
     """
     if fmt == "json":
         return json.dumps(record, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
@@ -38,7 +39,7 @@ def render(record: dict, fmt: str, *, main: str | None = None, summary: str | No
     if fmt == "markdown":
         return to_markdown(record, summary=summary)
     return to_table(record, summary=summary, figure=figure, color=color, width=width,
-                    keep_layout=keep_layout)
+                    keep_layout=keep_layout, shade=shade)
 
 
 def parts(record: dict) -> tuple[dict[str, Any], dict[str, list[dict]]]:
@@ -162,7 +163,7 @@ def to_markdown(record: dict, *, summary: str | None = None) -> str:
 
 def to_table(record: dict, *, summary: str | None = None, figure: str | None = None,
              color: bool = False, width: int | None = None,
-             keep_layout: tuple[str, ...] = ()) -> str:
+             keep_layout: tuple[str, ...] = (), shade: tuple[str, ...] = ()) -> str:
     """rich tables: the scalars as key/value, then each row table (transposed when wide)."""
     from rich import box
     from rich.console import Console
@@ -192,7 +193,8 @@ def to_table(record: dict, *, summary: str | None = None, figure: str | None = N
         console.print(Text(visible(_NULL_LINE + ", ".join(nulls))))
         console.print()
     for name, rows in tables.items():
-        console.print(_row_table(name, rows, style, transpose=name not in keep_layout))
+        console.print(_row_table(name, rows, style, transpose=name not in keep_layout,
+                                 shade=color and name in shade))
     if figure:
         console.print(Text(figure))
     if record.get("assertions"):
@@ -206,7 +208,17 @@ def to_table(record: dict, *, summary: str | None = None, figure: str | None = N
     return "\n".join(ln.rstrip() for ln in buffer.getvalue().splitlines()) + "\n"
 
 
-def _row_table(name: str, rows: list[dict], style: str, *, transpose: bool = True):
+def _signed_style(value: object) -> str:
+    """Blue for positive, red for negative; bold from 0.7 in size, dim below 0.3."""
+    if not _numeric(value) or not -1 <= value <= 1 or value == 0:
+        return ""
+    size = abs(value)
+    weight = "bold " if size >= 0.7 else "dim " if size < 0.3 else ""
+    return weight + ("blue" if value > 0 else "red")
+
+
+def _row_table(name: str, rows: list[dict], style: str, *, transpose: bool = True,
+               shade: bool = False):
     from rich import box
     from rich.table import Table
     from rich.text import Text
@@ -229,5 +241,6 @@ def _row_table(name: str, rows: list[dict], style: str, *, transpose: bool = Tru
         table.add_column(Text(visible(column)), justify="right" if numeric else "left",
                          overflow="fold")
     for row in flat:
-        table.add_row(*[Text(display(row.get(c))) for c in columns])
+        table.add_row(*[Text(display(row.get(c)), style=_signed_style(row.get(c)) if shade
+                             else "") for c in columns])
     return table
