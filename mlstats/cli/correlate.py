@@ -63,7 +63,7 @@ def correlate_command(
         heatmap(list(values), [[row[c] for c in values] for row in result.matrix], plot,
                 title=f"{_NAMES[result.method]} (pairwise complete rows)")
     emit("correlate", result, out, table=table, main="pairs", summary=_summary(result),
-         keep_layout=("matrix",), shade=("matrix",))
+         keep_layout=("matrix", "pairs"), shade=("matrix",))
 
 
 def _summary(result: Any) -> str:

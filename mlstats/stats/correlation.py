@@ -50,7 +50,7 @@ class Pair:
     n: int
     ci_low: float
     ci_high: float
-    p_method: str
+    p_method: str | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -183,7 +183,7 @@ def _pair(names: Sequence[str], arrays: Sequence[np.ndarray], present: Sequence[
         x, y = x[both], y[both]
     size = int(x.size)
     pair = {"name": name, "x": names[i], "y": names[j], "r": math.nan, "p_value": math.nan,
-            "n": size, "ci_low": math.nan, "ci_high": math.nan, "p_method": "none"}
+            "n": size, "ci_low": math.nan, "ci_high": math.nan, "p_method": None}
     if i in constant or j in constant:
         return pair, None
     if size < _MIN_N:

@@ -78,6 +78,12 @@ CONTRACTS: dict[str, Contract] = {
         failing_assert="std_error < 1",
         bad_column=["jackknife", f"{S}/airquality.csv", "--column", "Ozon"],
     ),
+    "correlate": Contract(
+        run=["correlate", f"{S}/cars.csv"],
+        keys={"pairs", "matrix", "method", "confidence", "correction"},
+        failing_assert="pairs.speed~dist.r > 0.9",
+        bad_column=["correlate", f"{S}/cars.csv", "--columns", "sped,dist"],
+    ),
 }
 
 

@@ -153,3 +153,14 @@ def test_markdown_keeps_numeric_columns_right_aligned_around_nulls():
     rec = {"command": "d", "mlstats_version": "0", "warnings": [],
            "rows": [{"name": "a", "low": None}, {"name": "b", "low": 0.5}]}
     assert "| --- | ---: |" in render(rec, "markdown")
+
+
+def test_shaded_tables_colour_numbers_by_sign_and_size():
+    rows = [{"name": "a", "a": 1.0, "b": -0.5}, {"name": "b", "a": -0.5, "b": 0.1}]
+    rec = {"command": "demo", "mlstats_version": "0.1.0", "matrix": rows, "warnings": []}
+    shaded = render(rec, "table", color=True, shade=("matrix",))
+    assert "\x1b[1;34m" in shaded  # 1.0: bold blue
+    assert "\x1b[31m" in shaded  # −0.5: red
+    assert "\x1b[2;34m" in shaded  # 0.1: dim blue
+    assert "\x1b[31m" not in render(rec, "table", color=True)
+    assert render(rec, "table", shade=("matrix",)) == render(rec, "table")
