@@ -9,6 +9,7 @@ from mlstats.cli import (  # noqa: F401
     power,
     precision_recall,
     regression,
+    sample,
     sample_size,
 )
 from mlstats.cli.app import app
