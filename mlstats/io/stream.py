@@ -38,7 +38,7 @@ _LONGEST = 1 << 26
 _LF, _CR, _QUOTE = 10, 13, 34
 
 
-class NotStreamable(Exception):  # noqa: N818 - a signal to the caller, not an error
+class NotStreamable(Exception):
     """The input quotes fields in a way only a whole-file CSV parser reads as intended."""
 
 
