@@ -153,10 +153,9 @@ def _summary(result: SampleResult) -> str:
         how = "with" if result.replace else "without"
         return f"Simple random sample {how} replacement: {of}."
     if result.method == "systematic":
-        step = result.population / result.sample_size if result.sample_size else None
-        every = (f"every {display(1 / result.frac)}th row" if result.frac is not None
-                 else f"every {display(step)}th row")
-        return f"Systematic sample, {every} from a random start: {of}."
+        step = (1 / result.frac if result.frac is not None
+                else result.population / result.sample_size)
+        return f"Systematic sample, a row every {display(step)} from a random start: {of}."
     if result.method == "stratified":
         return (f"Stratified sample by {result.by}, {result.allocation} allocation: {of} in "
                 f"{len(result.strata)} strata.")
