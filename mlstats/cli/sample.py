@@ -11,6 +11,7 @@ from mlstats.cli.app import app
 from mlstats.cli.options import OutputOptions, ReadOptions, SeedOpt, command
 
 if TYPE_CHECKING:
+    from mlstats.io.reader import Table
     from mlstats.io.stream import Records
     from mlstats.stats.sampling import SampleResult
 
@@ -114,7 +115,7 @@ def _streamed(records: Records, out: OutputOptions, *, method: str, n: int | Non
 
 def _grouped(read: ReadOptions, out: OutputOptions, *, method: str, n: int | None,
              frac: float | None, by: str, replace: bool, seed: int | None,
-             allocation: str) -> tuple[SampleResult, object]:
+             allocation: str) -> tuple[SampleResult, Table]:
     """Stratified and cluster samples: the input read whole, rows copied from its index."""
     from mlstats.io import read_table
     from mlstats.io.stream import line_ending
