@@ -43,15 +43,12 @@ def correlate_command(
 ) -> None:
     """Correlation of every pair of columns, with p-values and confidence intervals."""
     from mlstats.cli._emit import emit
-    from mlstats.cli._prefetch import prefetch
     from mlstats.io import read_table
-    from mlstats.stats.correlation import check_options
+    from mlstats.stats.correlation import check_options, correlate, rows_in_some_pair
 
     check_options(method=method.value, confidence=confidence, correction=correction.value)
-    prefetch("scipy.special", "mlstats.stats.correlation")
     table = read_table(read)
     chosen = table.resolve_many(parse_list(columns)) or table.numeric_columns()
-    from mlstats.stats.correlation import correlate, rows_in_some_pair
 
     values = {name: table.numeric(name) for name in chosen}
     table.record_use(*rows_in_some_pair(values))

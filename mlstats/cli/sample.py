@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mlstats.cli.app import app
-from mlstats.cli.options import OutputOptions, ReadOptions, SeedOpt, command
+from mlstats.cli.options import OutputOptions, ReadOptions, SeedOpt, command, resolve_seed
 
 if TYPE_CHECKING:
     from mlstats.io.reader import Table
@@ -28,7 +28,8 @@ class Allocation(enum.StrEnum):
     equal = "equal"
 
 
-@command(app, "sample", example="mlstats sample sample_data/airquality.csv --n 5 --seed 1")
+@command(app, "sample", example="mlstats sample sample_data/airquality.csv --n 5 --seed 1",
+         data=True)
 def sample_command(
     n: Annotated[int | None, typer.Option("--n", help="Rows to draw.", show_default=False)]
     = None,
@@ -56,6 +57,7 @@ def sample_command(
 
     check_options(n=n, frac=frac, method=method.value, by=by, replace=replace,
                   allocation=allocation.value if allocation is not None else None)
+    seed = resolve_seed(seed)
     if method in (Method.stratified, Method.cluster):
         result, records = _grouped(read, out, method=method.value, n=n, frac=frac, by=by,
                                    replace=replace, seed=seed, allocation=(
