@@ -168,3 +168,10 @@ def test_standard_input_pipes_and_a_closed_pipe():
         timeout=60)
     assert pipe.stdout.decode() == AIR_LINES[0] + "\nstatus 141\n"
     assert pipe.stderr == b""
+
+
+def test_a_run_without_seed_records_the_seed_that_repeats_it():
+    first = run(AIR, "--n", "8", "--json")
+    seed = json.loads(first.stderr)["provenance"]["seed"]
+    assert isinstance(seed, int)
+    assert run(AIR, "--n", "8", "--seed", str(seed), "--quiet").stdout == first.stdout
