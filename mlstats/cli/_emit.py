@@ -19,11 +19,12 @@ if TYPE_CHECKING:
 def emit(command: str, result: object, out: OutputOptions, *, table: Table | None = None,
          main: str | None = None, summary: str | None = None, figure: str | None = None,
          seed: int | None = None, keep_layout: tuple[str, ...] = (),
-         head: Head | None = None, to_stderr: bool = False, report: str | None = None) -> dict:
+         head: Head | None = None, shade: tuple[str, ...] = (), to_stderr: bool = False,
+         report: str | None = None) -> dict:
     """Write the result as `out` asks, warnings to stderr; exit 1 when an --assert failed.
 
-    A data-producing command renders its report `to_stderr` (standard output holds the data;
-    --quiet silences the report there) and may also write it as JSON to a `report` file.
+    A data-producing command renders its report `to_stderr` (standard output holds the data)
+    and may also write it as JSON to a `report` file.
     Returns the record (the JSON view as a dict), for commands that write more files.
     """
     from mlstats.io.writer import write_output
@@ -50,20 +51,16 @@ def emit(command: str, result: object, out: OutputOptions, *, table: Table | Non
         elif outcome.status == "warn" and not out.quiet:
             warn(f"check failed: {outcome.message()}")
     if report is not None:
-        import json
-
-        write_output(json.dumps(record, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
-                     report)
+        write_output(render(record, "json"), report)
     to_terminal = _stderr_is_terminal() if to_stderr else (
         out.output in (None, "-") and _stdout_is_terminal())
     width = shutil.get_terminal_size().columns if to_terminal else None
     color = to_terminal and "NO_COLOR" not in os.environ
     text = render(record, out.fmt, main=main, summary=summary, figure=figure, color=color,
                   width=width, keep_layout=keep_layout, terminal=to_terminal,
-                  head=head)
-    if to_stderr:
-        if not out.quiet:
-            _stderr(text.rstrip("\n"))
+                  head=head, shade=shade)
+    if to_stderr:  # the report is the result, not a warning: --quiet keeps it (SPEC 1)
+        _stderr(text.rstrip("\n"))
     else:
         if out.output in (None, "-"):
             text = _fit_stdout(text, out.fmt)

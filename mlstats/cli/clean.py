@@ -6,7 +6,7 @@ from typing import Annotated, Any
 import typer
 
 from mlstats.cli.app import app
-from mlstats.cli.options import OutputOptions, ReadOptions, command
+from mlstats.cli.options import OutputOptions, ReadOptions, command, report_options
 
 FIX_PANEL = "Fixes"
 SCREEN_PANEL = "Screens"
@@ -73,7 +73,6 @@ def clean_command(
 ) -> None:
     """Detect and correct dirty records: the cleaned CSV to standard output, the report to
     standard error."""
-    import dataclasses
 
     from mlstats.cli._emit import emit
     from mlstats.io.stream import open_stream
@@ -108,8 +107,7 @@ def clean_command(
         if result.problems:
             raise typer.Exit(1)
         return
-    if not out.format_given:  # -o names the data file: its extension is not the report's
-        out = dataclasses.replace(out, fmt="table")
+    out = report_options(out)
     result = _write(stream, cleaner, target, in_place=in_place, rejects=rejects,
                     quiet=out.quiet,
                     finish=lambda r: emit("clean", r, out, table=_provenance(stream, r),

@@ -15,12 +15,14 @@ COMMANDS = {
     "ab-test": "mlstats.cli.ab_test",
     "bootstrap": "mlstats.cli.bootstrap",
     "clean": "mlstats.cli.clean",
+    "correlate": "mlstats.cli.correlate",
     "describe": "mlstats.cli.describe",
     "jackknife": "mlstats.cli.jackknife",
     "sample-size": "mlstats.cli.sample_size",
     "power": "mlstats.cli.power",
     "precision-recall": "mlstats.cli.precision_recall",
     "regression": "mlstats.cli.regression",
+    "sample": "mlstats.cli.sample",
 }
 
 

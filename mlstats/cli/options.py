@@ -189,6 +189,14 @@ def _output_options(kwargs: dict) -> OutputOptions:
                          format_given=fmt is not None)
 
 
+def report_options(out: OutputOptions) -> OutputOptions:
+    """The output options of a data command's report: -o names the data file, so without
+    --format the report is a table, whatever -o's extension."""
+    import dataclasses
+
+    return out if out.format_given else dataclasses.replace(out, fmt="table")
+
+
 def output_format(fmt: str | None, output: str | None) -> str:
     """--format as given (md: markdown); without it, the format -o's extension names, or table."""
     if fmt is not None:

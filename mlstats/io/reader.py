@@ -49,10 +49,7 @@ _SEP_NAMES = {"\\t": "\t", "tab": "\t", "TAB": "\t"}
 def read_table(options: ReadOptions) -> Table:
     """Read and validate the input named by `options`."""
     source = load_source(options.source, encoding=options.encoding)
-    sep = _SEP_NAMES.get(options.sep, options.sep) if options.sep is not None else (
-        sniff_delimiter(source))
-    if len(sep) != 1:
-        raise InputError(f"--sep must be one character, or \\t or tab (got '{sep}')")
+    sep = delimiter(source, options.sep)
     _check_first_line(source)
     header = _first_record(source, sep)
     if options.no_header:
@@ -72,6 +69,14 @@ def read_table(options: ReadOptions) -> Table:
     if source.has_quotes:
         table.check_quotes()
     return table
+
+
+def delimiter(source: Source, sep: str | None) -> str:
+    """`--sep` as given (`\\t` and `tab` mean a tab), or sniffed from the first lines."""
+    chosen = _SEP_NAMES.get(sep, sep) if sep is not None else sniff_delimiter(source)
+    if len(chosen) != 1:
+        raise InputError(f"--sep must be one character, or \\t or tab (got '{chosen}')")
+    return chosen
 
 
 def _check_first_line(source: Source) -> None:
@@ -590,15 +595,20 @@ class Table:
 
     def provenance(self, *, seed: int | None = None) -> dict:
         used = self.rows_read if self.rows_used is None else self.rows_used
-        return {
-            "input": self.source.name,
-            "sha256": self.source.sha256,
-            "rows_read": self.rows_read,
-            "rows_used": used,
-            "rows_dropped": self.rows_read - used,
-            "seed": seed,
-            "versions": _versions(),
-        }
+        return provenance(self.source, rows_read=self.rows_read, rows_used=used, seed=seed)
+
+
+def provenance(source: Source, *, rows_read: int, rows_used: int, seed: int | None) -> dict:
+    """The record's `provenance`: the input, its SHA-256, row counts, seed and versions."""
+    return {
+        "input": source.name,
+        "sha256": source.sha256,
+        "rows_read": rows_read,
+        "rows_used": rows_used,
+        "rows_dropped": rows_read - rows_used,
+        "seed": seed,
+        "versions": _versions(),
+    }
 
 
 class _LazyColumns(Mapping):

@@ -492,11 +492,13 @@ def test_report_goes_to_stderr_and_to_the_report_file(dirty, clean):
     assert record["provenance"]["rows_dropped"] == 3
 
 
-def test_quiet_silences_the_report_but_not_a_failed_assert(dirty):
+def test_quiet_silences_warnings_but_not_the_report_or_a_failed_assert(dirty):
+    # SPEC 1: --quiet silences warnings and progress; the report is the result.
     result = invoke("clean", dirty(DUPES), "--quiet", "--assert", "duplicate_rows == 0")
     assert result.exit_code == 1
-    assert result.stderr == ("mlstats: assertion failed: duplicate_rows == 0 "
-                             "(duplicate_rows = 3)\n")
+    assert result.stderr.startswith("mlstats: assertion failed: duplicate_rows == 0 "
+                                    "(duplicate_rows = 3)\nmlstats clean\n")
+    assert "mlstats: warning" not in result.stderr
     assert result.stdout == "k,v\n1,a\n2,b\n3,c\n"
 
 

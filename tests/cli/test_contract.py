@@ -19,6 +19,7 @@ class Contract:
     failing_assert: str
     bad_column: list[str] | None = None
     extra_keys: set[str] = field(default_factory=set)
+    data: bool = False  # a data command: rows on stdout, the report (and JSON) on stderr
 
 
 S = str(SAMPLE)
@@ -87,6 +88,21 @@ CONTRACTS: dict[str, Contract] = {
         failing_assert="std_error < 1",
         bad_column=["jackknife", f"{S}/airquality.csv", "--column", "Ozon"],
     ),
+    "correlate": Contract(
+        run=["correlate", f"{S}/cars.csv"],
+        keys={"pairs", "matrix", "method", "confidence", "correction"},
+        failing_assert="pairs.speed~dist.r > 0.9",
+        bad_column=["correlate", f"{S}/cars.csv", "--columns", "sped,dist"],
+    ),
+    "sample": Contract(
+        run=["sample", f"{S}/airquality.csv", "--n", "10", "--seed", "1"],
+        keys={"method", "population", "sample_size", "n", "frac", "replace", "strata",
+              "clusters"},
+        failing_assert="sample_size > 100",
+        data=True,
+        bad_column=["sample", f"{S}/airquality.csv", "--n", "5", "--method", "stratified",
+                    "--by", "Mont"],
+    ),
 }
 
 
@@ -110,7 +126,7 @@ def test_json_holds_the_spec_keys(name):
     contract = CONTRACTS[name]
     result = invoke(*contract.run, "--json")
     assert result.exit_code == 0, result.stderr
-    record = json.loads(result.stdout)
+    record = json.loads(result.stderr if contract.data else result.stdout)
     envelope = {"command", "mlstats_version", "warnings"}
     if contract.bad_column is not None:
         envelope |= {"rows_used", "provenance"}
@@ -123,8 +139,10 @@ def test_a_failing_assert_exits_1(name):
     contract = CONTRACTS[name]
     result = invoke(*contract.run, "--assert", contract.failing_assert)
     assert result.exit_code == 1, result.stderr
-    assert result.stderr.splitlines()[-1].startswith(
-        f"mlstats: assertion failed: {contract.failing_assert} (")
+    lines = result.stderr.splitlines()
+    line = next(ln for ln in lines if ln.startswith("mlstats: assertion failed:")) \
+        if contract.data else lines[-1]
+    assert line.startswith(f"mlstats: assertion failed: {contract.failing_assert} (")
 
 
 @pytest.mark.parametrize("name", registered())
