@@ -63,6 +63,7 @@ class OutputOptions:
     asserts: tuple[Expr, ...] = ()
     warns: tuple[Expr, ...] = ()
     quiet: bool = False
+    format_given: bool = False  # --format or --json (not only -o's extension)
 
 
 # Options that individual commands share by name and meaning.
@@ -150,8 +151,12 @@ _OUTPUT_OPTIONS = [
 ]
 
 
-def command(app: typer.Typer, name: str, *, example: str, reads: bool = True) -> Callable:
-    """Register `func` as command `name` with the shared options and an example epilog."""
+def command(app: typer.Typer, name: str, *, example: str, reads: bool = True,
+            checks_output: bool = False) -> Callable:
+    """Register `func` as command `name` with the shared options and an example epilog.
+
+    `checks_output`: the command checks that -o is not its input itself (clean --in-place).
+    """
 
     def register(func: Callable) -> Callable:
         own = [p for p in inspect.signature(func, eval_str=True).parameters.values()
@@ -171,7 +176,8 @@ def command(app: typer.Typer, name: str, *, example: str, reads: bool = True) ->
                     engine=kwargs.pop("engine").value, where=_where(kwargs.pop("where"),
                                                                     kwargs.pop("remote")),
                 )
-                _refuse_overwrite(read.source, out.output)
+                if not checks_output:
+                    _refuse_overwrite(read.source, out.output)
                 return func(**kwargs, read=read, out=out)
             return func(**kwargs, out=out)
 
@@ -196,7 +202,16 @@ def _output_options(kwargs: dict) -> OutputOptions:
     asserts = tuple(parse(t, option="--assert") for t in kwargs.pop("asserts") or ())
     warns = tuple(parse(t, option="--warn") for t in kwargs.pop("warns") or ())
     return OutputOptions(fmt=output_format(fmt.value if fmt else None, output), output=output,
-                         asserts=asserts, warns=warns, quiet=kwargs.pop("quiet"))
+                         asserts=asserts, warns=warns, quiet=kwargs.pop("quiet"),
+                         format_given=fmt is not None)
+
+
+def report_options(out: OutputOptions) -> OutputOptions:
+    """The output options of a data command's report: -o names the data file, so without
+    --format the report is a table, whatever -o's extension."""
+    import dataclasses
+
+    return out if out.format_given else dataclasses.replace(out, fmt="table")
 
 
 def output_format(fmt: str | None, output: str | None) -> str:

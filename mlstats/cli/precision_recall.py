@@ -68,15 +68,17 @@ def precision_recall_command(
 ) -> None:
     """Precision, recall, F1, AP and ROC-AUC of a classifier, with bootstrap intervals."""
     from mlstats.cli._emit import emit
+    from mlstats.cli.side_outputs import check_side_outputs
     from mlstats.errors import InputError
     from mlstats.io import read_table
-    from mlstats.render.progress import progress
+    from mlstats.render.progress import progress, resampling_forecast
     from mlstats.stats.classification import NO_ROWS, precision_recall
 
     _check_usage(score=score, pred=pred, threshold=threshold, target_precision=target_precision,
                  curve=curve, plot=plot, baseline_score=baseline_score, compare=compare,
                  id_column=id_column)
     seed = resolve_seed(seed, random=ci or baseline_score is not None or compare is not None)
+    check_side_outputs(out.output, {"--curve": curve, "--plot": plot})
     if read.engine == "duckdb":
         from mlstats.engines import refuse, rows_of
 
@@ -93,7 +95,8 @@ def precision_recall_command(
     if table.rows_used == 0:
         raise InputError(NO_ROWS)
     comparing = baseline is not None
-    with progress(resamples, "bootstrap", quiet=out.quiet or not (ci or comparing)) as advance:
+    with progress(resamples, "bootstrap", quiet=out.quiet or not (ci or comparing),
+                  forecast=resampling_forecast(resamples, "this bootstrap")) as advance:
         result, groups = precision_recall(
             table.codes(truth),
             score=table.numeric(column) if score is not None else None,
@@ -177,7 +180,8 @@ def _baseline(table: Table, read: ReadOptions, column: str, truth: str,
         if key not in other.columns:
             raise InputError(f"--compare file '{compare}' has no --id column '{key}'; columns "
                              f"are: {', '.join(other.columns)}")
-        mine, theirs = _unique_keys(table, key, "the input"), _unique_keys(other, key, compare)
+        mine = _unique_keys(table, key, "the input")
+        theirs = _unique_keys(other, key, f"'{compare}'")
         if mine.type != theirs.type:
             mine, theirs = mine.cast("string"), theirs.cast("string")
         take = pc.index_in(mine, value_set=theirs, skip_nulls=True)

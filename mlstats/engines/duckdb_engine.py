@@ -373,8 +373,8 @@ class DuckDBSource:
                    approximate: tuple[str, ...] = ()) -> dict:
         read = self.rows_read or 0
         used = read if self.rows_used is None else self.rows_used
-        return provenance(self.name, self._digest.result(), rows_read=read, rows_used=used,
-                          where=self.where, seed=seed, engine=self.engine,
+        return provenance(Source(name=self.name, digest=self._digest), rows_read=read,
+                          rows_used=used, where=self.where, seed=seed, engine=self.engine,
                           approximate=approximate)
 
 
