@@ -111,8 +111,9 @@ def describe_summaries(src: DuckDBSource, columns: Sequence[str], *, by: str | N
         shift[(None, c)] = float(np.mean(means)) / scale[(None, c)] if means else 0.0
     rows = src.rows_sql(used, numbered=False)
     small = src.fits_in_memory(src_rows_estimate(src) * max(len(cols), 1))
+    narrow = _narrow_text(src, used, use, [src.alias(t) for t in text])
     first, sums, accounting = _describe_pass(src, rows, g, use, cols, shift, scale,
-                                             quantiles=small, text=[src.alias(t) for t in text])
+                                             quantiles=small, text=narrow)
     used_rows = sum(r["_cnt"] for r in first)
     src.account([by] if by is not None else [], accounting, used=used_rows,
                 complete=by is not None)
@@ -254,6 +255,8 @@ def _text_summary(kind: type, src: DuckDBSource, used: dict, name: str, use: str
                   first: list[dict]):
     """count, missing, distinct, most frequent (ties: the first seen) of a text column."""
     t = src.alias(name)
+    if first and f"t_{t}" not in first[0]:
+        return _wide_text_summary(kind, src, used, name, use)
     counts: dict[str, int] = {}
     for r in first:
         for value, k in (r[f"t_{t}"] or {}).items():
@@ -272,6 +275,44 @@ def _text_summary(kind: type, src: DuckDBSource, used: dict, name: str, use: str
                             "ORDER BY _row LIMIT 1")
     return kind(name=name, count=sum(counts.values()), missing=missing, unique=len(counts),
                 top=top, top_count=top_count)
+
+
+# A text column with more distinct values than this among the pilot's rows is counted by
+# a GROUP BY of its own (which spills to disk), not by an in-memory histogram.
+_NARROW = 1000
+
+
+def _narrow_text(src: DuckDBSource, used: dict, use: str, text: list[str]) -> list[str]:
+    """The text columns with few distinct values among the pilot's rows."""
+    if not text:
+        return []
+    rows = src.rows_sql(used, numbered=True)
+    fields = ", ".join(f"count(DISTINCT {t}) AS {t}" for t in text)
+    (found,) = _records(src, f"WITH t AS ({rows}), p AS (SELECT * FROM t LIMIT {PILOT_ROWS}) "
+                             f"SELECT {fields} FROM p WHERE {use}")
+    return [t for t in text if found[t] <= _NARROW]
+
+
+def _wide_text_summary(kind: type, src: DuckDBSource, used: dict, name: str, use: str):
+    """count, missing, distinct and the most frequent value (ties: the first seen) of a text
+    column with many distinct values, by a spilling GROUP BY."""
+    t = src.alias(name)
+    rows = src.rows_sql(used, numbered=False)
+    counted = (f"c AS (SELECT CAST({t} AS VARCHAR) AS v, count(*) AS k FROM t WHERE {use} "
+               "GROUP BY v)")
+    (unique, count, missing, top_count), = src.query(
+        f"WITH t AS ({rows}), {counted} SELECT count(v), coalesce(sum(k) FILTER (WHERE v IS "
+        "NOT NULL), 0), coalesce(sum(k) FILTER (WHERE v IS NULL), 0), max(k) FILTER (WHERE v "
+        "IS NOT NULL) FROM c")
+    if not unique:
+        return kind(name=name, count=0, missing=int(missing), unique=0, top=None, top_count=0)
+    numbered = src.rows_sql(used, numbered=True)
+    (top,), = src.query(
+        f"WITH t AS ({numbered}), {counted} SELECT CAST({t} AS VARCHAR) FROM t JOIN c ON "
+        f"CAST({t} AS VARCHAR) = c.v WHERE {use} AND c.k = $top ORDER BY _row LIMIT 1",
+        {"top": top_count})
+    return kind(name=name, count=int(count), missing=int(missing), unique=int(unique),
+                top=top, top_count=int(top_count))
 
 
 def _abtest_pass(src: DuckDBSource, rows: str, g: str, use: str, names: list[str],

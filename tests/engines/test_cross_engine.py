@@ -216,3 +216,14 @@ ROWS_COMMANDS = [
 @pytest.mark.parametrize("args", ROWS_COMMANDS, ids=" ".join)
 def test_commands_from_rows_agree(args):
     assert_same(record(*args, engine="local"), record(*args, engine="duckdb"))
+
+
+def test_describe_wide_text_columns_agree(monkeypatch, write_csv):
+    # a text column of many distinct values is counted by a GROUP BY of its own; ties for the
+    # most frequent value go to the first seen, as locally
+    from mlstats.engines import duckdb_summaries
+
+    monkeypatch.setattr(duckdb_summaries, "_NARROW", 1)
+    path = write_csv("id,city,x\nu1,Oslo,1\nu2,Rome,2\nu3,,3\nu2,Oslo,4\nu4,Rome,5\n")
+    assert_same(record("describe", path, engine="local"),
+                record("describe", path, engine="duckdb"))
