@@ -392,7 +392,8 @@ def _bytes(text: str) -> int:
 
 
 def _config() -> dict[str, Any]:
-    config: dict[str, Any] = {"preserve_insertion_order": True}
+    # DuckDB's own progress bar writes to standard output, where the result goes
+    config: dict[str, Any] = {"preserve_insertion_order": True, "enable_progress_bar": False}
     memory = os.environ.get(MEMORY_ENV)
     if memory:
         config["memory_limit"] = memory
