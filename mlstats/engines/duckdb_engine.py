@@ -92,6 +92,8 @@ class DuckDBSource:
         # ./.tmp, in the user's working directory), removed by `close`
         self._spill = tempfile.mkdtemp(prefix="mlstats-duckdb-")
         self.con = duckdb.connect(config={**_config(), "temp_directory": self._spill})
+        # DuckDB's own progress bar writes to standard output, where the result goes
+        self.con.execute("SET enable_progress_bar = false")
         self.warnings: list[str] = []
         self.rows_used: int | None = None
         self.rows_read: int | None = None
@@ -392,8 +394,7 @@ def _bytes(text: str) -> int:
 
 
 def _config() -> dict[str, Any]:
-    # DuckDB's own progress bar writes to standard output, where the result goes
-    config: dict[str, Any] = {"preserve_insertion_order": True, "enable_progress_bar": False}
+    config: dict[str, Any] = {"preserve_insertion_order": True}
     memory = os.environ.get(MEMORY_ENV)
     if memory:
         config["memory_limit"] = memory
