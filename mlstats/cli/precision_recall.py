@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -67,7 +67,6 @@ def precision_recall_command(
     *, read: ReadOptions, out: OutputOptions,
 ) -> None:
     """Precision, recall, F1, AP and ROC-AUC of a classifier, with bootstrap intervals."""
-    from mlstats.cli._emit import emit
     from mlstats.cli.side_outputs import check_side_outputs
     from mlstats.errors import InputError
     from mlstats.io import read_table
@@ -84,6 +83,13 @@ def precision_recall_command(
 
         if compare is not None:
             raise refuse(read.engine, "--compare")
+        if score is not None and baseline_score is None:
+            table, result, groups = _scored_on_duckdb(
+                read, true, score, positive=positive, threshold=threshold, beta=beta,
+                target_precision=target_precision, ci=ci, resamples=resamples,
+                confidence=confidence, seed=seed, quiet=out.quiet)
+            _finish(result, groups, table, out, curve=curve, plot=plot, seed=seed)
+            return
         table = rows_of(read, [true, score, pred, baseline_score, id_column])
     else:
         table = read_table(read)
@@ -107,6 +113,14 @@ def precision_recall_command(
             baseline_name=baseline_name, positive=positive, threshold=threshold, beta=beta,
             target_precision=target_precision, ci=ci, resamples=resamples,
             confidence=confidence, seed=seed, progress=advance)
+    _finish(result, groups, table, out, curve=curve, plot=plot, seed=seed)
+
+
+def _finish(result: Result, groups: Any, table: Any, out: OutputOptions, *,
+            curve: str | None, plot: str | None, seed: int | None) -> None:
+    """Write the curve and the chart, then the record."""
+    from mlstats.cli._emit import emit
+
     if curve is not None:
         _write_curve(curve, groups.curve())
     if plot is not None:
@@ -117,6 +131,32 @@ def precision_recall_command(
     emit("precision-recall", result, out, table=table,
          main="per_class" if multiclass else "comparison", summary=_summary(result),
          figure=figure, seed=seed, keep_layout=("confusion",))
+
+
+def _scored_on_duckdb(read: ReadOptions, true: str, score: str, *, quiet: bool,
+                      threshold: float | None, **options: Any) -> tuple[Any, Result, Any]:
+    """One model's scores on DuckDB: positives and negatives per distinct score by SQL,
+    finished by `binary_from_groups` (memory: the distinct scores, not the rows)."""
+    from mlstats.engines import open_duckdb
+    from mlstats.engines.duckdb_summaries import score_counts
+    from mlstats.errors import InputError
+    from mlstats.render.progress import progress, resampling_forecast
+    from mlstats.stats.classification import NO_ROWS, binary_from_groups, positive_label
+
+    with open_duckdb(read) as src:
+        labels, groups_of = score_counts(src, src.resolve(true), src.resolve(score))
+    if not labels:
+        raise InputError(NO_ROWS)
+    chosen = positive_label(labels, options.pop("positive"))
+    groups = groups_of(chosen)
+    resamples = options["resamples"]
+    with progress(resamples, "bootstrap", quiet=quiet or not options["ci"],
+                  forecast=resampling_forecast(resamples, "this bootstrap")) as advance:
+        result = binary_from_groups(
+            groups, score_range=(float(groups.thresholds[-1]), float(groups.thresholds[0])),
+            positive=chosen, threshold=0.5 if threshold is None else threshold,
+            progress=advance, **options)
+    return src, result, groups
 
 
 def _check_usage(*, score: str | None, pred: str | None, threshold: float | None,

@@ -669,3 +669,51 @@ def jackknife_summary(src: DuckDBSource, names: Sequence[str], kind: str) -> dic
     mean_delta = 0.0 if kind in ("mean", "var") else total / n
     return {"n": n, "value": value, "mean_delta": mean_delta,
             "root_ss": math.sqrt(max(squares - n * mean_delta * mean_delta, 0.0))}
+
+
+def score_counts(src: DuckDBSource, truth: str, score: str) -> tuple[list[str], Any]:
+    """The true labels (in order of first appearance) and a function of the positive label
+    giving its `ScoreCounts` (positives and negatives per distinct score), as the descending
+    `ScoreGroups` that precision-recall finishes from."""
+    from mlstats.stats.classification import ScoreGroups
+    from mlstats.stats.summaries import ScoreCounts
+
+    used = {truth: src.kinds[truth], score: NUMBER}
+    t, c = src.alias(truth), src.alias(score)
+    use = f"_keep AND {t} IS NOT NULL AND {c} IS NOT NULL"
+    rows = src.rows_sql(used, numbered=False)
+    buckets = _records(src, f"WITH t AS ({rows}) SELECT _keep AS _k, ({use}) AS _u, "
+                            f"count(*) AS n, count({t}) AS nt, count({c}) AS nc, min({c}) AS lo, "
+                            f"max({c}) AS hi FROM t GROUP BY ALL")
+    accounting = {"_read": sum(r["n"] for r in buckets),
+                  "_kept": sum(r["n"] for r in buckets if r["_k"]),
+                  f"_miss_{t}": sum(r["n"] - r["nt"] for r in buckets if r["_k"]),
+                  f"_miss_{c}": sum(r["n"] - r["nc"] for r in buckets if r["_k"]),
+                  f"_inf_{c}": int(any(r["lo"] == -math.inf or r["hi"] == math.inf
+                                       for r in buckets))}
+    src.account([truth, score], accounting, used=sum(r["n"] for r in buckets if r["_u"]))
+    # -0.0 + 0.0 is 0.0: a zero score is one threshold, as NumPy's np.diff sees them
+    table = src.fetch_arrow(f"WITH t AS ({rows}) SELECT {c} + 0.0 AS s, {t} AS v, count(*) AS k "
+                            f"FROM t WHERE {use} GROUP BY ALL ORDER BY s DESC")
+    kinds = table.column("v").unique().to_pylist()
+    pilot = _pilot(src, used, t, use, [])
+    order = _first_rows(src, used, t, use, pilot, kinds) if kinds else {}
+    kinds.sort(key=lambda v: order[v])
+    labels = [label_of(v) for v in kinds]
+    scores = table.column("s").to_numpy()
+    counts = table.column("k").to_numpy().astype(np.int64)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    codes = pc.index_in(table.column("v"), value_set=pa.array(kinds)).to_numpy()
+
+    def groups(positive: str | None) -> Any:
+        hit = codes == labels.index(positive) if positive in labels else np.zeros(codes.size,
+                                                                                  dtype=bool)
+        distinct, where = np.unique(scores, return_inverse=True)
+        pos = np.bincount(where, weights=counts * hit, minlength=distinct.size)
+        total = np.bincount(where, weights=counts, minlength=distinct.size)
+        return ScoreGroups.of_counts(ScoreCounts(scores=distinct, positives=pos.astype(np.int64),
+                                                 negatives=(total - pos).astype(np.int64)))
+
+    return labels, groups

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mlstats.errors import InputError
+from mlstats.stats.summaries import ScoreCounts
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -273,6 +274,11 @@ class ScoreGroups:
     thresholds: np.ndarray
     pos: np.ndarray
     neg: np.ndarray
+
+    @classmethod
+    def of_counts(cls, counts: ScoreCounts) -> ScoreGroups:
+        """The mergeable summary (`ScoreCounts`, ascending scores) in descending order."""
+        return cls(counts.scores[::-1] + 0.0, counts.positives[::-1], counts.negatives[::-1])
 
     @property
     def n_pos(self) -> int:
@@ -566,6 +572,12 @@ def binary_from_scores(
     if baseline is not None:
         baseline = np.asarray(baseline, dtype=np.float64)
         _check_no_nan(baseline, "the baseline score")
+    if baseline is None:
+        groups = score_groups(truth, score)
+        return binary_from_groups(
+            groups, score_range=(float(score.min()), float(score.max())), positive=positive,
+            threshold=threshold, beta=beta, target_precision=target_precision, ci=ci,
+            resamples=resamples, confidence=confidence, seed=seed, progress=progress), groups
     warnings: list[str] = []
     _range_warning(score, threshold, warnings, "--score")
     one_class = _one_class_warning(truth, warnings, scores=True)
@@ -601,6 +613,42 @@ def binary_from_scores(
         threshold_at_precision=target[0], recall_at_precision=target[1],
         baseline=baseline_name, **extra, warnings=tuple(warnings))
     return result, groups
+
+
+def binary_from_groups(
+    groups: ScoreGroups, *, score_range: tuple[float, float], positive: str = "1",
+    threshold: float = 0.5, beta: float | None = None, target_precision: float | None = None,
+    ci: bool = False, resamples: int = 2000, confidence: float = 0.95,
+    seed: int | None = None, progress: Callable[[int], None] | None = None,
+) -> ScoredBinaryResult:
+    """`binary_from_scores` of one model from its summary: the positive and negative rows
+    per distinct score (whichever engine counted them) and the scores' range.
+
+    Reference and checks: as `binary_from_scores`, whose one-model path this is.
+    """
+    _check_options(beta=beta, confidence=confidence, resamples=resamples, seed=seed)
+    warnings: list[str] = []
+    _range_warning_of(*score_range, threshold, warnings, "--score")
+    one_class = _one_class_warning_of(groups.n_pos, groups.n_pos + groups.n_neg, warnings,
+                                      scores=True)
+    curve = _Cumulative.of(groups)
+    point = curve.at(threshold, beta, warnings)
+    best, best_threshold = curve.best_f1()
+    target = curve.at_precision(target_precision, warnings)
+    extra = {}
+    if ci:  # one model: its counts per group are all the bootstrap needs
+        strata = [_Stratum.of_counts(groups.pos), _Stratum.of_counts(groups.neg)]
+        names = ("precision", "recall", "f1") + (
+            ("average_precision",) if curve.n_pos else ()) + (() if one_class else ("roc_auc",))
+        extra = _binary_uncertainty(strata, [groups.thresholds.size],
+                                    [groups.cut(threshold)], [point], names, ci=ci,
+                                    resamples=resamples, confidence=confidence, seed=seed,
+                                    progress=progress, warnings=warnings, scored=True)
+    return ScoredBinaryResult(
+        positive=positive, support=curve.n_pos, threshold=threshold, beta=beta, **point,
+        best_f1=best, best_f1_threshold=best_threshold, target_precision=target_precision,
+        threshold_at_precision=target[0], recall_at_precision=target[1],
+        baseline=None, **extra, warnings=tuple(warnings))
 
 
 @dataclass(frozen=True, slots=True)
@@ -676,8 +724,12 @@ class _Cumulative:
 
 
 def _one_class_warning(truth: np.ndarray, warnings: list[str], *, scores: bool) -> bool:
-    n_pos = int(np.count_nonzero(truth))
-    if 0 < n_pos < truth.size:
+    return _one_class_warning_of(int(np.count_nonzero(truth)), truth.size, warnings,
+                                 scores=scores)
+
+
+def _one_class_warning_of(n_pos: int, n: int, warnings: list[str], *, scores: bool) -> bool:
+    if 0 < n_pos < n:
         return False
     which = "positive" if n_pos else "negative"
     tail = ""
@@ -709,7 +761,11 @@ def _check_labels(coded: Coded, what: str) -> None:
 
 
 def _range_warning(score: np.ndarray, threshold: float, warnings: list[str], what: str) -> None:
-    low, high = float(score.min()), float(score.max())
+    _range_warning_of(float(score.min()), float(score.max()), threshold, warnings, what)
+
+
+def _range_warning_of(low: float, high: float, threshold: float, warnings: list[str],
+                      what: str) -> None:
     if low < 0 or high > 1:
         warnings.append(f"{what} has values outside [0, 1] (from {low:.6g} to {high:.6g}): read "
                         f"as a ranking; the threshold {threshold:g} is on the same scale")
