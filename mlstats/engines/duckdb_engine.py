@@ -37,6 +37,7 @@ from mlstats.io.reader import (
     PANDAS_NA,
     ReadOptions,
     Table,
+    _check_first_line,
     _check_header,
     _first_record,
     _na_numbers,
@@ -139,6 +140,7 @@ class DuckDBSource:
     def _inspect_csv(self) -> None:
         head = _head(self.files[0])
         sample = Source(name=str(self.files[0]), digest=_done(""), data=head)
+        _check_first_line(sample)
         sep = self.read.sep
         sep = _SEP_NAMES.get(sep, sep) if sep is not None else sniff_delimiter(sample)
         if len(sep) != 1:

@@ -468,8 +468,10 @@ class Table:
 
         column = self.arrow.column(name)
         if pa.types.is_floating(column.type):
-            # 1.0 and 2.0 read back as the labels "1" and "2", as they were most likely written.
-            text = [None if v != v else (str(int(v)) if v.is_integer() else repr(v))
+            # 1.0 and 2.0 read back as the labels "1" and "2", as they were most likely written
+            # (1e308 stays 1e+308, not its 309 digits).
+            text = [None if v != v else (str(int(v)) if v.is_integer() and abs(v) < 1e16
+                                         else repr(v))
                     for v in to_float64(column).tolist()]
         elif pa.types.is_boolean(column.type):
             text = [None if v is None else ("true" if v else "false")
