@@ -13,9 +13,10 @@ from tests.conftest import ROOT
 
 
 def examples() -> list[tuple[str, list[str], str]]:
-    """(title, commands, expected output) of every example under "## Commands"."""
+    """(title, commands, expected output) of every example under "## Commands" and "## Piping"."""
     text = (ROOT / "README.md").read_text()
-    body = text[text.index("## Commands"):text.index("## Input")]
+    body = (text[text.index("## Commands"):text.index("## Input")]
+            + text[text.index("## Piping"):text.index("## Design")])
     found = []
     for block in re.findall(r"^```\n(.*?)^```$", body, flags=re.S | re.M):
         lines = block.rstrip("\n").split("\n")

@@ -47,7 +47,7 @@ def emit(command: str, result: object, out: OutputOptions, *, table: Table | Non
     width = shutil.get_terminal_size().columns if to_terminal else None
     color = to_terminal and "NO_COLOR" not in os.environ
     text = render(record, out.fmt, main=main, summary=summary, figure=figure, color=color,
-                  width=width, keep_layout=keep_layout)
+                  width=width, keep_layout=keep_layout, terminal=to_terminal)
     write_output(text, out.output)
     if any(o.status == "fail" for o in outcomes):
         raise typer.Exit(1)
@@ -56,9 +56,9 @@ def emit(command: str, result: object, out: OutputOptions, *, table: Table | Non
 
 def warn(message: str) -> None:
     """One `mlstats: warning: …` line on standard error."""
-    from mlstats.render.text import visible
+    from mlstats.render.text import shorten_quoted, visible
 
-    _stderr(f"mlstats: warning: {visible(message)}")
+    _stderr(f"mlstats: warning: {shorten_quoted(visible(message))}")
 
 
 def _stderr(line: str) -> None:

@@ -126,8 +126,11 @@ def _one_line(text: str) -> str:
 
 
 def _error(message: str) -> None:
+    from mlstats.render.text import shorten_quoted, visible
+
+    # Data quoted in a message is shown, not obeyed, and cut to a readable length.
     try:
-        sys.stderr.write(f"mlstats: error: {_one_line(message)}\n")
+        sys.stderr.write(f"mlstats: error: {shorten_quoted(visible(_one_line(message)))}\n")
         sys.stderr.flush()
     except (OSError, ValueError):
         pass

@@ -34,7 +34,8 @@ def describe_command(
     if group is not None:
         table.drop_missing([group])
     chosen = table.resolve_many(parse_list(columns)) or table.numeric_columns(exclude=[group])
-    text = [] if columns else [c for c in table.columns if c not in (*chosen, group)]
+    taken = {*chosen, group}
+    text = [] if columns else [c for c in table.columns if c not in taken]
     from mlstats.stats.describe import describe
 
     result = describe(

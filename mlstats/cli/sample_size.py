@@ -21,6 +21,11 @@ class Method(enum.StrEnum):
     arcsine = "arcsine"
 
 
+class Spending(enum.StrEnum):
+    obrien_fleming = "obrien-fleming"
+    pocock = "pocock"
+
+
 BaselineOpt = Annotated[float | None, typer.Option(
     help="Control-group proportion (conversion rate), between 0 and 1: plans proportions.",
     rich_help_panel=EFFECT_PANEL)]
@@ -89,6 +94,12 @@ def sample_size_command(
     daily_traffic: Annotated[int | None, typer.Option(
         help="Units entering the experiment per day, all groups together: adds days.",
         rich_help_panel=TEST_PANEL)] = None,
+    looks: Annotated[int | None, typer.Option(
+        metavar="K", help="Plan a group-sequential test with K equally spaced looks (≥ 2): "
+        "boundaries and the inflated maximum size.", rich_help_panel=TEST_PANEL)] = None,
+    spending: Annotated[Spending | None, typer.Option(
+        help="Lan–DeMets alpha spending for --looks.", show_default="obrien-fleming",
+        rich_help_panel=TEST_PANEL)] = None,
     *, out: OutputOptions,
 ) -> None:
     """Sample size: to estimate a mean (--std --margin), or to compare two groups.
@@ -104,7 +115,7 @@ def sample_size_command(
         baseline=baseline, mde=mde, relative=relative, effect_size=effect_size, n=n,
         method=method.value if method else None, alpha=alpha, power=power, ratio=ratio,
         alternative=alternative.value if alternative else None, arms=arms,
-        daily_traffic=daily_traffic,
+        daily_traffic=daily_traffic, looks=looks, spending=spending.value if spending else None,
     )
     if isinstance(result, EstimationResult):
         summary = estimation_summary(result)
@@ -151,8 +162,17 @@ def sizes_phrase(r) -> str:
 
 
 def plan_summary(r) -> str:
-    return (f"To detect {effect_phrase(r)} with power {r.power:g} {design_phrase(r)}: "
-            f"{sizes_phrase(r)}{_days_phrase(r)}.")
+    if getattr(r, "looks", None) is None:
+        return (f"To detect {effect_phrase(r)} with power {r.power:g} {design_phrase(r)}: "
+                f"{sizes_phrase(r)}{_days_phrase(r)}.")
+    spending = "O'Brien–Fleming" if r.spending == "obrien-fleming" else "Pocock"
+    side = "|z|" if r.alternative == "two-sided" else "z"
+    first, last = r.boundaries[0].z, r.boundaries[-1].z
+    return (f"To detect {effect_phrase(r)} with power {r.power:g} {design_phrase(r)}, over "
+            f"{r.looks} equally spaced looks ({spending}-type spending): at most "
+            f"{sizes_phrase(r)}{_days_phrase(r)} ({r.inflation_factor:.4g} × the fixed "
+            f"size); stop at look 1 when {side} reaches {first:.4g}, at the last when it "
+            f"reaches {last:.4g}.")
 
 
 def mde_summary(r) -> str:

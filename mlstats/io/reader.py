@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
+    from mlstats.io.records import RecordIndex
+
 DELIMITERS = (",", ";", "\t", "|")
 _SNIFF_BYTES = 1 << 16
 _SNIFF_LINES = 50
@@ -62,6 +64,7 @@ def read_table(options: ReadOptions) -> Table:
         sniff_delimiter(source))
     if len(sep) != 1:
         raise InputError(f"--sep must be one character, or \\t or tab (got '{sep}')")
+    _check_first_line(source)
     header = _first_record(source, sep)
     if options.no_header:
         names = [str(i) for i in range(1, len(header) + 1)]
@@ -77,7 +80,22 @@ def read_table(options: ReadOptions) -> Table:
     table = Table(arrow, source=source, sep=sep, has_header=not options.no_header,
                   na_numbers=_na_numbers(options.na))
     table.check_values()
+    if source.has_quotes:
+        table.check_quotes()
     return table
+
+
+def _check_first_line(source: Source) -> None:
+    """Undecodable bytes in the header name line 1 (the data's are found while parsing)."""
+    first = source.head(_SNIFF_BYTES << 4).removeprefix(b"\xef\xbb\xbf").splitlines()[:1]
+    try:
+        b"".join(first).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.end < len(first[0]) or len(first[0]) < _SNIFF_BYTES << 4:
+            raise InputError(
+                f"line 1: bytes that are not valid UTF-8 ({exc.reason}); give the file's "
+                "encoding with --encoding (e.g. --encoding latin-1)"
+            ) from None
 
 
 def _na_numbers(na: Sequence[str]) -> tuple[float, ...]:
@@ -254,6 +272,8 @@ class Table:
     na_numbers: tuple[float, ...] = ()
     rows_read: int = field(init=False)
     _row_numbers: np.ndarray | None = field(default=None, repr=False)
+    _index: RecordIndex | None = field(default=None, repr=False)
+    _multiline: bool | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.rows_read = self.arrow.num_rows
@@ -285,7 +305,41 @@ class Table:
     def numeric_columns(self, *, exclude: Iterable[str | None] = ()) -> list[str]:
         """Every numeric column, in input order, but those in `exclude`."""
         skip = set(exclude)
-        return [c for c in self.columns if c not in skip and self.is_numeric(c)]
+        chosen = []
+        for name in self.columns:
+            if name in skip:
+                continue
+            if self.is_numeric(name):
+                chosen.append(name)
+            else:
+                self._warn_if_almost_numeric(name)
+        return chosen
+
+    def _warn_if_almost_numeric(self, name: str) -> None:
+        """Say why a column of numbers but for a few cells (`1000"`) is not among the numeric."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        column = self.arrow.column(name)
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            return
+        number = pc.match_substring_regex(column, _NUMBER)
+        numbers = pc.sum(number).as_py() or 0
+        present = len(column) - column.null_count
+        if not numbers or numbers * 2 < present or numbers == present:
+            return
+        from mlstats.io._arrow import to_bool
+
+        bad = to_bool(pc.and_(pc.invert(number), pc.is_valid(column))).nonzero()[0]
+        shown = ", ".join(f"'{_visible(column[int(r)].as_py())}' at line {self.line_of(int(r))}"
+                          for r in bad[:3])
+        more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+        self.warnings.append(
+            f"column '{name}' is read as text and left out of the numeric columns: {len(bad)} "
+            f"of {present} values {'is' if len(bad) == 1 else 'are'} not a number ({shown}"
+            f"{more}); fix {'it' if len(bad) == 1 else 'them'}, mark such values missing "
+            "with --na, or convert with mlstats clean --coerce"
+        )
 
     def drop_missing(self, names: Sequence[str]) -> None:
         """Leave out every row missing a value in `names` from all later use (counted)."""
@@ -449,7 +503,9 @@ class Table:
                 for _ in self.source.text_lines():
                     pass  # raises, naming the line of the first bad byte
                 raise InputError(f"column '{name}' holds bytes that are not valid UTF-8")
-            if pa.types.is_floating(kind):
+            # One cheap pass first: most columns hold only finite values and nulls.
+            if pa.types.is_floating(kind) and pc.any(
+                    pc.invert(pc.is_finite(self.arrow.column(name)))).as_py():
                 column = self.arrow.column(name)
                 row = first_true(pc.is_inf(column))
                 if row is not None:
@@ -481,19 +537,67 @@ class Table:
             f"{self.line_of(row)}; fix the value or mark it missing"
         )
 
+    def check_quotes(self) -> None:
+        """Refuse a quote that never closes; warn of quoted fields that swallowed rows.
+
+        Only a field holding a line break can swallow rows, so the record walk runs only when
+        some text value holds one, or when the last line leaves a quote open.
+        """
+        from mlstats.io.records import check_quoted_fields, last_line_open
+
+        if self._breaks_in_fields() or last_line_open(self.source, self.sep):
+            self.warnings.extend(
+                check_quoted_fields(self.record_index(), self.sep, self.arrow.num_columns))
+
+    def _breaks_in_fields(self) -> bool:
+        """Whether some text value holds a line break (its record spans several lines)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if self._multiline is None:
+            self._multiline = self.source.has_quotes and any(
+                pc.any(pc.match_substring_regex(self.arrow.column(name), "[\r\n]")).as_py()
+                for name, kind in zip(self.arrow.column_names, self.arrow.schema.types,
+                                      strict=True)
+                if pa.types.is_string(kind) or pa.types.is_large_string(kind))
+        return self._multiline
+
+    def record_index(self) -> RecordIndex:
+        """Where each record (header first, when there is one) lies in the input."""
+        if self._index is None:
+            from mlstats.io.records import index_records
+
+            self._index = index_records(self.source, self.sep,
+                                        multiline=self._breaks_in_fields())
+        return self._index
+
+    def row_numbers(self) -> np.ndarray:
+        """For each row still in the table, its 0-based position among the data rows read."""
+        import numpy as np
+
+        if self._row_numbers is not None:
+            return self._row_numbers
+        return np.arange(self.rows_read, dtype=np.int64)
+
+    def raw_header(self) -> bytes:
+        """The header record as read (UTF-8, no line terminator); empty without a header."""
+        return self.record_index().raw(0) if self.has_header else b""
+
+    def raw_rows(self, indices: Iterable[int]) -> list[bytes]:
+        """Data records by position among the rows read, each as read, without terminator."""
+        index = self.record_index()
+        offset = 1 if self.has_header else 0
+        return [index.raw(int(i) + offset) for i in indices]
+
     def line_of(self, row: int) -> int:
         """The physical line (1-based) where data row `row` (0-based, as kept) starts."""
         if self._row_numbers is not None:
             row = int(self._row_numbers[row])
-        reader = csv.reader(self.source.text_lines(), delimiter=self.sep)
-        start, seen = 1, -1 if self.has_header else 0
-        for record in reader:
-            if record:
-                if seen == row:
-                    return start
-                seen += 1
-            start = reader.line_num + 1
-        return start
+        index = self.record_index()
+        record = row + (1 if self.has_header else 0)
+        if record < len(index):
+            return index.line_number(record)
+        return len(index.lines) + 1
 
     def provenance(self, *, seed: int | None = None) -> dict:
         used = self.rows_read if self.rows_used is None else self.rows_used
@@ -510,10 +614,10 @@ class Table:
 
 class _LazyColumns(Mapping):
     def __init__(self, table: Table, names: tuple[str, ...]) -> None:
-        self._table, self._names = table, names
+        self._table, self._names, self._known = table, names, frozenset(names)
 
     def __getitem__(self, name: str) -> np.ndarray:
-        if name not in self._names:
+        if name not in self._known:
             raise KeyError(name)
         return self._table.numeric(name)
 
@@ -544,7 +648,9 @@ def _listing(names: Sequence[str], limit: int = 30) -> str:
     return shown if len(names) <= limit else f"{shown} and {len(names) - limit} more"
 
 
-def _visible(value: object) -> str:
+def _visible(value: object, limit: int = 80) -> str:
+    """A data value for a message: control characters escaped, cut to about `limit` characters."""
     from mlstats.render.text import visible
 
-    return visible(str(value))
+    text = visible(str(value))
+    return text if len(text) <= limit else text[:limit - 1] + "…"

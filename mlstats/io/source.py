@@ -63,16 +63,10 @@ class Source:
             return stream.read(size)
 
     def text_lines(self) -> Iterator[str]:
-        """The input as text lines for diagnosis (error path only); bad bytes name their line."""
-        with self.reader() as stream:
-            for line_no, raw in enumerate(stream, start=1):
-                try:
-                    yield raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
-                except UnicodeDecodeError as exc:
-                    raise InputError(
-                        f"line {line_no}: bytes that are not valid UTF-8 ({exc.reason}); "
-                        "give the file's encoding with --encoding (e.g. --encoding latin-1)"
-                    ) from None
+        """The input's lines (ended by `\\n`, `\\r\\n` or `\\r`); bad bytes name their line."""
+        from mlstats.io.records import buffer_of, find_lines
+
+        yield from find_lines(buffer_of(self)).decoded()
 
 
 def load_source(source: str | None, *, encoding: str = "utf-8") -> Source:
@@ -133,7 +127,7 @@ def _stream_file(path: Path, name: str) -> Source:
             if b"\x00" in chunk:
                 raise _nul_error(_line_at(path, offset + chunk.find(b"\x00")))
             has_quotes = has_quotes or b'"' in chunk
-            blank = blank and not chunk.lstrip(_UTF8_BOM).strip()
+            blank = blank and not chunk.removeprefix(_UTF8_BOM).strip()
             offset += len(chunk)
     if blank:
         raise InputError(f"'{name}' is empty; give a file with a header and data rows")
@@ -175,7 +169,7 @@ def _line_at(path: Path, offset: int) -> int:
 def _from_memory(name: str, raw: bytes, codec: str) -> Source:
     sha = _done(hashlib.sha256(raw).hexdigest())
     data = _decode(_decompress(raw, name), codec, name)
-    if not data.lstrip(_UTF8_BOM).strip():
+    if not data.removeprefix(_UTF8_BOM).strip():
         shown = "standard input" if name == "-" else f"'{name}'"
         raise InputError(f"{shown} is empty; give a file with a header and data rows")
     nul = data.find(b"\x00")

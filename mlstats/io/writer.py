@@ -10,7 +10,7 @@ import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -47,6 +47,41 @@ def write_output(text: str, output: str | None) -> None:
         return
     with atomic_open(output) as f:
         f.write(text)
+
+
+def write_data(chunks: Iterable[bytes], output: str | None) -> None:
+    """Write data rows (bytes) to standard output (None or '-') or atomically to `output`."""
+    if output is not None and output != "-":
+        with atomic_open(output, "wb") as f:
+            for chunk in chunks:
+                f.write(chunk)
+        return
+    try:
+        sys.stdout.flush()
+        stream = sys.stdout.buffer
+        terminal = _is_terminal(sys.stdout)
+        for chunk in chunks:
+            stream.write(_shown(chunk) if terminal else chunk)
+        stream.flush()
+    except BrokenPipeError:
+        silence_stdout()
+        raise PipeClosed from None
+
+
+def _is_terminal(stream: IO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _shown(chunk: bytes) -> bytes:
+    """Data bound for a terminal: control characters as visible escapes, line breaks kept."""
+    from mlstats.render.text import visible
+
+    parts = chunk.decode("utf-8", errors="replace").split("\n")
+    return "\n".join(visible(p[:-1], tabs=True) + "\r" if p.endswith("\r")
+                     else visible(p, tabs=True) for p in parts).encode()
 
 
 def write_stdout(text: str) -> None:

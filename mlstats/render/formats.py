@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from collections.abc import Sequence
+from json.encoder import encode_basestring  # the C accelerator when present
 from typing import Any
 
 from mlstats.render.record import ENVELOPE, flatten, is_row_table
@@ -24,21 +26,74 @@ _PIPED_WIDTH = 100_000
 
 def render(record: dict, fmt: str, *, main: str | None = None, summary: str | None = None,
            figure: str | None = None, color: bool = False, width: int | None = None,
-           keep_layout: tuple[str, ...] = ()) -> str:
+           keep_layout: tuple[str, ...] = (), terminal: bool = False) -> str:
     """Render `record` as `fmt`; `main` names the row table that CSV/TSV write.
 
     `summary` (one sentence) and `figure` (a text chart) appear in the table view, the
     summary also in Markdown. Tables named in `keep_layout` (a confusion matrix) are never
-    transposed.
+    transposed. `terminal`: the text goes to a terminal, so CSV/TSV cells show control
+    characters as escapes.
     """
     if fmt == "json":
-        return json.dumps(record, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        return to_json(record) + "\n"
     if fmt in ("csv", "tsv"):
-        return to_delimited(record, "," if fmt == "csv" else "\t", main=main)
+        text = to_delimited(record, "," if fmt == "csv" else "\t", main=main)
+        # On a terminal the data's control characters are shown, never obeyed.
+        if terminal:
+            return "\n".join(visible(line, tabs=True) for line in text.split("\n"))
+        return text
     if fmt == "markdown":
         return to_markdown(record, summary=summary)
     return to_table(record, summary=summary, figure=figure, color=color, width=width,
                     keep_layout=keep_layout)
+
+
+# Characters JSON allows raw that a terminal obeys or reorders (C1 controls, DEL, line
+# separators, bidirectional overrides): written as \\u escapes, the same string when parsed.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _json_escape(match: re.Match) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def _json_string(text: str) -> str:
+    return _JSON_UNSAFE.sub(_json_escape, encode_basestring(text))
+
+
+def to_json(value: Any, indent: str = "") -> str:
+    """`json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)`, several times faster.
+
+    The standard library's indented output runs in pure Python through generators; a record
+    of 10,000 columns spent most of its time there. Same text, byte for byte (tested), but
+    for the characters of `_JSON_UNSAFE`, written as \\u escapes.
+    """
+    kind = type(value)
+    if kind is str:
+        return _json_string(value)
+    if kind is float:
+        if value != value or value in (math.inf, -math.inf):
+            raise ValueError("out of range float values are not JSON compliant")
+        return float.__repr__(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
+    inner = indent + "  "
+    if kind is dict:
+        if not value:
+            return "{}"
+        items = ",\n".join(f"{inner}{_json_string(str(k))}: {to_json(v, inner)}"
+                           for k, v in value.items())
+        return f"{{\n{items}\n{indent}}}"
+    if kind is list or kind is tuple:
+        if not value:
+            return "[]"
+        items = ",\n".join(f"{inner}{to_json(v, inner)}" for v in value)
+        return f"[\n{items}\n{indent}]"
+    return json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
 
 
 def parts(record: dict) -> tuple[dict[str, Any], dict[str, list[dict]]]:
@@ -133,37 +188,73 @@ def _numeric_column(values: Sequence[object]) -> bool:
     return any(_numeric(v) for v in values) and all(_numeric(v) or v is None for v in values)
 
 
-def to_markdown(record: dict, *, summary: str | None = None) -> str:
-    """GitHub-flavoured Markdown for a job summary or a pull request."""
+# GitHub refuses a job summary above 1 MiB: the Markdown view stays below it.
+MARKDOWN_LIMIT = 1 << 20
+
+
+def to_markdown(record: dict, *, summary: str | None = None,
+                limit: int = MARKDOWN_LIMIT) -> str:
+    """GitHub-flavoured Markdown for a job summary or a pull request.
+
+    Above `limit` bytes the row tables are cut, with a line saying what was left out; the
+    heading, the scalars, the warnings and every check are always kept.
+    """
     scalars, tables = parts(record)
-    lines = [f"### mlstats {record.get('command', '')}", ""]
+    head = [f"### mlstats {record.get('command', '')}", ""]
     if summary:
-        lines += [_md_cell(summary), ""]
+        head += [_md_cell(summary), ""]
     shown, nulls = _split_nulls(scalars)
     if shown:
-        lines += [*_md_table(["key", "value"], list(shown.items())), ""]
-    if nulls:
-        lines += [_md_cell(_NULL_LINE + ", ".join(nulls)), ""]
+        head += [*_md_table(["key", "value"], list(shown.items())), ""]
+    if nulls and record.get("warnings"):
+        head += [_md_cell(_NULL_LINE + ", ".join(nulls)), ""]
+    body = []
     for name, rows in tables.items():
         flat = [flatten(r) for r in rows]
         columns = _columns(flat)
-        lines += [f"#### {_md_cell(name)}", ""]
-        lines += [*_md_table(columns, [[r.get(c) for c in columns] for r in flat]), ""]
+        body += [f"#### {_md_cell(name)}", ""]
+        body += [*_md_table(columns, [[r.get(c) for c in columns] for r in flat]), ""]
+    tail = []
     if record.get("warnings"):
-        lines += ["**Warnings**", ""] + [f"- {_md_cell(w)}" for w in record["warnings"]] + [""]
+        tail += ["**Warnings**", ""] + [f"- {_md_cell(w)}" for w in record["warnings"]] + [""]
     if record.get("assertions"):
         icon = {"pass": "✅", "warn": "⚠️", "fail": "❌"}
-        lines += ["**Checks**", ""]
-        lines += [f"- {icon[a['status']]} {a['status']}: {_md_code(a['expr'])} "
-                  f"(actual: {_md_cell(a['actual'])})" for a in record["assertions"]]
-        lines += [""]
-    return "\n".join(lines)
+        tail += ["**Checks**", ""]
+        tail += [f"- {icon[a['status']]} {a['status']}: {_md_code(a['expr'])} "
+                 f"(actual: {_md_cell(a['actual'])})" for a in record["assertions"]]
+        tail += [""]
+    return "\n".join(head + _cut(body, limit - _size(head) - _size(tail) - 200) + tail)
+
+
+def _size(lines: list[str]) -> int:
+    return sum(len(line.encode()) + 1 for line in lines)
+
+
+def _cut(lines: list[str], budget: int) -> list[str]:
+    """`lines` while they fit in `budget` bytes, then one line saying how many were left out."""
+    if _size(lines) <= budget:
+        return lines
+    kept, used = [], 0
+    for line in lines:
+        used += len(line.encode()) + 1
+        if used > budget:
+            break
+        kept.append(line)
+    left = sum(1 for line in lines[len(kept):] if line.startswith("| "))
+    return [*kept, "", f"*{left:,} more table rows are not shown: this view stops below "
+            "1 MiB (GitHub's job-summary limit); `--format csv` or `--format json` gives "
+            "them whole.*", ""]
 
 
 def to_table(record: dict, *, summary: str | None = None, figure: str | None = None,
              color: bool = False, width: int | None = None,
              keep_layout: tuple[str, ...] = ()) -> str:
-    """rich tables: the scalars as key/value, then each row table (transposed when wide)."""
+    """rich tables: the scalars as key/value, then each row table (transposed when wide).
+
+    On a terminal (`width` given) a table wider than the screen is printed in blocks of
+    columns, its first column repeated in each, as R prints a wide data frame: a cell is
+    never split across lines.
+    """
     from rich import box
     from rich.console import Console
     from rich.table import Table
@@ -188,11 +279,20 @@ def to_table(record: dict, *, summary: str | None = None, figure: str | None = N
         for key, value in shown.items():
             grid.add_row(Text(visible(key)), Text(display(value)))
         console.print(grid)
-    if nulls:
+    if nulls and record.get("warnings"):
+        # Without warnings every null is an option left unset: nothing to point out.
         console.print(Text(visible(_NULL_LINE + ", ".join(nulls))))
         console.print()
+    split = False
     for name, rows in tables.items():
-        console.print(_row_table(name, rows, style, transpose=name not in keep_layout))
+        blocks = _row_tables(name, rows, style, transpose=name not in keep_layout,
+                             width=width)
+        split = split or len(blocks) > 1
+        for block in blocks:
+            console.print(block)
+    if split:
+        console.print(Text(f"(split into blocks of columns to fit {width}; --format csv shows "
+                           "tables whole)"))
     if figure:
         console.print(Text(figure))
     if record.get("assertions"):
@@ -206,28 +306,57 @@ def to_table(record: dict, *, summary: str | None = None, figure: str | None = N
     return "\n".join(ln.rstrip() for ln in buffer.getvalue().splitlines()) + "\n"
 
 
-def _row_table(name: str, rows: list[dict], style: str, *, transpose: bool = True):
+def _row_tables(name: str, rows: list[dict], style: str, *, transpose: bool = True,
+                width: int | None = None) -> list:
+    """A row table as rich tables: one, or blocks of columns that each fit in `width`."""
     from rich import box
+    from rich.cells import cell_len
     from rich.table import Table
     from rich.text import Text
 
     flat = [flatten(r) for r in rows]
     columns = _columns(flat)
-    table = Table(title=Text(visible(name)), title_justify="left", box=box.SIMPLE_HEAD,
-                  header_style=style)
     wide = len(columns) > _TRANSPOSE_AFTER and len(flat) <= len(columns)
     if transpose and wide and "name" in columns:
-        table.add_column("", overflow="fold")
-        for row in flat:
-            table.add_column(Text(display(row.get("name"))), justify="right", overflow="fold")
-        for column in columns:
-            if column != "name":
-                table.add_row(Text(visible(column)), *[Text(display(r.get(column))) for r in flat])
-        return table
-    for column in columns:
-        numeric = _numeric_column([r.get(column) for r in flat])
-        table.add_column(Text(visible(column)), justify="right" if numeric else "left",
-                         overflow="fold")
-    for row in flat:
-        table.add_row(*[Text(display(row.get(c))) for c in columns])
-    return table
+        header = ["", *(display(row.get("name")) for row in flat)]
+        body = [[visible(c), *(display(r.get(c)) for r in flat)] for c in columns if c != "name"]
+        right = [False] + [True] * len(flat)
+    else:
+        header = [visible(c) for c in columns]
+        body = [[display(r.get(c)) for c in columns] for r in flat]
+        right = [_numeric_column([r.get(c) for r in flat]) for c in columns]
+    sizes = [max([cell_len(header[j]), *(cell_len(row[j]) for row in body)])
+             for j in range(len(header))]
+    blocks = _blocks(sizes, width) if width else [list(range(len(header)))]
+    found = []
+    for number, block in enumerate(blocks):
+        title = name if number == 0 else f"{name} (continued)"
+        table = Table(title=Text(visible(title)), title_justify="left", box=box.SIMPLE_HEAD,
+                      header_style=style)
+        for j in block:
+            table.add_column(Text(header[j]), justify="right" if right[j] else "left",
+                             overflow="fold", no_wrap=width is not None
+                             and sizes[j] + 7 <= width)
+        for row in body:
+            table.add_row(*[Text(row[j]) for j in block])
+        found.append(table)
+    return found
+
+
+def _blocks(sizes: list[int], width: int) -> list[list[int]]:
+    """Column indices in blocks no wider than `width`, the first column in every block.
+
+    A rich SIMPLE_HEAD table is Σ(cell width + 3) + 1 characters wide (padding of one on
+    each side, one separator between columns and at each edge).
+    """
+    if sum(sizes) + 3 * len(sizes) + 1 <= width or len(sizes) < 2:
+        return [list(range(len(sizes)))]
+    blocks, current, used = [], [0], sizes[0] + 4
+    for j in range(1, len(sizes)):
+        if used + sizes[j] + 3 > width and len(current) > 1:
+            blocks.append(current)
+            current, used = [0], sizes[0] + 4
+        current.append(j)
+        used += sizes[j] + 3
+    blocks.append(current)
+    return blocks

@@ -33,13 +33,21 @@ def build_record(command: str, result: object, *, provenance: dict | None = None
 
 def plain(value: Any) -> Any:
     """Convert a result (dataclasses, tuples, NumPy scalars, NaN) into JSON-ready values."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    names = _FIELDS.get(kind)
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        return {name: plain(getattr(value, name)) for name in names}
     if isinstance(value, Mapping):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, enum.Enum):
         return plain(value.value)
-    if isinstance(value, bool | str) or value is None:
+    if isinstance(value, bool | str):
         return value
     if isinstance(value, int):
         return int(value)
@@ -50,6 +58,9 @@ def plain(value: Any) -> Any:
     if isinstance(value, Sequence):
         return [plain(v) for v in value]
     raise TypeError(f"cannot put {type(value).__name__} in a record")
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def is_row_table(value: Any) -> bool:

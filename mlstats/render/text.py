@@ -16,10 +16,23 @@ def _escape(char: str) -> str:
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
-def visible(text: str) -> str:
-    """Make control characters (escape codes, NUL, bidi overrides, …) visible as escapes."""
-    text = text.replace("\n", "\\n").replace("\t", "\\t")
+def visible(text: str, *, tabs: bool = False) -> str:
+    """Make control characters (escape codes, NUL, bidi overrides, …) visible as escapes.
+
+    `tabs`: keep tab characters (the separators of TSV data shown on a terminal).
+    """
+    text = text.replace("\n", "\\n")
+    if not tabs:
+        text = text.replace("\t", "\\t")
     return _CONTROL.sub(lambda m: _escape(m.group()), text)
+
+
+_QUOTED = re.compile(r"'([^'\n]{80,})'")
+
+
+def shorten_quoted(message: str, limit: int = 80) -> str:
+    """Cut each quoted value of a one-line message to about `limit` characters."""
+    return _QUOTED.sub(lambda m: f"'{m.group(1)[:limit - 1]}…'", message)
 
 
 def display(value: object, digits: int = 6) -> str:

@@ -14,13 +14,20 @@ import math
 import re
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from statistics import NormalDist
 
 import numpy as np
 
 from mlstats.errors import InputError
+from mlstats.stats.bayesian import (
+    BayesianReading,
+    beta_chance_to_win,
+    check_prior,
+    gaussian_reading,
+)
 from mlstats.stats.multiple import CORRECTIONS, adjust_pvalues
+from mlstats.stats.sequential import check_tuning, confidence_sequence, sequential_p_value
 
 TESTS = ("auto", "z", "chi2", "fisher", "welch", "student", "mannwhitney", "permutation")
 PROPORTION_TESTS = ("z", "chi2", "fisher")
@@ -132,10 +139,16 @@ def is_two_valued(values: np.ndarray) -> bool:
 _WHOLE = re.compile(r"^\s*\d+\s*$")
 
 
+def _split_groups(texts: Sequence[str]) -> list[str]:
+    """Repeated values, each of which may hold several groups separated by commas."""
+    return [part.strip() for text in texts for part in text.split(",") if part.strip()]
+
+
 def parse_counts(texts: Sequence[str]) -> tuple[Counts, ...]:
-    """`--counts NAME=SUCCESSES/TOTAL` values (repeatable) as group counts."""
+    """`--counts NAME=SUCCESSES/TOTAL` values (repeatable, or comma-separated in one value)
+    as group counts."""
     found = []
-    for text in texts:
+    for text in _split_groups(texts):
         hint = "write NAME=SUCCESSES/TOTAL, e.g. A=120/1000"
         name, eq, rest = text.rpartition("=")
         parts = rest.split("/")
@@ -156,9 +169,10 @@ def parse_counts(texts: Sequence[str]) -> tuple[Counts, ...]:
 
 
 def parse_means(texts: Sequence[str]) -> tuple[Moments, ...]:
-    """`--means NAME=N/MEAN/STD` values (repeatable) as group moments, M2 = (n − 1)·std²."""
+    """`--means NAME=N/MEAN/STD` values (repeatable, or comma-separated in one value) as
+    group moments, M2 = (n − 1)·std²."""
     found = []
-    for text in texts:
+    for text in _split_groups(texts):
         hint = "write NAME=N/MEAN/STD, e.g. A=500/12.5/3.2"
         name, eq, rest = text.rpartition("=")
         parts = rest.split("/")
@@ -227,8 +241,37 @@ class ProportionGroup:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RatioGroup:
+    """A ratio metric in one group: Σ numerator / Σ denominator over its n units; `mean` is
+    the ratio and `std` its per-unit delta-method standard deviation (√(n)·se)."""
+
+    name: str
+    n: int
+    numerator: float
+    denominator: float
+    ratio: float
+    mean: float
+    std: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SequentialReading:
+    """Always-valid inference for one comparison: confidence sequences for diff and lift."""
+
+    cs_low: float
+    cs_high: float
+    lift_cs_low: float
+    lift_cs_high: float
+    p_value_sequential: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Comparison:
-    """One variant against the control; `diff` = variant − control, `lift` = diff / control."""
+    """One variant against the control; `diff` = variant − control, `lift` = diff / control.
+
+    `sequential` and `bayesian` hold the optional readings; the record lays their keys
+    beside the others.
+    """
 
     name: str
     control: str
@@ -242,6 +285,20 @@ class Comparison:
     p_value: float
     p_adjusted: float
     significant: bool | None
+    sequential: SequentialReading | None = None
+    bayesian: BayesianReading | None = None
+
+    def as_record(self) -> dict:
+        record = {key: getattr(self, key) for key in _COMPARISON_KEYS}
+        for reading in (self.sequential, self.bayesian):
+            if reading is not None:
+                record.update({f.name: getattr(reading, f.name) for f in fields(reading)
+                               if getattr(reading, f.name) is not None})
+        return record
+
+
+_COMPARISON_KEYS = ("name", "control", "diff", "ci_low", "ci_high", "lift", "lift_ci_low",
+                    "lift_ci_high", "statistic", "p_value", "p_adjusted", "significant")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -251,16 +308,13 @@ class Unadjusted:
     comparisons: tuple[Comparison, ...]
 
 
-_SINGLE = ("diff", "ci_low", "ci_high", "lift", "lift_ci_low", "lift_ci_high", "statistic",
-           "p_value", "p_adjusted", "significant")
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ABTestResult:
     """Every comparison of a variant with the control; optional parts are None when not asked.
 
     `as_record` gives the SPEC's keys: with one comparison its fields are also top-level,
-    and the optional parts appear only when they apply.
+    and the optional parts appear only when they apply. `control_rule` (how the control was
+    chosen) and `test_names` serve the summary sentence only.
     """
 
     test: str
@@ -269,7 +323,7 @@ class ABTestResult:
     control: str
     correction: str
     family_size: int
-    groups: tuple[ProportionGroup, ...] | tuple[MeanGroup, ...]
+    groups: tuple[ProportionGroup, ...] | tuple[MeanGroup, ...] | tuple[RatioGroup, ...]
     comparisons: tuple[Comparison, ...]
     ci_method: str | None = None
     resamples: int | None = None
@@ -278,6 +332,12 @@ class ABTestResult:
     theta: float | None = None
     variance_reduction: float | None = None
     unadjusted: Unadjusted | None = None
+    sequential_tuning: float | None = None
+    bayesian: bool = False
+    prior_mean: float | None = None
+    prior_std: float | None = None
+    units: int | None = None
+    control_rule: str = "first"
     warnings: tuple[str, ...] = ()
 
     def as_record(self) -> dict:
@@ -286,43 +346,72 @@ class ABTestResult:
             record["ci_method"] = self.ci_method
         record.update(correction=self.correction, family_size=self.family_size,
                       control=self.control)
-        if len(self.comparisons) == 1:
-            record.update({key: getattr(self.comparisons[0], key) for key in _SINGLE})
+        comparisons = [c.as_record() for c in self.comparisons]
+        if len(comparisons) == 1:
+            record.update({k: v for k, v in comparisons[0].items()
+                           if k not in ("name", "control")})
         for key in ("resamples", "expected_ratio", "srm_p_value", "theta",
-                    "variance_reduction"):
+                    "variance_reduction", "sequential_tuning", "prior_mean", "prior_std",
+                    "units"):
             if getattr(self, key) is not None:
                 record[key] = getattr(self, key)
-        record.update(groups=self.groups, comparisons=self.comparisons)
+        record.update(groups=self.groups, comparisons=comparisons)
         if self.unadjusted is not None:
-            record["unadjusted"] = self.unadjusted
+            record["unadjusted"] = {"comparisons": [c.as_record()
+                                                    for c in self.unadjusted.comparisons]}
         record["warnings"] = self.warnings
         return record
 
 
 # -- entry points ------------------------------------------------------------------------------
 def ab_test_rows(codes: np.ndarray, labels: Sequence[str], metric: np.ndarray, *,
-                 binary: bool, covariate: np.ndarray | None = None, control: str | None = None,
-                 test: str = "auto", alternative: str = "two-sided", alpha: float = 0.05,
-                 ci_method: str = "wald", correction: str = "holm",
-                 expected_ratio: str | None = None, resamples: int = 9999,
-                 seed: int | None = None, progress: Progress | None = None) -> ABTestResult:
+                 binary: bool, covariate: np.ndarray | None = None,
+                 denominator: np.ndarray | None = None,
+                 covariate_denominator: np.ndarray | None = None,
+                 unit: np.ndarray | None = None, unit_labels: Sequence[str] | None = None,
+                 control: str | None = None, test: str = "auto",
+                 alternative: str = "two-sided", alpha: float = 0.05, ci_method: str = "wald",
+                 correction: str = "holm", expected_ratio: str | None = None,
+                 resamples: int = 9999, seed: int | None = None, sequential: bool = False,
+                 sequential_tuning: float = 5000, bayesian: bool = False,
+                 prior_mean: float | None = None, prior_std: float | None = None,
+                 progress: Progress | None = None) -> ABTestResult:
     """A/B test from rows: `codes` (0-based, into `labels`, groups in order of appearance)
-    and the metric (0/1 when `binary`), optionally CUPED-adjusted by `covariate`.
+    and the metric (0/1 when `binary`), optionally CUPED-adjusted by `covariate`, as a ratio
+    metric over `denominator`, and summed per `unit` first (`unit` codes into `unit_labels`).
 
     CUPED: θ = cov(y, x)/var(x) over all rows, y′ = y − θ(x − x̄) is tested in place of y,
     variance_reduction = 1 − var(y′)/var(y); with a covariate every metric is analysed as a
-    mean (Welch interval), and `unadjusted` holds the same comparisons on y.
+    mean (Welch interval), and `unadjusted` holds the same comparisons on y. The lift of
+    adjusted values is diff′/ȳ_c with the control's raw mean (GrowthBook's definition).
     Reference: Deng, Xu, Kohavi & Walker (2013), "Improving the sensitivity of online
     controlled experiments by utilizing pre-experiment data", WSDM.
-    Checked against: statsmodels OLS of y on group and the centred covariate, and a hand
-    computation (tests/stats/test_abtest.py).
+    Checked against: statsmodels OLS of y on group and the centred covariate, a hand
+    computation, gbstats 0.8.0 (tests/stats/test_abtest.py).
     """
     options = _Options.make(test=test, alternative=alternative, alpha=alpha,
                             ci_method=ci_method, correction=correction, resamples=resamples,
-                            seed=seed)
+                            seed=seed, sequential=sequential,
+                            sequential_tuning=sequential_tuning, bayesian=bayesian,
+                            prior_mean=prior_mean, prior_std=prior_std)
     metric = np.asarray(metric, dtype=np.float64)
     codes = np.asarray(codes, dtype=np.intp)
     ratio = _ratio_for(expected_ratio, labels)
+    units = None
+    if unit is not None:
+        codes, (metric, denominator, covariate, covariate_denominator) = aggregate_units(
+            np.asarray(unit, dtype=np.intp), codes,
+            (metric, denominator, covariate, covariate_denominator),
+            unit_labels=unit_labels, labels=labels)
+        units = int(codes.size)
+        binary = binary and is_two_valued(metric)
+    if denominator is not None:
+        return _ratio_test(codes, labels, metric, np.asarray(denominator, dtype=np.float64),
+                           covariate, covariate_denominator, options=options, control=control,
+                           ratio=ratio, expected_ratio=expected_ratio, units=units)
+    if covariate_denominator is not None:
+        raise InputError("--covariate-denominator applies to ratio metrics: give "
+                         "--denominator too, or drop it")
     scale = 1.0 if binary else _scale_of(metric)
     metric = metric / scale if scale != 1.0 else metric
     if binary:
@@ -332,8 +421,8 @@ def ab_test_rows(codes: np.ndarray, labels: Sequence[str], metric: np.ndarray, *
         moments = group_moments(codes, labels, metric)
         groups = _mean_groups(moments, scale=scale)
     sizes = [g.n for g in groups]
-    control_index = _control_index(labels, control, sizes,
-                                   means=not binary or covariate is not None)
+    control_index, rule = _control_index(labels, control, sizes,
+                                         means=not binary or covariate is not None)
     rng = np.random.default_rng(seed)
     if covariate is None:
         kind_test = options.resolve(binary=binary)
@@ -350,10 +439,10 @@ def ab_test_rows(codes: np.ndarray, labels: Sequence[str], metric: np.ndarray, *
         adjusted, theta, reduction, cuped_warnings = cuped(metric, covariate / x_scale)
         theta *= scale / x_scale  # θ is in metric units per covariate unit
         adj_moments = group_moments(codes, labels, adjusted)
+        raw_moments = group_moments(codes, labels, metric)
         comparisons, warnings = _compare_all(adj_moments, control_index, kind_test, options,
                                              rng, progress, rows=(codes, adjusted),
-                                             scale=scale)
-        raw_moments = group_moments(codes, labels, metric)
+                                             scale=scale, raw=raw_moments)
         raw, raw_warnings = _compare_all(raw_moments, control_index, kind_test, options, rng,
                                          progress, rows=(codes, metric), label="unadjusted: ",
                                          scale=scale)
@@ -361,7 +450,8 @@ def ab_test_rows(codes: np.ndarray, labels: Sequence[str], metric: np.ndarray, *
         warnings = cuped_warnings + warnings + raw_warnings
     return _result(groups, comparisons, warnings, control_index, kind_test, options,
                    binary=binary and covariate is None, expected_ratio=expected_ratio,
-                   ratio=ratio, theta=theta, reduction=reduction, unadjusted=unadjusted)
+                   ratio=ratio, theta=theta, reduction=reduction, unadjusted=unadjusted,
+                   rule=rule, units=units)
 
 
 def ab_test_summaries(summaries: Sequence[Counts] | Sequence[Moments], *,
@@ -369,7 +459,9 @@ def ab_test_summaries(summaries: Sequence[Counts] | Sequence[Moments], *,
                       alternative: str = "two-sided", alpha: float = 0.05,
                       ci_method: str = "wald", correction: str = "holm",
                       expected_ratio: str | None = None, resamples: int = 9999,
-                      seed: int | None = None,
+                      seed: int | None = None, sequential: bool = False,
+                      sequential_tuning: float = 5000, bayesian: bool = False,
+                      prior_mean: float | None = None, prior_std: float | None = None,
                       progress: Progress | None = None) -> ABTestResult:
     """A/B test from group summaries alone (`--counts`, `--means`): the same finish step as
     `ab_test_rows`. Counts allow every test; moments allow `welch` and `student`.
@@ -379,7 +471,9 @@ def ab_test_summaries(summaries: Sequence[Counts] | Sequence[Moments], *,
     """
     options = _Options.make(test=test, alternative=alternative, alpha=alpha,
                             ci_method=ci_method, correction=correction, resamples=resamples,
-                            seed=seed)
+                            seed=seed, sequential=sequential,
+                            sequential_tuning=sequential_tuning, bayesian=bayesian,
+                            prior_mean=prior_mean, prior_std=prior_std)
     summaries = tuple(summaries)
     binary = bool(summaries) and isinstance(summaries[0], Counts)
     labels = [s.name for s in summaries]
@@ -394,12 +488,159 @@ def ab_test_summaries(summaries: Sequence[Counts] | Sequence[Moments], *,
                           for m in summaries)
     groups = (_proportion_groups(summaries) if binary
               else _mean_groups(summaries, scale=scale))
-    control_index = _control_index(labels, control, sizes, means=not binary)
+    control_index, rule = _control_index(labels, control, sizes, means=not binary)
     comparisons, warnings = _compare_all(summaries, control_index, kind_test, options,
                                          np.random.default_rng(seed), progress, rows=None,
                                          scale=scale)
     return _result(groups, comparisons, warnings, control_index, kind_test, options,
-                   binary=binary, expected_ratio=expected_ratio, ratio=ratio)
+                   binary=binary, expected_ratio=expected_ratio, ratio=ratio, rule=rule)
+
+
+# -- units and ratio metrics -------------------------------------------------------------------
+def aggregate_units(unit: np.ndarray, codes: np.ndarray, columns: Sequence[np.ndarray | None],
+                    *, unit_labels: Sequence[str] | None = None,
+                    labels: Sequence[str] = ()) -> tuple[np.ndarray, list[np.ndarray | None]]:
+    """Rows at a finer grain (events) summed per unit (user): (group code per unit, each
+    column's per-unit sums). Units keep their order of first appearance; a unit seen in two
+    groups is an input error (the units are what was randomised)."""
+    unit = np.asarray(unit, dtype=np.intp)
+    present, first = np.unique(unit, return_index=True)
+    order = np.argsort(first, kind="stable")  # units in order of first appearance
+    present, first = present[order], first[order]
+    count = int(present.max()) + 1 if present.size else 0
+    group = np.full(count, -1, dtype=np.intp)
+    group[present] = codes[first]  # the group of each unit's first row
+    clash = np.flatnonzero(group[unit] != codes)
+    if clash.size:
+        row = int(clash[0])
+        name = unit_labels[unit[row]] if unit_labels is not None else str(unit[row])
+        raise InputError(f"unit '{name}' appears in groups '{labels[group[unit[row]]]}' and "
+                         f"'{labels[codes[row]]}'; each --unit must belong to one group "
+                         "(check the assignment, or choose the randomisation unit)")
+    summed = [None if c is None else
+              np.bincount(unit, weights=np.asarray(c, dtype=np.float64), minlength=count)[present]
+              for c in columns]
+    return group[present], summed
+
+
+@dataclass(frozen=True, slots=True)
+class _CoMoments:
+    """Per-group n, column means (k × p) and sample covariances (k × p × p, ddof = 1)."""
+
+    n: np.ndarray
+    mean: np.ndarray
+    cov: np.ndarray
+
+
+def _co_moments(codes: np.ndarray, k: int, columns: Sequence[np.ndarray]) -> _CoMoments:
+    """Means and centred cross-products per group (two passes: no Σx² − (Σx)²/n)."""
+    n = np.bincount(codes, minlength=k).astype(np.float64)
+    data = np.column_stack(columns)
+    p = data.shape[1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.column_stack([np.bincount(codes, weights=data[:, j], minlength=k)
+                                for j in range(p)]) / n[:, None]
+        d = data - mean[codes]
+        cov = np.empty((k, p, p))
+        for i in range(p):  # p ≤ 4 columns, not rows
+            for j in range(i, p):
+                cov[:, i, j] = cov[:, j, i] = (
+                    np.bincount(codes, weights=d[:, i] * d[:, j], minlength=k) / (n - 1))
+    return _CoMoments(n=n, mean=mean, cov=cov)
+
+
+def _ratio_var(m: _CoMoments, a: int, b: int, c: int, d: int) -> np.ndarray:
+    """Per-unit delta-method covariance of the ratios ā/b̄ and c̄/d̄ (variance when a = c,
+    b = d): (σ_ac − r₂σ_ad − r₁σ_bc + r₁r₂σ_bd)/(b̄d̄), r₁ = ā/b̄, r₂ = c̄/d̄."""
+    r1 = m.mean[:, a] / m.mean[:, b]
+    r2 = m.mean[:, c] / m.mean[:, d]
+    cov = m.cov
+    return (cov[:, a, c] - r2 * cov[:, a, d] - r1 * cov[:, b, c] + r1 * r2 * cov[:, b, d]) / (
+        m.mean[:, b] * m.mean[:, d])
+
+
+def _ratio_test(codes: np.ndarray, labels: Sequence[str], metric: np.ndarray,
+                denominator: np.ndarray, covariate: np.ndarray | None,
+                covariate_denominator: np.ndarray | None, *, options: _Options,
+                control: str | None, ratio, expected_ratio: str | None,
+                units: int | None) -> ABTestResult:
+    """A ratio metric Σy/Σd per group, rows (or units) independent, by the delta method.
+
+    Per group R = ȳ/d̄ and the per-unit variance V = (s_y² − 2R·s_yd + R²·s_d²)/d̄², so that
+    R is tested as a mean with variance V/n (Welch or Student). CUPED with a covariate x
+    (per unit, or a ratio x̄/x̄_d with `covariate_denominator`): θ = cov(R, R_x)/var(R_x) by
+    the same delta method over all units, R′ = R − θ(R_x − R_x,all) and
+    V′ = V + θ²V_x − 2θ·C within each group; variance_reduction = 1 − V′_all/V_all.
+    Reference: A. Deng, U. Knoblich, J. Lu, "Applying the delta method in metric analytics",
+    KDD 2018; tea-tasting `RatioOfMeans`; GrowthBook gbstats `RatioStatistic`.
+    Checked against: tea-tasting 1.14.0 and gbstats 0.8.0 (tests/stats/test_abtest.py).
+    """
+    k = len(labels)
+    kind_test = options.resolve(binary=False, ratio=True)
+    columns = [metric, denominator]
+    if covariate is not None:
+        columns += [np.asarray(covariate, dtype=np.float64),
+                    np.ones(metric.size) if covariate_denominator is None
+                    else np.asarray(covariate_denominator, dtype=np.float64)]
+    elif covariate_denominator is not None:
+        raise InputError("--covariate-denominator needs --covariate, the numerator of the "
+                         "pre-experiment ratio")
+    groups_m = _co_moments(codes, k, columns)
+    sums = groups_m.mean * groups_m.n[:, None]
+    for index, name in enumerate(labels):
+        if groups_m.n[index] and not sums[index, 1] > 0:
+            raise InputError(f"the --denominator sum of group '{name}' is "
+                             f"{sums[index, 1]:g}; a ratio metric needs a positive "
+                             "denominator sum in every group")
+    sizes = [int(v) for v in groups_m.n]
+    control_index, rule = _control_index(labels, control, sizes, means=True)
+    raw_ratio = groups_m.mean[:, 0] / groups_m.mean[:, 1]
+    raw_var = _ratio_var(groups_m, 0, 1, 0, 1)
+    groups = tuple(RatioGroup(name=str(labels[i]), n=sizes[i], numerator=float(sums[i, 0]),
+                              denominator=float(sums[i, 1]), ratio=float(raw_ratio[i]),
+                              mean=float(raw_ratio[i]),
+                              std=math.sqrt(raw_var[i]) if raw_var[i] >= 0 else math.nan)
+                   for i in range(k))
+    raw_moments = [Moments(str(labels[i]), sizes[i], float(raw_ratio[i]),
+                           max(float(raw_var[i]), 0.0) * (sizes[i] - 1)) for i in range(k)]
+    rng = np.random.default_rng(0)
+    theta = reduction = unadjusted = None
+    notes: list[str] = []
+    if covariate is None:
+        comparisons, warnings = _compare_all(raw_moments, control_index, kind_test, options,
+                                             rng, None, rows=None)
+    else:
+        every = _co_moments(np.zeros(metric.size, dtype=np.intp), 1, columns)
+        if not every.mean[0, 3] > 0:
+            raise InputError("the --covariate-denominator sum is not positive; the "
+                             "pre-experiment ratio needs a positive denominator sum")
+        var_x_all = float(_ratio_var(every, 2, 3, 2, 3)[0])
+        if not var_x_all > 1e-14 * float(every.mean[0, 2] / every.mean[0, 3]) ** 2:
+            raise InputError("the --covariate ratio is constant; CUPED needs a "
+                             "pre-experiment value that varies between units")
+        cov_all = float(_ratio_var(every, 0, 1, 2, 3)[0])
+        var_all = float(_ratio_var(every, 0, 1, 0, 1)[0])
+        theta = cov_all / var_x_all
+        reduction = 1 - (var_all + theta * theta * var_x_all - 2 * theta * cov_all) / var_all \
+            if var_all > 0 else math.nan
+        if math.isnan(reduction):
+            notes.append("the metric is constant, so variance_reduction is undefined (null)")
+        x_ratio = groups_m.mean[:, 2] / groups_m.mean[:, 3]
+        x_all = float(every.mean[0, 2] / every.mean[0, 3])
+        adj_ratio = raw_ratio - theta * (x_ratio - x_all)
+        adj_var = (raw_var + theta * theta * _ratio_var(groups_m, 2, 3, 2, 3)
+                   - 2 * theta * _ratio_var(groups_m, 0, 1, 2, 3))
+        adj_moments = [Moments(str(labels[i]), sizes[i], float(adj_ratio[i]),
+                               max(float(adj_var[i]), 0.0) * (sizes[i] - 1)) for i in range(k)]
+        comparisons, warnings = _compare_all(adj_moments, control_index, kind_test, options,
+                                             rng, None, rows=None, raw=raw_moments)
+        raw, raw_warnings = _compare_all(raw_moments, control_index, kind_test, options, rng,
+                                         None, rows=None, label="unadjusted: ")
+        unadjusted = Unadjusted(comparisons=raw)
+        warnings += raw_warnings
+    return _result(groups, comparisons, notes + warnings, control_index, kind_test, options,
+                   binary=False, expected_ratio=expected_ratio, ratio=ratio, theta=theta,
+                   reduction=reduction, unadjusted=unadjusted, rule=rule, units=units)
 
 
 def resample_work(test: str, groups: int, resamples: int, *, cuped: bool) -> int:
@@ -418,6 +659,11 @@ class _Options:
     ci_method: str
     correction: str
     resamples: int
+    sequential: bool = False
+    sequential_tuning: float = 5000
+    bayesian: bool = False
+    prior_mean: float | None = None
+    prior_std: float | None = None
 
     @classmethod
     def make(cls, *, seed: int | None = None, **kw) -> _Options:
@@ -438,13 +684,33 @@ class _Options:
             raise InputError(f"--resamples must be at least 1 (got {kw['resamples']})")
         if seed is not None and seed < 0:
             raise InputError(f"--seed must be a whole number, 0 or more (got {seed})")
+        if kw.get("sequential"):
+            check_tuning(kw["sequential_tuning"])
+            if kw["alternative"] != "two-sided":
+                raise InputError("--sequential is two-sided (confidence sequences bound the "
+                                 "difference on both sides); drop --alternative "
+                                 f"{kw['alternative']}")
+        if kw.get("bayesian"):
+            if kw["test"] in ("fisher", "mannwhitney", "permutation"):
+                raise InputError(f"--bayesian reads a Gaussian posterior of the lift, which "
+                                 f"--test {kw['test']} does not estimate; use --test auto, z, "
+                                 "chi2, welch or student with --bayesian")
+            check_prior(kw.get("prior_mean"), kw.get("prior_std"))
+        elif kw.get("prior_mean") is not None or kw.get("prior_std") is not None:
+            option = "--prior-mean" if kw.get("prior_mean") is not None else "--prior-std"
+            raise InputError(f"{option} applies to the Bayesian reading: add --bayesian, or "
+                             f"drop {option}")
         return cls(**kw)
 
-    def resolve(self, *, binary: bool, rows: bool = True, cuped: bool = False) -> str:
+    def resolve(self, *, binary: bool, rows: bool = True, cuped: bool = False,
+                ratio: bool = False) -> str:
         """The test to run: `auto` is z for proportions and welch otherwise."""
         test = self.test
         if test == "auto":
             return "z" if binary and not cuped else "welch"
+        if ratio and test not in ("welch", "student"):
+            raise InputError(f"--test {test} cannot be used with --denominator: a ratio "
+                             "metric is tested by the delta method; use welch or student")
         if test in PROPORTION_TESTS and cuped:
             raise InputError(f"--test {test} cannot be used with --covariate: CUPED-adjusted "
                              "values are continuous; use welch, student, mannwhitney or "
@@ -461,7 +727,9 @@ class _Options:
 
 
 def _control_index(labels: Sequence[str], control: str | None, sizes: Sequence[int], *,
-                   means: bool) -> int:
+                   means: bool) -> tuple[int, str]:
+    """The control's index and how it was chosen: `given` (--control), `named` (a group
+    called control, any case) or `first` (the first group in order of appearance)."""
     names = [str(lab) for lab in labels]
     if len(names) < 2:
         shown = f"only '{names[0]}'" if names else "none"
@@ -474,20 +742,28 @@ def _control_index(labels: Sequence[str], control: str | None, sizes: Sequence[i
                 raise InputError(f"group '{name}' has {n} {rows}; comparing means needs at "
                                  "least 2 rows per group")
     if control is None:
-        return 0
+        named = [i for i, name in enumerate(names) if name.strip().lower() == "control"]
+        return (named[0], "named") if named else (0, "first")
     if control not in names:
         raise InputError(f"--control '{control}' is not a group; groups are: "
                          f"{', '.join(names)}")
-    return names.index(control)
+    return names.index(control), "given"
 
 
 # -- the finish step -------------------------------------------------------------------------
 def _compare_all(summaries: Sequence, control_index: int, test: str, options: _Options,
                  rng: np.random.Generator, progress: Progress | None, *,
                  rows: tuple[np.ndarray, np.ndarray] | None, label: str = "",
-                 scale: float = 1.0) -> tuple[tuple[Comparison, ...], list[str]]:
+                 scale: float = 1.0,
+                 raw: Sequence[Moments] | None = None) -> tuple[tuple[Comparison, ...],
+                                                                list[str]]:
     """Every variant against the control, p-values adjusted over the defined ones; `scale`
-    multiplies the values given back to the metric's units (see `_scale_of`)."""
+    multiplies the values given back to the metric's units (see `_scale_of`); `raw` are the
+    unadjusted summaries whose means define the lift of CUPED-adjusted ones.
+
+    With --sequential, `p_adjusted` adjusts `p_value_sequential`, and `significant` is
+    p_adjusted ≤ α (with one comparison: 0 outside the confidence sequence).
+    """
     control = summaries[control_index]
     warnings: list[str] = []
     found = []
@@ -499,11 +775,16 @@ def _compare_all(summaries: Sequence, control_index: int, test: str, options: _O
             samples = (values[codes == index], values[codes == control_index])
         else:
             samples = None
+        means = None if raw is None else (raw[index].mean, raw[control_index].mean)
         found.append(compare_pair(variant, control, test=test, alternative=options.alternative,
                                   alpha=options.alpha, ci_method=options.ci_method,
                                   samples=samples, resamples=options.resamples, rng=rng,
-                                  progress=progress, warnings=warnings, label=label))
-    p_values = np.array([c.p_value for c in found])
+                                  progress=progress, warnings=warnings, label=label,
+                                  raw_means=means, options=options))
+    if options.sequential:
+        p_values = np.array([c.sequential.p_value_sequential for c in found])
+    else:
+        p_values = np.array([c.p_value for c in found])
     adjusted = adjust_pvalues(p_values, correction=options.correction)
     comparisons = tuple(
         replace(c, p_adjusted=float(q), significant=None if math.isnan(q)
@@ -513,7 +794,10 @@ def _compare_all(summaries: Sequence, control_index: int, test: str, options: _O
     if scale != 1.0:
         comparisons = tuple(
             replace(c, diff=c.diff * scale, ci_low=c.ci_low * scale, ci_high=c.ci_high * scale,
-                    statistic=c.statistic * scale if test == "permutation" else c.statistic)
+                    statistic=c.statistic * scale if test == "permutation" else c.statistic,
+                    sequential=None if c.sequential is None else replace(
+                        c.sequential, cs_low=c.sequential.cs_low * scale,
+                        cs_high=c.sequential.cs_high * scale))
             for c in comparisons)
     return comparisons, warnings
 
@@ -522,12 +806,17 @@ def compare_pair(variant: Counts | Moments, control: Counts | Moments, *, test: 
                  alternative: str = "two-sided", alpha: float = 0.05, ci_method: str = "wald",
                  samples: tuple[np.ndarray, np.ndarray] | None = None, resamples: int = 9999,
                  rng: np.random.Generator | None = None, progress: Progress | None = None,
-                 warnings: list[str] | None = None, label: str = "") -> Comparison:
-    """One variant against the control: diff, its CI, lift and its CI, statistic, p-value.
+                 warnings: list[str] | None = None, label: str = "",
+                 raw_means: tuple[float, float] | None = None,
+                 options: _Options | None = None) -> Comparison:
+    """One variant against the control: diff, its CI, lift and its CI, statistic, p-value,
+    and the sequential and Bayesian readings when `options` asks for them.
 
     The CI of `diff` is Wald (or `ci_method`) for counts and Welch for moments; the lift's
     is the delta method, lift ± z·√(v_t/m_c² + m_t²·v_c/m_c⁴) with v = s²/n (p(1 − p)/n for
-    counts). `p_adjusted` equals `p_value` here; `_compare_all` adjusts a family.
+    counts). For CUPED-adjusted summaries `raw_means` gives the raw means m_t, m_c: lift =
+    diff/m_c with the adjusted diff and v (GrowthBook's relative effect). `p_adjusted`
+    equals `p_value` here; `_compare_all` adjusts a family.
     """
     notes = warnings if warnings is not None else []
     pair = f"{label}{variant.name} vs {control.name}"
@@ -550,7 +839,9 @@ def compare_pair(variant: Counts | Moments, control: Counts | Moments, *, test: 
         m_t, m_c = variant.mean, control.mean
         v_t = variant.variance / variant.n
         v_c = control.variance / control.n
-    lift, lift_low, lift_high = lift_ci(m_t, v_t, m_c, v_c, alpha=alpha)
+    if raw_means is not None:
+        m_t, m_c = raw_means
+    lift, lift_low, lift_high = lift_ci(m_t, v_t, m_c, v_c, alpha=alpha, diff=diff)
     if math.isnan(lift):
         why = "is 0" if m_c == 0 else "is too close to 0 for a finite ratio"
         notes.append(f"{pair}: the lift is undefined because the control's mean {why}")
@@ -568,10 +859,37 @@ def compare_pair(variant: Counts | Moments, control: Counts | Moments, *, test: 
     elif math.isnan(statistic) and test == "fisher":
         notes.append(f"{pair}: the odds ratio is undefined (a zero cell in the 2×2 table); "
                      "statistic is null")
+    sequential = bayesian = None
+    lift_var = _lift_variance(m_t, v_t, m_c, v_c) if not math.isnan(lift) else math.nan
+    if options is not None and options.sequential:
+        n = variant.n + control.n
+        settings = {"alpha": alpha, "tuning": options.sequential_tuning}
+        cs_low, cs_high = confidence_sequence(diff, v_t + v_c, n, **settings)
+        lift_cs_low, lift_cs_high = confidence_sequence(lift, lift_var, n, **settings)
+        sequential = SequentialReading(
+            cs_low=cs_low, cs_high=cs_high, lift_cs_low=lift_cs_low, lift_cs_high=lift_cs_high,
+            p_value_sequential=sequential_p_value(diff, v_t + v_c, n, **settings))
+        if math.isnan(cs_low) and not math.isnan(diff):
+            notes.append(f"{pair}: neither group varies, so the confidence sequence is "
+                         "undefined; cs_low, cs_high and p_value_sequential are null")
+    if options is not None and options.bayesian:
+        bayesian = gaussian_reading(lift, lift_var, alpha=alpha, prior_mean=options.prior_mean,
+                                    prior_std=options.prior_std)
+        if binary and raw_means is None:
+            exact = beta_chance_to_win(variant.successes, variant.n, control.successes,
+                                       control.n)
+            if math.isnan(exact):
+                notes.append(f"{pair}: chance_to_win_exact needs more than 10^7 terms "
+                             "(every count above 10^7); it is null, chance_to_win holds")
+            bayesian = replace(bayesian, chance_to_win_exact=exact)
+        if math.isnan(bayesian.chance_to_win):
+            notes.append(f"{pair}: the lift or its variance is undefined, so the Bayesian "
+                         "reading is null")
     return Comparison(name=variant.name, control=control.name, diff=diff, ci_low=ci_low,
                       ci_high=ci_high, lift=lift, lift_ci_low=lift_low, lift_ci_high=lift_high,
                       statistic=statistic, p_value=p_value, p_adjusted=p_value,
-                      significant=None if math.isnan(p_value) else bool(p_value <= alpha))
+                      significant=None if math.isnan(p_value) else bool(p_value <= alpha),
+                      sequential=sequential, bayesian=bayesian)
 
 
 def _run_test(test: str, variant, control, *, alternative: str, samples, resamples: int,
@@ -616,7 +934,7 @@ def _ratio_for(expected_ratio: str | None, labels: Sequence[str]) -> tuple[float
 
 def _result(groups, comparisons, warnings, control_index, test, options, *, binary,
             expected_ratio, ratio=None, theta=None, reduction=None,
-            unadjusted=None) -> ABTestResult:
+            unadjusted=None, rule: str = "first", units: int | None = None) -> ABTestResult:
     notes = [f"group '{g.name}' has 1 row, so its std is undefined (null)"
              for g in groups if g.n == 1]
     notes += warnings
@@ -636,7 +954,11 @@ def _result(groups, comparisons, warnings, control_index, test, options, *, bina
         ci_method=options.ci_method if binary else None,
         resamples=options.resamples if test == "permutation" else None,
         expected_ratio=expected_ratio, srm_p_value=srm, theta=theta,
-        variance_reduction=reduction, unadjusted=unadjusted, warnings=tuple(notes),
+        variance_reduction=reduction, unadjusted=unadjusted,
+        sequential_tuning=options.sequential_tuning if options.sequential else None,
+        bayesian=options.bayesian, prior_mean=options.prior_mean if options.bayesian else None,
+        prior_std=options.prior_std if options.bayesian else None, units=units,
+        control_rule=rule, warnings=tuple(notes),
     )
 
 
@@ -748,8 +1070,13 @@ def _welch_se_df(a: Moments, b: Moments) -> tuple[float, float]:
     return math.sqrt(se2), (u + w) ** 2 / (u * u / (a.n - 1) + w * w / (b.n - 1))
 
 
+def _lift_variance(m_t: float, v_t: float, m_c: float, v_c: float) -> float:
+    """v_t/m_c² + m_t²·v_c/m_c⁴, the delta-method variance of the lift."""
+    return (math.hypot(math.sqrt(v_t), m_t / m_c * math.sqrt(v_c)) / abs(m_c)) ** 2
+
+
 def lift_ci(m_t: float, v_t: float, m_c: float, v_c: float, *,
-            alpha: float = 0.05) -> tuple[float, float, float]:
+            alpha: float = 0.05, diff: float | None = None) -> tuple[float, float, float]:
     """Lift (m_t − m_c)/m_c and its delta-method interval for a ratio of means.
 
     lift ± z·√(v_t/m_c² + m_t²·v_c/m_c⁴), v the variance of each mean (s²/n, p(1 − p)/n).
@@ -759,7 +1086,7 @@ def lift_ci(m_t: float, v_t: float, m_c: float, v_c: float, *,
     """
     if m_c == 0:
         return math.nan, math.nan, math.nan
-    lift = (m_t - m_c) / m_c
+    lift = (m_t - m_c if diff is None else diff) / m_c
     # the same √(…) as 1/|m_c|·√(v_t + (m_t/m_c)²·v_c): no fourth powers to overflow
     se = math.hypot(math.sqrt(v_t), m_t / m_c * math.sqrt(v_c)) / abs(m_c)
     if not math.isfinite(lift):
@@ -914,7 +1241,11 @@ def t_test(variant: Moments, control: Moments, *, alternative: str = "two-sided"
 
 
 def _mw_p(u: float, n_t: int, n_c: int, tie_term: float, alternative: str) -> float:
-    """Normal approximation of U with tie and continuity corrections, as R `wilcox.test`."""
+    """P-value of U: exact when a group has at most 8 values and nothing is tied (SciPy's
+    `mannwhitneyu(method="auto")` rule), else the normal approximation with tie and
+    continuity corrections, as R `wilcox.test(exact = FALSE)`."""
+    if min(n_t, n_c) <= MW_EXACT_MAX and tie_term == 0:
+        return mann_whitney_exact_p(u, n_t, n_c, alternative)
     n = n_t + n_c
     sigma2 = n_t * n_c / 12 * ((n + 1) - tie_term / (n * (n - 1)))
     if not sigma2 > 0:
@@ -929,14 +1260,55 @@ def _mw_p(u: float, n_t: int, n_c: int, tie_term: float, alternative: str) -> fl
     return _normal_p((z - correction) / math.sqrt(sigma2), alternative)
 
 
+MW_EXACT_MAX = 8  # SciPy's `method="auto"`: exact when a sample has at most 8 values, no ties
+
+
+def mann_whitney_exact_p(u: float, n_t: int, n_c: int, alternative: str) -> float:
+    """Exact p-value of the variant's U (no ties) from the null distribution of U.
+
+    U counts the partitions of u into at most m = min(n_t, n_c) parts, none above
+    n = max(n_t, n_c): its generating function is the Gaussian binomial
+    ∏_{i=1}^{m} (1 − q^{n+i})/(1 − q^i) over C(m + n, m) orderings. The coefficients up to
+    k = min(u, mn − u) come from m running sums with stride i (division by 1 − q^i) and m
+    differences (multiplication by 1 − q^{n+i}); the distribution is symmetric about mn/2,
+    so P(U ≤ k) = P(U ≥ mn − k) is summed on the short side. `larger`: P(U ≥ u);
+    `smaller`: P(U ≤ u); two-sided: twice the smaller tail, at most 1.
+    Reference: H. B. Mann, D. R. Whitney, Ann. Math. Statist. 18 (1947); G. E. Andrews,
+    The Theory of Partitions (1976), Thm 3.1.
+    Checked against: SciPy `mannwhitneyu(method="exact")`, R `wilcox.test`
+    (tests/stats/test_abtest.py).
+    """
+    m, n = min(n_t, n_c), max(n_t, n_c)
+    k = round(min(u, m * n - u))
+    counts = np.zeros(k + 1)
+    counts[0] = 1.0
+    for i in range(1, m + 1):  # ∏ 1/(1 − q^i): running sums with stride i
+        for start in range(min(i, k + 1)):
+            counts[start::i] = np.cumsum(counts[start::i])
+    for i in range(1, m + 1):  # ∏ (1 − q^{n+i}), each on the previous product
+        step = n + i
+        if step <= k:
+            counts[step:] = counts[step:] - counts[:-step]
+    total = math.comb(m + n, m)
+    short = float(np.sum(counts)) / total  # P(U ≤ k)
+    if alternative == "two-sided":
+        return min(1.0, 2 * short)
+    at_k = float(counts[k]) / total
+    in_upper = u >= m * n - u  # the short tail is then P(U ≥ u)
+    if alternative == "larger":
+        return short if in_upper else 1 - short + at_k
+    return 1 - short + at_k if in_upper else short
+
+
 def mann_whitney(x_t: np.ndarray, x_c: np.ndarray, *,
                  alternative: str = "two-sided") -> tuple[float, float]:
-    """Mann–Whitney U of the variant, U = R_t − n_t(n_t + 1)/2 with mid-ranks, and the
-    normal-approximation p-value with tie correction and continuity correction.
-
-    σ² = n_t n_c/12 · ((n + 1) − Σ(t³ − t)/(n(n − 1))), z = (U − n_t n_c/2 − c)/σ with
-    c = ±0.5 toward the null. Reference: R `wilcox.test(exact = FALSE, correct = TRUE)`.
-    Checked against: R on ToothGrowth; SciPy `mannwhitneyu(method="asymptotic")`.
+    """Mann–Whitney U of the variant, U = R_t − n_t(n_t + 1)/2 with mid-ranks, and its
+    p-value: exact (`mann_whitney_exact_p`) when a group has at most 8 values and there are
+    no ties, as SciPy's `method="auto"`; else the normal approximation with tie and
+    continuity correction, σ² = n_t n_c/12 · ((n + 1) − Σ(t³ − t)/(n(n − 1))),
+    z = (U − n_t n_c/2 − c)/σ with c = ±0.5 toward the null.
+    Reference: R `wilcox.test(exact = FALSE, correct = TRUE)`; SciPy `mannwhitneyu`.
+    Checked against: R on ToothGrowth; SciPy `mannwhitneyu(method="auto")`.
     """
     pooled = np.sort(np.concatenate([x_t, x_c]))
     left = np.searchsorted(pooled, x_t, side="left")

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from statistics import NormalDist
 
 from mlstats.errors import InputError
+from mlstats.stats.sequential import Boundary
 
 _NORMAL = NormalDist()
 # Rounding up forgives floating-point noise of this relative size (384.00000000000006 → 384),
@@ -96,6 +97,17 @@ class ComparisonPlan:
     std: float | None
     daily_traffic: int | None
     warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GroupSequentialPlan(ComparisonPlan):
+    """A comparison planned with K equally spaced looks: the sizes are the maximum (the
+    last look's), `n_exact` = the fixed design's × `inflation_factor`."""
+
+    looks: int
+    spending: str
+    inflation_factor: float
+    boundaries: tuple[Boundary, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -610,7 +622,8 @@ def sample_size(*, confidence: float | None = None, std: float | None = None,
                 n: int | None = None, method: str | None = None, alpha: float | None = None,
                 power: float | None = None, ratio: float | None = None,
                 alternative: str | None = None, arms: int | None = None,
-                daily_traffic: int | None = None) -> EstimationResult | ComparisonPlan:
+                daily_traffic: int | None = None, looks: int | None = None,
+                spending: str | None = None) -> EstimationResult | ComparisonPlan:
     """`mlstats sample-size`: estimation (--margin) or a two-group plan (an effect, or --n).
 
     None means "not given": options of the other mode are refused rather than ignored, and
@@ -618,6 +631,9 @@ def sample_size(*, confidence: float | None = None, std: float | None = None,
     pooled) fill the rest.
     Reference and checks: see `estimate_sample_size`, `plan_comparison`, `plan_mde`.
     """
+    if spending is not None and looks is None:
+        raise InputError("--spending applies to a group-sequential plan: add --looks K "
+                         "(the number of planned looks), or drop --spending")
     if margin is not None:
         for option, value in (("--baseline", baseline), ("--mde", mde),
                               ("--effect-size", effect_size), ("--n", n)):
@@ -626,7 +642,8 @@ def sample_size(*, confidence: float | None = None, std: float | None = None,
                                  f"estimate, {option} a comparison of two groups; give one")
         for option, value in (("--alpha", alpha), ("--power", power), ("--ratio", ratio),
                               ("--method", method), ("--alternative", alternative),
-                              ("--arms", arms), ("--relative", relative or None)):
+                              ("--arms", arms), ("--relative", relative or None),
+                              ("--looks", looks)):
             if value is not None:
                 raise InputError(f"{option} applies to comparisons of two groups; estimation "
                                  "(--margin) takes --confidence, --std and --population")
@@ -655,8 +672,46 @@ def sample_size(*, confidence: float | None = None, std: float | None = None,
         "daily_traffic": daily_traffic,
     }
     if n is not None:
+        if looks is not None:
+            raise InputError("--looks plans the sample size of a group-sequential test; with "
+                             "--n there is nothing to plan: drop --n or --looks")
         return plan_mde(n=n, **common)
-    return plan_comparison(mde=mde, effect_size=effect_size, **common)
+    plan = plan_comparison(mde=mde, effect_size=effect_size, **common)
+    if looks is None:
+        return plan
+    return plan_group_sequential(plan, looks=looks, spending=spending or "obrien-fleming")
+
+
+def plan_group_sequential(plan: ComparisonPlan, *, looks: int,
+                          spending: str = "obrien-fleming") -> GroupSequentialPlan:
+    """The fixed plan stretched to K equally spaced looks with Lan–DeMets alpha spending.
+
+    Boundaries at alpha_adjusted (`group_sequential_bounds`), then n_max = n_fixed × IF with
+    the inflation factor IF of `inflation_factor` at the plan's power: the maximum sizes that
+    keep the power when the test may stop early; days follow from the maximum.
+    Reference: Jennison & Turnbull (2000), ch. 7; gsDesign `gsDesign(k, n.fix, sfu)`.
+    Checked against: SciPy quadrature, the `gsdesign` package (tests/stats/test_sequential.py).
+    """
+    from dataclasses import fields, replace
+
+    from mlstats.stats.sequential import group_sequential_bounds, inflation_factor
+
+    two_sided = plan.alternative == "two-sided"
+    bounds = group_sequential_bounds(looks, alpha=plan.alpha_adjusted, spending=spending,
+                                     two_sided=two_sided)
+    factor = inflation_factor(bounds, alpha=plan.alpha_adjusted, power=plan.power,
+                              two_sided=two_sided)
+    if plan.alternative == "smaller":
+        bounds = tuple(replace(b, z=-b.z) for b in bounds)
+    n_exact = plan.n_exact * factor
+    n_control = ceil_size(n_exact)
+    n_treatment = ceil_size(plan.ratio * n_exact)
+    n_total = n_control + (plan.arms - 1) * n_treatment
+    fixed = {f.name: getattr(plan, f.name) for f in fields(plan)}
+    fixed.update(n_control=n_control, n_treatment=n_treatment, n_total=n_total,
+                 n_exact=n_exact, days=_days(n_total, plan.daily_traffic))
+    return GroupSequentialPlan(**fixed, looks=looks, spending=spending,
+                               inflation_factor=factor, boundaries=bounds)
 
 
 def plan_comparison(*, baseline: float | None = None, mde: float | None = None,

@@ -14,6 +14,11 @@ TOOTH = str(SAMPLE / "toothgrowth.csv")
 COUNTS = ("--counts", "A=120/1000", "--counts", "B=150/1000")
 
 
+def after_method(line: str) -> str:
+    """The comparisons' part of the summary line, after the method sentence."""
+    return line.split("). ", 1)[1]
+
+
 def test_help():
     result = invoke("ab-test", "--help")
     assert result.exit_code == 0
@@ -65,8 +70,10 @@ def test_counts_table_view_says_what_it_means():
     lines = result.stdout.splitlines()
     assert lines[0] == "mlstats ab-test"
     # statsmodels 0.15.0: proportions_ztest p = 0.0496; confint_proportions_2indep wald
-    assert lines[1] == ("B converts 25.0 % better than A: +3.00 points (95 % CI +0.01 to "
-                        "+5.99); significant at α = 0.05 (p = 0.0496)")
+    assert lines[1] == ("Pooled two-proportion z-test, two-sided; control A (the first group "
+                        "in order of appearance). B converts 25.0 % better than A: +3.00 "
+                        "points (95 % CI +0.01 to +5.99); significant at α = 0.05 "
+                        "(p = 0.0496)")
     assert "…" not in result.stdout
 
 
@@ -94,7 +101,9 @@ def test_fisher_from_counts_matches_r():
 def test_markdown_and_csv():
     md = invoke("ab-test", *COUNTS, "--format", "markdown")
     assert md.exit_code == 0
-    assert md.stdout.startswith("### mlstats ab-test\n\nB converts 25.0 % better than A")
+    assert md.stdout.startswith("### mlstats ab-test\n\nPooled two-proportion z-test, "
+                                "two-sided; control A (the first group in order of "
+                                "appearance). B converts 25.0 % better than A")
     assert "| B | A | 0.03 |" in md.stdout
     csv = invoke("ab-test", *COUNTS, "--format", "csv")
     header, row = csv.stdout.splitlines()
@@ -290,7 +299,7 @@ def test_bad_choice_is_a_usage_error():
 def test_sentence_without_a_lift_and_with_an_undefined_test():
     result = invoke("ab-test", "--counts", "A=0/50", "--counts", "B=3/50", "--test", "fisher")
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[1] == (
+    assert after_method(result.stdout.splitlines()[1]) == (
         "B differs from A by +6.00 points (95 % CI -0.58 to +12.58); no lift, as A's mean is "
         "0; not significant at α = 0.05 (p = 0.242)")
     assert result.stderr == (
@@ -310,7 +319,7 @@ def test_means_sentence_and_smaller_alternative():
     assert result.exit_code == 0
     # SciPy 1.17.1: ttest_ind(VC, OJ, equal_var=False, alternative="less").pvalue = 0.0303;
     # lift (16.9633 − 20.6633)/20.6633 = −17.9 %; R 4.2.2 t.test CI, sign flipped
-    assert result.stdout.splitlines()[1] == (
+    assert after_method(result.stdout.splitlines()[1]) == (
         "VC's mean is 17.9 % lower than OJ's: -3.7 (95 % CI -7.571 to +0.171); significant "
         "at α = 0.05 (p = 0.0303)")
     record = invoke_json("ab-test", TOOTH, "--group", "supp", "--metric", "len", "--control",
@@ -330,7 +339,7 @@ def test_sentence_follows_the_difference_when_the_control_mean_is_negative():
     # say "50.0 % lower"
     result = invoke("ab-test", "--means", "A=100/-2/1", "--means", "B=100/-1/1")
     assert result.exit_code == 0 and result.stderr == ""
-    assert result.stdout.splitlines()[1] == (
+    assert after_method(result.stdout.splitlines()[1]) == (
         "B's mean is 50.0 % higher than A's: +1 (95 % CI +0.7211 to +1.279); significant at "
         "α = 0.05 (p = 2.58e-11)")
     assert invoke_json("ab-test", "--means", "A=100/-2/1", "--means", "B=100/-1/1")[
@@ -343,7 +352,7 @@ def test_constant_groups_print_no_nan(write_csv):
                     "--seed", "1", "--resamples", "99")
     assert result.exit_code == 0
     assert "nan" not in result.stdout
-    assert result.stdout.splitlines()[1] == (
+    assert after_method(result.stdout.splitlines()[1]) == (
         "B's mean equals A's: +0 (95 % CI undefined); not significant at α = 0.05 (p = 1)")
     assert result.stderr == ("mlstats: warning: B vs A: neither group varies, so the interval "
                              "for diff is undefined; ci_low and ci_high are null\n")
@@ -394,3 +403,115 @@ def test_fisher_two_sided_with_billions_of_rows():
                          "B=5000100000/10000000000", "--test", "fisher")
     # symmetric null distribution: twice the one-sided p (SciPy 1.17.1 gave 0.0787 here)
     assert record["p_value"] == pytest.approx(2 * 0.07865123255045435, rel=1e-6)
+
+
+# -- issue 14: sequential, Bayesian, ratio metrics, units; issue 18: control, --counts -------
+SESSIONS = str(SAMPLE / "sessions.csv")
+
+
+def test_counts_in_one_option_equal_repeated():
+    one = invoke_json("ab-test", "--counts", "A=120/1000,B=150/1000")
+    assert one == invoke_json("ab-test", *COUNTS)
+
+
+def test_a_group_named_control_is_the_control():
+    result = invoke("ab-test", "--counts", "treatment=150/1000,Control=120/1000")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[1].startswith(
+        "Pooled two-proportion z-test, two-sided; control Control (the group named control). "
+        "treatment converts 25.0 % better than Control")
+    given = invoke("ab-test", "--counts", "treatment=150/1000,Control=120/1000", "--control",
+                   "treatment", "--test", "fisher", "--alternative", "larger")
+    assert given.stdout.splitlines()[1].startswith(
+        "Fisher's exact test, one-sided (variant larger); control treatment (given by "
+        "--control). ")
+
+
+def test_sequential_json_and_sentence():
+    record = invoke_json("ab-test", *COUNTS, "--sequential")
+    for key in ("cs_low", "cs_high", "lift_cs_low", "lift_cs_high", "p_value_sequential"):
+        assert key in record and key in record["comparisons"][0]
+    assert record["sequential_tuning"] == 5000
+    assert record["significant"] is False and record["p_value"] < 0.05
+    assert record["p_adjusted"] == record["p_value_sequential"]
+    line = invoke("ab-test", *COUNTS, "--sequential").stdout.splitlines()[1]
+    assert line == ("Pooled two-proportion z-test, two-sided, with always-valid confidence "
+                    "sequences (tightest at 5000 units); control A (the first group in order "
+                    "of appearance). B converts 25.0 % better than A: +3.00 points (95 % "
+                    "confidence sequence -1.77 to +7.77); not significant at α = 0.05 "
+                    "(sequential p = 0.471)")
+
+
+def test_sequential_means_and_cuped_from_a_file():
+    record = invoke_json("ab-test", TOOTH, "--group", "supp", "--metric", "len",
+                         "--covariate", "dose", "--sequential", "--sequential-tuning", "100")
+    assert record["sequential_tuning"] == 100
+    assert "cs_low" in record["unadjusted"]["comparisons"][0]
+    means = invoke_json("ab-test", "--means", "A=30/16.96/8.27,B=30/20.66/6.61", "--sequential")
+    assert means["cs_low"] < means["diff"] < means["cs_high"]
+
+
+def test_bayesian_json():
+    record = invoke_json("ab-test", *COUNTS, "--bayesian", "--prior-mean", "0",
+                         "--prior-std", "0.2")
+    assert (record["prior_mean"], record["prior_std"]) == (0, 0.2)
+    for key in ("chance_to_win", "expected_loss", "cri_low", "cri_high", "chance_to_win_exact"):
+        assert key in record["comparisons"][0]
+    tooth = invoke_json("ab-test", TOOTH, "--group", "supp", "--metric", "len", "--bayesian")
+    assert "chance_to_win_exact" not in tooth["comparisons"][0]
+
+
+def test_ratio_metric_with_units_from_a_file():
+    record = invoke_json("ab-test", SESSIONS, "--group", "variant", "--metric", "revenue",
+                         "--denominator", "pageviews", "--unit", "user")
+    assert record["units"] == 4000 and record["rows_used"] == 10021
+    assert record["control"] == "control"
+    assert set(record["groups"][0]) == {"name", "n", "numerator", "denominator", "ratio",
+                                        "mean", "std"}
+    line = invoke("ab-test", SESSIONS, "--group", "variant", "--metric", "revenue",
+                  "--denominator", "pageviews", "--unit", "user").stdout.splitlines()[1]
+    assert line.startswith("Welch's t-test on the ratio metric (delta method), two-sided; "
+                           "control control (the group named control); 4000 units. ")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ((*COUNTS, "--bayesian", "--test", "fisher"),
+     "--bayesian reads a Gaussian posterior of the lift, which --test fisher does not "
+     "estimate; use --test auto, z, chi2, welch or student with --bayesian"),
+    ((TOOTH, "--group", "supp", "--metric", "len", "--bayesian", "--test", "mannwhitney"),
+     "--bayesian reads a Gaussian posterior of the lift, which --test mannwhitney does not "
+     "estimate; use --test auto, z, chi2, welch or student with --bayesian"),
+    ((*COUNTS, "--bayesian", "--test", "permutation"),
+     "--bayesian reads a Gaussian posterior of the lift, which --test permutation does not "
+     "estimate; use --test auto, z, chi2, welch or student with --bayesian"),
+    ((*COUNTS, "--bayesian", "--prior-std", "0"),
+     "--prior-std must be greater than 0 (got 0); it is the prior's standard deviation of "
+     "the relative lift, e.g. 0.3 for ±30 %"),
+    ((*COUNTS, "--bayesian", "--prior-std", "-1"),
+     "--prior-std must be greater than 0 (got -1); it is the prior's standard deviation of "
+     "the relative lift, e.g. 0.3 for ±30 %"),
+    ((*COUNTS, "--sequential", "--sequential-tuning", "-5"),
+     "--sequential-tuning must be a number of units greater than 0 (got -5); it is the "
+     "sample size where the confidence sequence is tightest (default 5000)"),
+    ((*COUNTS, "--denominator", "x"),
+     "--counts replaces the data file, so --denominator cannot be used with it; give either "
+     "--counts or INPUT with --group and --metric"),
+])
+def test_new_option_errors_are_one_line(args, message):
+    result = invoke("ab-test", *args)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"mlstats: error: {message}\n"
+
+
+def test_zero_denominator_sum_is_one_line(write_csv):
+    path = write_csv("g,y,d\nA,1,0\nA,2,0\nB,3,1\nB,4,2\n")
+    result = invoke("ab-test", path, "--group", "g", "--metric", "y", "--denominator", "d")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == ("mlstats: error: the --denominator sum of group 'A' is 0; a "
+                             "ratio metric needs a positive denominator sum in every group\n")
+
+
+def test_exit_codes_through_a_real_process():
+    done = run_process("ab-test", "--counts", "A=120/1000,B=150/1000", "--bayesian", "--test",
+                       "fisher")
+    assert done.returncode == 2 and done.stderr.count(b"\n") == 1

@@ -465,3 +465,35 @@ def test_relative_mde_passes_an_exact_assert():
                     "--assert", "mde_relative == 0.2", "--json")
     assert (result.exit_code, result.stderr) == (0, "")
     assert json.loads(result.stdout)["mde_relative"] == 0.2
+
+
+# -- group-sequential plans (issue 14) ------------------------------------------------------------
+def test_looks_plan_boundaries_and_inflated_sizes():
+    record = invoke_json("sample-size", "--baseline", "0.10", "--mde", "0.02", "--looks", "5")
+    fixed = invoke_json("sample-size", "--baseline", "0.10", "--mde", "0.02")
+    assert (record["looks"], record["spending"]) == (5, "obrien-fleming")
+    assert record["n_exact"] == pytest.approx(fixed["n_exact"] * record["inflation_factor"],
+                                              rel=1e-15)
+    assert record["n_control"] == 3936 > fixed["n_control"]
+    assert [b["look"] for b in record["boundaries"]] == [1, 2, 3, 4, 5]
+    assert set(record["boundaries"][0]) == {"name", "look", "information", "z", "alpha_spent"}
+    # gsDesign/rpact tables (two-sided 0.05 = each side 0.025, OF-type): 4.877 … 2.031
+    assert [round(b["z"], 3) for b in record["boundaries"]] == [4.877, 3.357, 2.680, 2.290,
+                                                               2.031]
+    assert record["boundaries"][-1]["alpha_spent"] == 0.05
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--baseline", "0.1", "--mde", "0.02", "--looks", "1"),
+     "--looks must be at least 2 (got 1); one look is the fixed-horizon plan: drop --looks"),
+    (("--baseline", "0.1", "--mde", "0.02", "--spending", "pocock"),
+     "--spending applies to a group-sequential plan: add --looks K (the number of planned "
+     "looks), or drop --spending"),
+    (("--baseline", "0.1", "--n", "500", "--looks", "3"),
+     "--looks plans the sample size of a group-sequential test; with --n there is nothing "
+     "to plan: drop --n or --looks"),
+])
+def test_looks_errors_are_one_line(args, message):
+    result = invoke("sample-size", *args)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"mlstats: error: {message}\n"

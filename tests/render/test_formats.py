@@ -7,6 +7,9 @@ import io
 import json
 import math
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from mlstats.render.formats import render
 from mlstats.render.record import build_record
 
@@ -129,14 +132,23 @@ def test_assertions_close_the_table_view():
 
 
 def test_null_scalars_are_listed_on_one_line_not_hidden():
-    rec = {"command": "d", "mlstats_version": "0", "warnings": [], "n": 3, "days": None,
-           "silhouette": None}
+    rec = {"command": "d", "mlstats_version": "0", "warnings": ["silhouette needs k > 1"],
+           "n": 3, "days": None, "silhouette": None}
     table = render(rec, "table")
     assert "null (not given, or undefined: see the warnings): days, silhouette" in table
     assert not any(line.split()[:1] == ["days"] for line in table.splitlines())
     markdown = render(rec, "markdown")
     assert "null (not given, or undefined: see the warnings): days, silhouette" in markdown
     assert json.loads(render(rec, "json"))["days"] is None
+
+
+def test_without_warnings_nulls_are_options_left_unset_and_not_listed():
+    # Issue 18: "null (not given, …): by" said nothing when nothing was undefined.
+    rec = {"command": "d", "mlstats_version": "0", "warnings": [], "n": 3, "by": None}
+    for fmt in ("table", "markdown"):
+        text = render(rec, fmt)
+        assert "null" not in text and "by" not in text
+    assert json.loads(render(rec, "json"))["by"] is None
 
 
 def test_keep_layout_never_transposes_a_matrix():
@@ -153,3 +165,36 @@ def test_markdown_keeps_numeric_columns_right_aligned_around_nulls():
     rec = {"command": "d", "mlstats_version": "0", "warnings": [],
            "rows": [{"name": "a", "low": None}, {"name": "b", "low": 0.5}]}
     assert "| --- | ---: |" in render(rec, "markdown")
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**70, 2**70)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=30)
+
+
+@given(_JSON)
+def test_fast_json_is_the_standard_librarys_text(value):
+    from mlstats.render.formats import _JSON_UNSAFE, _json_escape, to_json
+
+    text = to_json(value)
+    standard = json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
+    assert text == _JSON_UNSAFE.sub(_json_escape, standard)
+    assert json.loads(text) == value and not _JSON_UNSAFE.search(text)
+
+
+def test_markdown_stays_below_githubs_job_summary_limit():
+    # Issue 18: describe --by over 10,000 groups wrote 1.24 MB of Markdown.
+    rows = [{"name": f"g{i}", "n": i, "mean": i / 7} for i in range(40_000)]
+    rec = {"command": "describe", "mlstats_version": "0", "warnings": ["w"], "columns": rows,
+           "assertions": [{"expr": "n > 0", "status": "fail", "actual": 0}]}
+    text = render(rec, "markdown")
+    assert len(text.encode()) < 1 << 20
+    assert "more table rows are not shown: this view stops below 1 MiB" in text
+    assert text.rstrip().endswith("(actual: 0)") and "**Warnings**" in text
+    cut = int(text.split("*")[1].split(" ")[0].replace(",", ""))
+    assert cut + text.count("| g") == 40_000
+    small = render({**rec, "columns": rows[:10]}, "markdown")
+    assert "not shown" not in small

@@ -176,8 +176,9 @@ def test_mann_whitney_with_ties_matches_scipy(x, y, alternative):
     if np.unique(np.r_[x, y]).size < 2:
         assert math.isnan(mann_whitney(x, y)[1])
         return
+    # method="auto": asymptotic with ties, exact for a sample of ≤ 8 without them
     ref = stats.mannwhitneyu(x, y, alternative={"larger": "greater", "smaller": "less"}.get(
-        alternative, alternative), method="asymptotic", use_continuity=True)
+        alternative, alternative), method="auto", use_continuity=True)
     u, p = mann_whitney(x, y, alternative=alternative)
     assert u == ref.statistic
     assert p == pytest.approx(ref.pvalue, rel=1e-8, abs=1e-300)
@@ -853,3 +854,161 @@ def test_row_order_does_not_matter(seed, test):
     for x, y in zip(a.comparisons, b.comparisons, strict=True):
         assert x.p_value == pytest.approx(y.p_value, rel=1e-10)
         assert x.ci_low == pytest.approx(y.ci_low, rel=1e-10, abs=1e-12)
+
+
+# -- ratio metrics, units, control choice, exact Mann–Whitney (issues 14 and 18) -------------
+def _ratio_data():
+    rng = np.random.default_rng(3)
+    n = 500
+    g = rng.integers(0, 2, n)
+    den = 1 + rng.poisson(3, n)
+    pre_den = 1 + rng.poisson(3, n)
+    pre = rng.gamma(2, 2, n) * pre_den
+    num = 0.6 * pre / pre_den * den + rng.normal(0, 2, n) + 0.3 * g * den
+    return pd.DataFrame({"variant": g, "num": num, "den": den, "pre": pre, "pre_den": pre_den})
+
+
+@pytest.mark.parametrize("cuped", [False, True])
+def test_ratio_metric_matches_tea_tasting(cuped):
+    import tea_tasting as tt
+
+    data = _ratio_data()
+    covariates = {"numer_covariate": "pre", "denom_covariate": "pre_den"} if cuped else {}
+    # tea-tasting 1.14.0: RatioOfMeans(numer, denom[, covariates]).analyze(data, control=0,
+    # treatment=1, variant="variant"): Welch t with the delta-method variance (Deng et al.)
+    ref = tt.RatioOfMeans(numer="num", denom="den", **covariates).analyze(
+        data, control=0, treatment=1, variant="variant")
+    extra = {"covariate": data["pre"].to_numpy(),
+             "covariate_denominator": data["pre_den"].to_numpy()} if cuped else {}
+    res = ab_test_rows(data["variant"].to_numpy(), ["0", "1"], data["num"].to_numpy(),
+                       binary=False, denominator=data["den"].to_numpy(), **extra)
+    (c,) = res.comparisons
+    assert c.diff == pytest.approx(ref.effect_size, rel=1e-10)
+    assert c.ci_low == pytest.approx(ref.effect_size_ci_lower, rel=1e-10)
+    assert c.ci_high == pytest.approx(ref.effect_size_ci_upper, rel=1e-10)
+    assert c.statistic == pytest.approx(ref.statistic, rel=1e-10)
+    assert c.p_value == pytest.approx(ref.pvalue, rel=1e-10)
+    if cuped:
+        assert res.unadjusted is not None and 0 < res.variance_reduction < 1
+    else:
+        assert res.groups[1].ratio == pytest.approx(ref.treatment, rel=1e-12)
+        assert res.groups[0].ratio == pytest.approx(ref.control, rel=1e-12)
+
+
+def test_ratio_groups_and_gbstats_delta_variance():
+    sessions = pd.read_csv(SAMPLE / "sessions.csv")
+    user_codes, users = pd.factorize(sessions["user"])
+    codes, labels = pd.factorize(sessions["variant"])
+    res = ab_test_rows(codes, list(labels), sessions["revenue"].to_numpy(float), binary=False,
+                       denominator=sessions["pageviews"].to_numpy(float), unit=user_codes,
+                       unit_labels=list(map(str, users)), sequential=True, bayesian=True)
+    per_user = sessions.groupby("user").agg(variant=("variant", "first"),
+                                            revenue=("revenue", "sum"),
+                                            pageviews=("pageviews", "sum"))
+    assert res.units == 4000 == sum(g.n for g in res.groups)
+    control = next(g for g in res.groups if g.name == "control")
+    rows = per_user[per_user.variant == "control"]
+    assert (control.n, control.numerator, control.denominator) == (
+        len(rows), pytest.approx(rows.revenue.sum(), rel=1e-12), rows.pageviews.sum())
+    assert control.ratio == pytest.approx(rows.revenue.sum() / rows.pageviews.sum(), rel=1e-12)
+    assert res.control == "control"
+    (c,) = res.comparisons
+    # gbstats 0.8.0: RatioStatistic(n, m_statistic=SampleMeanStatistic(revenue per user),
+    #   d_statistic=SampleMeanStatistic(pageviews per user), m_d_sum_of_products) per
+    #   variant of sessions.csv summed per user; SequentialTwoSidedTTest(control, treatment,
+    #   SequentialConfig(difference_type="absolute" / "relative")), EffectBayesianABTest
+    s = c.sequential
+    assert (s.cs_low, s.cs_high, s.p_value_sequential) == pytest.approx(
+        (0.024036088841020098, 0.30594959112658543, 0.01140592104629963), rel=1e-9)
+    assert (s.lift_cs_low, s.lift_cs_high) == pytest.approx(
+        (0.00014463685612930988, 0.696081497903747), rel=1e-7)  # near-zero end: 1e-7
+    b = c.bayesian
+    assert (b.chance_to_win, b.expected_loss, b.cri_low, b.cri_high) == pytest.approx(
+        (0.9988235245513067, 3.772636557879396e-05, 0.12379669837959009,
+         0.5724294363802861), rel=1e-8)
+
+
+def test_units_sum_rows_and_refuse_a_unit_in_two_groups():
+    codes = np.array([0, 0, 1, 1, 0, 1])
+    unit = np.array([0, 0, 1, 1, 2, 3])
+    y = np.array([1.0, 2.0, 5.0, 1.0, 4.0, 3.0])
+    res = ab_test_rows(codes, ["A", "B"], y, binary=False, unit=unit)
+    assert res.units == 4
+    assert [(g.n, g.mean) for g in res.groups] == [(2, 3.5), (2, 4.5)]
+    # per-unit 0/1 sums stay a proportion
+    res = ab_test_rows(codes, ["A", "B"], np.array([1.0, 0, 0, 0, 1, 1]), binary=True,
+                       unit=unit)
+    assert res.test == "z" and [g.successes for g in res.groups] == [2, 1]
+    with pytest.raises(InputError) as err:
+        ab_test_rows(np.array([0, 1, 1, 0]), ["A", "B"], np.arange(4.0), binary=False,
+                     unit=np.array([0, 0, 1, 2]), unit_labels=["u1", "u2", "u3"])
+    assert str(err.value) == ("unit 'u1' appears in groups 'A' and 'B'; each --unit must "
+                              "belong to one group (check the assignment, or choose the "
+                              "randomisation unit)")
+
+
+@pytest.mark.parametrize("den", [[0.0, 0, 1, 2], [1.0, -3, 1, 2]])
+def test_ratio_needs_a_positive_denominator_sum(den):
+    with pytest.raises(InputError) as err:
+        ab_test_rows(np.array([0, 0, 1, 1]), ["A", "B"], np.arange(4.0), binary=False,
+                     denominator=np.array(den))
+    assert str(err.value).startswith("the --denominator sum of group 'A' is ")
+    assert str(err.value).endswith("; a ratio metric needs a positive denominator sum in "
+                                   "every group")
+
+
+def test_ratio_refuses_other_tests():
+    with pytest.raises(InputError, match=r"^--test mannwhitney cannot be used with "
+                       r"--denominator"):
+        ab_test_rows(np.array([0, 0, 1, 1]), ["A", "B"], np.arange(4.0), binary=False,
+                     denominator=np.ones(4), test="mannwhitney")
+
+
+@pytest.mark.parametrize(("labels", "control", "index", "rule"), [
+    (["A", "B"], None, 0, "first"), (["treatment", "Control"], None, 1, "named"),
+    (["x", "CONTROL", "control"], None, 1, "named"), (["A", "B"], "B", 1, "given")])
+def test_control_choice(labels, control, index, rule):
+    summaries = tuple(Counts(name, 100, 10 + i) for i, name in enumerate(labels))
+    res = ab_test_summaries(summaries, control=control)
+    assert res.control == labels[index] and res.control_rule == rule
+
+
+def test_counts_accept_comma_separated_groups():
+    assert parse_counts(["A=120/1000,B=150/1000", "C=1/2"]) == (
+        Counts("A", 1000, 120), Counts("B", 1000, 150), Counts("C", 2, 1))
+    assert [m.name for m in parse_means(["A=5/1/1, B=6/2/1"])] == ["A", "B"]
+
+
+@given(st.integers(1, 8), st.integers(1, 30), st.integers(0, 2**31 - 1),
+       st.sampled_from([("two-sided", "two-sided"), ("larger", "greater"),
+                        ("smaller", "less")]))
+@settings(deadline=None, max_examples=150)
+def test_mann_whitney_exact_matches_scipy(m, n, seed, sides):
+    # SciPy 1.17.1 mannwhitneyu(method="auto"): exact for a sample of ≤ 8 without ties
+    rng = np.random.default_rng(seed)
+    values = rng.permutation(m + n).astype(float)
+    x_t, x_c = (values[:m], values[m:]) if seed % 2 else (values[n:], values[:n])
+    u, p = mann_whitney(x_t, x_c, alternative=sides[0])
+    ref = stats.mannwhitneyu(x_t, x_c, alternative=sides[1], method="auto")
+    assert u == ref.statistic
+    assert p == pytest.approx(ref.pvalue, rel=1e-8)
+
+
+def test_mann_whitney_exact_by_enumeration():
+    # every one of the C(10, 4) = 210 equally likely rankings, enumerated: the two-sided
+    # p-value is 2·min(P(U ≤ u), P(U ≥ u)) (R wilcox.test's exact rule as SciPy's)
+    x_t, x_c = np.array([1.1, 2.2, 3.3, 4.4]), np.array([0.5, 1.5, 2.5, 3.5, 4.5, 5.5])
+    u, p = mann_whitney(x_t, x_c)
+    null = [sum(r + 1 for r in ranks) - 10 for ranks in itertools.combinations(range(10), 4)]
+    below = Fraction(sum(v <= u for v in null), 210)
+    above = Fraction(sum(v >= u for v in null), 210)
+    assert u == 10
+    assert p == pytest.approx(float(min(1, 2 * min(below, above))), rel=1e-12)
+
+
+def test_mann_whitney_large_other_sample_is_still_exact():
+    # one sample of 3, the other of 3,000: SciPy still uses the exact distribution
+    rng = np.random.default_rng(1)
+    values = rng.permutation(3003).astype(float)
+    _u, p = mann_whitney(values[:3], values[3:])
+    assert p == pytest.approx(stats.mannwhitneyu(values[:3], values[3:]).pvalue, rel=1e-8)

@@ -12,7 +12,7 @@ from hypothesis.extra.numpy import arrays
 
 from mlstats.errors import InputError
 from mlstats.io import ReadOptions, read_table
-from mlstats.stats.describe import Moments, describe
+from mlstats.stats.describe import ColumnSummary, Moments, describe
 from tests.conftest import SAMPLE
 
 
@@ -233,3 +233,59 @@ def test_merge_is_scale_free(x, cut, factor):
     assert whole.std == pytest.approx(base.std * factor, rel=1e-9)
     if x.size >= 3:
         assert merged.skew == pytest.approx(base.skew, rel=1e-6, abs=1e-6)
+
+
+def test_many_columns_with_one_warning_kind_give_one_line():
+    # Issue 18: 3,000 "kurtosis needs 4" lines became one line naming the count.
+    data = {f"c{i}": np.array([1.0, 2.0, 4.0]) for i in range(3000)}
+    data["two"] = np.array([1.0, 3.0])
+    result = describe(data)
+    assert result.warnings == (
+        "3000 columns ('c0', 'c1', 'c2' and 2997 more) have 3 values: kurtosis needs 4",
+        "column 'two' has 2 values: kurtosis needs 4 and skew 3",
+    )
+    assert [c.name for c in result.columns][:2] == ["c0", "c1"] and len(result.columns) == 3001
+
+
+@given(st.lists(st.lists(st.floats(-1e6, 1e6), min_size=0, max_size=12), min_size=1,
+                max_size=12), st.integers(1, 5))
+def test_blocks_of_columns_equal_one_column_at_a_time(columns, length):
+    # Vectorised blocks (columns of equal length stacked) give the 1-column answer exactly.
+    data = {f"c{i}": np.array(v[:length] + [np.nan] * (i % 2), dtype=float)
+            for i, v in enumerate(columns)}
+    together = describe(data).columns
+    alone = [describe({name: values}).columns[0] for name, values in data.items()]
+    for a, b in zip(together, alone, strict=True):
+        for key in ColumnSummary.__dataclass_fields__:
+            x, y = getattr(a, key), getattr(b, key)
+            assert x == y or (x != x and y != y), key
+
+
+def _exact_moments(values):
+    """Mean and sample std by exact rational arithmetic (Python fractions): the oracle."""
+    from fractions import Fraction
+
+    xs = [Fraction(v) for v in values]
+    mean = sum(xs) / len(xs)
+    var = sum((x - mean) ** 2 for x in xs) / (len(xs) - 1)
+    return float(mean), math.sqrt(float(var / 2**2000)) * 2.0**1000
+
+
+def test_values_near_the_float64_limit_give_results():
+    # Issue 18: 9e307 overflowed in the power-of-two scaling (exit 3).
+    values = np.array([9e307, 8e307, 1.0, -9e307])
+    row = describe({"x": values}).columns[0]
+    mean, std = _exact_moments(values)
+    assert row.mean == pytest.approx(mean, rel=1e-15)
+    assert row.std == pytest.approx(std, rel=1e-14)
+    assert row.iqr == pytest.approx(np.quantile(values / 4, 0.75) * 4
+                                    - np.quantile(values / 4, 0.25) * 4, rel=1e-15)
+
+
+def test_results_beyond_the_float64_range_are_null_with_a_warning():
+    result = describe({"x": np.array([1.7e308, 1.6e308, 1.0, -1.7e308])})
+    row = result.columns[0]
+    assert math.isnan(row.iqr) and math.isnan(row.ci_low) and math.isnan(row.ci_high)
+    assert math.isfinite(row.std) and row.max == 1.7e308
+    assert result.warnings == (
+        "column 'x' has iqr, ci_low, ci_high beyond the float64 range: null",)
