@@ -17,10 +17,13 @@ if TYPE_CHECKING:
 
 def emit(command: str, result: object, out: OutputOptions, *, table: Table | None = None,
          main: str | None = None, summary: str | None = None, figure: str | None = None,
-         seed: int | None = None, keep_layout: tuple[str, ...] = ()) -> dict:
+         seed: int | None = None, keep_layout: tuple[str, ...] = (),
+         report_to_stderr: bool = False) -> dict:
     """Write the result as `out` asks, warnings to stderr; exit 1 when an --assert failed.
 
-    Returns the record (the JSON view as a dict), for commands that write more files.
+    `report_to_stderr`: the rendered result goes to standard error (a command whose data
+    went to standard output or -o). Returns the record (the JSON view as a dict), for
+    commands that write more files.
     """
     from mlstats.io.writer import write_output
     from mlstats.render import build_record, check_all, render
@@ -43,12 +46,16 @@ def emit(command: str, result: object, out: OutputOptions, *, table: Table | Non
             _stderr(f"mlstats: assertion failed: {outcome.message()}")
         elif outcome.status == "warn" and not out.quiet:
             warn(f"check failed: {outcome.message()}")
-    to_terminal = out.output in (None, "-") and _stdout_is_terminal()
+    to_terminal = (_stderr_is_terminal() if report_to_stderr
+                   else out.output in (None, "-") and _stdout_is_terminal())
     width = shutil.get_terminal_size().columns if to_terminal else None
     color = to_terminal and "NO_COLOR" not in os.environ
     text = render(record, out.fmt, main=main, summary=summary, figure=figure, color=color,
                   width=width, keep_layout=keep_layout, terminal=to_terminal)
-    write_output(text, out.output)
+    if report_to_stderr:
+        _stderr(text.removesuffix("\n"))
+    else:
+        write_output(text, out.output)
     if any(o.status == "fail" for o in outcomes):
         raise typer.Exit(1)
     return record
@@ -72,5 +79,12 @@ def _stderr(line: str) -> None:
 def _stdout_is_terminal() -> bool:
     try:
         return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
     except (AttributeError, ValueError):
         return False

@@ -5,6 +5,7 @@ from mlstats.cli import (  # noqa: F401
     bootstrap,
     describe,
     jackknife,
+    kmeans,
     power,
     precision_recall,
     regression,

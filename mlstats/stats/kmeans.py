@@ -41,10 +41,11 @@ SCALES = ("none", "zscore", "minmax")
 DEFAULT_RANGE = (1, 10)
 SILHOUETTE_ROWS = 10_000
 BLOCK = 1 << 15  # distance-matrix elements per block (256 KB, stays in cache)
+CHUNK_ROWS = 1 << 16  # candidate rows gathered at a time (4 MB for 8 columns)
 NEAR = 0.15  # share of points kept in the near set between full scans of the bounds
 THREAD_ROWS = 20_000  # fewer rows: restarts run one after another (threads only add overhead)
 WORK_BYTES = 64 << 20  # memory for the per-point state of the restarts running at once
-_STATE_BYTES = 40  # per point and restart: labels, gap, k-means++ distances, scan scratch
+_STATE_BYTES = 48  # per point and start: labels, bound keys, scan scratch
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -168,10 +169,13 @@ def kmeans(data: np.ndarray, *, names: Sequence[str], k: int | None = None,
     _check_distinct(z, ks[-1], k_range=None if sweep is None else f"{sweep[0]}:{sweep[1]}")
     entropy = seed if seed is not None else np.random.SeedSequence().entropy
     x_sq = np.einsum("ij,ij->i", z, z)
-    total = float(x_sq.sum())  # Σ ‖x − x̄‖²: z is centred
+    # k = 1 is the mean; its inertia is the total sum of squares Σ ‖x − x̄‖² (the same sum)
+    one = _final(z, x_sq, _Start(centres=z.mean(axis=0)[None, :], iterations=1,
+                                 converged=True, inertia=math.nan))
+    total = one.inertia
     # scikit-learn's tolerance: tol × the mean of the per-column variances (ddof = 0)
     tol_abs = tol * total / (n * z.shape[1])
-    fits = _sweep(z, x_sq, ks, n_init=n_init, max_iter=max_iter, tol=tol_abs,
+    fits = _sweep(z, x_sq, ks, one, n_init=n_init, max_iter=max_iter, tol=tol_abs,
                   entropy=entropy, sweep=sweep is not None,
                   progress=progress or (lambda _: None))
     sample = _sample(n, entropy)
@@ -332,20 +336,27 @@ class _Cancelled(Exception):
 
 
 def planned_starts(k: int | None, k_range: tuple[int, int] | None, n_init: int) -> int:
-    """How many starts a run makes (for the progress bar): k = 1 needs one (every start ends
-    at the mean); in a sweep each k after the first adds the warm start."""
+    """How many starts a run makes (for the progress bar): k = 1 needs one (the mean); in a
+    sweep each k after the first adds the warm start."""
     ks = [k] if k_range is None else list(range(k_range[0], k_range[1] + 1))
     return sum(1 if kk == 1 else n_init + (k_range is not None and i > 0)
                for i, kk in enumerate(ks))
 
 
-def _sweep(z: np.ndarray, x_sq: np.ndarray, ks: Sequence[int], *, n_init: int,
+def _sweep(z: np.ndarray, x_sq: np.ndarray, ks: Sequence[int], one: _Fit, *, n_init: int,
            max_iter: int, tol: float, entropy: int, sweep: bool,
            progress: Callable[[int], None]) -> list[_Fit]:
+    """The best of the starts for each k (k = 1: `one`, the mean)."""
     fits: list[_Fit] = []
     threads = _threads(z.shape[0], n_init)
     previous: np.ndarray | None = None
     for k in ks:
+        if k == 1:
+            fits.append(one)
+            previous = one.centres
+            progress(1)
+            continue
+
         def start(r: int, stop: threading.Event, k: int = k,
                   previous: np.ndarray | None = previous) -> _Start:
             rng = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(k, r)))
@@ -354,7 +365,7 @@ def _sweep(z: np.ndarray, x_sq: np.ndarray, ks: Sequence[int], *, n_init: int,
             return _lloyd(z, x_sq, _plus_plus(z, x_sq, k, rng, given=given),
                           max_iter=max_iter, tol=tol, stop=stop)
 
-        count = 1 if k == 1 else n_init + (sweep and previous is not None)
+        count = n_init + (sweep and previous is not None)
         starts = _run(start, count, threads, progress)
         best = min(range(count), key=lambda r: (starts[r].inertia, r))
         fit = _final(z, x_sq, starts[best])
@@ -545,17 +556,12 @@ class _Bounds:
                rows: np.ndarray | None = None) -> None:
         """Assign `rows` (all when None; `z` and `x_sq` are then those rows) exactly."""
         nearest = _Nearest(centres)
-        labels = np.empty(z.shape[0], dtype=np.intp)
-        key = np.empty(z.shape[0])
         for s, e in _blocks(z.shape[0], centres.shape[0]):
             lab, near, second = nearest(z[s:e], x_sq[s:e], second=True)
-            labels[s:e] = lab
-            key[s:e] = np.sqrt(second) - np.sqrt(near)
-        key += self.threshold[labels]
-        if rows is None:
-            self.labels[:], self.key[:] = labels, key
-        else:
-            self.labels[rows], self.key[rows] = labels, key
+            key = np.sqrt(second) - np.sqrt(near) + self.threshold[lab]
+            at = slice(s, e) if rows is None else rows[s:e]
+            self.labels[at] = lab
+            self.key[at] = key
 
 
 def _lloyd(z: np.ndarray, x_sq: np.ndarray, centres: np.ndarray, *, max_iter: int,
@@ -595,7 +601,8 @@ def _lloyd(z: np.ndarray, x_sq: np.ndarray, centres: np.ndarray, *, max_iter: in
         else:
             state.threshold = state.threshold + shift + shift.max()
             if near is None or (state.threshold - scanned).max() >= horizon:
-                slack = state.key - state.threshold[state.labels]
+                slack = state.threshold[state.labels]
+                np.subtract(state.key, slack, out=slack)
                 horizon = _horizon(slack)
                 near = np.flatnonzero(slack <= horizon)
                 scanned = state.threshold
@@ -623,22 +630,26 @@ def _horizon(slack: np.ndarray) -> float:
 
 def _reassign(z: np.ndarray, x_sq: np.ndarray, centres: np.ndarray, cand: np.ndarray,
               state: _Bounds, sums: np.ndarray, counts: np.ndarray) -> int:
-    """Assign the candidate rows afresh; move the sums of those that changed cluster."""
-    if cand.size == 0:
-        return 0
+    """Assign the candidate rows afresh (in chunks of CHUNK_ROWS: bounded memory); move the
+    sums of those that changed cluster."""
     k = centres.shape[0]
-    old = state.labels[cand]
-    rows = z[cand]
-    state.assign(rows, x_sq[cand], centres, rows=cand)
-    changed = state.labels[cand] != old
-    if not changed.any():
-        return 0
-    to, fro, moved = state.labels[cand[changed]], old[changed], rows[changed]
-    for j in range(z.shape[1]):
-        sums[:, j] += (np.bincount(to, weights=moved[:, j], minlength=k)
-                       - np.bincount(fro, weights=moved[:, j], minlength=k))
-    counts += np.bincount(to, minlength=k) - np.bincount(fro, minlength=k)
-    return int(changed.sum())
+    moved = 0
+    for s in range(0, cand.size, CHUNK_ROWS):
+        part = cand[s:s + CHUNK_ROWS]
+        old = state.labels[part]
+        rows = z[part]
+        state.assign(rows, x_sq[part], centres, rows=part)
+        new = state.labels[part]
+        changed = np.flatnonzero(new != old)
+        if changed.size == 0:
+            continue
+        to, fro, gone = new[changed], old[changed], rows[changed]
+        for j in range(z.shape[1]):
+            sums[:, j] += (np.bincount(to, weights=gone[:, j], minlength=k)
+                           - np.bincount(fro, weights=gone[:, j], minlength=k))
+        counts += np.bincount(to, minlength=k) - np.bincount(fro, minlength=k)
+        moved += changed.size
+    return moved
 
 
 def _sums(z: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
