@@ -164,11 +164,11 @@ def _assigned_rows(table: Any, header: list[str], labels: Any) -> Any:
         name = f"_{name}"
     if table.has_header:
         yield table.raw_header() + sep + name.encode() + b"\n"
-    cluster = np.full(table.rows_read, labels.max(initial=0) + 1, dtype=np.intp)
+    empty = int(labels.max(initial=0)) + 1  # the index of the empty cell
+    cluster = np.full(table.rows_read, empty, dtype=np.intp)
     cluster[table.row_numbers()] = labels
-    # one suffix per cluster, and an empty cell for the rows left out
-    suffixes = np.array([sep + str(c).encode() + b"\n" for c in range(cluster.max())]
-                        + [sep + b"\n"], dtype=object)
+    suffixes = np.array([sep + str(c).encode() + b"\n" for c in range(empty)] + [sep + b"\n"],
+                        dtype=object)
     for start in range(0, table.rows_read, _ASSIGN_ROWS):
         stop = min(start + _ASSIGN_ROWS, table.rows_read)
         rows = table.raw_rows(range(start, stop))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import numpy as np
@@ -380,5 +381,5 @@ def test_explained_variance_never_falls_along_the_sweep(x, seed):
                     seed=seed).result
     shares = [p.explained_variance for p in result.elbow]
     assert all(0.0 <= s <= 1.0 for s in shares)
-    assert all(b >= a - 1e-9 for a, b in zip(shares, shares[1:], strict=False))
+    assert all(b >= a - 1e-9 for a, b in itertools.pairwise(shares))
     assert [p.k for p in result.elbow] == list(range(1, top + 1))
