@@ -4,6 +4,10 @@ Goals (issue 6): OLS fit plus every statistic at least 2× faster than statsmode
 `OLS(...).fit()` + `summary()`, CSV reading excluded on both sides (ratio ≤ 0.5); logistic no
 slower than statsmodels `Logit.fit()` (ratio ≤ 1). Both sides get the same in-memory arrays.
 The end-to-end line times the whole command on a CSV file against pandas + statsmodels.
+Issue 15: weighted least squares against `WLS(...).fit()` + `summary()` (ratio ≤ 1: its
+Breusch–Pagan test needs a second QR, of the unweighted predictors), and a formula with a
+10-level categorical and an interaction plus its type II ANOVA against statsmodels'
+`ols(formula).fit()` + `anova_lm(typ=2)` (both build the design with formulaic).
 """
 
 from __future__ import annotations
@@ -76,8 +80,47 @@ def run() -> list[Comparison]:
     results.append(Comparison("regression --logistic 1e6 x 5", ours_logit, peer_logit,
                               "statsmodels Logit.fit", "ratio <= 1"))
 
+    weights = np.random.default_rng(8).uniform(0.5, 2.0, ROWS)
+    ours_wls, peer_wls = paired(lambda: ols(y, columns, weights=weights),
+                                lambda: sm.WLS(y, exog, weights=weights).fit().summary())
+    # Breusch–Pagan of a weighted fit regresses on the unweighted predictors: a second QR
+    results.append(Comparison("regression --weights 1e6 x 10", ours_wls, peer_wls,
+                              "statsmodels WLS.fit+summary", "ratio <= 1"))
+    results.append(_formula_anova())
     results.append(_end_to_end(y, columns))
     return results
+
+
+FORMULA_ROWS = 200_000
+
+
+def _formula_anova() -> Comparison:
+    """`y ~ g * x1 + x2` (g with 10 levels) and its type II ANOVA, from the same frame."""
+    import pandas as pd
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    from mlstats.stats.formula import formula_terms, parse_formula
+    from mlstats.stats.regression import ols
+
+    rng = np.random.default_rng(9)
+    g = np.array([f"g{i}" for i in range(10)], dtype=object)[rng.integers(0, 10, FORMULA_ROWS)]
+    x1, x2 = rng.normal(size=FORMULA_ROWS), rng.normal(size=FORMULA_ROWS)
+    y = x1 + 0.5 * x2 + (g == "g3") * 2 + rng.normal(size=FORMULA_ROWS)
+    data = {"y": y, "g": g, "x1": x1, "x2": x2}
+    frame = pd.DataFrame(data)
+    formula = "y ~ g * x1 + x2"
+
+    def ours() -> None:
+        values, terms = formula_terms(parse_formula(formula, list(data)), data)
+        ols(values, terms, anova=2)
+
+    def peer() -> None:
+        sm.stats.anova_lm(smf.ols(formula, frame).fit(), typ=2)
+
+    mine, theirs = paired(ours, peer, repeat=3)
+    return Comparison("regression --formula 2e5, 10 levels, --anova 2", mine, theirs,
+                      "statsmodels ols(formula)+anova_lm", "ratio <= 1")
 
 
 def _end_to_end(y: np.ndarray, columns: dict[str, np.ndarray]) -> Comparison:

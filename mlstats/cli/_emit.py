@@ -13,12 +13,13 @@ from mlstats.cli.options import OutputOptions
 
 if TYPE_CHECKING:
     from mlstats.io.reader import Table
+    from mlstats.render.formats import Head
 
 
 def emit(command: str, result: object, out: OutputOptions, *, table: Table | None = None,
          main: str | None = None, summary: str | None = None, figure: str | None = None,
          seed: int | None = None, keep_layout: tuple[str, ...] = (),
-         report_to_stderr: bool = False) -> dict:
+         head: Head | None = None, report_to_stderr: bool = False) -> dict:
     """Write the result as `out` asks, warnings to stderr; exit 1 when an --assert failed.
 
     `report_to_stderr`: the rendered result goes to standard error (a command whose data
@@ -28,9 +29,11 @@ def emit(command: str, result: object, out: OutputOptions, *, table: Table | Non
     from mlstats.io.writer import write_output
     from mlstats.render import build_record, check_all, render
 
+    provenance = table.provenance(seed=seed) if table is not None else None
+    if table is None and seed is not None:  # a randomized run from summaries: still repeatable
+        provenance = {"seed": seed}
     record = build_record(
-        command, result,
-        provenance=table.provenance(seed=seed) if table is not None else None,
+        command, result, provenance=provenance,
         rows_used=(table.rows_used if table.rows_used is not None else table.rows_read)
         if table is not None else None,
         warnings=table.warnings if table is not None else (),
@@ -51,10 +54,13 @@ def emit(command: str, result: object, out: OutputOptions, *, table: Table | Non
     width = shutil.get_terminal_size().columns if to_terminal else None
     color = to_terminal and "NO_COLOR" not in os.environ
     text = render(record, out.fmt, main=main, summary=summary, figure=figure, color=color,
-                  width=width, keep_layout=keep_layout, terminal=to_terminal)
+                  width=width, keep_layout=keep_layout, terminal=to_terminal,
+                  head=head)
     if report_to_stderr:
         _stderr(text.removesuffix("\n"))
     else:
+        if out.output in (None, "-"):
+            text = _fit_stdout(text, out.fmt)
         write_output(text, out.output)
     if any(o.status == "fail" for o in outcomes):
         raise typer.Exit(1)
@@ -74,6 +80,33 @@ def _stderr(line: str) -> None:
         sys.stderr.flush()
     except (OSError, ValueError):
         pass
+
+
+def _fit_stdout(text: str, fmt: str) -> str:
+    """JSON and CSV that standard output's encoding cannot hold (PYTHONIOENCODING=ascii).
+
+    JSON takes `\\u` escapes (the same data); CSV and TSV would change the data, so they are
+    an error. The table and Markdown views fall back to ASCII in `write_stdout`.
+    """
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+        return text
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start]
+    if fmt == "json":
+        import json
+
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=True) + "\n"
+    if fmt in ("csv", "tsv"):
+        from mlstats.errors import InputError
+        from mlstats.render.text import visible
+
+        raise InputError(
+            f"standard output's encoding ({encoding}) cannot hold '{visible(bad)}' "
+            f"(U+{ord(bad):04X}) of the data; write the file with -o (UTF-8), or set "
+            "PYTHONIOENCODING=utf-8")
+    return text
 
 
 def _stdout_is_terminal() -> bool:

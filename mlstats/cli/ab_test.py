@@ -16,6 +16,7 @@ from mlstats.cli.options import (
     ResamplesOpt,
     SeedOpt,
     command,
+    resolve_seed,
 )
 
 if TYPE_CHECKING:
@@ -129,6 +130,7 @@ def ab_test_command(
     from mlstats.render.progress import progress
     from mlstats.stats import abtest
 
+    seed = resolve_seed(seed, random=test is Test.permutation)
     settings = {
         "control": control, "test": test.value, "alternative": alternative.value,
         "alpha": alpha, "ci_method": ci_method.value, "correction": correction.value,

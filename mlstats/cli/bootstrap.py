@@ -15,6 +15,7 @@ from mlstats.cli.options import (
     SeedOpt,
     command,
     parse_list,
+    resolve_seed,
 )
 
 STAT_HELP = ("Statistic: mean, median, std, var, trimmed-mean (10 %), pN (percentile N, e.g. "
@@ -59,6 +60,7 @@ def bootstrap_command(
     )
 
     check_options(stat=stat, confidence=confidence, seed=seed)
+    seed = resolve_seed(seed)
     table = read_table(read)
     names = table.resolve_many(parse_list(column))
     group = table.resolve(by) if by is not None else None

@@ -25,10 +25,8 @@ def describe_command(
 ) -> None:
     """Summary statistics per column: n, mean, std, quantiles, skew, kurtosis, CI of the mean."""
     from mlstats.cli._emit import emit
-    from mlstats.cli._prefetch import prefetch
     from mlstats.io import read_table
 
-    prefetch("scipy.special", "mlstats.stats.describe")
     table = read_table(read)
     group = table.resolve(by) if by is not None else None
     if group is not None:

@@ -55,12 +55,9 @@ def kmeans_command(
     silhouette, sizes and centroids for one --k, or an elbow sweep over --k-range with the
     elbow chosen by Kneedle."""
     from mlstats.cli._emit import emit
-    from mlstats.cli._prefetch import prefetch
     from mlstats.io import read_table
     from mlstats.io.matrix import take_matrix
     from mlstats.render.progress import progress
-
-    prefetch("mlstats.stats.kmeans")
     from mlstats.stats.kmeans import check_options, kmeans, planned_starts
 
     k_span = check_options(k=k, k_range=k_range, n_init=n_init, max_iter=max_iter, tol=tol,

@@ -3,21 +3,27 @@
 A command function declares only its own options plus `read: ReadOptions` (if it reads
 data) and `out: OutputOptions`; `command` appends the shared input and output options to
 its Typer signature and hands the parsed values over as those two objects.
+
+Nothing heavy at the top: this module is imported by every command and by `--help`.
 """
+
+from __future__ import annotations
 
 import enum
 import functools
 import inspect
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from mlstats.errors import InputError
-from mlstats.expr import Expr, parse
-from mlstats.io.reader import ReadOptions
-from mlstats.io.source import file_identity
+from mlstats.io.options import ReadOptions
+
+if TYPE_CHECKING:
+    from mlstats.expr import Expr
 
 INPUT_PANEL = "Input"
 OUTPUT_PANEL = "Output and checks"
@@ -29,6 +35,12 @@ class Format(enum.StrEnum):
     csv = "csv"
     tsv = "tsv"
     markdown = "markdown"
+    md = "md"  # short for markdown
+
+
+# `-o NAME.EXT` without --format: the format the extension names.
+FORMAT_OF_EXTENSION = {".json": "json", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv",
+                       ".md": "markdown", ".markdown": "markdown"}
 
 
 class Alternative(enum.StrEnum):
@@ -50,20 +62,25 @@ class OutputOptions:
 
 # Options that individual commands share by name and meaning.
 ConfidenceOpt = Annotated[float, typer.Option(
-    help="Confidence level of two-sided intervals, between 0 and 1.")]
-AlphaOpt = Annotated[float, typer.Option(help="Significance level, between 0 and 1.")]
+    metavar="P", help="Confidence level of two-sided intervals, between 0 and 1.")]
+AlphaOpt = Annotated[float, typer.Option(
+    metavar="P", help="Significance level, between 0 and 1.")]
 SeedOpt = Annotated[int | None, typer.Option(
-    help="Seed for the random generator; the same seed gives byte-identical output.")]
-ResamplesOpt = Annotated[int, typer.Option(help="Number of resamples.", min=1)]
+    metavar="N", help="Seed for the random generator; the same seed gives byte-identical "
+    "output (default: one is drawn and recorded in provenance.seed).")]
+ResamplesOpt = Annotated[int, typer.Option(metavar="N", help="Number of resamples.", min=1)]
 ColumnsOpt = Annotated[str | None, typer.Option(
+    metavar="COLS",
     help="Comma-separated columns, by header name or 1-based number (default: all numeric).")]
 PlotOpt = Annotated[str | None, typer.Option(
-    help="Save a PNG chart to this path (needs the plot extra: pip install 'mlstats\\[plot]').")]
+    metavar="FILE", help="Save a PNG chart to this path (needs the plot extra: "
+    "pip install '.[plot]' from a clone of mlstats, pip install 'mlstats[plot]' once "
+    "published).")]
 
 _INPUT_ARG = inspect.Parameter(
     "source", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
     annotation=Annotated[str | None, typer.Argument(
-        metavar="[INPUT]", show_default=False,
+        metavar="INPUT", show_default=False,
         help="CSV file (.gz .bz2 .xz .zip .zst too), or - for standard input; omitted, "
         "standard input is read when it is not a terminal.")],
 )
@@ -76,35 +93,41 @@ def _option(name: str, annotation: Any, default: Any) -> inspect.Parameter:
 
 _READ_OPTIONS = [
     _option("sep", Annotated[str | None, typer.Option(
-        "--sep", help="Field delimiter (default: tab for .tsv/.tab, else sniffed among , ; tab |).",
+        "--sep", "-d", "--delimiter", metavar="CHAR",
+        help="Field delimiter (default: tab for .tsv/.tab, else sniffed among , ; tab |).",
         rich_help_panel=INPUT_PANEL)], None),
     _option("no_header", Annotated[bool, typer.Option(
         "--no-header", help="The first line is data; columns are named 1, 2, …",
         rich_help_panel=INPUT_PANEL)], False),
     _option("na", Annotated[list[str] | None, typer.Option(
-        "--na", help="Extra string that means missing (repeatable).",
+        "--na", metavar="TEXT", help="Extra string that means missing (repeatable).",
         rich_help_panel=INPUT_PANEL)], None),
     _option("no_default_na", Annotated[bool, typer.Option(
         "--no-default-na", help="Only the empty cell and --na strings mean missing.",
         rich_help_panel=INPUT_PANEL)], False),
     _option("encoding", Annotated[str, typer.Option(
-        "--encoding", help="Text encoding of the input (a UTF-16 byte-order mark is honoured).",
+        "--encoding", metavar="NAME",
+        help="Text encoding of the input (a UTF-16 byte-order mark is honoured).",
         rich_help_panel=INPUT_PANEL)], "utf-8"),
 ]
 
 _OUTPUT_OPTIONS = [
-    _option("fmt", Annotated[Format, typer.Option(
-        "--format", help="Output format.", rich_help_panel=OUTPUT_PANEL)], Format.table),
+    _option("fmt", Annotated[Format | None, typer.Option(
+        "--format", metavar="FORMAT", show_default=False,
+        help="table, json, csv, tsv or markdown (md). Default: as the extension of -o names "
+        "it (.json .csv .tsv .md), else table.", rich_help_panel=OUTPUT_PANEL)], None),
     _option("as_json", Annotated[bool, typer.Option(
         "--json", help="Short for --format json.", rich_help_panel=OUTPUT_PANEL)], False),
     _option("output", Annotated[str | None, typer.Option(
-        "--output", "-o", help="Write the result to this file instead of standard output.",
+        "--output", "-o", metavar="FILE",
+        help="Write the result to this file instead of standard output.",
         rich_help_panel=OUTPUT_PANEL)], None),
     _option("asserts", Annotated[list[str] | None, typer.Option(
-        "--assert", help="Check 'KEY OP VALUE' (e.g. 'r2 >= 0.9'); exit 1 when it fails. "
-        "Repeatable.", rich_help_panel=OUTPUT_PANEL)], None),
+        "--assert", metavar="EXPR",
+        help="Check 'KEY OP VALUE' (e.g. 'r2 >= 0.9'); exit 1 when it fails. Repeatable.",
+        rich_help_panel=OUTPUT_PANEL)], None),
     _option("warns", Annotated[list[str] | None, typer.Option(
-        "--warn", help="Like --assert, but a failure only warns. Repeatable.",
+        "--warn", metavar="EXPR", help="Like --assert, but a failure only warns. Repeatable.",
         rich_help_panel=OUTPUT_PANEL)], None),
     _option("quiet", Annotated[bool, typer.Option(
         "--quiet", "-q", help="Silence warnings and progress.", rich_help_panel=OUTPUT_PANEL)],
@@ -146,21 +169,48 @@ def command(app: typer.Typer, name: str, *, example: str, reads: bool = True) ->
 
 
 def _output_options(kwargs: dict) -> OutputOptions:
-    fmt = kwargs.pop("fmt")
+    from mlstats.expr import parse
+
+    fmt, output = kwargs.pop("fmt"), kwargs.pop("output")
     if kwargs.pop("as_json"):
-        if fmt not in (Format.table, Format.json):
+        if fmt not in (None, Format.json):
             raise InputError(f"--json conflicts with --format {fmt.value}; give one of them")
         fmt = Format.json
     asserts = tuple(parse(t, option="--assert") for t in kwargs.pop("asserts") or ())
     warns = tuple(parse(t, option="--warn") for t in kwargs.pop("warns") or ())
-    return OutputOptions(fmt=fmt.value, output=kwargs.pop("output"), asserts=asserts,
-                         warns=warns, quiet=kwargs.pop("quiet"))
+    return OutputOptions(fmt=output_format(fmt.value if fmt else None, output), output=output,
+                         asserts=asserts, warns=warns, quiet=kwargs.pop("quiet"))
+
+
+def output_format(fmt: str | None, output: str | None) -> str:
+    """--format as given (md: markdown); without it, the format -o's extension names, or table."""
+    if fmt is not None:
+        return "markdown" if fmt == "md" else fmt
+    if output in (None, "-"):
+        return "table"
+    return FORMAT_OF_EXTENSION.get(os.path.splitext(output)[1].lower(), "table")
+
+
+def resolve_seed(seed: int | None, *, random: bool = True) -> int | None:
+    """The seed of a randomized run: --seed when given, else one drawn from the system.
+
+    Every randomized command calls this first and records the result in provenance.seed,
+    so `--seed` with that value repeats any run exactly. `random=False` (the options chosen
+    make the run deterministic) returns --seed as given, None included.
+    """
+    if seed is not None or not random:
+        return seed
+    import secrets
+
+    return secrets.randbits(32)
 
 
 def _refuse_overwrite(source: str | None, output: str | None) -> None:
     """An input file is never modified: -o must not name it."""
     if source in (None, "-") or output in (None, "-"):
         return
+    from mlstats.io.source import file_identity
+
     same = file_identity(source)
     if same is not None and same == file_identity(output):
         raise InputError(f"-o '{output}' is the input file; write the result somewhere else")

@@ -15,6 +15,7 @@ from mlstats.cli.options import (
     ResamplesOpt,
     SeedOpt,
     command,
+    resolve_seed,
 )
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ def precision_recall_command(
     _check_usage(score=score, pred=pred, threshold=threshold, target_precision=target_precision,
                  curve=curve, plot=plot, baseline_score=baseline_score, compare=compare,
                  id_column=id_column)
+    seed = resolve_seed(seed, random=ci or baseline_score is not None or compare is not None)
     table = read_table(read)
     truth = table.resolve(true)
     column = table.resolve(score if score is not None else pred)

@@ -3,6 +3,7 @@
 import enum
 import math
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
@@ -16,6 +17,7 @@ from mlstats.cli.options import (
     SeedOpt,
     command,
     parse_list,
+    resolve_seed,
 )
 
 _NUMBER = re.compile(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$")
@@ -28,13 +30,28 @@ class Robust(enum.StrEnum):
     hc3 = "hc3"
 
 
+class AnovaType(enum.StrEnum):
+    sequential = "1"
+    marginal = "2"
+    partial = "3"
+
+
 @command(app, "regression",
-         example="mlstats regression sample_data/cars.csv --y dist --x speed --predict speed=21")
+         example="mlstats regression sample_data/toothgrowth.csv --formula 'len ~ supp * dose' "
+         "--anova")
 def regression_command(
-    y: Annotated[str, typer.Option("--y", help="Response column (name or 1-based number).",
-                                   show_default=False)],
-    x: Annotated[str, typer.Option("--x", help="Predictor column(s), comma-separated.",
-                                   show_default=False)],
+    y: Annotated[str | None, typer.Option(
+        "--y", help="Response column (name or 1-based number).", show_default=False)] = None,
+    x: Annotated[str | None, typer.Option(
+        "--x", help="Predictor column(s), comma-separated; text columns are categorical "
+        "(treatment contrasts).", show_default=False)] = None,
+    formula: Annotated[str | None, typer.Option(
+        help="A model formula instead of --y/--x, e.g. 'len ~ supp * dose', "
+        "'y ~ C(g, Treatment(\"b\")) + np.log(x) + I(x**2) + poly(z, 3)'.",
+        show_default=False)] = None,
+    reference: Annotated[list[str] | None, typer.Option(
+        help="The reference level of a categorical predictor, COLUMN=LEVEL (repeatable; "
+        "default: the first level in sorted order).", show_default=False)] = None,
     degree: Annotated[int, typer.Option(
         help="Fit a polynomial of this degree in a single --x (terms x, x^2, …).", min=1)] = 1,
     no_intercept: Annotated[bool, typer.Option(
@@ -46,6 +63,15 @@ def regression_command(
         "true/false or yes/no).")] = None,
     robust: Annotated[Robust | None, typer.Option(
         help="Heteroskedasticity-consistent standard errors (statsmodels cov_type).")] = None,
+    weights: Annotated[str | None, typer.Option(
+        help="Weighted least squares with this column of weights (R's lm(weights =)); rows "
+        "of weight 0 are left out.", show_default=False)] = None,
+    anova: Annotated[bool, typer.Option(
+        "--anova", help="The analysis of variance table (of deviance, with --logistic).")]
+    = False,
+    anova_type: Annotated[AnovaType, typer.Option(
+        help="1: sequential (R's anova); 2, 3: car::Anova types II and III.")]
+    = AnovaType.sequential,
     predict: Annotated[list[str] | None, typer.Option(
         help="Predict at NAME=VALUE,… (repeatable), with confidence and prediction "
         "intervals.")] = None,
@@ -59,53 +85,77 @@ def regression_command(
     plot: PlotOpt = None,
     *, read: ReadOptions, out: OutputOptions,
 ) -> None:
-    """Fit y on predictors: coefficients with tests and intervals, R², F, AIC/BIC, VIF,
-    robust standard errors, predictions, cross-validation; or --logistic for a 0/1 outcome."""
+    """Fit y on predictors, or a --formula: coefficients with tests and intervals, R², F,
+    AIC/BIC, ANOVA, residual diagnostics, robust or weighted fits, predictions,
+    cross-validation; or --logistic for a 0/1 outcome."""
     from mlstats.cli._emit import emit
-    from mlstats.cli._prefetch import prefetch
     from mlstats.io import read_table
     from mlstats.render.progress import progress
+    from mlstats.render.regression import regression_head
 
-    _check_options(logistic=logistic, positive=positive, robust=robust)
+    _check_options(y=y, x=x, formula=formula, degree=degree, no_intercept=no_intercept,
+                   logistic=logistic, positive=positive, robust=robust, weights=weights,
+                   anova=anova, anova_type=anova_type)
     _check_paths(read.source, out.output, residuals=residuals, plot=plot)
-    prefetch("scipy.linalg", "scipy.special", "mlstats.stats.regression",
-             "mlstats.stats.logistic")
+    seed = resolve_seed(seed, random=cv is not None)
     table = read_table(read)
     from mlstats.stats.logistic import binary_outcome
     from mlstats.stats.logistic import logistic as fit_logistic
     from mlstats.stats.regression import ols
 
-    response, names = _columns(table, y, x)
-    text_y = logistic and not table.is_numeric(response)
-    numeric = names if text_y else [response, *names]
-    data = table.complete([response, *names], numeric=numeric)
-    points = _points(predict or [], names, parse_list(x))
-    predictors = {name: data[name] for name in names}
-    common = dict(y_name=response, degree=degree, intercept=not no_intercept,
-                  confidence=confidence, predict=points, cv=cv, seed=seed)
+    model = _model(table, y=y, x=x, formula=formula, references=reference or [],
+                   weights=weights, logistic=logistic, intercept=not no_intercept)
+    points = _points(predict or [], model)
+    common = dict(y_name=model.y_name, degree=degree, intercept=not no_intercept,
+                  confidence=confidence, predict=points, cv=cv, seed=seed,
+                  anova=int(anova_type) if anova else None)
     with progress(cv or 0, "cross-validating", quiet=out.quiet) as advance:
         if logistic:
-            outcome, label = binary_outcome(data[response], name=response, positive=positive)
-            fit = fit_logistic(outcome, predictors, positive=label, progress=advance, **common)
+            outcome, label = binary_outcome(model.y, name=model.y_name, positive=positive)
+            fit = fit_logistic(outcome, model.predictors, positive=label, progress=advance,
+                               **common)
         else:
-            outcome = data[response]
-            fit = ols(outcome, predictors, robust=robust.value if robust else None,
-                      progress=advance, **common)
+            outcome = model.y
+            fit = ols(outcome, model.predictors, robust=robust.value if robust else None,
+                      weights=model.weights, weights_name=weights, progress=advance,
+                      lines_of=lambda rows: [table.line_of(int(model.rows[r])) for r in rows],
+                      **common)
     if residuals is not None:
-        _write_residuals(residuals, table, [response, *names], numeric, fit)
+        _write_residuals(residuals, table, model.rows, fit)
     if plot is not None:
-        _plot(plot, fit, predictors, outcome, response)
+        _plot(plot, fit, model, outcome)
     emit("regression", fit.result, out, table=table, main="coefficients",
-         summary=_summary(fit.result), seed=seed)
+         summary=_summary(fit.result), seed=seed, head=regression_head)
 
 
-def _check_options(*, logistic: bool, positive: str | None, robust: Robust | None) -> None:
+def _check_options(*, y: str | None, x: str | None, formula: str | None, degree: int,
+                   no_intercept: bool, logistic: bool, positive: str | None,
+                   robust: Robust | None, weights: str | None, anova: bool,
+                   anova_type: AnovaType) -> None:
     from mlstats.errors import InputError
 
+    if formula is not None:
+        if y is not None or x is not None:
+            raise InputError("--formula replaces --y and --x; give the formula or the columns, "
+                             "not both")
+        if degree != 1:
+            raise InputError("--degree applies to --x; in a formula write poly(x, 3) or "
+                             "I(x**2)")
+        if no_intercept:
+            raise InputError("--no-intercept applies to --x; in a formula write - 1 (or + 0), "
+                             "e.g. 'y ~ x - 1'")
+    elif y is None or x is None:
+        missing = " and ".join(o for o, v in (("--y", y), ("--x", x)) if v is None)
+        raise InputError(f"missing {missing}: give --y and --x, or a --formula such as "
+                         "'y ~ a + b'; see mlstats regression --help")
     if positive is not None and not logistic:
         raise InputError("--positive applies to --logistic; add --logistic or drop --positive")
     if robust is not None and logistic:
         raise InputError("--robust applies to least squares, not --logistic; drop --robust")
+    if weights is not None and logistic:
+        raise InputError("--weights applies to least squares, not --logistic; drop --weights")
+    if anova_type != AnovaType.sequential and not anova:
+        raise InputError("--anova-type applies to --anova; add --anova")
 
 
 def _check_paths(source: str | None, output: str | None, *, residuals: str | None,
@@ -136,6 +186,119 @@ def _check_paths(source: str | None, output: str | None, *, residuals: str | Non
                          "different paths")
 
 
+@dataclass(frozen=True)
+class _Model:
+    """What the fit needs from the table: the response, the predictors (arrays by name, or
+    ModelTerms), the weights, the data rows used and how --predict names the variables."""
+
+    y_name: str
+    y: Any
+    predictors: Any
+    weights: Any
+    rows: Any
+    variables: list[str]
+    aliases: dict[str, str]
+    numeric: set[str]
+    single: str | None
+    values: dict
+
+
+def _model(table: Any, *, y: str | None, x: str | None, formula: str | None,
+           references: list[str], weights: str | None, logistic: bool,
+           intercept: bool) -> _Model:
+    """Resolve the columns, leave out incomplete rows (and rows of weight 0), code the
+    categorical predictors or evaluate the formula."""
+    from mlstats.stats.design import parse_references, treatment_terms
+
+    refs = parse_references(references)
+    weight = table.resolve(weights) if weights is not None else None
+    if formula is not None:
+        from mlstats.stats.formula import formula_terms, parse_formula
+
+        parsed = parse_formula(formula, table.columns)
+        response = parsed.response_column
+        variables = list(parsed.variables)
+        needed = [*parsed.response_variables, *variables]
+        text_y = logistic and response is not None and not table.is_numeric(response)
+        numeric = {v for v in needed if table.is_numeric(v) or v in parsed.response_variables}
+        if text_y:
+            numeric.discard(response)
+        data, rows, w = _complete(table, needed, numeric, weight)
+        values, terms = formula_terms(parsed, data, references=refs,
+                                      line_of=lambda i: table.line_of(int(rows[i])))
+        numeric_vars = {v for v in variables if v in numeric}
+        single = variables[0] if len(variables) == 1 else None
+        return _Model(y_name=parsed.response, y=values, predictors=terms, weights=w, rows=rows,
+                      variables=variables, aliases={v: v for v in variables},
+                      numeric=numeric_vars, single=single, values=data)
+    response, names = _columns(table, y, x)
+    if weight is not None and weight in (response, *names):
+        from mlstats.errors import InputError
+
+        raise InputError(f"--weights '{weight}' is also the response or a predictor; weights "
+                         "are a column of their own")
+    text = [n for n in names if not table.is_numeric(n)]
+    text_y = logistic and not table.is_numeric(response)
+    numeric = {n for n in [response, *names] if n not in text and not (n == response and text_y)}
+    data, rows, w = _complete(table, [response, *names], numeric, weight)
+    if text or refs:
+        predictors = treatment_terms({n: data[n] for n in names}, categorical=text,
+                                     references=refs, intercept=intercept)
+    else:
+        predictors = {n: data[n] for n in names}
+    return _Model(y_name=response, y=data[response], predictors=predictors, weights=w,
+                  rows=rows, variables=names,
+                  aliases={**dict(zip(parse_list(x), names, strict=True)),
+                           **{n: n for n in names}},
+                  numeric={n for n in names if n not in text},
+                  single=names[0] if len(names) == 1 else None, values=data)
+
+
+def _complete(table: Any, names: list[str], numeric: set[str],
+              weight: str | None) -> tuple[dict, Any, Any]:
+    """The columns on the rows that have every value (and, with weights, a positive weight),
+    those rows' indices in the table, and the weights."""
+    import numpy as np
+
+    from mlstats.errors import InputError
+
+    used = [*names, weight] if weight is not None else names
+    data = table.complete(used, numeric=[n for n in used if n in numeric or n == weight])
+    rows = _used_rows(table, used, [n for n in used if n in numeric or n == weight])
+    if weight is None:
+        return data, rows, None
+    w = data.pop(weight)
+    negative = np.flatnonzero(w < 0)
+    if negative.size:
+        raise InputError(f"--weights '{weight}' holds a negative weight ({w[negative[0]]:g}) at "
+                         f"line {table.line_of(int(rows[negative[0]]))}; weights must be 0 or "
+                         "more (a weight is an inverse variance)")
+    positive = w > 0
+    zero = int(w.size - np.count_nonzero(positive))
+    if zero:
+        data = {k: v[positive] for k, v in data.items()}
+        rows, w = rows[positive], w[positive]
+        table.rows_used = int(w.size)
+        table.warnings.append(f"{zero} row{'s' if zero != 1 else ''} of weight 0 left out "
+                              f"(rows_used = {w.size}), as R's lm leaves them out of the "
+                              "degrees of freedom")
+    return data, rows, w
+
+
+def _used_rows(table: Any, names: list[str], numeric: list[str]) -> Any:
+    """Indices (in the table) of the rows with a value in every column of `names`."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    keep = np.ones(table.arrow.num_rows, dtype=bool)
+    for name in names:
+        if name in numeric:
+            keep &= ~np.isnan(table.numeric(name))
+        else:
+            keep &= pc.is_valid(table.arrow.column(name)).to_numpy(zero_copy_only=False)
+    return np.flatnonzero(keep)
+
+
 def _columns(table: Any, y: str, x: str) -> tuple[str, list[str]]:
     """Resolve --y and --x; refuse an empty --x, a repeated predictor, or y among the x."""
     from mlstats.errors import InputError
@@ -155,15 +318,15 @@ def _columns(table: Any, y: str, x: str) -> tuple[str, list[str]]:
     return response, names
 
 
-def _points(texts: list[str], names: list[str],
-            specs: list[str]) -> list[tuple[str, dict[str, float]]]:
-    """Parse each --predict 'NAME=VALUE,…' into a label and a value per predictor."""
+def _points(texts: list[str], model: _Model) -> list[tuple[str, dict[str, float | str]]]:
+    """Parse each --predict 'NAME=VALUE,…' into a label and a value per predictor (a number,
+    or a level of a categorical predictor)."""
     from mlstats.errors import InputError
 
-    aliases = {**dict(zip(specs, names, strict=True)), **{n: n for n in names}}
+    names = model.variables
     points = []
     for text in texts:
-        values: dict[str, float] = {}
+        values: dict[str, float | str] = {}
         shown: dict[str, str] = {}
         for part in text.split(","):
             key, sep, raw = part.partition("=")
@@ -171,12 +334,15 @@ def _points(texts: list[str], names: list[str],
             if not sep or not key:
                 raise InputError(f"--predict '{text}' is not NAME=VALUE pairs separated by "
                                  "commas, e.g. --predict 'size=120,rooms=3'")
-            if key not in aliases:
+            if key not in model.aliases:
                 raise InputError(f"--predict '{text}': '{key}' is not a predictor; the "
                                  f"predictors are: {', '.join(names)}")
-            name = aliases[key]
+            name = model.aliases[key]
             if name in values:
                 raise InputError(f"--predict '{text}' gives '{name}' twice")
+            if name not in model.numeric:
+                values[name], shown[name] = raw, raw
+                continue
             if not _NUMBER.match(raw):
                 raise InputError(f"--predict '{text}': '{raw}' is not a number")
             if not math.isfinite(float(raw)):
@@ -192,33 +358,25 @@ def _points(texts: list[str], names: list[str],
     return points
 
 
-def _write_residuals(path: str, table: Any, used: list[str], numeric: list[str],
-                     fit: Any) -> None:
+def _write_residuals(path: str, table: Any, rows: Any, fit: Any) -> None:
     """The rows used, in input order, with every input column plus fitted and residual."""
-    import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     from mlstats.io import atomic_open
 
-    keep = np.ones(table.arrow.num_rows, dtype=bool)
-    for name in used:
-        if name in numeric:
-            keep &= ~np.isnan(table.numeric(name))
-        else:
-            keep &= pc.is_valid(table.arrow.column(name)).to_numpy(zero_copy_only=False)
-    rows = table.arrow.filter(pa.array(keep))
+    used = table.arrow.take(pa.array(rows))
     for label, values in (("fitted", fit.fitted), ("residual", fit.residuals)):
-        while label in rows.column_names:
+        while label in used.column_names:
             label = f"_{label}"
-        rows = rows.append_column(label, pa.array(values, type=pa.float64()))
+        used = used.append_column(label, pa.array(values, type=pa.float64()))
     with atomic_open(path, "wb") as f:
-        pacsv.write_csv(rows, f)
+        pacsv.write_csv(used, f)
 
 
-def _plot(path: str, fit: Any, predictors: dict, outcome: Any, response: str) -> None:
-    """One --x: the data and the fitted curve; several: observed against fitted."""
+def _plot(path: str, fit: Any, model: _Model, outcome: Any) -> None:
+    """One numeric predictor: the data and the fitted curve; one categorical predictor: the
+    data and the fitted value per level; several: observed against fitted."""
     import numpy as np
 
     from mlstats.render.plot import pyplot, save_figure
@@ -226,15 +384,27 @@ def _plot(path: str, fit: Any, predictors: dict, outcome: Any, response: str) ->
     plt = pyplot()
     figure, axes = plt.subplots(figsize=(6.4, 4.8))
     result = fit.result
-    if len(result.x) == 1:
-        name = result.x[0]
-        values = predictors[name]
-        grid = np.linspace(values.min(), values.max(), 200)
-        axes.scatter(values, outcome, s=12, alpha=0.6, label="data")
+    response = model.y_name
+    label = response if result.model == "ols" else f"P({response} = {result.positive})"
+    name = model.single
+    data = model.values[name] if name is not None else None
+    if name is not None and name in model.numeric:
+        grid = np.linspace(data.min(), data.max(), 200)
+        axes.scatter(data, outcome, s=12, alpha=0.6, label="data")
         axes.plot(grid, fit.mean_at({name: grid}), color="C1", label="fitted")
         axes.set_xlabel(name)
-        axes.set_ylabel(response if result.model == "ols" else f"P({response} = "
-                        f"{result.positive})")
+        axes.set_ylabel(label)
+    elif name is not None:
+        known = [lv.levels for lv in fit.design.levels if lv.name == name]
+        levels = list(known[0]) if known else sorted(set(data.tolist()))
+        position = {level: i for i, level in enumerate(levels)}
+        xs = np.array([position[v] for v in data.tolist()], dtype=float)
+        axes.scatter(xs, outcome, s=12, alpha=0.6, label="data")
+        axes.scatter(range(len(levels)), fit.mean_at({name: np.array(levels, dtype=object)}),
+                     color="C1", marker="D", s=40, label="fitted", zorder=3)
+        axes.set_xticks(range(len(levels)), levels)
+        axes.set_xlabel(name)
+        axes.set_ylabel(label)
     else:
         axes.scatter(fit.fitted, outcome, s=12, alpha=0.6)
         if result.model == "ols":
@@ -243,7 +413,7 @@ def _plot(path: str, fit: Any, predictors: dict, outcome: Any, response: str) ->
             axes.plot([low, high], [low, high], color="C1", label="observed = fitted")
         axes.set_xlabel("fitted" if result.model == "ols" else "fitted probability")
         axes.set_ylabel(f"observed {response}")
-    axes.set_title(f"{response} ~ {' + '.join(result.x)}")
+    axes.set_title(result.formula or f"{response} ~ {' + '.join(result.x)}")
     if axes.get_legend_handles_labels()[1]:
         axes.legend(loc="best")
     save_figure(figure, path)
@@ -251,11 +421,16 @@ def _plot(path: str, fit: Any, predictors: dict, outcome: Any, response: str) ->
 
 def _summary(result: Any) -> str:
     """One plain sentence for the table view."""
+    model = f", {result.formula}" if result.formula else ""
+    on = "" if result.formula else f" on {', '.join(result.x)}"
     if result.model == "logistic":
-        return (f"Logistic regression of {result.y} = {result.positive} on "
-                f"{', '.join(result.x)}: McFadden pseudo R² = {result.pseudo_r2:.3g} "
+        of = (f"{model} ({result.y} = {result.positive} is 1)" if result.formula
+              else f" of {result.y} = {result.positive}{on}")
+        return (f"Logistic regression{of}: McFadden pseudo R² = {result.pseudo_r2:.3g} "
                 f"(n = {result.n}).")
-    on = (f"a degree-{result.degree} polynomial in {result.x[0]}" if result.degree > 1
-          else ", ".join(result.x))
-    return (f"Least squares of {result.y} on {on}: R² = {result.r2:.3g}, adjusted "
-            f"{result.adj_r2:.3g} (n = {result.n}).")
+    if result.degree > 1:
+        on = f" on a degree-{result.degree} polynomial in {result.x[0]}"
+    kind = "Weighted least squares" if result.weights else "Least squares"
+    of = model if result.formula else f" of {result.y}{on}"
+    return (f"{kind}{of}: R² = {result.r2:.3g}, adjusted {result.adj_r2:.3g} "
+            f"(n = {result.n}).")

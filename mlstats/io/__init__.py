@@ -1,6 +1,15 @@
-"""Input and output: the one reader and the one writer."""
+"""Input and output: the one reader and the one writer (each imported on first use)."""
 
-from mlstats.io.reader import ReadOptions, Table, read_table
-from mlstats.io.writer import atomic_open, write_output, write_stdout
+from importlib import import_module
+from typing import Any
 
-__all__ = ["ReadOptions", "Table", "atomic_open", "read_table", "write_output", "write_stdout"]
+_HOME = {"ReadOptions": "options", "Table": "reader", "read_table": "reader",
+         "atomic_open": "writer", "write_output": "writer", "write_stdout": "writer"}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"mlstats.io.{_HOME[name]}"), name)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from mlstats.errors import InputError
+from mlstats.io.options import ReadOptions
 from mlstats.io.source import Source, load_source
 
 if TYPE_CHECKING:
@@ -43,18 +44,6 @@ _CONVERSION = re.compile(r"column #(\d+)")
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 # What people type for a tab in a shell: --sep '\t' arrives as a backslash and a t.
 _SEP_NAMES = {"\\t": "\t", "tab": "\t", "TAB": "\t"}
-
-
-@dataclass(frozen=True, slots=True)
-class ReadOptions:
-    """The shared input options of every data-reading command."""
-
-    source: str | None = None
-    sep: str | None = None
-    no_header: bool = False
-    na: tuple[str, ...] = ()
-    no_default_na: bool = False
-    encoding: str = "utf-8"
 
 
 def read_table(options: ReadOptions) -> Table:

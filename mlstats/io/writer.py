@@ -7,9 +7,9 @@ write succeeded, so a failed or interrupted run never leaves a partial file.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
@@ -18,6 +18,8 @@ from mlstats.errors import InputError, PipeClosed
 
 # Files this run reads: every writer refuses them (SPEC 1: an input file is never modified).
 _INPUTS: set[tuple[int, int]] = set()
+# Temporary files being written, not yet renamed into place.
+_TEMPORARY: set[str] = set()
 
 
 def protect_input(path: str | os.PathLike[str]) -> None:
@@ -56,16 +58,16 @@ def write_data(chunks: Iterable[bytes], output: str | None) -> None:
             for chunk in chunks:
                 f.write(chunk)
         return
-    try:
-        sys.stdout.flush()
-        stream = sys.stdout.buffer
-        terminal = _is_terminal(sys.stdout)
-        for chunk in chunks:
-            stream.write(_shown(chunk) if terminal else chunk)
+    with _stdout() as (stream, fd):
         stream.flush()
-    except BrokenPipeError:
-        silence_stdout()
-        raise PipeClosed from None
+        terminal = _is_terminal(stream)
+        for chunk in chunks:
+            shown = _shown(chunk) if terminal else chunk
+            if fd is None:
+                stream.buffer.write(shown)
+            else:
+                _write_all(fd, shown)
+        stream.flush()
 
 
 def _is_terminal(stream: IO) -> bool:
@@ -85,20 +87,82 @@ def _shown(chunk: bytes) -> bytes:
 
 
 def write_stdout(text: str) -> None:
-    """Write to standard output; a closed pipe ends the run quietly (exit 141)."""
+    """Write `text` to standard output, all of it (see `_stdout` for how failures end).
+
+    When the stream's encoding cannot hold the text (PYTHONIOENCODING=ascii), box-drawing
+    characters become ASCII, common symbols their ASCII spelling, and the rest `\\u` escapes.
+    """
+    with _stdout() as (stream, fd):
+        if fd is None:
+            stream.write(text)
+            stream.flush()
+            return
+        encoding = stream.encoding or "utf-8"
+        try:
+            data = text.encode(encoding)
+        except UnicodeEncodeError:
+            data = text.translate(_ascii_table()).encode(encoding, "backslashreplace")
+        stream.flush()
+        _write_all(fd, data)
+
+
+@contextlib.contextmanager
+def _stdout() -> Iterator[tuple[IO, int | None]]:
+    """Standard output and its descriptor (None in-process, e.g. under CliRunner).
+
+    A closed pipe (`| head`), or stdout closed before the run (`>&-`), ends the run quietly
+    (PipeClosed: exit 141); any other failure, such as a full disk, is an error (exit 2).
+    """
+    stream = sys.stdout
+    if stream is None:
+        raise PipeClosed
     try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        fd = None
+    try:
+        yield stream, fd
     except BrokenPipeError:
         silence_stdout()
         raise PipeClosed from None
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise InputError(f"cannot write to standard output: {reason}; free some space, or "
+                         "write to a file elsewhere with -o") from None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    # os.write, unlike a buffered stream, reports short writes (a pipe whose reader has
+    # gone): write again until every byte is out or the pipe reports EPIPE.
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+@functools.cache
+def _ascii_table() -> dict[int, str]:
+    import unicodedata
+
+    table = {ord(k): v for k, v in {"…": "...", "−": "-", "–": "-", "—": "-", "×": "x",
+                                     "±": "+/-", "≥": ">=", "≤": "<=", "²": "^2", "‘": "'",
+                                     "’": "'", "“": '"', "”": '"', "→": "->", "◀": "<", "●": "*",
+                                     "·": ".", "█": "#"}.items()}
+    for code in range(0x2500, 0x2580):  # box drawing: lines become - and |, the rest +
+        name = unicodedata.name(chr(code), "")
+        table[code] = ("-" if "HORIZONTAL" in name and "VERTICAL" not in name else
+                       "|" if "VERTICAL" in name and "HORIZONTAL" not in name else "+")
+    return table
 
 
 def silence_stdout() -> None:
-    """Point fd 1 at /dev/null so that the interpreter's final flush cannot complain."""
-    with contextlib.suppress(OSError, ValueError):
+    """Point stdout's descriptor at /dev/null so that the interpreter's final flush is quiet."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # closed before the run, or in-process
+        return
+    with contextlib.suppress(OSError):
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, fd)
         os.close(devnull)
 
 
@@ -124,7 +188,7 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO]:
     target = Path(os.path.realpath(target)) if target.is_symlink() else target
     directory = target.parent if str(target.parent) else Path(".")
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        fd, temp = _temporary(directory, target.name)
     except OSError as exc:
         raise _write_error(target, exc) from None
     try:
@@ -144,6 +208,35 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO]:
     except BaseException:
         _remove(temp)
         raise
+    finally:
+        _TEMPORARY.discard(temp)
+
+
+def _temporary(directory: Path, name: str) -> tuple[int, str]:
+    """Create an empty temporary file beside the target: `.NAME.XXXXXXXX.tmp`, mode 0600.
+
+    Its name is recorded before the file exists, so that an interrupt at any moment finds it
+    (`remove_temporary_files`).
+    """
+    import secrets
+
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    while True:
+        temp = os.path.join(directory, f".{name}.{secrets.token_hex(4)}.tmp")
+        _TEMPORARY.add(temp)
+        try:
+            return os.open(temp, flags, 0o600), temp
+        except FileExistsError:
+            _TEMPORARY.discard(temp)
+        except BaseException:
+            _TEMPORARY.discard(temp)
+            raise
+
+
+def remove_temporary_files() -> None:
+    """Remove the temporary files of this run not yet renamed into place (an interrupt)."""
+    for temp in list(_TEMPORARY):
+        _remove(temp)
 
 
 def _is_special(target: Path) -> bool:

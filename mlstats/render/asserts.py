@@ -39,7 +39,8 @@ def check_all(record: dict, asserts: Sequence[Expr], warns: Sequence[Expr]) -> l
 
 
 def resolve(record: dict, expr: Expr) -> float | bool | None:
-    """Follow the dotted path; array elements are picked by their `name`.
+    """Follow the dotted path; array elements are picked by their `name` (`term` in ANOVA
+    tables).
 
     A name may itself hold dots (`columns.Solar.R.mean`): the longest matching join of path
     segments wins. An unknown key is an InputError listing the keys that exist there.
@@ -71,7 +72,7 @@ def _step(node: Any, path: list[str], expr: Expr, where: str) -> tuple[Any, int]
             return node[name], used
         if isinstance(node, list):
             for item in node:
-                if isinstance(item, dict) and str(item.get("name")) == name:
+                if isinstance(item, dict) and str(_name(item)) == name:
                     return item, used
     place = f"under '{where}'" if where else "in the result"
     raise InputError(
@@ -79,9 +80,13 @@ def _step(node: Any, path: list[str], expr: Expr, where: str) -> tuple[Any, int]
     )
 
 
+def _name(item: dict) -> Any:
+    return item.get("name", item.get("term"))
+
+
 def _keys(node: Any) -> str:
     if is_row_table(node):
-        names = [str(item.get("name")) for item in node]
+        names = [str(_name(item)) for item in node]
         return "names " + ", ".join(names)
     if isinstance(node, dict):
         keys = [k for k in node if k not in ENVELOPE or k == "rows_used"]

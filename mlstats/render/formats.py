@@ -12,7 +12,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from json.encoder import encode_basestring  # the C accelerator when present
 from typing import Any
 
@@ -24,15 +24,22 @@ _TRANSPOSE_AFTER = 8
 _PIPED_WIDTH = 100_000
 
 
+# A command's own opening of the table view: (record, header style) → rich renderables to
+# print under the summary sentence, and the keys they show (left out of the generic body).
+Head = Callable[[dict, str], tuple[list, set[str]]]
+
+
 def render(record: dict, fmt: str, *, main: str | None = None, summary: str | None = None,
            figure: str | None = None, color: bool = False, width: int | None = None,
-           keep_layout: tuple[str, ...] = (), terminal: bool = False) -> str:
+           keep_layout: tuple[str, ...] = (), terminal: bool = False,
+           head: Head | None = None) -> str:
     """Render `record` as `fmt`; `main` names the row table that CSV/TSV write.
 
     `summary` (one sentence) and `figure` (a text chart) appear in the table view, the
     summary also in Markdown. Tables named in `keep_layout` (a confusion matrix) are never
     transposed. `terminal`: the text goes to a terminal, so CSV/TSV cells show control
-    characters as escapes.
+    characters as escapes. `head` opens the table view with a command's own layout
+    (regression's R-style coefficients table).
     """
     if fmt == "json":
         return to_json(record) + "\n"
@@ -45,7 +52,7 @@ def render(record: dict, fmt: str, *, main: str | None = None, summary: str | No
     if fmt == "markdown":
         return to_markdown(record, summary=summary)
     return to_table(record, summary=summary, figure=figure, color=color, width=width,
-                    keep_layout=keep_layout)
+                    keep_layout=keep_layout, head=head)
 
 
 # Characters JSON allows raw that a terminal obeys or reorders (C1 controls, DEL, line
@@ -248,7 +255,7 @@ def _cut(lines: list[str], budget: int) -> list[str]:
 
 def to_table(record: dict, *, summary: str | None = None, figure: str | None = None,
              color: bool = False, width: int | None = None,
-             keep_layout: tuple[str, ...] = ()) -> str:
+             keep_layout: tuple[str, ...] = (), head: Head | None = None) -> str:
     """rich tables: the scalars as key/value, then each row table (transposed when wide).
 
     On a terminal (`width` given) a table wider than the screen is printed in blocks of
@@ -271,6 +278,12 @@ def to_table(record: dict, *, summary: str | None = None, figure: str | None = N
     console.print(Text(f"mlstats {record.get('command', '')}", style=style))
     if summary:
         console.print(Text(visible(summary)))
+    if head is not None:
+        items, hidden = head(record, style)
+        for item in items:
+            console.print(item)
+        scalars = {k: v for k, v in scalars.items() if k.split(".")[0] not in hidden}
+        tables = {k: v for k, v in tables.items() if k.split(".")[0] not in hidden}
     shown, nulls = _split_nulls(scalars)
     if shown:
         grid = Table(box=box.SIMPLE_HEAD, show_header=True, header_style=style)

@@ -13,7 +13,8 @@ def pyplot() -> Any:
         import matplotlib
     except ImportError:
         raise InputError(
-            "--plot needs matplotlib; install it with: pip install 'mlstats[plot]'"
+            "--plot needs matplotlib: pip install '.[plot]' from a clone of mlstats, or "
+            "pip install 'mlstats[plot]' once published"
         ) from None
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt

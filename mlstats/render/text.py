@@ -27,12 +27,23 @@ def visible(text: str, *, tabs: bool = False) -> str:
     return _CONTROL.sub(lambda m: _escape(m.group()), text)
 
 
-_QUOTED = re.compile(r"'([^'\n]{80,})'")
+# A quoted value opens after a space, '(' or '=' and closes before a space or punctuation,
+# so that the text between two quoted values is never taken for one.
+_QUOTED = re.compile(r"(?:^|(?<=[\s(=]))'([^'\n]{80,}?)'(?=$|[\s),;:.])")
 
 
 def shorten_quoted(message: str, limit: int = 80) -> str:
-    """Cut each quoted value of a one-line message to about `limit` characters."""
-    return _QUOTED.sub(lambda m: f"'{m.group(1)[:limit - 1]}…'", message)
+    """Cut each quoted value of a one-line message to about `limit` characters.
+
+    A path (a '/' and no space) is kept whole: the user needs all of it to mend it.
+    """
+    def cut(match: re.Match) -> str:
+        value = match.group(1)
+        if "/" in value and not any(c.isspace() for c in value):
+            return match.group(0)
+        return f"'{value[:limit - 1]}…'"
+
+    return _QUOTED.sub(cut, message)
 
 
 def display(value: object, digits: int = 6) -> str:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mlstats.errors import InputError
+from mlstats.stats.design import Level, ModelTerms
 from mlstats.stats.regression import (
     Coefficient,
     Design,
@@ -33,6 +35,9 @@ from mlstats.stats.regression import (
     with_scaling,
     working_fit,
 )
+
+if TYPE_CHECKING:
+    from mlstats.stats.anova import DevianceRow
 
 MAX_ITERATIONS = 50
 # Newton stops when no working coefficient moves by more than this (relative): the step after
@@ -67,6 +72,28 @@ class LogisticPrediction:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LogisticCoefficient(Coefficient):
+    """A coefficient with its odds ratio e^θ and Wald interval e^(θ ± z·se), as R's
+    exp(coef()) and exp(confint.default())."""
+
+    odds_ratio: float
+    or_ci_low: float
+    or_ci_high: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Classification:
+    """The rows classified by fitted probability above `threshold` against their outcome."""
+
+    threshold: float
+    tp: int
+    fp: int
+    fn: int
+    tn: int
+    accuracy: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LogisticResult:
     model: str
     y: str
@@ -86,7 +113,14 @@ class LogisticResult:
     converged: bool
     iterations: int
     condition_number: float
-    coefficients: tuple[Coefficient, ...]
+    coefficients: tuple[LogisticCoefficient, ...]
+    deviance: float
+    null_deviance: float
+    classification: Classification
+    formula: str | None = None
+    levels: tuple[Level, ...] = ()
+    anova_type: int | None = None
+    anova: tuple[DevianceRow, ...] = ()
     vif: tuple[Vif, ...] = ()
     predictions: tuple[LogisticPrediction, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -198,10 +232,11 @@ def _as_number(text: str) -> float | None:
         return None
 
 
-def logistic(y: np.ndarray, predictors: Mapping[str, np.ndarray], *, y_name: str = "y",
-             positive: str = "1", degree: int = 1, intercept: bool = True,
-             confidence: float = 0.95, predict: Sequence[tuple[str, Mapping[str, float]]] = (),
-             cv: int | None = None, seed: int | None = None,
+def logistic(y: np.ndarray, predictors: Mapping[str, np.ndarray] | ModelTerms, *,
+             y_name: str = "y", positive: str = "1", degree: int = 1, intercept: bool = True,
+             confidence: float = 0.95,
+             predict: Sequence[tuple[str, Mapping[str, float | str]]] = (),
+             cv: int | None = None, seed: int | None = None, anova: int | None = None,
              progress: Callable[[int], None] | None = None) -> LogisticFit:
     """Logistic regression of a 0/1 outcome: P(y = 1) = 1/(1 + e^(−x'θ)), θ by maximum likelihood.
 
@@ -210,23 +245,30 @@ def logistic(y: np.ndarray, predictors: Mapping[str, np.ndarray], *, y_name: str
     the intercept-only fit, the step halved while it lowers log L (R's glm.fit).
     Cov(θ) = (X'WX)⁻¹ at the maximum; z = θ/se; Wald intervals.
     McFadden's pseudo R² = 1 − log L / log L₀ with L₀ the intercept-only likelihood;
-    AIC = −2 log L + 2k, BIC = −2 log L + k·log n.
+    AIC = −2 log L + 2k, BIC = −2 log L + k·log n; deviance −2 log L, null deviance that of
+    the intercept-only model (of η = 0 without an intercept, as R's glm); odds ratios e^θ
+    with Wald intervals; the classification of each row by p̂ > 0.5.
     Perfect or quasi-perfect separation (no finite maximum: Newton finds coefficients that
     classify every row, or estimates that keep growing) is an input error naming the term
     that splits the outcomes on its own, or else the terms whose combination does.
     Reference: P. McCullagh & J. Nelder, Generalized Linear Models, 2nd ed. (1989), §4.4;
     A. Albert & J. Anderson (1984) on separation.
     Checked against: statsmodels 0.15.0 Logit (params, bse, llf, prsquared, aic, bic; its
-    cov_params for the prediction intervals; one fit per training fold for --cv)
-    (tests/stats/test_regression.py).
+    cov_params for the prediction intervals; one fit per training fold for --cv) and GLM
+    (deviance, null_deviance) (tests/stats/test_regression.py, tests/stats/test_formula.py).
     """
     from scipy.special import expit, ndtri
 
+    from mlstats.stats.anova import check_anova_type, logistic_anova
+
     if not 0 < confidence < 1:
         raise InputError(f"--confidence must be between 0 and 1 (got {confidence:g})")
+    check_anova_type(anova)
     y = np.asarray(y, dtype=np.float64)
-    predictors = {k: np.asarray(v, dtype=np.float64) for k, v in predictors.items()}
+    if not isinstance(predictors, ModelTerms):
+        predictors = {k: np.asarray(v, dtype=np.float64) for k, v in predictors.items()}
     design, columns = build_design(predictors, degree=degree, intercept=intercept)
+    intercept = design.intercept
     n, k = y.size, design.k
     check_rows(n, design)
     check_cv(cv, n, design, seed)
@@ -236,7 +278,7 @@ def logistic(y: np.ndarray, predictors: Mapping[str, np.ndarray], *, y_name: str
         raise InputError(f"--y '{y_name}' has only one outcome in the rows used; logistic "
                          "regression needs both")
     ols = working_fit(columns, y, intercept=intercept, names=design.terms,
-                      ranges=design.ranges if degree == 1 else None, degree=degree)
+                      ranges=design.ranges if design.plain else None, degree=degree)
     design = with_scaling(design, ols)
     warnings: list[str] = []
     newton = fit_or_explain(ols, y, columns, design, y_name, positive)
@@ -256,12 +298,19 @@ def logistic(y: np.ndarray, predictors: Mapping[str, np.ndarray], *, y_name: str
     std_errors = standard_errors(rows, None)
     check_representable(design.names, estimates, std_errors)
     z_quantile = float(ndtri(0.5 + confidence / 2))
-    coefficients = coefficient_rows(design.names, estimates, std_errors, None, z_quantile)
+    coefficients = _with_odds(coefficient_rows(design.names, estimates, std_errors, None,
+                                               z_quantile))
     condition, vifs = design_diagnostics(design, ols, warnings)
     predictions = tuple(_prediction(name, point, design, newton, z_quantile)
                         for name, point in predict)
     if predictions and design.degree == 1 and len(design.base) > 1:
         predictions = hidden_extrapolation(predictions, predict, design, ols)
+    deviance = -2 * log_likelihood
+    null_deviance = -2 * ll_null if intercept else 2 * n * math.log(2)
+    table = ()
+    if anova is not None:
+        table = logistic_anova(columns, y, design, kind=anova, deviance=deviance,
+                               null_deviance=null_deviance, warnings=warnings)
     fields = dict(
         model="logistic", y=y_name, x=design.base, degree=degree, intercept=intercept,
         positive=positive, confidence=confidence, n=n, df_model=k - int(intercept),
@@ -269,6 +318,8 @@ def logistic(y: np.ndarray, predictors: Mapping[str, np.ndarray], *, y_name: str
         pseudo_r2=1 - log_likelihood / ll_null, aic=-2 * log_likelihood + 2 * k,
         bic=-2 * log_likelihood + math.log(n) * k, converged=newton.converged,
         iterations=newton.iterations, condition_number=condition, coefficients=coefficients,
+        deviance=deviance, null_deviance=null_deviance, classification=_classify(y, p),
+        formula=design.formula, levels=design.levels, anova_type=anova, anova=table,
         vif=vifs, predictions=predictions,
     )
     if cv is not None:
@@ -279,6 +330,29 @@ def logistic(y: np.ndarray, predictors: Mapping[str, np.ndarray], *, y_name: str
     else:
         result = LogisticResult(**fields, warnings=tuple(warnings))
     return LogisticFit(result=result, fitted=p, residuals=y - p, design=design, newton=newton)
+
+
+def _with_odds(rows: Sequence[Coefficient]) -> tuple[LogisticCoefficient, ...]:
+    """Each coefficient with e^θ and its interval (e^ci_low, e^ci_high); inf is null."""
+    with np.errstate(over="ignore"):
+        return tuple(LogisticCoefficient(
+            name=c.name, estimate=c.estimate, std_error=c.std_error, statistic=c.statistic,
+            p_value=c.p_value, ci_low=c.ci_low, ci_high=c.ci_high,
+            odds_ratio=float(np.exp(c.estimate)), or_ci_low=float(np.exp(c.ci_low)),
+            or_ci_high=float(np.exp(c.ci_high))) for c in rows)
+
+
+def _classify(y: np.ndarray, p: np.ndarray, threshold: float = 0.5) -> Classification:
+    """Counts of rows by outcome and by p̂ > threshold (a tie at 0.5 counts as negative,
+    as scikit-learn's predict: η > 0)."""
+    predicted = p > threshold
+    actual = y == 1
+    tp = int(np.count_nonzero(predicted & actual))
+    fp = int(np.count_nonzero(predicted & ~actual))
+    fn = int(np.count_nonzero(~predicted & actual))
+    tn = y.size - tp - fp - fn
+    return Classification(threshold=threshold, tp=tp, fp=fp, fn=fn, tn=tn,
+                          accuracy=(tp + tn) / y.size)
 
 
 def _log_likelihood(y: np.ndarray, eta: np.ndarray) -> float:
@@ -297,7 +371,7 @@ def _working_map(fit: WorkingFit) -> np.ndarray:
     p = fit.scale.size
     mapping = np.zeros((p + 1, p + 1))
     mapping[0, 0] = 1 / math.sqrt(fit.n)
-    mapping[0, 1:] = -fit.shift / fit.scale
+    mapping[0, 1:] = -fit.offset / fit.scale
     mapping[1:, 1:] = inverse_scale
     return mapping
 
@@ -444,7 +518,7 @@ def _check_single_separation(columns: Sequence[np.ndarray], y: np.ndarray, desig
     every negative row at or below t and every positive row at or above it.
     """
     ones = y == 1
-    for name, column in zip(design.terms, _reported_columns(columns, design), strict=True):
+    for name, column in zip(design.terms, design.reported_columns(columns), strict=True):
         pos = (column[ones].max(), column[ones].min())
         neg = (column[~ones].max(), column[~ones].min())
         for low, high, sign in ((neg, pos, 1), (pos, neg, -1)):
@@ -470,14 +544,6 @@ def _check_single_separation(columns: Sequence[np.ndarray], y: np.ndarray, desig
             )
 
 
-def _reported_columns(columns: Sequence[np.ndarray], design: Design) -> list[np.ndarray]:
-    """The reported terms' columns (x, x², … for a polynomial) for the separation check."""
-    if design.degree == 1:
-        return list(columns)
-    x = columns[0] * design.spread + design.centre
-    return [x**j for j in range(1, design.degree + 1)]
-
-
 def _prediction(name: str, point: Mapping[str, float], design: Design, newton: NewtonFit,
                 quantile: float) -> LogisticPrediction:
     from scipy.linalg import solve_triangular
@@ -487,8 +553,7 @@ def _prediction(name: str, point: Mapping[str, float], design: Design, newton: N
     row = newton.rows(z0)[0]
     eta = float(row @ newton.phi)
     se = float(np.linalg.norm(solve_triangular(newton.chol, row, lower=True)))
-    outside = any(not lo <= point[b] <= hi
-                  for b, (lo, hi) in zip(design.base, design.ranges, strict=True))
+    outside = design.outside(point)
     return LogisticPrediction(name=name, fit=float(expit(eta)),
                               ci_low=float(expit(eta - quantile * se)),
                               ci_high=float(expit(eta + quantile * se)), extrapolation=outside)
@@ -512,7 +577,7 @@ def _cross_validate(columns: Sequence[np.ndarray], y: np.ndarray, design: Design
             part = working_fit(part_columns, part_y, intercept=design.intercept,
                                names=design.terms, degree=design.degree)
             newton = fit_or_explain(part, part_y, part_columns, design, y_name, positive)
-        rows = (np.column_stack([c[test] for c in columns]) - part.shift) / part.scale
+        rows = part.rows(np.column_stack([c[test] for c in columns]))
         predicted[test] = newton.probability(rows)
         if progress is not None:
             progress(1)

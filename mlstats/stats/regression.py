@@ -18,10 +18,16 @@ import math
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mlstats.errors import InputError
+from mlstats.stats.design import Encoder, Level, ModelTerms, TermGroup
+
+if TYPE_CHECKING:
+    from mlstats.stats.anova import AnovaRow
+    from mlstats.stats.diagnostics import Diagnostics, Influence, ResidualSummary
 
 ROBUST = ("hc0", "hc1", "hc2", "hc3")
 # |R_jj| of a unit-length working column below this: it is (numerically) a combination of the
@@ -100,6 +106,14 @@ class OlsResult:
     bic: float
     condition_number: float
     coefficients: tuple[Coefficient, ...]
+    formula: str | None = None
+    weights: str | None = None
+    levels: tuple[Level, ...] = ()
+    residuals: ResidualSummary | None = None
+    diagnostics: Diagnostics | None = None
+    influential: tuple[Influence, ...] = ()
+    anova_type: int | None = None
+    anova: tuple[AnovaRow, ...] = ()
     vif: tuple[Vif, ...] = ()
     predictions: tuple[Prediction, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -138,8 +152,11 @@ class Design:
 
     Reported coefficients θ (intercept first, then `terms`) relate to the coefficients θ_T of
     the working columns [1, T] by θ = C·θ_T, and the reported design is X = [1, T]·D with
-    D = C⁻¹. For several predictors, or degree 1, T is X itself and C = D = I; for a
-    polynomial, T holds the powers of t = (x − c)/s and D[k, j] = binom(j, k)·c^(j−k)·s^k.
+    D = C⁻¹. For several predictors, or degree 1, T is X itself with each column divided by a
+    power of two u (1 unless the column holds numbers beyond 2^±400, so that its sums neither
+    overflow nor underflow): C = diag(1, 1/u). For a polynomial, T holds the powers of
+    t = (x − c)/s and D[k, j] = binom(j, k)·c^(j−k)·s^k. Categorical predictors and formulas
+    come as ModelTerms, whose `encode` builds X's columns from variable values.
     """
 
     base: tuple[str, ...]
@@ -153,6 +170,13 @@ class Design:
     scale: np.ndarray
     to_reported: np.ndarray  # C
     from_reported: np.ndarray  # D
+    shift_low: np.ndarray | None = None
+    units: np.ndarray | None = None
+    groups: tuple[TermGroup, ...] = ()
+    levels: tuple[Level, ...] = ()
+    encode: Encoder | None = field(default=None, repr=False)
+    numeric: tuple[str, ...] = ()
+    formula: str | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -162,22 +186,67 @@ class Design:
     def k(self) -> int:
         return len(self.terms) + int(self.intercept)
 
+    @property
+    def plain(self) -> bool:
+        """The working columns are the predictors themselves (their ranges are known)."""
+        return self.degree == 1 and self.encode is None and self.units is None
+
     def raw_columns(self, values: Mapping[str, np.ndarray]) -> list[np.ndarray]:
         """The working columns T for predictor values (unshifted, unscaled)."""
-        if self.degree == 1:
-            return [np.asarray(values[b], dtype=np.float64) for b in self.base]
-        t = (np.asarray(values[self.base[0]], dtype=np.float64) - self.centre) / self.spread
-        return [t] + [t**j for j in range(2, self.degree + 1)]
+        if self.degree > 1:
+            t = (np.asarray(values[self.base[0]], dtype=np.float64) - self.centre) / self.spread
+            return [t] + [t**j for j in range(2, self.degree + 1)]
+        if self.encode is not None:
+            columns = self.encode(values)
+        else:
+            columns = [np.asarray(values[b], dtype=np.float64) for b in self.base]
+        if self.units is None:
+            return columns
+        return [c / u if u != 1 else c for c, u in zip(columns, self.units, strict=True)]
 
     def scaled_rows(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
         """Working rows (T − shift)/scale for new points, one row per point."""
-        columns = self.raw_columns(values)
-        return (np.column_stack(columns) - self.shift) / self.scale
+        return centred_rows(np.column_stack(self.raw_columns(values)), self.shift,
+                            self.shift_low, self.scale)
+
+    def reported_columns(self, columns: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """The reported design's columns (x, x², … for a polynomial) from the working ones."""
+        if self.degree > 1:
+            x = columns[0] * self.spread + self.centre
+            return [x**j for j in range(1, self.degree + 1)]
+        if self.units is None:
+            return list(columns)
+        return [c * u for c, u in zip(columns, self.units, strict=True)]
+
+    def outside(self, point: Mapping[str, float | str]) -> bool:
+        """A numeric predictor of the point lies outside its observed range."""
+        return any(not lo <= point[b] <= hi
+                   for b, (lo, hi) in zip(self.base, self.ranges, strict=True)
+                   if b in self.numeric)
+
+    def term_groups(self) -> tuple[TermGroup, ...]:
+        """The model's terms: from a formula or categorical coding, else one per column."""
+        if self.groups:
+            return self.groups
+        return tuple(TermGroup(name=t, columns=(j,), factors=frozenset([t]))
+                     for j, t in enumerate(self.terms))
 
 
-def build_design(predictors: Mapping[str, np.ndarray], *, degree: int = 1,
+def centred_rows(rows: np.ndarray, shift: np.ndarray, shift_low: np.ndarray | None,
+                 scale: np.ndarray) -> np.ndarray:
+    """((T − shift) − shift_low)/scale: the two-part shift keeps a large common offset of a
+    column from costing digits (the low part is the mean of T − shift)."""
+    centred = rows - shift
+    if shift_low is not None:
+        centred -= shift_low
+    return centred / scale
+
+
+def build_design(predictors: Mapping[str, np.ndarray] | ModelTerms, *, degree: int = 1,
                  intercept: bool = True) -> tuple[Design, list[np.ndarray]]:
     """The Design for the given predictors and the working columns T of the data."""
+    if isinstance(predictors, ModelTerms):
+        return _terms_design(predictors, degree)
     base = tuple(predictors)
     if degree < 1:
         raise InputError(f"--degree must be 1 or more (got {degree})")
@@ -189,6 +258,7 @@ def build_design(predictors: Mapping[str, np.ndarray], *, degree: int = 1,
     ranges = tuple((float(np.min(v)), float(np.max(v))) if v.size else (math.nan, math.nan)
                    for v in predictors.values())
     centre, spread = 0.0, 1.0
+    units = None
     if degree > 1:
         x = predictors[base[0]]
         lo, hi = ranges[0]
@@ -205,6 +275,7 @@ def build_design(predictors: Mapping[str, np.ndarray], *, degree: int = 1,
         terms = (base[0], *(f"{base[0]}^{j}" for j in range(2, degree + 1)))
     else:
         terms = base
+        units = _column_units(max((abs(lo), abs(hi))) for lo, hi in ranges)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         d_matrix = _basis_change(degree, centre, spread, intercept, len(terms))
         c_matrix = _basis_change_inverse(degree, centre, spread, intercept, len(terms))
@@ -218,8 +289,48 @@ def build_design(predictors: Mapping[str, np.ndarray], *, degree: int = 1,
         )
     design = Design(base=base, terms=terms, degree=degree, intercept=intercept, centre=centre,
                     spread=spread, ranges=ranges, shift=np.zeros(len(terms)),
-                    scale=np.ones(len(terms)), to_reported=c_matrix, from_reported=d_matrix)
+                    scale=np.ones(len(terms)), to_reported=c_matrix, from_reported=d_matrix,
+                    numeric=base)
+    design = _with_units(design, units)
     return design, design.raw_columns(predictors)
+
+
+def _terms_design(terms: ModelTerms, degree: int) -> tuple[Design, list[np.ndarray]]:
+    if degree != 1:
+        raise InputError(f"--degree {degree} fits a polynomial in one numeric --x; with "
+                         "categorical predictors or --formula write poly(x, 3) or I(x**2) in a "
+                         "--formula instead")
+    p = len(terms.names)
+    units = _column_units(float(np.max(np.abs(c))) if c.size else 0.0 for c in terms.columns)
+    identity = np.eye(p + int(terms.intercept))
+    design = Design(base=terms.variables, terms=terms.names, degree=1,
+                    intercept=terms.intercept, centre=0.0, spread=1.0, ranges=terms.ranges,
+                    shift=np.zeros(p), scale=np.ones(p), to_reported=identity,
+                    from_reported=identity, groups=terms.groups,
+                    levels=terms.levels, encode=terms.encode, numeric=terms.numeric,
+                    formula=terms.formula)
+    design = _with_units(design, units)
+    columns = list(terms.columns)
+    if design.units is not None:
+        columns = [c / u if u != 1 else c for c, u in zip(columns, design.units, strict=True)]
+    return design, columns
+
+
+def _column_units(tops: Iterator[float] | Sequence[float]) -> np.ndarray | None:
+    """A power of two per column (see `_power_of_two`), or None when every one is 1."""
+    units = np.array([_power_of_two(top) for top in tops], dtype=np.float64)
+    return units if np.any(units != 1) else None
+
+
+def _with_units(design: Design, units: np.ndarray | None) -> Design:
+    """C = diag(1, 1/u) and D = diag(1, u) for columns divided by u (identity for none)."""
+    from dataclasses import replace
+
+    if units is None:
+        return design
+    diagonal = np.concatenate([[1.0], units]) if design.intercept else units
+    return replace(design, units=units, from_reported=np.diag(diagonal),
+                   to_reported=np.diag(1 / diagonal))
 
 
 def _basis_change(degree: int, c: float, s: float, intercept: bool, p: int) -> np.ndarray:
@@ -251,6 +362,9 @@ class WorkingFit:
     """A least-squares fit in the centred, unit-scaled working columns Z.
 
     Z = Q·R (Householder), g = R⁻¹Q'(y − ȳ) the coefficients of Z, `e` the residuals.
+    With weights w the rows are multiplied by √w (R's lm.wfit) and centred by the weighted
+    means, so that the constant's column is √w, of norm √Σw (`total`), instead of 1, of norm
+    √n; `e` is then the weighted residual √w·(y − ŷ).
     """
 
     n: int
@@ -264,6 +378,29 @@ class WorkingFit:
     z: np.ndarray
     e: np.ndarray
     sst: float
+    shift_low: np.ndarray | None = None
+    root_w: np.ndarray | None = None
+    total: float = 0.0
+
+    @property
+    def offset(self) -> np.ndarray:
+        """The centring of each column, t̄ (the sum of the two parts of the shift)."""
+        return self.shift if self.shift_low is None else self.shift + self.shift_low
+
+    @property
+    def weight_total(self) -> float:
+        """Σw (n without weights): the squared norm of the constant's column."""
+        return self.total if self.root_w is not None else float(self.n)
+
+    def constant(self) -> np.ndarray:
+        """The unit vector along the constant's column: 1/√n, or √w/√Σw with weights."""
+        if self.root_w is None:
+            return np.full(self.n, 1 / math.sqrt(self.n))
+        return self.root_w / math.sqrt(self.total)
+
+    def rows(self, columns: np.ndarray) -> np.ndarray:
+        """Working rows of raw columns T (one row per point), shifted and scaled as Z."""
+        return centred_rows(columns, self.shift, self.shift_low, self.scale)
 
     def predict(self, rows: np.ndarray) -> np.ndarray:
         """ȳ + z·g for working rows z (already shifted and scaled by the design)."""
@@ -273,7 +410,8 @@ class WorkingFit:
         """M⁻¹ for the working design [1, T] = Q_f·M: Cov(θ_T) = σ²·M⁻¹M⁻ᵀ.
 
         With an intercept M = [[√n, √n·t̄'], [0, R·S]], so M⁻¹ = [[1/√n, −t̄'B], [0, B]] with
-        B = S⁻¹R⁻¹; every row's squared norm is a sum of squares (no cancellation).
+        B = S⁻¹R⁻¹; every row's squared norm is a sum of squares (no cancellation). With
+        weights √Σw takes the place of √n.
         """
         from scipy.linalg import solve_triangular
 
@@ -282,8 +420,8 @@ class WorkingFit:
         if not self.intercept:
             return b
         m_inv = np.zeros((p + 1, p + 1))
-        m_inv[0, 0] = 1 / math.sqrt(self.n)
-        m_inv[0, 1:] = -(self.shift @ b)
+        m_inv[0, 0] = 1 / math.sqrt(self.weight_total)
+        m_inv[0, 1:] = -(self.offset @ b)
         m_inv[1:, 1:] = b
         return m_inv
 
@@ -293,17 +431,18 @@ class WorkingFit:
         if not self.intercept:
             return rs
         p = self.g.size
+        root = math.sqrt(self.weight_total)
         m = np.zeros((p + 1, p + 1))
-        m[0, 0] = math.sqrt(self.n)
-        m[0, 1:] = math.sqrt(self.n) * self.shift
+        m[0, 0] = root
+        m[0, 1:] = root * self.offset
         m[1:, 1:] = rs
         return m
 
     def q_basis(self) -> np.ndarray:
         """Q_c = Z·R⁻¹ (n × p): the orthonormal basis of the working columns.
 
-        With an intercept the full basis is [1/√n, Q_c]; Q_c is orthogonal to 1 (centred).
-        R⁻¹ is a small triangular inverse, so this is one matrix product over the rows.
+        With an intercept the full basis is [c, Q_c] (c = `constant()`); Q_c is orthogonal to
+        c (centred). R⁻¹ is a small triangular inverse, so this is one product over the rows.
         """
         from scipy.linalg import solve_triangular
 
@@ -311,52 +450,94 @@ class WorkingFit:
         # (R⁻ᵀ·Zᵀ)ᵀ: Zᵀ is row-contiguous (Z is Fortran-ordered), the fastest product layout
         return (r_inv.T @ self.z.T).T
 
+    def full_basis(self, q: np.ndarray | None = None) -> np.ndarray:
+        """Q_f: [c, Q_c] with an intercept, Q_c without (`q`: Q_c, when at hand)."""
+        q = self.q_basis() if q is None else q
+        return np.column_stack([self.constant(), q]) if self.intercept else q
+
     def leverage(self, q: np.ndarray) -> np.ndarray:
-        """hᵢ = ‖row i of Q_f‖²: 1/n + ‖Q_c row i‖² with an intercept."""
+        """hᵢ = ‖row i of Q_f‖²: cᵢ² + ‖Q_c row i‖² with an intercept (cᵢ² = 1/n or wᵢ/Σw)."""
         h = np.einsum("ij,ij->i", q, q)
         if self.intercept:
-            h += 1 / self.n
+            h += (1 / self.n if self.root_w is None else self.root_w**2 / self.total)
         return h
 
 
 def working_fit(columns: Sequence[np.ndarray], y: np.ndarray, *, intercept: bool,
                 names: Sequence[str], ranges: Sequence[tuple[float, float]] | None = None,
-                degree: int = 1) -> WorkingFit:
+                degree: int = 1, weights: np.ndarray | None = None) -> WorkingFit:
     """Centre (with an intercept) and unit-scale the columns, QR them with y appended.
 
-    Raises InputError naming the predictors when a column is constant or collinear.
-    `ranges` (min, max per column), when known, saves a pass over each column.
+    Each column is centred in two passes (its mean, then the mean of what is left), so that a
+    large common offset (x = 10¹⁵ + i) costs no digits: the centred column is orthogonal to
+    the constant to rounding. With `weights` (all positive) rows are multiplied by √w and
+    the means are weighted. Raises InputError naming the predictors when a column is constant
+    or collinear. `ranges` (min, max per column), when known, saves a pass over each column.
     """
     from scipy.linalg import qr, solve_triangular
 
     n, p = y.size, len(columns)
     a = np.empty((n, p + 1), order="F")
-    shift, scale = np.zeros(p), np.ones(p)
+    shift, shift_low, scale = np.zeros(p), np.zeros(p), np.ones(p)
+    root_w = None if weights is None else np.sqrt(weights)
+    total = float(weights.sum()) if weights is not None else float(n)
     for j, column in enumerate(columns):
         if intercept:
             low, high = ranges[j] if ranges is not None else (column.min(), column.max())
             if low == high:
                 raise InputError(_constant_message(names[j], column, intercept))
-            shift[j] = column.mean()
-        np.subtract(column, shift[j], out=a[:, j])
+            shift[j], shift_low[j] = _centre(column, weights, total, out=a[:, j],
+                                             spread=float(high - low))
+        else:
+            a[:, j] = column
+        if root_w is not None:
+            a[:, j] *= root_w
         norm = _vector_norm(a[:, j])
         if norm == 0:
             raise InputError(_constant_message(names[j], column, intercept))
         scale[j] = norm
         a[:, j] *= 1 / norm
-    y_mean = float(y.mean()) if intercept else 0.0
-    np.subtract(y, y_mean, out=a[:, p])
+    y_mean = y_low = 0.0
+    if intercept:
+        y_mean, y_low = _centre(y, weights, total, out=a[:, p])
+    else:
+        a[:, p] = y
+    if root_w is not None:
+        a[:, p] *= root_w
+    yc = a[:, p].copy()
     z = a[:, :p].copy(order="F")
     (raw, _tau), _ = qr(a, mode="raw", overwrite_a=True, check_finite=False)
     r_full = np.triu(raw[: p + 1, : p + 1])
     r = r_full[:p, :p]
-    _check_rank(r, names, degree, shift=shift if intercept else None, scale=scale)
+    _check_rank(r, names, degree, shift=shift + shift_low if intercept else None, scale=scale)
     qty = r_full[:p, p]
     g = solve_triangular(r, qty)
-    yc = y - y_mean
     e = yc - z @ g
-    return WorkingFit(n=n, intercept=intercept, y_mean=y_mean, shift=shift, scale=scale, r=r,
-                      qty=qty, g=g, z=z, e=e, sst=float(yc @ yc))
+    return WorkingFit(n=n, intercept=intercept, y_mean=y_mean + y_low, shift=shift,
+                      shift_low=shift_low if intercept else None, scale=scale, r=r, qty=qty,
+                      g=g, z=z, e=e, sst=float(yc @ yc), root_w=root_w, total=total)
+
+
+def _centre(values: np.ndarray, weights: np.ndarray | None, total: float, *,
+            out: np.ndarray, spread: float | None = None) -> tuple[float, float]:
+    """Write (v − m) − d into `out`: m the (weighted) mean, d the mean of v − m, which is
+    exact where v has a large common offset and puts back the digits m lost to rounding.
+
+    A d below 2⁻⁴⁰ of the column's range (`spread`, when known) is left out: it would move R²
+    by less than n·2⁻⁸⁰, and skipping it saves a pass over the column.
+    """
+    if weights is None:
+        m = float(values.mean())
+        np.subtract(values, m, out=out)
+        d = float(out.mean())
+    else:
+        m = float(weights @ values) / total
+        np.subtract(values, m, out=out)
+        d = float(weights @ out) / total
+    if spread is not None and abs(d) <= 2.0**-40 * spread:
+        return m, 0.0
+    out -= d
+    return m, d
 
 
 def _constant_message(name: str, column: np.ndarray, intercept: bool) -> str:
@@ -449,49 +630,65 @@ def _check_rank(r: np.ndarray, names: Sequence[str], degree: int, *,
 
 
 # -- OLS --------------------------------------------------------------------------------------
-def ols(y: np.ndarray, predictors: Mapping[str, np.ndarray], *, y_name: str = "y",
-        degree: int = 1, intercept: bool = True, confidence: float = 0.95,
-        robust: str | None = None, predict: Sequence[tuple[str, Mapping[str, float]]] = (),
-        cv: int | None = None, seed: int | None = None,
+def ols(y: np.ndarray, predictors: Mapping[str, np.ndarray] | ModelTerms, *,
+        y_name: str = "y", degree: int = 1, intercept: bool = True, confidence: float = 0.95,
+        robust: str | None = None, weights: np.ndarray | None = None,
+        weights_name: str | None = None,
+        predict: Sequence[tuple[str, Mapping[str, float | str]]] = (), cv: int | None = None,
+        seed: int | None = None, anova: int | None = None,
+        lines_of: Callable[[Sequence[int]], list[int]] | None = None,
         progress: Callable[[int], None] | None = None) -> OlsFit:
-    """Ordinary least squares of y on the predictors (or a polynomial in one of them).
+    """Least squares of y on the predictors (or a polynomial in one of them), weighted with
+    `weights` (R's lm(weights =)).
 
-    θ = argmin ‖y − Xθ‖², by QR of the centred, unit-scaled design (see the module notes);
-    σ̂² = SSR/(n − k); Cov(θ) = σ̂²(X'X)⁻¹ = σ̂²·M⁻¹M⁻ᵀ from the R factor M, or the
-    heteroskedasticity-consistent sandwich (X'X)⁻¹X'ΩX(X'X)⁻¹ with Ω = diag(ωᵢ),
-    ωᵢ = eᵢ² (hc0), eᵢ²·n/(n − k) (hc1), eᵢ²/(1 − hᵢ) (hc2), eᵢ²/(1 − hᵢ)² (hc3).
-    R² = 1 − SSR/Σ(y − ȳ)² (uncentred, 1 − SSR/Σy², without an intercept);
-    log L = −n/2·(log(2π·SSR/n) + 1); AIC = −2 log L + 2(k + 1), BIC = −2 log L + log(n)(k + 1),
-    counting σ as a parameter as R's AIC and BIC do.
-    Reference: Å. Björck, Numerical Methods for Least Squares Problems (1996), ch. 2;
+    θ = argmin Σwᵢ(yᵢ − xᵢ'θ)², by QR of the centred, unit-scaled design (see the module
+    notes); σ̂² = SSR/(n − k) with SSR = Σwᵢeᵢ²; Cov(θ) = σ̂²(X'WX)⁻¹ = σ̂²·M⁻¹M⁻ᵀ from the R
+    factor M, or the heteroskedasticity-consistent sandwich (X'X)⁻¹X'ΩX(X'X)⁻¹ with
+    Ω = diag(ωᵢ), ωᵢ = eᵢ² (hc0), eᵢ²·n/(n − k) (hc1), eᵢ²/(1 − hᵢ) (hc2), eᵢ²/(1 − hᵢ)² (hc3)
+    (of the rows multiplied by √w, with weights).
+    R² = 1 − SSR/Σwᵢ(yᵢ − ȳ_w)² (uncentred, 1 − SSR/Σwᵢyᵢ², without an intercept);
+    log L = −n/2·(log(2π·SSR/n) + 1) + ½Σlog wᵢ; AIC = −2 log L + 2(k + 1),
+    BIC = −2 log L + log(n)(k + 1), counting σ as a parameter as R's AIC and BIC do.
+    Reference: Å. Björck, Numerical Methods for Least Squares Problems (1996), ch. 2 and §4.4;
     H. White (1980) and J. MacKinnon & H. White (1985) for HC0–HC3.
-    Checked against: R 4.2.2 lm/predict on cars and trees, statsmodels 0.15.0 OLS (cov_type
-    HC0–HC3, get_prediction, variance_inflation_factor, condition_number), scikit-learn
-    cross_val_predict, and the NIST StRD certified values (tests/stats/test_regression.py,
-    tests/stats/test_nist.py).
+    Checked against: R 4.2.2 lm/predict on cars and trees, statsmodels 0.15.0 OLS and WLS
+    (cov_type HC0–HC3, get_prediction, variance_inflation_factor, condition_number),
+    scikit-learn cross_val_predict, and the NIST StRD certified values
+    (tests/stats/test_regression.py, tests/stats/test_formula.py, tests/stats/test_nist.py).
     """
+    from mlstats.stats import diagnostics as diag
+    from mlstats.stats.anova import check_anova_type, ols_anova
+
     if not 0 < confidence < 1:
         raise InputError(f"--confidence must be between 0 and 1 (got {confidence:g})")
     if robust is not None and robust not in ROBUST:
         raise InputError(f"--robust must be one of {', '.join(ROBUST)} (got {robust})")
+    check_anova_type(anova)
+    if anova is not None and robust is not None:
+        raise InputError("--anova tests with the classical F, not a --robust covariance; drop "
+                         "one of them")
     y = np.asarray(y, dtype=np.float64)
-    predictors = {k: np.asarray(v, dtype=np.float64) for k, v in predictors.items()}
+    if not isinstance(predictors, ModelTerms):
+        predictors = {k: np.asarray(v, dtype=np.float64) for k, v in predictors.items()}
     design, columns = build_design(predictors, degree=degree, intercept=intercept)
+    intercept = design.intercept
     n, k = y.size, design.k
     check_rows(n, design)
     check_cv(cv, n, design, seed)
     _check_response(y, y_name)
+    w = None if weights is None else check_weights(weights, weights_name or "weights")
     # Work in y/unit (a power of two, so exact) when |y| is extreme: sums of squares of y near
     # 1e±154 and beyond would overflow or underflow. Every y-valued result is scaled back.
-    unit = _power_of_two_unit(y)
+    unit = _power_of_two(float(np.max(np.abs(y))))
     ys = y / unit if unit != 1 else y
     fit = working_fit(columns, ys, intercept=intercept, names=design.terms,
-                      ranges=design.ranges if degree == 1 else None, degree=degree)
+                      ranges=design.ranges if design.plain else None, degree=degree,
+                      weights=w)
     design = with_scaling(design, fit)
     warnings: list[str] = []
 
     e, exact = fit.e, False
-    yss = fit.sst if intercept else float(ys @ ys)
+    yss = fit.sst
     if math.sqrt(float(e @ e)) <= _EXACT_TOL * math.sqrt(yss):
         e, exact = np.zeros_like(e), True
         warnings.append("the fit is exact (every residual is zero to machine precision): "
@@ -502,21 +699,28 @@ def ols(y: np.ndarray, predictors: Mapping[str, np.ndarray], *, y_name: str = "y
     c_matrix = design.to_reported
     estimates = c_matrix @ _working_coefficients(fit) * unit
     rows = c_matrix @ fit.unit_rows()  # Cov(θ) = σ²·rows·rowsᵀ (non-robust)
+    q = fit.q_basis()
     gram = None
     if robust is not None:
-        gram = _hc_gram(fit, e, robust, df_resid, warnings)
+        gram = _hc_gram(fit, q, e, robust, df_resid, warnings)
         std_errors = standard_errors(rows, gram) * unit
     else:
         std_errors = standard_errors(rows, None, sigma2) * unit
     t_quantile = _t_quantile(confidence, df_resid)
     check_representable(design.names, estimates, std_errors)
     coefficients = coefficient_rows(design.names, estimates, std_errors, df_resid, t_quantile)
+    beyond = [c.name for c in coefficients if math.isinf(c.ci_low) or math.isinf(c.ci_high)]
+    if beyond:
+        warnings.append(f"the interval of {', '.join(repr(b) for b in beyond)} reaches past "
+                        "the double-precision limit (about 1.8e308), so that end is null")
 
     r2 = 1 - ssr / yss
     adj_r2 = 1 - (1 - r2) * (n - int(intercept)) / df_resid
     f_statistic, f_p_value = _f_test(fit, gram, sigma2, df_model, df_resid, exact, robust)
     log_likelihood = (-n / 2 * (math.log(2 * math.pi * ssr / n) + 1) - n * math.log(unit)
                       if ssr > 0 else math.inf)
+    if w is not None and math.isfinite(log_likelihood):
+        log_likelihood += 0.5 * float(np.sum(np.log(w)))
     aic = -2 * log_likelihood + 2 * (k + 1)
     bic = -2 * log_likelihood + math.log(n) * (k + 1)
     condition, vifs = design_diagnostics(design, fit, warnings)
@@ -528,6 +732,24 @@ def ols(y: np.ndarray, predictors: Mapping[str, np.ndarray], *, y_name: str = "y
     if predictions and design.degree == 1 and len(design.base) > 1:
         predictions = hidden_extrapolation(predictions, predict, design, fit)
 
+    raw = e if fit.root_w is None else e / fit.root_w  # y − ŷ (R's residuals())
+    summary = diagnostics = None
+    influence: tuple = ()
+    if not exact:
+        summary = diag.residual_summary(e * unit)
+        # Breusch–Pagan's auxiliary regression: e² on [1, X], X unweighted (the working
+        # columns span the same space as the reported ones, with the constant)
+        explained = (diag.by_basis(q) if intercept and w is None
+                     else diag.by_columns(columns, full_rank=intercept))
+        diagnostics = diag.diagnostics(e, explained, warnings)
+        influence = diag.influential(e, fit.leverage(q), k, sigma2, residuals=raw * unit,
+                                     lines_of=lines_of or _row_numbers)
+    table = ()
+    if anova is not None:
+        table = ols_anova(fit, design, kind=anova, ssr=ssr, df_resid=df_resid,
+                          intercept_estimate=float(estimates[0]) if intercept else 0.0,
+                          intercept_row=rows[0] if intercept else None, unit=unit)
+
     mse = _in_squared_units(ssr / n, unit)
     fields = dict(
         model="ols", y=y_name, x=design.base, degree=degree, intercept=intercept,
@@ -535,12 +757,16 @@ def ols(y: np.ndarray, predictors: Mapping[str, np.ndarray], *, y_name: str = "y
         df_resid=df_resid, r2=r2, adj_r2=adj_r2, f_statistic=f_statistic, f_p_value=f_p_value,
         mse=mse, rmse=math.sqrt(ssr / n) * unit, mae=float(np.mean(np.abs(e))) * unit,
         residual_std_error=math.sqrt(sigma2) * unit, log_likelihood=log_likelihood, aic=aic,
-        bic=bic, condition_number=condition, coefficients=coefficients, vif=vifs,
+        bic=bic, condition_number=condition, coefficients=coefficients,
+        formula=design.formula, weights=weights_name if w is not None else None,
+        levels=design.levels, residuals=summary, diagnostics=diagnostics,
+        influential=influence, anova_type=anova, anova=table, vif=vifs,
         predictions=predictions,
     )
     cv_r2 = cv_mse = math.nan
     if cv is not None:
-        cv_r2, cv_mse = _cross_validate_ols(fit, e, columns, ys, design, cv, seed, progress)
+        cv_r2, cv_mse = _cross_validate_ols(fit, e, columns, ys, design, cv, seed, progress,
+                                            weights=w, q=q)
         cv_mse = _in_squared_units(cv_mse, unit)
     if math.isnan(mse) or (cv is not None and math.isnan(cv_mse)):
         warnings.append("mse is outside the double-precision range (|y| is near 1e±300), so it "
@@ -550,8 +776,29 @@ def ols(y: np.ndarray, predictors: Mapping[str, np.ndarray], *, y_name: str = "y
                                         cv_mse=cv_mse, warnings=tuple(warnings))
     else:
         result = OlsResult(**fields, warnings=tuple(warnings))
-    return OlsFit(result=result, fitted=(ys - e) * unit, residuals=e * unit, design=design,
+    return OlsFit(result=result, fitted=(ys - raw) * unit, residuals=raw * unit, design=design,
                   working=fit, unit=unit)
+
+
+def _row_numbers(rows: Sequence[int]) -> list[int]:
+    """1-based row numbers, the `line` of a row when no input file is at hand."""
+    return [int(row) + 1 for row in rows]
+
+
+def check_weights(weights: np.ndarray, name: str) -> np.ndarray:
+    """Weights are finite and positive (rows of weight 0 are left out before the fit)."""
+    w = np.asarray(weights, dtype=np.float64)
+    bad = np.flatnonzero(~(w > 0))
+    if bad.size:
+        value = w[bad[0]]
+        raise InputError(f"--weights '{name}' must be positive; found {value:g} (row "
+                         f"{bad[0] + 1} of those used); weights are inverse variances, so a "
+                         "row with weight 0 is left out of the fit and none can be negative")
+    if float(w.max()) * w.size > 1e300 or float(w.min()) < 1e-300:
+        raise InputError(f"--weights '{name}' spans {w.min():g} to {w.max():g}, beyond what "
+                         "double precision can sum; rescale the weights (only their ratios "
+                         "change the coefficients)")
+    return w
 
 
 def _in_squared_units(value: float, unit: float) -> float:
@@ -563,12 +810,13 @@ def _in_squared_units(value: float, unit: float) -> float:
     return scaled
 
 
-def _power_of_two_unit(y: np.ndarray) -> float:
-    """1, or the power of two nearest above max |y| when that lies outside 2^±400."""
-    top = float(np.max(np.abs(y)))
+def _power_of_two(top: float) -> float:
+    """1, or the power of two nearest above `top` (a largest |value|) when that lies outside
+    2^±400 (2^1023 at most, the largest a double holds): dividing by it is exact, and sums of
+    squares of the quotients neither overflow nor underflow."""
     if top == 0 or 2.0**-400 < top < 2.0**400:
         return 1.0
-    return math.ldexp(1.0, math.frexp(top)[1])
+    return math.ldexp(1.0, min(math.frexp(top)[1], 1023))
 
 
 def check_representable(names: Sequence[str], estimates: np.ndarray,
@@ -604,7 +852,7 @@ def _check_response(y: np.ndarray, y_name: str) -> None:
 def with_scaling(design: Design, fit: WorkingFit) -> Design:
     from dataclasses import replace
 
-    return replace(design, shift=fit.shift, scale=fit.scale)
+    return replace(design, shift=fit.shift, shift_low=fit.shift_low, scale=fit.scale)
 
 
 def _working_coefficients(fit: WorkingFit) -> np.ndarray:
@@ -612,17 +860,16 @@ def _working_coefficients(fit: WorkingFit) -> np.ndarray:
     b = fit.g / fit.scale
     if not fit.intercept:
         return b
-    return np.concatenate([[fit.y_mean - fit.shift @ b], b])
+    return np.concatenate([[fit.y_mean - fit.offset @ b], b])
 
 
-def _hc_gram(fit: WorkingFit, e: np.ndarray, kind: str, df_resid: int,
+def _hc_gram(fit: WorkingFit, q: np.ndarray, e: np.ndarray, kind: str, df_resid: int,
              warnings: list[str]) -> np.ndarray:
     """G = Q_f'·diag(ω)·Q_f, so that the sandwich covariance is M⁻¹·G·M⁻ᵀ.
 
-    With an intercept Q_f = [1/√n, Q_c], and G's first row and column are Σωᵢ/n and
-    Σωᵢ·Q_c,i/√n: no n × k copy with a constant column is made.
+    With an intercept Q_f = [c, Q_c] (c = 1/√n, or √w/√Σw with weights), and G's first row
+    and column are Σωᵢcᵢ² and Σωᵢcᵢ·Q_c,i: no n × k copy with a constant column is made.
     """
-    q = fit.q_basis()
     weights = e * e
     if kind == "hc1":
         weights = weights * (fit.n / df_resid)
@@ -640,11 +887,11 @@ def _hc_gram(fit: WorkingFit, e: np.ndarray, kind: str, df_resid: int,
     block = weighted.T @ q
     if not fit.intercept:
         return block
-    c = 1 / math.sqrt(fit.n)
+    c = fit.constant()
     p = block.shape[0]
     gram = np.empty((p + 1, p + 1))
-    gram[0, 0] = c * c * float(weights.sum())
-    gram[0, 1:] = gram[1:, 0] = c * weighted.sum(axis=0)
+    gram[0, 0] = float(weights @ (c * c))
+    gram[0, 1:] = gram[1:, 0] = c @ weighted
     gram[1:, 1:] = block
     return gram
 
@@ -665,12 +912,14 @@ def coefficient_rows(names: Sequence[str], estimates: np.ndarray, std_errors: np
     statistic = np.where(np.isfinite(statistic), statistic, np.nan)
     tail = ndtr(-np.abs(statistic)) if df is None else stdtr(df, -np.abs(statistic))
     p_values = 2 * tail
-    half = quantile * std_errors
+    with np.errstate(over="ignore"):
+        half = quantile * std_errors
+        low, high = estimates - half, estimates + half
     return tuple(
         Coefficient(name=name, estimate=float(est), std_error=float(se), statistic=float(st),
-                    p_value=float(p), ci_low=float(est - h), ci_high=float(est + h))
-        for name, est, se, st, p, h in zip(names, estimates, std_errors, statistic, p_values,
-                                           half, strict=True)
+                    p_value=float(p), ci_low=float(lo), ci_high=float(hi))
+        for name, est, se, st, p, lo, hi in zip(names, estimates, std_errors, statistic,
+                                                p_values, low, high, strict=True)
     )
 
 
@@ -708,12 +957,25 @@ def design_diagnostics(design: Design, fit: WorkingFit,
     """
     from scipy.linalg import solve_triangular
 
-    md = fit.r_factor() @ design.from_reported
-    inverse = design.to_reported @ fit.unit_rows()  # (M·D)⁻¹ = C·M⁻¹
-    condition = _condition_number(md, inverse)
-    tamed, factor = _tame(md, 0)
-    norms = np.linalg.norm(tamed, axis=0) * factor
-    scaled = _condition_number(md / norms, inverse * norms[:, None])
+    with np.errstate(over="ignore", invalid="ignore"):
+        md = fit.r_factor() @ design.from_reported
+        inverse = design.to_reported @ fit.unit_rows()  # (M·D)⁻¹ = C·M⁻¹
+    if np.all(np.isfinite(md)) and np.all(np.isfinite(inverse)):
+        condition = _condition_number(md, inverse)
+        tamed, factor = _tame(md, 0)
+        norms = np.linalg.norm(tamed, axis=0) * factor
+        scaled = _condition_number(md / norms, inverse * norms[:, None])
+    else:
+        # Entries of M·D beyond 1e308 (a column of values near the largest double): κ itself
+        # is not a double. The scaled κ does not depend on the columns' scale: use D's
+        # columns divided by their largest entries.
+        condition = math.inf
+        warnings.append("condition_number is null: the design holds values so close to the "
+                        "double-precision limit (about 1.8e308) that it is not representable")
+        d = design.from_reported / np.max(np.abs(design.from_reported), axis=0)
+        a = fit.r_factor() @ d
+        singular = np.linalg.svd(a / np.linalg.norm(a, axis=0), compute_uv=False)
+        scaled = float(singular[0] / singular[-1]) if singular[-1] > 0 else math.inf
     if scaled > _ILL_CONDITIONED:
         warnings.append(
             f"the design is ill-conditioned (condition number {scaled:.4g} with each column "
@@ -724,7 +986,8 @@ def design_diagnostics(design: Design, fit: WorkingFit,
     vifs: tuple[Vif, ...] = ()
     if len(design.terms) >= 2:
         if design.intercept:
-            w = (fit.r * fit.scale[None, :]) @ design.from_reported[1:, 1:]
+            d = design.from_reported[1:, 1:]
+            w = (fit.r * fit.scale[None, :]) @ (d / np.max(np.abs(d), axis=0))
         else:
             # Without an intercept the working columns are not centred: QR the centred ones.
             # D is diagonal there and a VIF does not change when a column is rescaled.
@@ -754,8 +1017,7 @@ def _ols_prediction(name: str, point: Mapping[str, float], design: Design, fit: 
     var_mean = float(v @ gram @ v) if gram is not None else sigma2 * float(v @ v)
     se = math.sqrt(var_mean) * unit
     se_obs = math.sqrt(var_mean + sigma2) * unit
-    outside = any(not lo <= point[b] <= hi
-                  for b, (lo, hi) in zip(design.base, design.ranges, strict=True))
+    outside = design.outside(point)
     return Prediction(name=name, fit=fit_value, std_error=se, ci_low=fit_value - t_quantile * se,
                       ci_high=fit_value + t_quantile * se,
                       pi_low=fit_value - t_quantile * se_obs,
@@ -769,7 +1031,7 @@ def _functional(z0: np.ndarray, fit: WorkingFit) -> np.ndarray:
     w = solve_triangular(fit.r, z0, trans="T")
     if not fit.intercept:
         return w
-    return np.concatenate([[1 / math.sqrt(fit.n)], w])
+    return np.concatenate([[1 / math.sqrt(fit.weight_total)], w])
 
 
 def hidden_extrapolation(predictions: tuple, predict: Sequence, design: Design,
@@ -778,7 +1040,10 @@ def hidden_extrapolation(predictions: tuple, predict: Sequence, design: Design,
     flag a leverage above the largest leverage of the rows (Montgomery & Peck, 1992, §3.8)."""
     from dataclasses import replace
 
-    top = float(np.max(fit.leverage(fit.q_basis())))
+    leverage = fit.leverage(fit.q_basis())
+    if fit.root_w is not None:  # xᵢ'(X'WX)⁻¹xᵢ = hᵢ/wᵢ, comparable with the point's f₀'(X'WX)⁻¹f₀
+        leverage = leverage / fit.root_w**2
+    top = float(np.max(leverage))
     flagged = []
     for row, (_, point) in zip(predictions, predict, strict=True):
         z0 = design.scaled_rows({b: np.array([point[b]]) for b in design.base})[0]
@@ -834,8 +1099,12 @@ def _fold_blocks(n: int, folds: int, seed: int | None) -> list[tuple[int, np.nda
 
 def _cross_validate_ols(fit: WorkingFit, e: np.ndarray, columns: Sequence[np.ndarray],
                         y: np.ndarray, design: Design, folds: int, seed: int | None,
-                        progress: Callable[[int], None] | None) -> tuple[float, float]:
-    """Pooled K-fold predictions: cv_mse = mean (y − ŷ₋ₖ)², cv_r2 = 1 − Σ(y − ŷ₋ₖ)²/Σ(y − ȳ)².
+                        progress: Callable[[int], None] | None,
+                        weights: np.ndarray | None = None,
+                        q: np.ndarray | None = None) -> tuple[float, float]:
+    """Pooled K-fold predictions: cv_mse = mean (y − ŷ₋ₖ)², cv_r2 = 1 − Σ(y − ŷ₋ₖ)²/Σ(y − ȳ)²
+    (with weights, Σwᵢ(yᵢ − ŷ₋ₖ)²/n and 1 − Σw(y − ŷ₋ₖ)²/Σw(y − ȳ_w)²: the same identities
+    hold for the rows multiplied by √w).
 
     No refit: leaving out the rows T of a least-squares fit with residuals e and hat matrix
     H = Q_f·Q_fᵀ leaves the residuals u_T = (I − H_TT)⁻¹e_T there, and by the Woodbury
@@ -848,9 +1117,7 @@ def _cross_validate_ols(fit: WorkingFit, e: np.ndarray, columns: Sequence[np.nda
     (tests/stats/test_regression.py).
     """
     n = y.size
-    q = fit.q_basis()
-    if fit.intercept:
-        q = np.column_stack([np.full(n, 1 / math.sqrt(n)), q])
+    q = fit.full_basis(q)
     k = q.shape[1]
     u = np.empty(n)
     refit = []
@@ -875,10 +1142,15 @@ def _cross_validate_ols(fit: WorkingFit, e: np.ndarray, columns: Sequence[np.nda
         with fold_context(folds, number):
             part = working_fit([c[train] for c in columns], y[train],
                                intercept=design.intercept, names=design.terms,
-                               degree=design.degree)
-        rows = (np.column_stack([c[test] for c in columns]) - part.shift) / part.scale
+                               degree=design.degree,
+                               weights=None if weights is None else weights[train])
+        rows = part.rows(np.column_stack([c[test] for c in columns]))
         u[test] = y[test] - part.predict(rows)
-    return pooled_scores(y, y - u)
+        if weights is not None:
+            u[test] *= np.sqrt(weights[test])
+    if weights is None:
+        return pooled_scores(y, y - u)
+    return _weighted_scores(y, u, weights)
 
 
 def pooled_scores(y: np.ndarray, predicted: np.ndarray) -> tuple[float, float]:
@@ -888,6 +1160,14 @@ def pooled_scores(y: np.ndarray, predicted: np.ndarray) -> tuple[float, float]:
     sse = float(residual @ residual)
     centred = y - y.mean()
     return 1 - sse / float(centred @ centred), sse / y.size
+
+
+def _weighted_scores(y: np.ndarray, u: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
+    """(r2, mse) from weighted out-of-fold residuals uᵢ = √wᵢ(yᵢ − ŷᵢ): 1 − Σu²/Σw(y − ȳ_w)²
+    (scikit-learn's r2_score with sample_weight) and Σu²/n."""
+    sse = float(u @ u)
+    centred = y - float(weights @ y) / float(weights.sum())
+    return 1 - sse / float(weights @ (centred * centred)), sse / y.size
 
 
 @contextlib.contextmanager

@@ -40,7 +40,7 @@ def test_command_help_has_an_example():
      "no such option: --bogus (Possible options: --columns); see mlstats describe --help"),
     (["describe", CARS, "--format", "xml"],
      "invalid value for '--format': 'xml' is not one of 'table', 'json', 'csv', 'tsv', "
-     "'markdown'; see mlstats describe --help"),
+     "'markdown', 'md'; see mlstats describe --help"),
     (["describe", CARS, "--confidence", "abc"],
      "invalid value for '--confidence': Input should be a valid number, unable to parse string "
      "as a number; see mlstats describe --help"),
@@ -255,3 +255,164 @@ def test_no_output_of_any_kind_may_replace_an_input(tmp_path):
     done = invoke("precision-recall", str(source), "--true", "label", "--score", "score",
                   "--curve", str(target), "--quiet")
     assert done.exit_code == 0 and target.read_text().startswith("threshold,")
+
+
+# ------------------------------------------------------------------ the command-line shell
+
+def test_bare_mlstats_prints_the_help_once():
+    result = invoke()
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.count("Usage: mlstats [OPTIONS] COMMAND") == 1
+    assert result.stdout == invoke("--help").stdout
+
+
+def _help(*args: str) -> str:
+    """A help page on one line per row, at a width where nothing wraps."""
+    result = invoke(*args, "--help", env={"COLUMNS": "250"})
+    assert (result.exit_code, result.stderr) == (0, "")
+    return result.stdout
+
+
+def test_help_shows_plain_metavars_and_no_python_types():
+    page = _help("describe")
+    for python_spelling in ("<str>", "<bool>", "<float>", "<list[str]>", "[[INPUT]]",
+                            "<table|json"):
+        assert python_spelling not in page
+    assert "Usage: mlstats describe [OPTIONS] [INPUT]" in page
+    rows = {" ".join(line.strip("│ ").split()[:4]) for line in page.splitlines()}
+    assert {"--columns COLS Comma-separated columns,", "--confidence P Confidence level",
+            "--sep, --delimiter -d CHAR", "--output -o FILE Write", "--assert EXPR Check 'KEY",
+            "--json Short for --format", "--no-header The first line"} <= rows
+    assert "[default: 0.95]" in page
+    assert "[default: (" not in _help("sample-size") and "[default: 0.95]" in _help(
+        "sample-size")
+    ab_rows = [" ".join(line.strip("│ ").split()) for line in _help("ab-test").splitlines()]
+    assert any(r.startswith("--alternative two-sided|larger|smaller larger:") for r in ab_rows)
+    assert any(r.startswith("--test TEST auto is z") and "[one of: auto, z, chi2, fisher, "
+               "welch, student, mannwhitney, permutation] [default: auto]" in r
+               for r in ab_rows)
+
+
+def test_plot_help_says_how_to_install_the_extra():
+    page = " ".join(_help("bootstrap").split())
+    assert ("needs the plot extra: pip install '.[plot]' from a clone of mlstats, pip install "
+            "'mlstats[plot]' once published" in page)
+
+
+def test_delimiter_is_an_alias_of_sep(write_csv):
+    path = write_csv("a|b,c\n1|2,3\n4|5,6\n")
+    by_sep = invoke("describe", path, "--sep", "|", "--json")
+    for spelling in ("-d", "--delimiter"):
+        result = invoke("describe", path, spelling, "|", "--json")
+        assert result.exit_code == 0, result.stderr
+        assert json.loads(result.stdout)["columns"] == json.loads(by_sep.stdout)["columns"]
+    assert [c["name"] for c in json.loads(by_sep.stdout)["columns"]] == ["a"]
+
+
+def test_format_md_is_markdown():
+    short = invoke("describe", CARS, "--format", "md")
+    assert short.exit_code == 0 and short.stdout.startswith("### mlstats describe")
+    assert short.stdout == invoke("describe", CARS, "--format", "markdown").stdout
+
+
+@pytest.mark.parametrize(("name", "starts"), [
+    ("out.json", '{\n  "command": "describe"'), ("out.CSV", "name,n,missing,mean"),
+    ("out.tsv", "name\tn\tmissing\tmean"), ("out.md", "### mlstats describe"),
+    ("out.txt", "mlstats describe\n"), ("out", "mlstats describe\n"),
+])
+def test_output_format_follows_the_extension(tmp_path, name, starts):
+    target = tmp_path / name
+    result = invoke("describe", CARS, "-o", str(target))
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert target.read_text().startswith(starts)
+
+
+def test_an_explicit_format_wins_over_the_extension(tmp_path):
+    target = tmp_path / "out.json"
+    assert invoke("describe", CARS, "--format", "csv", "-o", str(target)).exit_code == 0
+    assert target.read_text().startswith("name,n,missing,mean")
+    result = invoke("describe", CARS, "--json", "--format", "table")
+    assert result.stderr == ("mlstats: error: --json conflicts with --format table; give one "
+                             "of them\n")
+
+
+def _seed(*args: str) -> int | None:
+    result = invoke(*args, "--json", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)["provenance"]["seed"]
+
+
+@pytest.mark.parametrize("args", [
+    ("bootstrap", CARS, "--column", "dist", "--resamples", "200"),
+    ("ab-test", "--counts", "A=12/100", "--counts", "B=20/100", "--test", "permutation",
+     "--resamples", "200"),
+    ("precision-recall", str(SAMPLE / "scores.csv"), "--true", "label", "--score", "score",
+     "--ci", "--resamples", "50"),
+    ("regression", CARS, "--y", "dist", "--x", "speed", "--cv", "5"),
+])
+def test_a_randomized_run_without_seed_records_the_seed_that_repeats_it(args):
+    drawn = _seed(*args)
+    assert isinstance(drawn, int) and drawn >= 0
+    first = invoke(*args, "--seed", str(drawn), "--json", "--quiet")
+    again = invoke(*args, "--seed", str(drawn), "--json", "--quiet")
+    assert first.stdout == again.stdout
+    assert json.loads(first.stdout)["provenance"]["seed"] == drawn
+    assert _seed(*args) != drawn  # a fresh draw each run (equal with odds 2⁻³²)
+
+
+@pytest.mark.parametrize("args", [
+    ("ab-test", "--counts", "A=12/100", "--counts", "B=20/100"),
+    ("regression", CARS, "--y", "dist", "--x", "speed"),
+    ("precision-recall", str(SAMPLE / "scores.csv"), "--true", "label", "--score", "score"),
+])
+def test_a_deterministic_run_records_no_seed(args):
+    result = invoke(*args, "--json", "--quiet")
+    assert json.loads(result.stdout).get("provenance", {"seed": None})["seed"] is None
+
+
+def test_a_randomized_run_repeats_with_its_drawn_seed():
+    # the drawn seed reproduces the very numbers of the run that drew it
+    args = ("bootstrap", CARS, "--column", "dist", "--resamples", "300", "--json", "--quiet")
+    unseeded = json.loads(invoke(*args).stdout)
+    seeded = json.loads(invoke(*args, "--seed", str(unseeded["provenance"]["seed"])).stdout)
+    assert seeded == unseeded
+
+
+def test_help_builds_no_command_and_a_run_builds_only_its_own():
+    from typer.main import get_command
+
+    from mlstats.cli.main import COMMANDS, app
+
+    group = get_command(app)
+    with group.make_context("mlstats", ["describe"]) as ctx:
+        page = group.get_help(ctx)
+    assert all(name in page for name in COMMANDS)
+    assert dict(group.commands._built) == {}
+    assert group.get_command(ctx, "describe").name == "describe"
+    assert list(group.commands._built) == ["describe"]
+
+
+def test_a_new_command_is_one_line_in_commands(tmp_path, monkeypatch):
+    # The pattern for a new command: a module with @command(app, NAME, ...) and one line
+    # NAME: MODULE in mlstats.cli.main.COMMANDS.
+    import sys
+
+    import mlstats.cli.app as app_module
+    import mlstats.cli.main as main_module
+
+    (tmp_path / "hello_command.py").write_text(
+        "from mlstats.cli.app import app\n"
+        "from mlstats.cli.options import OutputOptions, command\n\n\n"
+        "@command(app, 'hello', reads=False, example='mlstats hello')\n"
+        "def hello_command(*, out: OutputOptions) -> None:\n"
+        '    """Say hello."""\n'
+        "    from mlstats.cli._emit import emit\n\n"
+        "    emit('hello', {'greeting': 'hello'}, out)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(app_module, "_DEFINED", dict(app_module._DEFINED))
+    monkeypatch.setitem(main_module.COMMANDS, "hello", "hello_command")
+    monkeypatch.delitem(sys.modules, "hello_command", raising=False)
+    listed = [line.strip("│ ").split(None, 1) for line in _help().splitlines()]
+    assert ["hello", "Say hello."] in listed
+    result = invoke("hello", "--json")
+    assert (result.exit_code, json.loads(result.stdout)["greeting"]) == (0, "hello")

@@ -250,8 +250,8 @@ def test_power_plot_without_matplotlib_names_the_extra(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib → ImportError
     result = invoke("power", "--effect-size", "0.5", "--n", "20,40", "--plot",
                     tmp_path / "p.png")
-    assert error_line(result) == ("--plot needs matplotlib; install it with: "
-                                  "pip install 'mlstats[plot]'")
+    assert error_line(result) == ("--plot needs matplotlib: pip install '.[plot]' from a clone "
+                                  "of mlstats, or pip install 'mlstats[plot]' once published")
     assert not (tmp_path / "p.png").exists()
 
 
@@ -369,11 +369,8 @@ def test_bad_input_is_one_line_exit_2(args, message):
 _PROBE = """
 import sys
 sys.argv = ["mlstats", *sys.argv[1:]]
-from mlstats.cli.main import main
-try:
-    main()
-except SystemExit as exit:
-    code = exit.code
+from mlstats.cli.app import run
+code = run()
 heavy = ("pandas", "pyarrow", "numpy", "scipy", "scipy.stats", "scipy.optimize")
 sys.stderr.write(" ".join(m for m in heavy if m in sys.modules) + f"|{code}")
 """

@@ -40,8 +40,9 @@ def test_json_has_the_spec_keys_and_equals_the_stats_function():
     assert record["command"] == "regression" and record["model"] == "ols"
     assert [list(c) for c in record["coefficients"]] == [COEFFICIENT_KEYS] * 2
     table = read_table(ReadOptions(source=CARS))
+    # the command numbers the influential rows by their line in the file (a header first)
     direct = plain(ols(table.numeric("dist"), {"speed": table.numeric("speed")},
-                       y_name="dist").result)
+                       y_name="dist", lines_of=lambda rows: [r + 2 for r in rows]).result)
     for key, value in direct.items():
         if key != "warnings":
             assert record[key] == value, key
@@ -84,7 +85,11 @@ def test_table_view_is_plain_with_a_summary():
     assert lines[:2] == ["mlstats regression",
                          "Least squares of dist on a degree-2 polynomial in speed: R² = 0.667, "
                          "adjusted 0.653 (n = 50)."]
-    assert any(line.split()[:2] == ["speed^2", "0.0999593"] for line in lines)
+    # R's layout: the coefficients first, a common number of decimals per column
+    assert lines[3].split() == ["estimate", "std.error", "t", "value", "Pr(>|t|)"]
+    assert lines[5:8] == ["  intercept    2.47014    14.81716     0.167      0.868",
+                          "  speed        0.91329     2.03422     0.449      0.656",
+                          "  speed^2      0.09996     0.06597     1.515      0.136"]
     assert "\x1b" not in result.stdout
 
 
@@ -258,7 +263,7 @@ def test_constant_y_and_too_few_rows(write_csv):
 
 
 def test_non_numeric_and_unknown_columns():
-    assert fails(TEETH, "--y", "len", "--x", "supp") == (
+    assert fails(TEETH, "--y", "supp", "--x", "len") == (
         "column 'supp' is not numeric: 'VC' at line 2; pick a numeric column, or fix the value "
         "(mlstats clean --coerce converts numbers stored as text)")
     assert fails(CARS, "--y", "dist", "--x", "sped") == (
@@ -300,7 +305,8 @@ def test_bad_predict_options(option, message):
     (("--y", "dist", "--x", "speed", "--robust", "hc9"),
      "invalid value for '--robust': 'hc9' is not one of 'hc0', 'hc1', 'hc2', 'hc3'; see "
      "mlstats regression --help"),
-    (("--x", "speed"), "missing option '--y'; see mlstats regression --help"),
+    (("--x", "speed"), "missing --y: give --y and --x, or a --formula such as 'y ~ a + b'; "
+                       "see mlstats regression --help"),
 ])
 def test_option_errors(args, message):
     assert fails(CARS, *args) == message

@@ -60,3 +60,13 @@ def test_quoted_values_in_errors_are_cut_to_about_80_characters(write_csv):
     result = invoke("ab-test", path, "--group", "g", "--metric", "y", "--control", "Q" * 300)
     assert result.exit_code == 2
     assert "'" + "Q" * 79 + "…'" in result.stderr and "Q" * 80 not in result.stderr
+
+
+def test_text_between_two_quoted_values_is_not_cut():
+    from mlstats.render.text import shorten_quoted
+
+    between = " and a long stretch of our own words " * 4
+    message = f"--y 'y' has the labels 'a'{between}'b'; say which"
+    assert shorten_quoted(message) == message
+    long = "v" * 200
+    assert shorten_quoted(f"value '{long}' at line 3") == f"value '{'v' * 79}…' at line 3"

@@ -797,3 +797,59 @@ def test_logistic_predictor_in_extreme_units():
         assert result.coefficients[1].estimate == approx(base.coefficients[1].estimate * factor)
         assert result.coefficients[1].std_error == approx(base.coefficients[1].std_error * factor)
         assert result.log_likelihood == approx(base.log_likelihood, 1e-12)
+
+
+# -- issue 18: large offsets and values near the double-precision limit -----------------------
+def test_a_large_common_offset_costs_no_digits():
+    # x = 10¹⁵ + i is exact in double precision; centring in two passes keeps every digit.
+    # Exact values (rational arithmetic, Python fractions): slope Sxy/Sxx, R² = Sxy²/(Sxx·Syy).
+    from fractions import Fraction
+
+    i = np.arange(20)
+    y = i + (i % 3) * 0.1
+    xs = [Fraction(int(v)) for v in i]
+    ys = [Fraction(float(v)) for v in y]
+    mx, my = sum(xs) / 20, sum(ys) / 20
+    sxy = sum((a - mx) * (b - my) for a, b in zip(xs, ys, strict=True))
+    sxx = sum((a - mx) ** 2 for a in xs)
+    syy = sum((b - my) ** 2 for b in ys)
+    fit = ols(y, {"x": 1e15 + i})
+    result = fit.result
+    assert result.r2 == approx(float(sxy * sxy / sxx / syy), 1e-13)
+    assert result.coefficients[1].estimate == approx(float(sxy / sxx), 1e-13)
+    assert result.coefficients[1].std_error == approx(ols(y, {"x": i * 1.0}).result
+                                                      .coefficients[1].std_error, 1e-10)
+    assert np.allclose(fit.residuals, ols(y, {"x": i * 1.0}).residuals, rtol=0, atol=1e-12)
+    # a prediction at a new point uses the same two-part centring
+    [row] = ols(y, {"x": 1e15 + i}, predict=[("p", {"x": 1e15 + 7})]).result.predictions
+    [ref] = ols(y, {"x": i * 1.0}, predict=[("p", {"x": 7.0})]).result.predictions
+    assert (row.fit, row.pi_low) == (approx(ref.fit, 1e-12), approx(ref.pi_low, 1e-12))
+
+
+@pytest.mark.parametrize("x", [[1.7e308, 1.6e308, 1.5e308, 1.65e308],
+                               [-1.7e308, 1.6e308, 1.5e308, 0.0]])
+def test_predictors_near_the_largest_double_give_results(x):
+    # x·1e-300 is an ordinary column: the slope scales by 1e-300; the condition number of
+    # [1, x] is not a double, so it is null with a warning.
+    y = np.array([1.0, 2, 4, 3])
+    x = np.array(x)
+    result = ols(y, {"x": x}).result
+    base = ols(y, {"x": x * 1e-300}).result
+    assert result.coefficients[1].estimate == approx(base.coefficients[1].estimate * 1e-300)
+    assert result.coefficients[1].std_error == approx(base.coefficients[1].std_error * 1e-300)
+    assert result.coefficients[0].estimate == approx(base.coefficients[0].estimate)
+    assert result.r2 == approx(base.r2, 1e-12)
+    assert math.isinf(result.condition_number)
+    assert result.warnings == ("condition_number is null: the design holds values so close to "
+                               "the double-precision limit (about 1.8e308) that it is not "
+                               "representable",)
+
+
+def test_a_response_near_the_largest_double_gives_results():
+    x = np.array([1.0, 2, 3, 4])
+    y = np.array([1.7e308, 1.6e308, 1.5e308, 1.65e308])
+    result = ols(y, {"x": x}).result
+    base = ols(y * 1e-300, {"x": x}).result
+    assert result.coefficients[1].estimate == approx(base.coefficients[1].estimate * 1e300)
+    assert result.residual_std_error == approx(base.residual_std_error * 1e300)
+    assert result.r2 == approx(base.r2, 1e-12) and math.isnan(result.mse)
