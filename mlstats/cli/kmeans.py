@@ -1,5 +1,6 @@
 """`mlstats kmeans`: k-means clusters, and how many (elbow by Kneedle, silhouette)."""
 
+import dataclasses
 import enum
 from typing import Annotated, Any
 
@@ -78,6 +79,8 @@ def kmeans_command(
     if plot is not None:
         _plot(plot, run)
     sweep = k is None
+    if assign:  # -o holds the data: its extension does not choose the report's format
+        out = dataclasses.replace(out, fmt=out.given_fmt or "table")
     emit("kmeans", result, out, table=table, main="elbow" if sweep else "centroids",
          summary=_summary(result, sweep), figure=_curve(result) if sweep else None,
          seed=seed, report_to_stderr=assign)

@@ -58,6 +58,7 @@ class OutputOptions:
     asserts: tuple[Expr, ...] = ()
     warns: tuple[Expr, ...] = ()
     quiet: bool = False
+    given_fmt: str | None = None  # --format (or --json) as given; None: it follows -o
 
 
 # Options that individual commands share by name and meaning.
@@ -179,7 +180,8 @@ def _output_options(kwargs: dict) -> OutputOptions:
     asserts = tuple(parse(t, option="--assert") for t in kwargs.pop("asserts") or ())
     warns = tuple(parse(t, option="--warn") for t in kwargs.pop("warns") or ())
     return OutputOptions(fmt=output_format(fmt.value if fmt else None, output), output=output,
-                         asserts=asserts, warns=warns, quiet=kwargs.pop("quiet"))
+                         asserts=asserts, warns=warns, quiet=kwargs.pop("quiet"),
+                         given_fmt=fmt.value if fmt else None)
 
 
 def output_format(fmt: str | None, output: str | None) -> str:
