@@ -707,6 +707,7 @@ def _silhouettes(z: np.ndarray, label_sets: Sequence[np.ndarray]) -> list[float]
         own = labels[:, None]
         with np.errstate(divide="ignore", invalid="ignore"):
             mean = sums / sizes
+            mean[:, sizes == 0] = np.inf  # a cluster with no row here is no neighbour
             a = np.take_along_axis(sums, own, 1)[:, 0] / (sizes[labels] - 1)
             np.put_along_axis(mean, own, np.inf, 1)
             b = np.take_along_axis(mean, mean.argmin(axis=1)[:, None], 1)[:, 0]
