@@ -15,6 +15,7 @@ from mlstats.cli.options import (
     SeedOpt,
     command,
     parse_list,
+    resolve_seed,
 )
 
 _ASSIGN_ROWS = 1 << 16  # rows written per chunk by --assign
@@ -64,6 +65,7 @@ def kmeans_command(
     k_span = check_options(k=k, k_range=k_range, n_init=n_init, max_iter=max_iter, tol=tol,
                            scale=scale.value, seed=seed)
     _check_paths(read.source, out.output, plot=plot, assign=assign)
+    seed = resolve_seed(seed)
     table = read_table(read)
     names = _columns(table, columns)
     table.drop_missing(names)

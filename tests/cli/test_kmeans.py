@@ -83,6 +83,14 @@ def test_same_seed_is_byte_identical_across_processes():
     assert record["provenance"]["seed"] == 9
 
 
+def test_without_a_seed_the_drawn_one_is_recorded_and_repeats_the_run():
+    first = invoke_json("kmeans", FAITHFUL, "--k-range", "2:4")
+    seed = first["provenance"]["seed"]
+    assert isinstance(seed, int)
+    again = invoke_json("kmeans", FAITHFUL, "--k-range", "2:4", "--seed", str(seed))
+    assert again["elbow"] == first["elbow"] and again["centroids"] == first["centroids"]
+
+
 def test_scaling_reports_centroids_in_input_units():
     record = invoke_json("kmeans", FAITHFUL, "--k", "2", "--scale", "zscore", "--seed", "1")
     data = _faithful()
