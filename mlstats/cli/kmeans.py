@@ -256,21 +256,24 @@ def _cluster_plot(axes: Any, run: Any) -> None:
     data, labels, centres = run.data, run.labels, run.centres
     rows = np.arange(data.shape[0]) if run.sample is None else run.sample
     shown = data[rows]
-    if data.shape[1] == 1:
-        groups = [shown[labels[rows] == c, 0] for c in range(result.k)]
+    if data.shape[1] == 1:  # in the input's units
+        values = shown[:, 0] * run.factor[0] + run.offset[0]
+        groups = [values[labels[rows] == c] for c in range(result.k)]
         axes.hist(groups, bins=40, stacked=True, label=[f"cluster {c}" for c in range(result.k)])
-        for c, centre in enumerate(centres[:, 0]):
-            axes.axvline(centre, color="black", linestyle="--", linewidth=1,
+        for c, row in enumerate(result.centroids):
+            axes.axvline(row[result.columns[0]], color="black", linestyle="--", linewidth=1,
                          label="centroids" if c == 0 else None)
-        axes.set_xlabel(result.columns[0] + ("" if result.scale == "none"
-                                             else f" (--scale {result.scale})"))
+        axes.set_xlabel(result.columns[0])
         axes.set_ylabel("rows")
     else:
         # principal axes of the data as clustered (centred, scaled): eigenvectors of XᵀX
         _, vectors = np.linalg.eigh(data.T @ data)
         axes2 = vectors[:, ::-1][:, :2]
         points, marks = shown @ axes2, centres @ axes2
-        axes.scatter(points[:, 0], points[:, 1], c=labels[rows], cmap="tab10", s=8, alpha=0.6)
+        for c in range(result.k):
+            mine = points[labels[rows] == c]
+            axes.scatter(mine[:, 0], mine[:, 1], s=8, alpha=0.6, color=f"C{c % 10}",
+                         label=f"cluster {c}" if result.k <= 10 else None)
         axes.scatter(marks[:, 0], marks[:, 1], marker="X", s=160, c="black",
                      edgecolors="white", label="centroids")
         axes.set_xlabel("first principal component")

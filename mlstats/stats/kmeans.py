@@ -90,14 +90,17 @@ class ElbowResult(KMeansResult):
 
 @dataclass(frozen=True, slots=True)
 class KMeansRun:
-    """The result, and for the command: each used row's cluster (for the reported k) and
-    the data as clustered (centred and scaled) with its centroids, for the plot."""
+    """The result, and for the command: each used row's cluster (for the reported k), the
+    data as clustered (centred and scaled: input = data × factor + offset) with its
+    centroids, and the rows of the silhouette sample (None: all)."""
 
     result: KMeansResult
     labels: np.ndarray | None
     data: np.ndarray
     centres: np.ndarray | None
     sample: np.ndarray | None
+    offset: np.ndarray
+    factor: np.ndarray
 
 
 # -- options ------------------------------------------------------------------------------------
@@ -221,7 +224,7 @@ def kmeans(data: np.ndarray, *, names: Sequence[str], k: int | None = None,
                              k_range=f"{sweep[0]}:{sweep[1]}")
     return KMeansRun(result=result, labels=None if chosen is None else chosen.labels,
                      data=z, centres=None if chosen is None else chosen.centres,
-                     sample=sample)
+                     sample=sample, offset=offset, factor=factor)
 
 
 def _no_knee(ks: Sequence[int]) -> str:
