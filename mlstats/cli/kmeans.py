@@ -76,10 +76,15 @@ def kmeans_command(
                      max_iter=max_iter, tol=tol, scale=scale.value, seed=seed,
                      progress=advance, overwrite_data=True)
     result = run.result
-    if assign:
-        _write_assigned(table, header, run, out.output)
+    if assign and run.labels is None:
+        from mlstats.errors import InputError
+
+        raise InputError(f"--assign needs a k, and the sweep over --k-range {result.k_range} "
+                         "found no elbow; give --k")
     if plot is not None:
         _plot(plot, run)
+    if assign:
+        _write_assigned(table, header, run.labels, out.output)
     sweep = k is None
     if assign:  # -o holds the data: its extension does not choose the report's format
         out = dataclasses.replace(out, fmt=out.given_fmt or "table")
@@ -143,15 +148,11 @@ def _columns(table: Any, spec: str | None) -> list[str]:
     return names
 
 
-def _write_assigned(table: Any, header: list[str], run: Any, output: str | None) -> None:
+def _write_assigned(table: Any, header: list[str], labels: Any, output: str | None) -> None:
     """Every input row as read, plus its cluster (empty for a row left out), as CSV."""
-    from mlstats.errors import InputError
     from mlstats.io.writer import write_data
 
-    if run.labels is None:
-        raise InputError(f"--assign needs a k, and the sweep over --k-range "
-                         f"{run.result.k_range} found no elbow; give --k")
-    write_data(_assigned_rows(table, header, run.labels), output)
+    write_data(_assigned_rows(table, header, labels), output)
 
 
 def _assigned_rows(table: Any, header: list[str], labels: Any) -> Any:
