@@ -19,9 +19,9 @@ How it stays fast and small (measured on 100,000 × 8 points, the ten starts of 
 - The starts of one k run on the available cores (threads; NumPy releases the GIL), as many
   at once as `WORK_BYTES` of per-point state allows; each start has its own generator
   (`SeedSequence(seed, spawn_key=(k, start))`), so results do not depend on the threads.
-- In a sweep every k after the first also starts once from the best centres of k − 1 plus a
-  k-means++ draw: Lloyd's algorithm never increases inertia from its start, so the elbow
-  curve never rises with k.
+- In a sweep, a k whose best start ends above the inertia of k − 1 gets one more start, from
+  the best centres of k − 1 plus a k-means++ draw: Lloyd's algorithm never increases inertia
+  from its start, so the elbow curve never rises with k.
 """
 
 from __future__ import annotations
@@ -344,41 +344,41 @@ class _Cancelled(Exception):
 
 
 def planned_starts(k: int | None, k_range: tuple[int, int] | None, n_init: int) -> int:
-    """How many starts a run makes (for the progress bar): k = 1 needs one (the mean); in a
-    sweep each k after the first adds the warm start."""
+    """How many starts a run makes (for the progress bar): k = 1 needs one (the mean)."""
     ks = [k] if k_range is None else list(range(k_range[0], k_range[1] + 1))
-    return sum(1 if kk == 1 else n_init + (k_range is not None and i > 0)
-               for i, kk in enumerate(ks))
+    return sum(1 if kk == 1 else n_init for kk in ks)
 
 
 def _sweep(z: np.ndarray, x_sq: np.ndarray, ks: Sequence[int], one: _Fit, *, n_init: int,
            max_iter: int, tol: float, entropy: int, sweep: bool,
            progress: Callable[[int], None]) -> list[_Fit]:
-    """The best of the starts for each k (k = 1: `one`, the mean)."""
+    """The best of the starts for each k (k = 1: `one`, the mean).
+
+    In a sweep, when the best start of k ends above the inertia of k − 1, one more start
+    from the best centres of k − 1 plus a k-means++ draw (Lloyd's algorithm never increases
+    inertia from its start) keeps the elbow curve from rising with k.
+    """
     fits: list[_Fit] = []
     threads = _threads(z.shape[0], n_init)
-    previous: np.ndarray | None = None
     for k in ks:
         if k == 1:
             fits.append(one)
-            previous = one.centres
             progress(1)
             continue
+        previous = fits[-1] if sweep and fits else None
 
         def start(r: int, stop: threading.Event, k: int = k,
-                  previous: np.ndarray | None = previous) -> _Start:
+                  previous: _Fit | None = previous) -> _Start:
             rng = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(k, r)))
-            # start n_init (in a sweep): the best centres of k − 1 and one k-means++ draw
-            given = previous if r == n_init else None
+            given = previous.centres if r == n_init else None
             return _lloyd(z, x_sq, _plus_plus(z, x_sq, k, rng, given=given),
                           max_iter=max_iter, tol=tol, stop=stop)
 
-        count = n_init + (sweep and previous is not None)
-        starts = _run(start, count, threads, progress)
-        best = min(range(count), key=lambda r: (starts[r].inertia, r))
-        fit = _final(z, x_sq, starts[best])
-        fits.append(fit)
-        previous = fit.centres
+        starts = _run(start, n_init, threads, progress)
+        if previous is not None and min(s.inertia for s in starts) > previous.inertia:
+            starts.append(start(n_init, threading.Event()))
+        best = min(range(len(starts)), key=lambda r: (starts[r].inertia, r))
+        fits.append(_final(z, x_sq, starts[best]))
     return fits
 
 
@@ -393,7 +393,7 @@ def _threads(n: int, n_init: int) -> int:
     """Starts run at once: one below THREAD_ROWS rows, else one per CPU within WORK_BYTES."""
     if n < THREAD_ROWS:
         return 1
-    return max(1, min(_cpus(), n_init + 1, WORK_BYTES // (_STATE_BYTES * n)))
+    return max(1, min(_cpus(), n_init, WORK_BYTES // (_STATE_BYTES * n)))
 
 
 def _run(start: Callable[[int, threading.Event], _Start], count: int, threads: int,

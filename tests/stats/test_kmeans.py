@@ -330,17 +330,40 @@ def test_same_seed_same_result_and_threads_change_nothing(monkeypatch):
     assert np.array_equal(threaded.labels, one.labels)
 
 
-def test_sweep_k_uses_the_same_starts_as_a_single_k_plus_a_warm_start():
-    # the warm start can only help: the sweep's k = 4 is at least as good as --k 4 alone
+def test_sweep_k_uses_the_starts_of_a_single_k():
     single = kmeans(FAITHFUL, names=["e", "w"], k=4, seed=6).result
     sweep = kmeans(FAITHFUL, names=["e", "w"], k_range="1:6", seed=6).result
-    assert sweep.elbow[3].inertia <= single.inertia * (1 + 1e-12)
+    assert sweep.elbow[3].inertia == single.inertia
+
+
+def test_a_k_worse_than_the_one_before_gets_a_warm_start(monkeypatch):
+    # every k-means++ start of k = 3 is made to end badly (3 centres on one point, no
+    # iteration); the warm start from k = 2's centres then keeps the curve from rising
+    real_lloyd, real_plus_plus, warm = km._lloyd, km._plus_plus, []
+
+    def plus_plus(z, x_sq, k, rng, *, given=None):
+        centres = real_plus_plus(z, x_sq, k, rng, given=given)
+        if given is not None:
+            warm.append(centres)
+        return centres
+
+    def lloyd(z, x_sq, centres, **kwargs):
+        if centres.shape[0] == 3 and not any(c is centres for c in warm):
+            bad = np.repeat(z[:1], 3, axis=0)
+            return km._Start(centres=bad, iterations=1, converged=True, inertia=1e12)
+        return real_lloyd(z, x_sq, centres, **kwargs)
+
+    monkeypatch.setattr(km, "_plus_plus", plus_plus)
+    monkeypatch.setattr(km, "_lloyd", lloyd)
+    sweep = kmeans(FAITHFUL, names=["e", "w"], k_range="2:3", seed=6).result
+    assert len(warm) == 1
+    assert sweep.elbow[1].inertia <= sweep.elbow[0].inertia
 
 
 def test_progress_counts_every_start():
     seen = []
     kmeans(IRIS, names=IRIS_NAMES, k_range="1:4", n_init=3, seed=1, progress=seen.append)
-    assert sum(seen) == km.planned_starts(None, (1, 4), 3) == 1 + 4 + 4 + 4
+    assert sum(seen) == km.planned_starts(None, (1, 4), 3) == 1 + 3 + 3 + 3
 
 
 def test_input_is_not_modified_unless_asked():
