@@ -45,7 +45,7 @@ BLOCK = 1 << 15  # distance-matrix elements per block (256 KB, stays in cache)
 CHUNK_ROWS = 1 << 16  # candidate rows gathered at a time (4 MB for 8 columns)
 THREAD_ROWS = 20_000  # fewer rows: restarts run one after another (threads only add overhead)
 WORK_BYTES = 64 << 20  # memory for the per-point state of the restarts running at once
-_STATE_BYTES = 40  # per point and start: labels, gap, scratch
+_STATE_BYTES = 40  # per point and start in Lloyd's iterations: labels, gap, scratch
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -359,7 +359,7 @@ def _sweep(z: np.ndarray, x_sq: np.ndarray, ks: Sequence[int], one: _Fit, *, n_i
     inertia from its start) keeps the elbow curve from rising with k.
     """
     fits: list[_Fit] = []
-    threads = _threads(z.shape[0], n_init)
+    threads = _threads(z.shape[0], n_init, max(ks))
     for k in ks:
         if k == 1:
             fits.append(one)
@@ -389,11 +389,18 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _threads(n: int, n_init: int) -> int:
-    """Starts run at once: one below THREAD_ROWS rows, else one per CPU within WORK_BYTES."""
+def _threads(n: int, n_init: int, k: int) -> int:
+    """Starts run at once: one below THREAD_ROWS rows, else one per CPU within WORK_BYTES
+    (per point and start: Lloyd's state, or k-means++'s distances to its candidates)."""
     if n < THREAD_ROWS:
         return 1
-    return max(1, min(_cpus(), n_init, WORK_BYTES // (_STATE_BYTES * n)))
+    state = max(_STATE_BYTES, 8 * (_trials(k) + 1))
+    return max(1, min(_cpus(), n_init, WORK_BYTES // (state * n)))
+
+
+def _trials(k: int) -> int:
+    """Candidates per new k-means++ centre (scikit-learn's n_local_trials)."""
+    return 2 + int(math.log(k))
 
 
 def _run(start: Callable[[int, threading.Event], _Start], count: int, threads: int,
@@ -509,7 +516,7 @@ def _plus_plus(z: np.ndarray, x_sq: np.ndarray, k: int, rng: np.random.Generator
     total squared distance, of 2 + ⌊ln k⌋ points drawn with probability ∝ D(x)², the squared
     distance to the nearest centre so far. `given` centres (the warm start) come first."""
     n, d = z.shape
-    trials = 2 + int(math.log(k))
+    trials = _trials(k)
     centres = np.empty((k, d))
     if given is None:
         first = int(rng.integers(n))
@@ -523,22 +530,39 @@ def _plus_plus(z: np.ndarray, x_sq: np.ndarray, k: int, rng: np.random.Generator
         nearest = _Nearest(given)
         for s, e in _blocks(n, have):
             closest[s:e] = nearest(z[s:e], x_sq[s:e])[1]
+    near = np.empty((trials, n))  # each candidate's min(D², distance²), block by block
     for c in range(have, k):
-        draws = rng.uniform(size=trials) * closest.sum()
-        ids = np.minimum(np.searchsorted(np.cumsum(closest), draws), n - 1)
+        ids = _draw(closest, rng.uniform(size=trials))
         twice = -2.0 * z[ids]
         cand_sq = x_sq[ids][:, None]
-        pots = np.zeros(trials)
         for s, e in _blocks(n, trials):
-            g = twice @ z[s:e].T
+            g = near[:, s:e]
+            np.matmul(twice, z[s:e].T, out=g)
             g += cand_sq
             g += x_sq[s:e]
             np.minimum(g, closest[s:e], out=g)
-            pots += g.sum(axis=1)
-        best = int(ids[np.argmin(pots)])
-        centres[c] = z[best]
-        np.minimum(closest, _to_point(z, x_sq, best), out=closest)
+        best = int(np.argmin(near.sum(axis=1)))
+        centres[c] = z[ids[best]]
+        np.maximum(near[best], 0.0, out=closest)
     return centres
+
+
+def _draw(weights: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """Indices drawn with probability ∝ weights: the first i with Σ_{j ≤ i} w_j ≥ u·Σ w
+    (scikit-learn's searchsorted on the cumulative sum), found through sums of blocks of
+    2¹² weights, so that only one block per draw is summed cumulatively."""
+    size = 1 << 12
+    blocks = np.add.reduceat(weights, np.arange(0, weights.size, size))
+    ends = np.cumsum(blocks)
+    targets = uniforms * ends[-1]
+    found = np.minimum(np.searchsorted(ends, targets), blocks.size - 1)
+    ids = np.empty(uniforms.size, dtype=np.intp)
+    for i, (block, target) in enumerate(zip(found.tolist(), targets.tolist(), strict=True)):
+        before = ends[block - 1] if block else 0.0
+        inside = np.cumsum(weights[block * size:(block + 1) * size])
+        at = int(np.searchsorted(inside, target - before))
+        ids[i] = min(block * size + at, weights.size - 1)
+    return ids
 
 
 def _to_point(z: np.ndarray, x_sq: np.ndarray, i: int) -> np.ndarray:

@@ -324,7 +324,7 @@ def test_same_seed_same_result_and_threads_change_nothing(monkeypatch):
                       random_state=2)
     one = kmeans(x, names=_names(3), k_range="2:6", seed=21)
     monkeypatch.setattr(km, "THREAD_ROWS", 1)
-    monkeypatch.setattr(km, "_threads", lambda n, n_init: 3)
+    monkeypatch.setattr(km, "_threads", lambda n, n_init, k: 3)
     threaded = kmeans(x, names=_names(3), k_range="2:6", seed=21)
     assert threaded.result == one.result
     assert np.array_equal(threaded.labels, one.labels)
