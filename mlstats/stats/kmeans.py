@@ -708,7 +708,7 @@ def _silhouettes(z: np.ndarray, label_sets: Sequence[np.ndarray]) -> list[float]
     sᵢ = (bᵢ − aᵢ) / max(aᵢ, bᵢ), aᵢ = Σ_{j in own cluster} dᵢⱼ / (n_own − 1), bᵢ = min over
     other clusters of their mean distance; sᵢ = 0 alone in its cluster (as scikit-learn).
     The distance sums per cluster of every labelling come from one product with the stacked
-    indicator matrices, block by block of rows.
+    indicator matrices, block by block of rows, over the upper triangle of the distances.
     """
     m = z.shape[0]
     label_sets = [np.asarray(lab, dtype=np.intp) for lab in label_sets]
@@ -724,30 +724,39 @@ def _silhouettes(z: np.ndarray, label_sets: Sequence[np.ndarray]) -> list[float]
     rows = np.arange(m)
     for i, off in zip(wanted, offsets, strict=False):
         member[rows, off + label_sets[i]] = 1.0
-    totals = np.empty((m, offsets[-1]))
-    x_sq = np.einsum("ij,ij->i", z, z)
-    step = max(1, (1 << 20) // m)  # 8 MB of distances per block
+    totals = np.zeros((m, offsets[-1]))
+    # [x, ‖x‖², 1] · [−2y, 1, ‖y‖²] = ‖x − y‖²: the whole squared distance from one product
+    x_sq = np.einsum("ij,ij->i", z, z)[:, None]
+    left = np.hstack([z, x_sq, np.ones((m, 1))])
+    right = np.hstack([-2.0 * z, np.ones((m, 1)), x_sq]).T.copy()
+    step = max(1, (1 << 19) // m)  # rows per block: at most 4 MB of distances
 
-    def block(s: int) -> None:
+    def block(s: int) -> tuple[int, int, np.ndarray, np.ndarray]:
+        """Rows s…e against rows s…m only (d is symmetric): the sums per cluster for rows
+        s…e, and for rows e…m over the columns s…e."""
         e = min(s + step, m)
-        dist = z[s:e] @ (-2.0 * z.T)
-        dist += x_sq[s:e, None]
-        dist += x_sq
+        dist = left[s:e] @ right[:, s:]
         np.maximum(dist, 0.0, out=dist)
-        dist[np.arange(e - s), np.arange(s, e)] = 0.0  # a point's distance to itself
+        dist[np.arange(e - s), np.arange(e - s)] = 0.0  # a point's distance to itself
         np.sqrt(dist, out=dist)
-        np.matmul(dist, member, out=totals[s:e])
+        return s, e, dist @ member[s:], dist[:, e - s:].T @ member[s:e]
 
-    starts = range(0, m, step)
+    starts = list(range(0, m, step))
     threads = min(_cpus(), len(starts)) if m * len(wanted) >= THREAD_ROWS else 1
+    pool = None
     if threads > 1:
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            list(pool.map(block, starts))
-    else:
-        for s in starts:
-            block(s)
+        pool = ThreadPoolExecutor(max_workers=threads)
+    try:
+        for first in range(0, len(starts), threads):  # at most `threads` blocks in memory
+            batch = starts[first:first + threads]
+            for s, e, own, rest in (pool.map(block, batch) if pool else map(block, batch)):
+                totals[s:e] += own
+                totals[e:] += rest
+    finally:
+        if pool is not None:
+            pool.shutdown()
     for i, off, width in zip(wanted, offsets, widths, strict=False):
         labels = label_sets[i]
         sums = totals[:, off:off + width]
