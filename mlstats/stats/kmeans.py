@@ -377,9 +377,15 @@ def _sweep(z: np.ndarray, x_sq: np.ndarray, ks: Sequence[int], one: _Fit, *, n_i
         starts = _run(start, n_init, threads, progress)
         if previous is not None and min(s.inertia for s in starts) > previous.inertia:
             starts.append(start(n_init, threading.Event()))
-        best = min(range(len(starts)), key=lambda r: (starts[r].inertia, r))
-        fits.append(_final(z, x_sq, starts[best]))
+        fits.append(_final(z, x_sq, _best(starts)))
     return fits
+
+
+def _best(starts: Sequence[_Start]) -> _Start:
+    """The start with the lowest inertia; the first of those within rounding of it (as
+    scikit-learn keeps the first of starts that find the same clustering)."""
+    lowest = min(s.inertia for s in starts)
+    return next(s for s in starts if s.inertia <= lowest + 1e-9 * abs(lowest))
 
 
 def _cpus() -> int:
@@ -575,15 +581,16 @@ def _to_point(z: np.ndarray, x_sq: np.ndarray, i: int) -> np.ndarray:
 
 # -- Lloyd's algorithm with Hamerly's bounds ------------------------------------------------------
 def _assign(z: np.ndarray, x_sq: np.ndarray, centres: np.ndarray, labels: np.ndarray,
-            gap: np.ndarray, rows: np.ndarray | None = None) -> None:
-    """Assign `rows` (all when None; `z` and `x_sq` are then those rows) to their nearest
-    centre, and set their `gap`: distance to the second nearest less distance to the nearest."""
+            gap: np.ndarray) -> None:
+    """Assign the rows of `z` to their nearest centre (into `labels`), and set their `gap`:
+    the distance to the second nearest less the distance to the nearest."""
     nearest = _Nearest(centres)
     for s, e in _blocks(z.shape[0], centres.shape[0]):
         lab, near, second = nearest(z[s:e], x_sq[s:e], second=True)
-        at = slice(s, e) if rows is None else rows[s:e]
-        labels[at] = lab
-        gap[at] = np.sqrt(second) - np.sqrt(near)
+        labels[s:e] = lab
+        np.sqrt(second, out=second)
+        second -= np.sqrt(near)
+        gap[s:e] = second
 
 
 def _lloyd(z: np.ndarray, x_sq: np.ndarray, centres: np.ndarray, *, max_iter: int,
@@ -602,9 +609,9 @@ def _lloyd(z: np.ndarray, x_sq: np.ndarray, centres: np.ndarray, *, max_iter: in
     """
     n = z.shape[0]
     k = centres.shape[0]
-    labels = np.empty(n, dtype=np.intp)
-    gap = np.empty(n)
+    labels, gap = np.empty(n, dtype=np.intp), np.empty(n)
     _assign(z, x_sq, centres, labels, gap)
+    drop, closing = np.empty(n), np.empty(n, dtype=bool)  # reused: no allocation per iteration
     sums, counts = _sums(z, labels, k)
     it = 0
     while True:
@@ -621,8 +628,10 @@ def _lloyd(z: np.ndarray, x_sq: np.ndarray, centres: np.ndarray, *, max_iter: in
             moved = int(np.count_nonzero(labels != before))
             sums, counts = _sums(z, labels, k)
         else:
-            gap -= (shift + shift.max())[labels]
-            moved = _reassign(z, x_sq, centres, np.flatnonzero(gap < 0), labels, gap, sums,
+            np.take(shift + shift.max(), labels, out=drop)
+            gap -= drop
+            np.less(gap, 0.0, out=closing)
+            moved = _reassign(z, x_sq, centres, np.flatnonzero(closing), labels, gap, sums,
                               counts)
         if small or it == max_iter:
             converged = small or moved == 0
@@ -644,14 +653,17 @@ def _reassign(z: np.ndarray, x_sq: np.ndarray, centres: np.ndarray, cand: np.nda
     moved = 0
     for s in range(0, cand.size, CHUNK_ROWS):
         part = cand[s:s + CHUNK_ROWS]
-        old = labels[part]
         rows = z[part]
-        _assign(rows, x_sq[part], centres, labels, gap, rows=part)
-        new = labels[part]
+        new = np.empty(part.size, dtype=np.intp)
+        fresh = np.empty(part.size)
+        _assign(rows, x_sq[part], centres, new, fresh)
+        gap[part] = fresh
+        old = labels[part]
         changed = np.flatnonzero(new != old)
         if changed.size == 0:
             continue
         to, fro, gone = new[changed], old[changed], rows[changed]
+        labels[part[changed]] = to
         for j in range(z.shape[1]):
             sums[:, j] += (np.bincount(to, weights=gone[:, j], minlength=k)
                            - np.bincount(fro, weights=gone[:, j], minlength=k))
@@ -661,10 +673,17 @@ def _reassign(z: np.ndarray, x_sq: np.ndarray, centres: np.ndarray, cand: np.nda
 
 
 def _sums(z: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    sums = np.empty((k, z.shape[1]))
-    for j in range(z.shape[1]):
-        sums[:, j] = np.bincount(labels, weights=z[:, j], minlength=k)
-    return sums, np.bincount(labels, minlength=k).astype(np.float64)
+    """Each cluster's sum of rows and count: indicator matrix × rows, block by block (a
+    weighted bincount per column is 3× slower: with few clusters its additions wait on
+    one another)."""
+    sums = np.zeros((k, z.shape[1]))
+    counts = np.zeros(k)
+    clusters = np.arange(k)
+    for s, e in _blocks(z.shape[0], k):
+        member = np.equal.outer(clusters, labels[s:e]).astype(np.float64)
+        sums += member @ z[s:e]
+        counts += member.sum(axis=1)
+    return sums, counts
 
 
 def _update(z: np.ndarray, centres: np.ndarray, labels: np.ndarray, sums: np.ndarray,
