@@ -603,9 +603,9 @@ def _lloyd(z: np.ndarray, x_sq: np.ndarray, centres: np.ndarray, *, max_iter: in
     counted as scikit-learn counts them.
     Hamerly's bounds, in one number per point: gap = l − u, l the distance to the second
     nearest centre and u to the nearest, when last computed. When centre j moves by δ_j, u
-    grows by at most δ_a (its own centre) and l shrinks by at most max δ (triangle
-    inequality), so gap −= δ_a + max δ keeps it a lower bound, and only points with gap < 0
-    can change cluster: only they are assigned afresh.
+    grows by at most δ_a (its own centre) and l shrinks by at most max_{j≠a} δ_j (triangle
+    inequality), so gap −= δ_a + max_{j≠a} δ_j keeps it a lower bound, and only points with
+    gap < 0 can change cluster: only they are assigned afresh.
     """
     n = z.shape[0]
     k = centres.shape[0]
@@ -628,7 +628,7 @@ def _lloyd(z: np.ndarray, x_sq: np.ndarray, centres: np.ndarray, *, max_iter: in
             moved = int(np.count_nonzero(labels != before))
             sums, counts = _sums(z, labels, k)
         else:
-            np.take(shift + shift.max(), labels, out=drop)
+            np.take(shift + _largest_other(shift), labels, out=drop)
             gap -= drop
             np.less(gap, 0.0, out=closing)
             moved = _reassign(z, x_sq, centres, np.flatnonzero(closing), labels, gap, sums,
@@ -642,6 +642,17 @@ def _lloyd(z: np.ndarray, x_sq: np.ndarray, centres: np.ndarray, *, max_iter: in
     inertia = float(x_sq.sum() - 2.0 * np.einsum("ij,ij->", centres, sums)
                     + counts @ np.einsum("ij,ij->i", centres, centres))
     return _Start(centres=centres, iterations=it, converged=converged, inertia=inertia)
+
+
+def _largest_other(shift: np.ndarray) -> np.ndarray:
+    """For each centre, the largest shift of the other centres (Hamerly's bound for the
+    second-nearest: the centre that moved most bounds the others, the runner-up bounds it)."""
+    if shift.size == 1:
+        return np.zeros(1)
+    top = int(np.argmax(shift))
+    others = np.full(shift.size, shift[top])
+    others[top] = np.max(np.delete(shift, top))
+    return others
 
 
 def _reassign(z: np.ndarray, x_sq: np.ndarray, centres: np.ndarray, cand: np.ndarray,
