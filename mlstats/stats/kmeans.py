@@ -12,8 +12,8 @@ How it stays fast and small (measured on 100,000 × 8 points, the ten starts of 
   integer minimum down the block (`_Nearest`), not an argmin along a short axis (3× slower).
 - Hamerly's bounds (2010), one number per point (see `_lloyd`): an iteration assigns afresh
   only the points whose cluster may have changed (about 14 % of them, 0.7 % changing), and
-  moves the centre sums of those that changed. Plain Lloyd took 2.1× as long; running the
-  ten starts of a k as one batched computation, 2.0× (the work is memory-bound, so batching
+  moves the centre sums of those that changed. Plain Lloyd took 2.3× as long; running the
+  ten starts of a k as one batched computation, 2.3× (the work is memory-bound, so batching
   saves nothing); keeping the points near their bound apart, to skip a pass over the rest,
   made no measurable difference and was dropped.
 - The starts of one k run on the available cores (threads; NumPy releases the GIL), as many
