@@ -6,7 +6,7 @@ Grammar (SPEC 1, "Checks for CI")::
     key     := segment ("." segment)*
     segment := bare | '"' any-but-quote '"'
     op      := "<=" | ">=" | "==" | "!=" | "<" | ">"
-    value   := number | "true" | "false"
+    value   := number | "true" | "false" | '"' any-but-quote '"'   (text: `--where` only)
 
 A bare segment is any run of characters other than white space, `.`, `"`, `<`, `>`, `=`
 and `!`. Quote a segment that holds those characters: `columns."Solar R".mean`.
@@ -34,7 +34,8 @@ OPERATORS = {
 
 _SEGMENT = r'(?:"[^"]*"|[^\s.<>=!"]+)'
 _EXPR = re.compile(
-    rf"^\s*(?P<key>{_SEGMENT}(?:\.{_SEGMENT})*)\s*(?P<op><=|>=|==|!=|<|>)\s*(?P<value>\S+)\s*$"
+    rf"^\s*(?P<key>{_SEGMENT}(?:\.{_SEGMENT})*)\s*(?P<op><=|>=|==|!=|<|>)\s*"
+    r'(?P<value>"[^"]*"|\S+)\s*$'
 )
 _NUMBER = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
 _BARE = re.compile(r'^[^\s.<>=!"]+$')
@@ -46,7 +47,7 @@ class Expr:
 
     path: tuple[str, ...]
     op: str
-    value: float | bool
+    value: float | bool | str
     text: str
 
     @property
@@ -74,16 +75,21 @@ def format_path(path: tuple[str, ...]) -> str:
     return ".".join(s if _BARE.fullmatch(s) else f'"{s}"' for s in path)
 
 
-def format_value(value: float | bool) -> str:
+def format_value(value: float | bool | str) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
     if float(value).is_integer() and abs(value) < 1e16:
         return str(int(value))
     return repr(float(value))
 
 
-def parse(text: str, *, option: str = "--assert") -> Expr:
-    """Parse `KEY OP VALUE`; a malformed expression is an InputError naming the option."""
+def parse(text: str, *, option: str = "--assert", text_values: bool = False) -> Expr:
+    """Parse `KEY OP VALUE`; a malformed expression is an InputError naming the option.
+
+    `text_values`: a double-quoted VALUE is text (`--where 'country == "DE"'`).
+    """
     match = _EXPR.fullmatch(text)
     if match is None:
         raise InputError(
@@ -91,8 +97,10 @@ def parse(text: str, *, option: str = "--assert") -> Expr:
             "VALUE a number, true or false), e.g. 'r2 >= 0.9'"
         )
     raw = match["value"]
-    value: float | bool
-    if raw in ("true", "false"):
+    value: float | bool | str
+    if text_values and raw.startswith('"') and raw.endswith('"') and len(raw) >= 2:
+        value = raw[1:-1]
+    elif raw in ("true", "false"):
         value = raw == "true"
     elif _NUMBER.fullmatch(raw):
         value = float(raw)

@@ -154,6 +154,12 @@ def ab_test_command(
         missing = " and ".join(o for o, v in (("--group", group), ("--metric", metric)) if not v)
         raise InputError(f"{missing} missing: give INPUT with --group and --metric, or "
                          "--counts/--means for summaries; see mlstats ab-test --help")
+    if read.engine == "duckdb":
+        _ab_test_duckdb(group, metric, covariate, read=read, out=out, settings=settings,
+                        ratio={"--denominator": denominator,
+                               "--covariate-denominator": covariate_denominator,
+                               "--unit": unit})
+        return
     table = read_table(read)
     extra = {"covariate": covariate, "denominator": denominator,
              "covariate_denominator": covariate_denominator, "unit": unit}
@@ -172,6 +178,32 @@ def ab_test_command(
                                      **settings)
     emit("ab-test", result.as_record(), out, table=table, main="comparisons",
          summary=summary_sentence(result), seed=seed)
+
+
+def _ab_test_duckdb(group: str, metric: str, covariate: str | None, *, read: ReadOptions,
+                    out: OutputOptions, settings: dict, ratio: dict[str, str | None]) -> None:
+    from mlstats.cli._emit import emit
+    from mlstats.engines import open_duckdb, refuse
+    from mlstats.engines.duckdb_summaries import abtest_summaries
+    from mlstats.stats import abtest
+
+    for option, value in ratio.items():
+        if value is not None:
+            raise refuse("duckdb", option)
+    if settings["test"] == "permutation":
+        raise refuse("duckdb", "--test permutation")
+    options = abtest.check_options(**settings)
+    with open_duckdb(read) as src:
+        found = abtest_summaries(src, src.resolve(group), src.resolve(metric),
+                                 src.resolve(covariate) if covariate is not None else None)
+        result = abtest.ab_test_groups(
+            found["labels"], found["summaries"], options=options, control=settings["control"],
+            ratio=abtest.check_ratio(settings["expected_ratio"], found["labels"]),
+            expected_ratio=settings["expected_ratio"], scale=found["scale"],
+            x_scale=found["x_scale"], x_range=found["x_range"], samples=found["samples"],
+            binary=found["binary"])
+    emit("ab-test", result.as_record(), out, table=src, main="comparisons",
+         summary=summary_sentence(result), seed=settings["seed"])
 
 
 def _refuse_data_options(counts: list[str] | None, means: list[str] | None,

@@ -27,6 +27,9 @@ def describe_command(
     from mlstats.cli._emit import emit
     from mlstats.io import read_table
 
+    if read.engine == "duckdb":
+        _describe_duckdb(columns, by, confidence, read=read, out=out)
+        return
     table = read_table(read)
     group = table.resolve(by) if by is not None else None
     if group is not None:
@@ -42,3 +45,20 @@ def describe_command(
         groups=table.labels(group) if group is not None else None, by=group,
     )
     emit("describe", result, out, table=table)
+
+
+def _describe_duckdb(columns: str | None, by: str | None, confidence: float, *,
+                     read: ReadOptions, out: OutputOptions) -> None:
+    from mlstats.cli._emit import emit
+    from mlstats.engines import open_duckdb
+    from mlstats.engines.duckdb_summaries import describe_summaries
+    from mlstats.stats.describe import describe_from
+
+    with open_duckdb(read) as src:
+        group = src.resolve(by) if by is not None else None
+        chosen = src.resolve_many(parse_list(columns)) or src.numeric_columns(exclude=[group])
+        taken = {*chosen, group}
+        text = [] if columns else [c for c in src.columns if c not in taken]
+        summaries, texts = describe_summaries(src, chosen, by=group, text=text)
+    result = describe_from(summaries, confidence=confidence, by=group, text=texts)
+    emit("describe", result, out, table=src)

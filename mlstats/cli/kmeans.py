@@ -1,6 +1,5 @@
 """`mlstats kmeans`: k-means clusters, and how many (elbow by Kneedle, silhouette)."""
 
-import dataclasses
 import enum
 from typing import Annotated, Any
 
@@ -15,6 +14,7 @@ from mlstats.cli.options import (
     SeedOpt,
     command,
     parse_list,
+    report_options,
     resolve_seed,
 )
 
@@ -87,10 +87,10 @@ def kmeans_command(
         _write_assigned(table, header, run.labels, out.output)
     sweep = k is None
     if assign:  # -o holds the data: its extension does not choose the report's format
-        out = dataclasses.replace(out, fmt=out.given_fmt or "table")
+        out = report_options(out)
     emit("kmeans", result, out, table=table, main="elbow" if sweep else "centroids",
          summary=_summary(result, sweep), figure=_curve(result) if sweep else None,
-         seed=seed, report_to_stderr=assign)
+         seed=seed, to_stderr=assign)
 
 
 def _check_paths(source: str | None, output: str | None, *, plot: str | None,

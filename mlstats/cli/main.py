@@ -14,6 +14,8 @@ from mlstats.cli import _process
 COMMANDS = {
     "ab-test": "mlstats.cli.ab_test",
     "bootstrap": "mlstats.cli.bootstrap",
+    "clean": "mlstats.cli.clean",
+    "correlate": "mlstats.cli.correlate",
     "describe": "mlstats.cli.describe",
     "jackknife": "mlstats.cli.jackknife",
     "kmeans": "mlstats.cli.kmeans",
@@ -21,6 +23,7 @@ COMMANDS = {
     "power": "mlstats.cli.power",
     "precision-recall": "mlstats.cli.precision_recall",
     "regression": "mlstats.cli.regression",
+    "sample": "mlstats.cli.sample",
 }
 
 

@@ -43,6 +43,11 @@ FORMAT_OF_EXTENSION = {".json": "json", ".csv": "csv", ".tsv": "tsv", ".tab": "t
                        ".md": "markdown", ".markdown": "markdown"}
 
 
+class Engine(enum.StrEnum):
+    local = "local"
+    duckdb = "duckdb"
+
+
 class Alternative(enum.StrEnum):
     two_sided = "two-sided"
     larger = "larger"
@@ -58,7 +63,7 @@ class OutputOptions:
     asserts: tuple[Expr, ...] = ()
     warns: tuple[Expr, ...] = ()
     quiet: bool = False
-    given_fmt: str | None = None  # --format (or --json) as given; None: it follows -o
+    format_given: bool = False  # --format or --json (not only -o's extension)
 
 
 # Options that individual commands share by name and meaning.
@@ -82,8 +87,8 @@ _INPUT_ARG = inspect.Parameter(
     "source", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
     annotation=Annotated[str | None, typer.Argument(
         metavar="INPUT", show_default=False,
-        help="CSV file (.gz .bz2 .xz .zip .zst too), or - for standard input; omitted, "
-        "standard input is read when it is not a terminal.")],
+        help="CSV file (.gz .bz2 .xz .zip .zst too), Parquet file (.parquet, .pq), or - for "
+        "standard input; omitted, standard input is read when it is not a terminal.")],
 )
 
 
@@ -110,6 +115,16 @@ _READ_OPTIONS = [
         "--encoding", metavar="NAME",
         help="Text encoding of the input (a UTF-16 byte-order mark is honoured).",
         rich_help_panel=INPUT_PANEL)], "utf-8"),
+    _option("where", Annotated[list[str] | None, typer.Option(
+        "--where", help="Keep only rows where 'KEY OP VALUE' holds, e.g. 'country == \"DE\"' "
+        "(repeatable: all must hold).", rich_help_panel=INPUT_PANEL)], None),
+    _option("engine", Annotated[Engine, typer.Option(
+        "--engine", envvar="MLSTATS_ENGINE", help="Where the summaries are computed: local, "
+        "or duckdb for files larger than memory (pip install 'mlstats\\[duckdb]').",
+        rich_help_panel=INPUT_PANEL)], Engine.local),
+    _option("remote", Annotated[str | None, typer.Option(
+        "--remote", metavar="sc://HOST:PORT", help="Spark Connect address, for --engine "
+        "spark.", rich_help_panel=INPUT_PANEL)], None),
 ]
 
 _OUTPUT_OPTIONS = [
@@ -136,8 +151,12 @@ _OUTPUT_OPTIONS = [
 ]
 
 
-def command(app: typer.Typer, name: str, *, example: str, reads: bool = True) -> Callable:
-    """Register `func` as command `name` with the shared options and an example epilog."""
+def command(app: typer.Typer, name: str, *, example: str, reads: bool = True,
+            checks_output: bool = False) -> Callable:
+    """Register `func` as command `name` with the shared options and an example epilog.
+
+    `checks_output`: the command checks that -o is not its input itself (clean --in-place).
+    """
 
     def register(func: Callable) -> Callable:
         own = [p for p in inspect.signature(func, eval_str=True).parameters.values()
@@ -154,8 +173,11 @@ def command(app: typer.Typer, name: str, *, example: str, reads: bool = True) ->
                     source=kwargs.pop("source"), sep=kwargs.pop("sep"),
                     no_header=kwargs.pop("no_header"), na=tuple(kwargs.pop("na") or ()),
                     no_default_na=kwargs.pop("no_default_na"), encoding=kwargs.pop("encoding"),
+                    engine=kwargs.pop("engine").value, where=_where(kwargs.pop("where"),
+                                                                    kwargs.pop("remote")),
                 )
-                _refuse_overwrite(read.source, out.output)
+                if not checks_output:
+                    _refuse_overwrite(read.source, out.output)
                 return func(**kwargs, read=read, out=out)
             return func(**kwargs, out=out)
 
@@ -181,7 +203,15 @@ def _output_options(kwargs: dict) -> OutputOptions:
     warns = tuple(parse(t, option="--warn") for t in kwargs.pop("warns") or ())
     return OutputOptions(fmt=output_format(fmt.value if fmt else None, output), output=output,
                          asserts=asserts, warns=warns, quiet=kwargs.pop("quiet"),
-                         given_fmt=fmt.value if fmt else None)
+                         format_given=fmt is not None)
+
+
+def report_options(out: OutputOptions) -> OutputOptions:
+    """The output options of a data command's report: -o names the data file, so without
+    --format the report is a table, whatever -o's extension."""
+    import dataclasses
+
+    return out if out.format_given else dataclasses.replace(out, fmt="table")
 
 
 def output_format(fmt: str | None, output: str | None) -> str:
@@ -205,6 +235,17 @@ def resolve_seed(seed: int | None, *, random: bool = True) -> int | None:
     import secrets
 
     return secrets.randbits(32)
+
+
+def _where(texts: list[str] | None, remote: str | None) -> tuple[Expr, ...]:
+    if remote is not None:
+        raise InputError("--remote names a Spark Connect server, for --engine spark, which "
+                         "this version does not have; drop --remote")
+    if not texts:
+        return ()
+    from mlstats.expr import parse
+
+    return tuple(parse(t, option="--where", text_values=True) for t in texts)
 
 
 def _refuse_overwrite(source: str | None, output: str | None) -> None:

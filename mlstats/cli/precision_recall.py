@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -67,17 +67,32 @@ def precision_recall_command(
     *, read: ReadOptions, out: OutputOptions,
 ) -> None:
     """Precision, recall, F1, AP and ROC-AUC of a classifier, with bootstrap intervals."""
-    from mlstats.cli._emit import emit
+    from mlstats.cli.side_outputs import check_side_outputs
     from mlstats.errors import InputError
     from mlstats.io import read_table
-    from mlstats.render.progress import progress
+    from mlstats.render.progress import progress, resampling_forecast
     from mlstats.stats.classification import NO_ROWS, precision_recall
 
     _check_usage(score=score, pred=pred, threshold=threshold, target_precision=target_precision,
                  curve=curve, plot=plot, baseline_score=baseline_score, compare=compare,
                  id_column=id_column)
     seed = resolve_seed(seed, random=ci or baseline_score is not None or compare is not None)
-    table = read_table(read)
+    check_side_outputs(out.output, {"--curve": curve, "--plot": plot})
+    if read.engine == "duckdb":
+        from mlstats.engines import refuse, rows_of
+
+        if compare is not None:
+            raise refuse(read.engine, "--compare")
+        if score is not None and baseline_score is None:
+            table, result, groups = _scored_on_duckdb(
+                read, true, score, positive=positive, threshold=threshold, beta=beta,
+                target_precision=target_precision, ci=ci, resamples=resamples,
+                confidence=confidence, seed=seed, quiet=out.quiet)
+            _finish(result, groups, table, out, curve=curve, plot=plot, seed=seed)
+            return
+        table = rows_of(read, [true, score, pred, baseline_score, id_column])
+    else:
+        table = read_table(read)
     truth = table.resolve(true)
     column = table.resolve(score if score is not None else pred)
     baseline, baseline_truth, baseline_name = _baseline(table, read, column, truth,
@@ -86,7 +101,8 @@ def precision_recall_command(
     if table.rows_used == 0:
         raise InputError(NO_ROWS)
     comparing = baseline is not None
-    with progress(resamples, "bootstrap", quiet=out.quiet or not (ci or comparing)) as advance:
+    with progress(resamples, "bootstrap", quiet=out.quiet or not (ci or comparing),
+                  forecast=resampling_forecast(resamples, "this bootstrap")) as advance:
         result, groups = precision_recall(
             table.codes(truth),
             score=table.numeric(column) if score is not None else None,
@@ -97,6 +113,14 @@ def precision_recall_command(
             baseline_name=baseline_name, positive=positive, threshold=threshold, beta=beta,
             target_precision=target_precision, ci=ci, resamples=resamples,
             confidence=confidence, seed=seed, progress=advance)
+    _finish(result, groups, table, out, curve=curve, plot=plot, seed=seed)
+
+
+def _finish(result: Result, groups: Any, table: Any, out: OutputOptions, *,
+            curve: str | None, plot: str | None, seed: int | None) -> None:
+    """Write the curve and the chart, then the record."""
+    from mlstats.cli._emit import emit
+
     if curve is not None:
         _write_curve(curve, groups.curve())
     if plot is not None:
@@ -107,6 +131,32 @@ def precision_recall_command(
     emit("precision-recall", result, out, table=table,
          main="per_class" if multiclass else "comparison", summary=_summary(result),
          figure=figure, seed=seed, keep_layout=("confusion",))
+
+
+def _scored_on_duckdb(read: ReadOptions, true: str, score: str, *, quiet: bool,
+                      threshold: float | None, **options: Any) -> tuple[Any, Result, Any]:
+    """One model's scores on DuckDB: positives and negatives per distinct score by SQL,
+    finished by `binary_from_groups` (memory: the distinct scores, not the rows)."""
+    from mlstats.engines import open_duckdb
+    from mlstats.engines.duckdb_summaries import score_counts
+    from mlstats.errors import InputError
+    from mlstats.render.progress import progress, resampling_forecast
+    from mlstats.stats.classification import NO_ROWS, binary_from_groups, positive_label
+
+    with open_duckdb(read) as src:
+        labels, groups_of = score_counts(src, src.resolve(true), src.resolve(score))
+    if not labels:
+        raise InputError(NO_ROWS)
+    chosen = positive_label(labels, options.pop("positive"))
+    groups = groups_of(chosen)
+    resamples = options["resamples"]
+    with progress(resamples, "bootstrap", quiet=quiet or not options["ci"],
+                  forecast=resampling_forecast(resamples, "this bootstrap")) as advance:
+        result = binary_from_groups(
+            groups, score_range=(float(groups.thresholds[-1]), float(groups.thresholds[0])),
+            positive=chosen, threshold=0.5 if threshold is None else threshold,
+            progress=advance, **options)
+    return src, result, groups
 
 
 def _check_usage(*, score: str | None, pred: str | None, threshold: float | None,
@@ -170,7 +220,8 @@ def _baseline(table: Table, read: ReadOptions, column: str, truth: str,
         if key not in other.columns:
             raise InputError(f"--compare file '{compare}' has no --id column '{key}'; columns "
                              f"are: {', '.join(other.columns)}")
-        mine, theirs = _unique_keys(table, key, "the input"), _unique_keys(other, key, compare)
+        mine = _unique_keys(table, key, "the input")
+        theirs = _unique_keys(other, key, f"'{compare}'")
         if mine.type != theirs.type:
             mine, theirs = mine.cast("string"), theirs.cast("string")
         take = pc.index_in(mine, value_set=theirs, skip_nulls=True)

@@ -1,6 +1,12 @@
 """The shared input options, parsed (kept apart from the reader so that `--help` stays light)."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mlstats.expr import Expr
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,3 +19,5 @@ class ReadOptions:
     na: tuple[str, ...] = ()
     no_default_na: bool = False
     encoding: str = "utf-8"
+    engine: str = "local"  # or duckdb: where the summaries are computed
+    where: tuple[Expr, ...] = ()  # --where conditions, all must hold

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
+    from mlstats.expr import Expr
     from mlstats.io.records import RecordIndex
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -47,12 +48,60 @@ _SEP_NAMES = {"\\t": "\t", "tab": "\t", "TAB": "\t"}
 
 
 def read_table(options: ReadOptions) -> Table:
-    """Read and validate the input named by `options`."""
+    """Read and validate the input named by `options`, keeping the rows `--where` keeps."""
+    if options.engine != "local":
+        raise InputError(f"this command runs on --engine local only, not {options.engine}; "
+                         "use --engine local (or unset MLSTATS_ENGINE)")
     source = load_source(options.source, encoding=options.encoding)
-    sep = _SEP_NAMES.get(options.sep, options.sep) if options.sep is not None else (
-        sniff_delimiter(source))
-    if len(sep) != 1:
-        raise InputError(f"--sep must be one character, or \\t or tab (got '{sep}')")
+    table = _read_parquet(source, options) if source.parquet else _read_csv(source, options)
+    table.keep_where(options.where)
+    return table
+
+
+def refuse_engines_and_where(options: ReadOptions) -> None:
+    """For the commands that stream rows as read (clean, sample): the local engine only, and
+    no --where yet (a filter there would decide which rows are written)."""
+    if options.engine != "local":
+        raise InputError(f"this command runs on --engine local only, not {options.engine}; "
+                         "use --engine local (or unset MLSTATS_ENGINE)")
+    if options.where:
+        raise InputError("--where does not apply to this command yet (it writes rows as "
+                         "read); drop --where")
+
+
+def _read_parquet(source: Source, options: ReadOptions) -> Table:
+    """A Parquet file through pyarrow: decimals become float64, dictionaries their values."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if options.sep is not None or options.no_header:
+        given = "--sep" if options.sep is not None else "--no-header"
+        raise InputError(f"{given} applies to CSV input, and '{source.name}' is Parquet; "
+                         f"drop {given}")
+    try:
+        arrow = pq.read_table(source.path)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"cannot read '{source.name}' as Parquet: {exc}") from None
+    for index, (name, kind) in enumerate(zip(arrow.column_names, arrow.schema.types,
+                                             strict=True)):
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        if pa.types.is_decimal(kind):
+            kind = pa.float64()
+        elif pa.types.is_large_string(kind):
+            kind = pa.string()
+        if kind != arrow.schema.types[index]:
+            arrow = arrow.set_column(index, name, arrow.column(name).cast(kind))
+    _check_header(arrow.column_names)
+    if arrow.num_rows == 0:
+        raise InputError(f"'{source.name}' has no rows; give a file with data")
+    table = Table(arrow, source=source, sep=",", na_numbers=_na_numbers(options.na))
+    table.check_values()
+    return table
+
+
+def _read_csv(source: Source, options: ReadOptions) -> Table:
+    sep = delimiter(source, options.sep)
     _check_first_line(source)
     header = _first_record(source, sep)
     if options.no_header:
@@ -72,6 +121,14 @@ def read_table(options: ReadOptions) -> Table:
     if source.has_quotes:
         table.check_quotes()
     return table
+
+
+def delimiter(source: Source, sep: str | None) -> str:
+    """`--sep` as given (`\\t` and `tab` mean a tab), or sniffed from the first lines."""
+    chosen = _SEP_NAMES.get(sep, sep) if sep is not None else sniff_delimiter(source)
+    if len(chosen) != 1:
+        raise InputError(f"--sep must be one character, or \\t or tab (got '{chosen}')")
+    return chosen
 
 
 def _check_first_line(source: Source) -> None:
@@ -244,6 +301,22 @@ def _diagnose(source: Source, sep: str, no_header: bool) -> None:
         raise InputError(f"line {reader.line_num}: {exc}") from None
 
 
+def resolve_column(names: Sequence[str], spec: str) -> str:
+    """A column by header name, else by 1-based number; unknown names suggest the closest."""
+    if spec in names:
+        return spec
+    if spec.strip().isdigit():
+        number = int(spec)
+        if 1 <= number <= len(names):
+            return names[number - 1]
+        raise InputError(
+            f"column {number} not found: the input has {len(names)} columns"
+        )
+    close = difflib.get_close_matches(spec, names, n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    raise InputError(f"column '{spec}' not found; {hint}columns are: {_listing(names)}")
+
+
 @dataclass
 class Table:
     """A parsed input: columns by name, row accounting and provenance.
@@ -260,6 +333,9 @@ class Table:
     warnings: list[str] = field(default_factory=list)
     na_numbers: tuple[float, ...] = ()
     rows_read: int = field(init=False)
+    rows_filtered: int = 0
+    where: tuple[str, ...] = ()
+    engine: str = "local"  # the engine that read the rows (see mlstats.engines)
     _row_numbers: np.ndarray | None = field(default=None, repr=False)
     _index: RecordIndex | None = field(default=None, repr=False)
     _multiline: bool | None = field(default=None, repr=False)
@@ -274,22 +350,11 @@ class Table:
     # -- columns -------------------------------------------------------------------------
     def resolve(self, spec: str) -> str:
         """A column by header name, else by 1-based number; unknown names suggest the closest."""
-        names = self.columns
-        if spec in names:
-            return spec
-        if spec.strip().isdigit():
-            number = int(spec)
-            if 1 <= number <= len(names):
-                return names[number - 1]
-            raise InputError(
-                f"column {number} not found: the input has {len(names)} columns"
-            )
-        close = difflib.get_close_matches(spec, names, n=1, cutoff=0.6)
-        hint = f"did you mean '{close[0]}'? " if close else ""
-        raise InputError(f"column '{spec}' not found; {hint}columns are: {_listing(names)}")
+        return resolve_column(self.columns, spec)
 
     def resolve_many(self, specs: Iterable[str]) -> list[str]:
         return [self.resolve(s) for s in specs]
+
 
     def numeric_columns(self, *, exclude: Iterable[str | None] = ()) -> list[str]:
         """Every numeric column, in input order, but those in `exclude`."""
@@ -465,12 +530,33 @@ class Table:
         `names` are the columns that missed values (the warning names them, and only them).
         """
         self.rows_used = used
-        dropped = self.rows_read - used
+        dropped = self.rows_read - self.rows_filtered - used
         if dropped:
             self.warnings.append(
-                f"{dropped} of {self.rows_read} rows left out: a missing value in "
-                f"{_listing(names)} (rows_used = {used})"
+                f"{dropped} of {self.rows_read - self.rows_filtered} rows left out: a missing "
+                f"value in {_listing(names)} (rows_used = {used})"
             )
+
+    def keep_where(self, conditions: Sequence[Expr]) -> None:
+        """Keep the rows where every `--where` condition holds (a missing value never does);
+        the rows left out are counted and reported."""
+        if not conditions:
+            return
+        import numpy as np
+
+        from mlstats.io._arrow import from_bool, to_bool
+
+        keep = np.ones(self.arrow.num_rows, dtype=bool)
+        for condition in conditions:
+            name = self.resolve(".".join(condition.path))
+            keep &= to_bool(where_mask(self.arrow.column(name), name, condition))
+        rows = np.flatnonzero(keep)
+        self._row_numbers = rows if self._row_numbers is None else self._row_numbers[rows]
+        self.arrow = self.arrow.filter(from_bool(keep))
+        self.rows_filtered = self.rows_read - self.arrow.num_rows
+        self.rows_used = self.arrow.num_rows
+        self.where = tuple(c.text for c in conditions)
+        self.warnings.append(where_note(self.where, self.rows_filtered, self.rows_read))
 
     # -- checks and provenance --------------------------------------------------------------
     def check_values(self) -> None:
@@ -582,6 +668,8 @@ class Table:
         """The physical line (1-based) where data row `row` (0-based, as kept) starts."""
         if self._row_numbers is not None:
             row = int(self._row_numbers[row])
+        if self.source.parquet:  # no lines: the row's 1-based number
+            return row + 1
         index = self.record_index()
         record = row + (1 if self.has_header else 0)
         if record < len(index):
@@ -590,15 +678,8 @@ class Table:
 
     def provenance(self, *, seed: int | None = None) -> dict:
         used = self.rows_read if self.rows_used is None else self.rows_used
-        return {
-            "input": self.source.name,
-            "sha256": self.source.sha256,
-            "rows_read": self.rows_read,
-            "rows_used": used,
-            "rows_dropped": self.rows_read - used,
-            "seed": seed,
-            "versions": _versions(),
-        }
+        return provenance(self.source, rows_read=self.rows_read, rows_used=used, seed=seed,
+                          where=self.where, engine=self.engine)
 
 
 class _LazyColumns(Mapping):
@@ -615,6 +696,80 @@ class _LazyColumns(Mapping):
 
     def __len__(self) -> int:
         return len(self._names)
+
+
+def provenance(source: Source, *, rows_read: int, rows_used: int, seed: int | None,
+               where: Sequence[str] = (), engine: str = "local",
+               approximate: tuple[str, ...] = ()) -> dict:
+    """The record's `provenance`: the input, its SHA-256, row counts, seed, the filters, the
+    engine and the code versions.
+
+    `exact` is true when every number is what the local engine computes (to rounding);
+    otherwise `approximate` names the keys that are not.
+    """
+    found = {
+        "input": source.name,
+        "sha256": source.sha256,
+        "rows_read": rows_read,
+        "rows_used": rows_used,
+        "rows_dropped": rows_read - rows_used,
+        "seed": seed,
+        "engine": engine,
+        "exact": not approximate,
+        "versions": _versions(),
+    }
+    if approximate:
+        found["approximate"] = list(approximate)
+    if where:
+        found["where"] = list(where)
+    return found
+
+
+def where_note(where: Sequence[str], left_out: int, rows_read: int) -> str:
+    """The report of a --where filter: how many rows it left out."""
+    shown = " and ".join(f"'{w}'" for w in where)
+    return (f"--where {shown} left out {left_out} of {rows_read} rows "
+            f"({rows_read - left_out} kept)")
+
+
+def where_mask(column: pa.ChunkedArray, name: str, condition: Expr) -> pa.ChunkedArray:
+    """Where `column OP value` holds; missing values and NaN never match.
+
+    A number compares with a numeric column, quoted text with a text column, true/false
+    with a true/false column; any other pairing is an input error.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = column.type
+    value = condition.value
+    if pa.types.is_boolean(kind):
+        ok = isinstance(value, bool)
+        want = "true or false"
+    elif pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind):
+        ok = isinstance(value, float) and not isinstance(value, bool)
+        want = "a number (no quotes)"
+        column = pc.cast(column, pa.float64())
+    else:
+        ok = isinstance(value, str)
+        want = 'quoted text, e.g. "DE"'
+        column = pc.cast(column, pa.string())
+    if not ok:
+        raise InputError(f"--where '{condition.text}': column '{name}' holds "
+                         f"{_kind_name(kind)}; compare it with {want}")
+    compare = {"<": pc.less, "<=": pc.less_equal, ">": pc.greater, ">=": pc.greater_equal,
+               "==": pc.equal, "!=": pc.not_equal}[condition.op]
+    return pc.fill_null(compare(column, pa.scalar(value)), False)
+
+
+def _kind_name(kind: pa.DataType) -> str:
+    import pyarrow as pa
+
+    if pa.types.is_boolean(kind):
+        return "true/false values"
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind):
+        return "numbers"
+    return "text"
 
 
 def _versions() -> dict[str, str]:

@@ -46,6 +46,7 @@ class Source:
     path: Path | None = None
     data: bytes | None = None
     has_quotes: bool = True
+    parquet: bool = False
 
     @property
     def sha256(self) -> str:
@@ -94,9 +95,20 @@ def load_source(source: str | None, *, encoding: str = "utf-8") -> Source:
     except OSError as exc:
         raise InputError(f"cannot read '{source}': {exc.strerror or exc}") from None
     protect_input(path)
+    if is_parquet(source, magic):
+        return Source(name=source, digest=_hash_in_background(path), path=path,
+                      has_quotes=False, parquet=True)
     if _compression(magic) is None and codec == "utf-8" and not magic.startswith(_UTF16_BOMS):
         return _stream_file(path, source)
     return _from_memory(source, path.read_bytes(), codec)
+
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def is_parquet(name: str, magic: bytes = b"") -> bool:
+    """Parquet input: by extension (SPEC 1), or by its magic bytes."""
+    return name.lower().endswith(PARQUET_SUFFIXES) or magic.startswith(b"PAR1")
 
 
 def _codec_name(encoding: str) -> str:

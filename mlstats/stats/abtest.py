@@ -1,6 +1,7 @@
 """A/B tests: did a variant beat the control?
 
-The work is split in two, so that raw rows, `--counts` and `--means` share every formula:
+The work is split in two, so that raw rows, `--counts`, `--means` and every engine share every
+formula (the summaries are those of `mlstats.stats.summaries`):
 a *summary* per group (`Counts` for a two-valued metric, `Moments` (n, mean, M2) for a
 continuous one; both merge exactly), and a *finish* step that turns two summaries into a
 difference, its interval, the lift and its interval, a statistic and a p-value. Rank and
@@ -28,6 +29,17 @@ from mlstats.stats.bayesian import (
 )
 from mlstats.stats.multiple import CORRECTIONS, adjust_pvalues
 from mlstats.stats.sequential import check_tuning, confidence_sequence, sequential_p_value
+from mlstats.stats.summaries import (
+    CoMoments,
+    Counts,
+    Moments,
+    group_comoments,
+    group_counts,
+    group_moments,
+)
+
+__all__ = ["ABTestResult", "CoMoments", "Counts", "Moments", "ab_test_rows",
+           "ab_test_summaries", "group_counts", "group_moments"]
 
 TESTS = ("auto", "z", "chi2", "fisher", "welch", "student", "mannwhitney", "permutation")
 PROPORTION_TESTS = ("z", "chi2", "fisher")
@@ -44,81 +56,7 @@ _SUCCESS = {"true": True, "false": False, "yes": True, "no": False}
 Progress = Callable[[int], None]
 
 
-# -- summaries ---------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Counts:
-    """A two-valued metric in one group: n rows, `successes` of them 1 (true, yes)."""
-
-    name: str
-    n: int
-    successes: int
-
-    def merge(self, other: Counts) -> Counts:
-        return Counts(self.name, self.n + other.n, self.successes + other.successes)
-
-    @property
-    def rate(self) -> float:
-        return self.successes / self.n
-
-    def moments(self) -> Moments:
-        """The same group as 0/1 values: mean p, M2 = Σ(x − p)² = s(n − s)/n."""
-        s, n = self.successes, self.n
-        return Moments(self.name, n, s / n, s * (n - s) / n)
-
-
-@dataclass(frozen=True, slots=True)
-class Moments:
-    """A continuous metric in one group: n, mean and M2 = Σ(x − x̄)²."""
-
-    name: str
-    n: int
-    mean: float
-    m2: float
-
-    def merge(self, other: Moments) -> Moments:
-        """Chan, Golub & LeVeque (1979): M2 = M2a + M2b + δ²·na·nb/n."""
-        if self.n == 0:
-            return replace(other, name=self.name)
-        if other.n == 0:
-            return self
-        n = self.n + other.n
-        delta = other.mean - self.mean
-        return Moments(self.name, n, self.mean + delta * other.n / n,
-                       self.m2 + other.m2 + delta * delta * self.n * other.n / n)
-
-    @property
-    def variance(self) -> float:
-        return self.m2 / (self.n - 1) if self.n > 1 else math.nan
-
-
-def group_counts(codes: np.ndarray, labels: Sequence[str], success: np.ndarray) -> tuple[
-        Counts, ...]:
-    """Rows and successes per group; `codes` index `labels`, `success` is 0/1 or bool."""
-    k = len(labels)
-    n = np.bincount(codes, minlength=k)
-    hits = np.bincount(codes, weights=np.asarray(success, dtype=np.float64), minlength=k)
-    return tuple(Counts(str(lab), int(n[i]), int(hits[i])) for i, lab in enumerate(labels))
-
-
-def group_moments(codes: np.ndarray, labels: Sequence[str], values: np.ndarray) -> tuple[
-        Moments, ...]:
-    """n, mean and M2 per group, by the corrected two-pass algorithm.
-
-    x̄ = Σx/n, then d = x − x̄, mean = x̄ + Σd/n and M2 = Σd² − (Σd)²/n, which cancels the
-    rounding left in the first pass (Chan, Golub & LeVeque 1983, eq. 1.7).
-    """
-    k = len(labels)
-    n = np.bincount(codes, minlength=k).astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.bincount(codes, weights=values, minlength=k) / n
-        d = values - mean[codes]
-        sd = np.bincount(codes, weights=d, minlength=k)
-        m2 = np.bincount(codes, weights=d * d, minlength=k) - sd * sd / n
-        mean = mean + sd / n
-    return tuple(Moments(str(lab), int(n[i]), float(mean[i]), max(float(m2[i]), 0.0))
-                 for i, lab in enumerate(labels))
-
-
+# -- summaries (mlstats.stats.summaries) --------------------------------------------------------
 def two_valued_labels(labels: Sequence[str | None]) -> np.ndarray | None:
     """For text labels all spelled true/false or yes/no (any case): success per label."""
     words = [str(lab).strip().lower() for lab in labels if lab is not None]
@@ -412,46 +350,136 @@ def ab_test_rows(codes: np.ndarray, labels: Sequence[str], metric: np.ndarray, *
     if covariate_denominator is not None:
         raise InputError("--covariate-denominator applies to ratio metrics: give "
                          "--denominator too, or drop it")
-    scale = 1.0 if binary else _scale_of(metric)
+    if binary and covariate is None:
+        return ab_test_groups(labels, group_counts(codes, labels, metric), options=options,
+                              control=control, ratio=ratio, expected_ratio=expected_ratio,
+                              units=units, progress=progress)
+    scale = _scale_of(metric)
     metric = metric / scale if scale != 1.0 else metric
-    if binary:
-        counts = group_counts(codes, labels, metric)
-        groups: tuple = _proportion_groups(counts)
-    else:
-        moments = group_moments(codes, labels, metric)
-        groups = _mean_groups(moments, scale=scale)
-    sizes = [g.n for g in groups]
-    control_index, rule = _control_index(labels, control, sizes,
-                                         means=not binary or covariate is not None)
-    rng = np.random.default_rng(seed)
     if covariate is None:
-        kind_test = options.resolve(binary=binary)
-        # Counts carry everything a two-valued metric's tests need; means may need the rows.
-        comparisons, warnings = _compare_all(counts if binary else moments, control_index,
-                                             kind_test, options, rng, progress,
-                                             rows=None if binary else (codes, metric),
-                                             scale=scale)
-        theta = reduction = unadjusted = None
+        return ab_test_groups(labels, group_moments(codes, labels, metric), options=options,
+                              control=control, ratio=ratio, expected_ratio=expected_ratio,
+                              units=units, progress=progress, scale=scale,
+                              samples=_row_samples(codes, metric))
+    covariate = np.asarray(covariate, dtype=np.float64)
+    x_scale = _scale_of(covariate)
+    x = covariate / x_scale
+
+    def samples(theta: float | None, x_bar: float) -> Samples:
+        values = metric if theta is None else metric - theta * (x - x_bar)
+        return _row_samples(codes, values)
+
+    return ab_test_groups(labels, group_comoments(codes, labels, [metric, x]), options=options,
+                          control=control, ratio=ratio, expected_ratio=expected_ratio,
+                          units=units, progress=progress, scale=scale, x_scale=x_scale,
+                          x_range=(float(np.min(x)), float(np.max(x))), samples=samples,
+                          binary=binary)
+
+
+def check_options(*, control: str | None = None, expected_ratio: str | None = None,
+                  **settings) -> _Options:
+    """The test options (`ab_test_rows` keywords but the data), checked, for `ab_test_groups`."""
+    return _Options.make(**settings)
+
+
+def check_ratio(expected_ratio: str | None, labels: Sequence[str]) -> tuple[float, ...] | None:
+    """The parts of --expected-ratio, one per group."""
+    return _ratio_for(expected_ratio, labels)
+
+
+# A variant's rows against the control's, for rank and permutation tests: the two samples,
+# or (an engine without the rows in memory) the Mann–Whitney rank sums.
+Samples = Callable[[int, int], "tuple[np.ndarray, np.ndarray] | RankSums"]
+
+
+def _row_samples(codes: np.ndarray, values: np.ndarray) -> Samples:
+    def pair(index: int, control_index: int) -> tuple[np.ndarray, np.ndarray]:
+        return values[codes == index], values[codes == control_index]
+    return pair
+
+
+def ab_test_groups(labels: Sequence[str],
+                   summaries: Sequence[Counts] | Sequence[Moments] | Sequence[CoMoments], *,
+                   options: _Options, control: str | None = None,
+                   ratio: tuple[float, ...] | None = None, expected_ratio: str | None = None,
+                   units: int | None = None, progress: Progress | None = None,
+                   scale: float = 1.0, x_scale: float = 1.0,
+                   x_range: tuple[float, float] | None = None,
+                   samples: Samples | Callable[[float | None, float], Samples] | None = None,
+                   binary: bool = False) -> ABTestResult:
+    """The finish step of an A/B test from per-group summaries, whichever engine built them.
+
+    `Counts` (a two-valued metric), `Moments` (a mean), or `CoMoments` of (metric,
+    covariate) for CUPED; the metric divided by `scale` and the covariate by `x_scale` (see
+    `_scale_of`), `x_range` the scaled covariate's min and max over all rows. `samples`
+    gives the two samples of a pair for rank and permutation tests (for CUPED: a function
+    of θ and x̄ giving that provider, θ None for the metric itself). `binary`: the CUPED
+    metric is 0/1 (its groups are reported as proportions, its tests are of means).
+    CUPED from co-moments: with C the centred cross-products over all rows (the groups'
+    merged), θ = C_yx/C_xx; per group ȳ′ = ȳ_g − θ(x̄_g − x̄) and
+    M2′ = C_yy − 2θC_yx + θ²C_xx, the moments of y − θ(x − x̄) exactly;
+    variance_reduction = 1 − M2′/C_yy over all rows.
+    """
+    sizes = [s.n for s in summaries]
+    rng = np.random.default_rng(options.seed)
+    if isinstance(summaries[0], Counts):
+        groups: tuple = _proportion_groups(summaries)
+        control_index, rule = _control_index(labels, control, sizes, means=False)
+        test = options.resolve(binary=True)
+        comparisons, warnings = _compare_all(summaries, control_index, test, options, rng,
+                                             progress, rows=None)
+        return _result(groups, comparisons, warnings, control_index, test, options,
+                       binary=True, expected_ratio=expected_ratio, ratio=ratio, rule=rule,
+                       units=units)
+    if isinstance(summaries[0], Moments):
+        groups = _mean_groups(summaries, scale=scale)
+        control_index, rule = _control_index(labels, control, sizes, means=True)
+        test = options.resolve(binary=False)
+        comparisons, warnings = _compare_all(summaries, control_index, test, options, rng,
+                                             progress, rows=samples, scale=scale)
+        return _result(groups, comparisons, warnings, control_index, test, options,
+                       binary=False, expected_ratio=expected_ratio, ratio=ratio, rule=rule,
+                       units=units)
+    if x_range is None or x_range[0] == x_range[1]:
+        raise InputError("the --covariate column is constant; CUPED needs a pre-experiment "
+                         "value that varies between rows")
+    raw_moments = tuple(Moments(str(lab), co.n, float(co.mean[0]), max(float(co.c[0, 0]), 0.0))
+                        for lab, co in zip(labels, summaries, strict=True))
+    groups = (_proportion_groups([Counts(str(lab), co.n, round(float(co.mean[0]) * co.n))
+                                  for lab, co in zip(labels, summaries, strict=True)])
+              if binary else _mean_groups(raw_moments, scale=scale))
+    control_index, rule = _control_index(labels, control, sizes, means=True)
+    test = options.resolve(binary=False, cuped=True)
+    every = summaries[0]
+    for part in summaries[1:]:
+        every = every.merge(part)
+    theta = float(every.c[0, 1] / every.c[1, 1])
+    x_bar = float(every.mean[1])
+    syy = float(every.c[0, 0])
+    notes = []
+    if syy > 0:
+        adjusted = syy - 2 * theta * float(every.c[0, 1]) + theta * theta * float(every.c[1, 1])
+        reduction = 1 - max(adjusted, 0.0) / syy
     else:
-        kind_test = options.resolve(binary=False, cuped=True)
-        covariate = np.asarray(covariate, dtype=np.float64)
-        x_scale = _scale_of(covariate)
-        adjusted, theta, reduction, cuped_warnings = cuped(metric, covariate / x_scale)
-        theta *= scale / x_scale  # θ is in metric units per covariate unit
-        adj_moments = group_moments(codes, labels, adjusted)
-        raw_moments = group_moments(codes, labels, metric)
-        comparisons, warnings = _compare_all(adj_moments, control_index, kind_test, options,
-                                             rng, progress, rows=(codes, adjusted),
-                                             scale=scale, raw=raw_moments)
-        raw, raw_warnings = _compare_all(raw_moments, control_index, kind_test, options, rng,
-                                         progress, rows=(codes, metric), label="unadjusted: ",
-                                         scale=scale)
-        unadjusted = Unadjusted(comparisons=raw)
-        warnings = cuped_warnings + warnings + raw_warnings
-    return _result(groups, comparisons, warnings, control_index, kind_test, options,
-                   binary=binary and covariate is None, expected_ratio=expected_ratio,
-                   ratio=ratio, theta=theta, reduction=reduction, unadjusted=unadjusted,
-                   rule=rule, units=units)
+        reduction = math.nan
+        notes.append("the metric is constant, so variance_reduction is undefined (null)")
+    adj_moments = tuple(
+        Moments(str(lab), co.n, float(co.mean[0] - theta * (co.mean[1] - x_bar)),
+                max(float(co.c[0, 0] - 2 * theta * co.c[0, 1] + theta * theta * co.c[1, 1]),
+                    0.0))
+        for lab, co in zip(labels, summaries, strict=True))
+    comparisons, warnings = _compare_all(
+        adj_moments, control_index, test, options, rng, progress,
+        rows=samples(theta, x_bar) if samples is not None else None, scale=scale,
+        raw=raw_moments)
+    raw, raw_warnings = _compare_all(
+        raw_moments, control_index, test, options, rng, progress,
+        rows=samples(None, x_bar) if samples is not None else None, label="unadjusted: ",
+        scale=scale)
+    return _result(groups, comparisons, notes + warnings + raw_warnings, control_index, test,
+                   options, binary=False, expected_ratio=expected_ratio, ratio=ratio,
+                   theta=theta * scale / x_scale, reduction=reduction,
+                   unadjusted=Unadjusted(comparisons=raw), rule=rule, units=units)
 
 
 def ab_test_summaries(summaries: Sequence[Counts] | Sequence[Moments], *,
@@ -533,20 +561,12 @@ class _CoMoments:
 
 
 def _co_moments(codes: np.ndarray, k: int, columns: Sequence[np.ndarray]) -> _CoMoments:
-    """Means and centred cross-products per group (two passes: no Σx² − (Σx)²/n)."""
-    n = np.bincount(codes, minlength=k).astype(np.float64)
-    data = np.column_stack(columns)
-    p = data.shape[1]
+    """Per-group `CoMoments`, stacked: n, means and sample covariances."""
+    parts = group_comoments(codes, [str(i) for i in range(k)], list(columns))
+    n = np.array([p.n for p in parts], dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.column_stack([np.bincount(codes, weights=data[:, j], minlength=k)
-                                for j in range(p)]) / n[:, None]
-        d = data - mean[codes]
-        cov = np.empty((k, p, p))
-        for i in range(p):  # p ≤ 4 columns, not rows
-            for j in range(i, p):
-                cov[:, i, j] = cov[:, j, i] = (
-                    np.bincount(codes, weights=d[:, i] * d[:, j], minlength=k) / (n - 1))
-    return _CoMoments(n=n, mean=mean, cov=cov)
+        cov = np.stack([p.c for p in parts]) / (n - 1)[:, None, None]
+    return _CoMoments(n=n, mean=np.stack([p.mean for p in parts]), cov=cov)
 
 
 def _ratio_var(m: _CoMoments, a: int, b: int, c: int, d: int) -> np.ndarray:
@@ -664,6 +684,7 @@ class _Options:
     bayesian: bool = False
     prior_mean: float | None = None
     prior_std: float | None = None
+    seed: int | None = None
 
     @classmethod
     def make(cls, *, seed: int | None = None, **kw) -> _Options:
@@ -700,7 +721,7 @@ class _Options:
             option = "--prior-mean" if kw.get("prior_mean") is not None else "--prior-std"
             raise InputError(f"{option} applies to the Bayesian reading: add --bayesian, or "
                              f"drop {option}")
-        return cls(**kw)
+        return cls(**kw, seed=seed)
 
     def resolve(self, *, binary: bool, rows: bool = True, cuped: bool = False,
                 ratio: bool = False) -> str:
@@ -753,7 +774,7 @@ def _control_index(labels: Sequence[str], control: str | None, sizes: Sequence[i
 # -- the finish step -------------------------------------------------------------------------
 def _compare_all(summaries: Sequence, control_index: int, test: str, options: _Options,
                  rng: np.random.Generator, progress: Progress | None, *,
-                 rows: tuple[np.ndarray, np.ndarray] | None, label: str = "",
+                 rows: Samples | None, label: str = "",
                  scale: float = 1.0,
                  raw: Sequence[Moments] | None = None) -> tuple[tuple[Comparison, ...],
                                                                 list[str]]:
@@ -770,11 +791,8 @@ def _compare_all(summaries: Sequence, control_index: int, test: str, options: _O
     for index, variant in enumerate(summaries):
         if index == control_index:
             continue
-        if rows is not None and test in ("mannwhitney", "permutation"):
-            codes, values = rows
-            samples = (values[codes == index], values[codes == control_index])
-        else:
-            samples = None
+        samples = (rows(index, control_index)
+                   if rows is not None and test in ("mannwhitney", "permutation") else None)
         means = None if raw is None else (raw[index].mean, raw[control_index].mean)
         found.append(compare_pair(variant, control, test=test, alternative=options.alternative,
                                   alpha=options.alpha, ci_method=options.ci_method,
@@ -910,6 +928,8 @@ def _run_test(test: str, variant, control, *, alternative: str, samples, resampl
     if test == "mannwhitney":
         if binary:
             return mann_whitney_counts(variant, control, alternative=alternative)
+        if isinstance(samples, RankSums):
+            return mann_whitney_from(samples, alternative=alternative)
         return mann_whitney(*samples, alternative=alternative)
     if binary:
         return permutation_counts(variant, control, alternative=alternative,
@@ -1300,6 +1320,24 @@ def mann_whitney_exact_p(u: float, n_t: int, n_c: int, alternative: str) -> floa
     return 1 - short + at_k if in_upper else short
 
 
+@dataclass(frozen=True, slots=True)
+class RankSums:
+    """A variant against the control in the pooled sample: the variant's sum of mid-ranks,
+    both sizes and the tie term Σ(t³ − t) over tie blocks; all Mann–Whitney needs."""
+
+    rank_sum: float
+    n_t: int
+    n_c: int
+    tie_term: float
+
+
+def mann_whitney_from(ranks: RankSums, *, alternative: str = "two-sided") -> tuple[float,
+                                                                                   float]:
+    """U = R_t − n_t(n_t + 1)/2 and its p-value (see `mann_whitney`)."""
+    u = ranks.rank_sum - ranks.n_t * (ranks.n_t + 1) / 2
+    return u, _mw_p(u, ranks.n_t, ranks.n_c, ranks.tie_term, alternative)
+
+
 def mann_whitney(x_t: np.ndarray, x_c: np.ndarray, *,
                  alternative: str = "two-sided") -> tuple[float, float]:
     """Mann–Whitney U of the variant, U = R_t − n_t(n_t + 1)/2 with mid-ranks, and its
@@ -1314,12 +1352,11 @@ def mann_whitney(x_t: np.ndarray, x_c: np.ndarray, *,
     left = np.searchsorted(pooled, x_t, side="left")
     right = np.searchsorted(pooled, x_t, side="right")
     rank_sum = float(np.sum((left + right + 1) / 2))  # mean of 1-based ranks left+1 … right
-    n_t, n_c = x_t.size, x_c.size
-    u = rank_sum - n_t * (n_t + 1) / 2
     edges = np.flatnonzero(pooled[1:] != pooled[:-1]) + 1
     ties = np.diff(np.concatenate([[0], edges, [pooled.size]])).astype(np.float64)
     tie_term = float(np.sum(ties**3 - ties))
-    return u, _mw_p(u, n_t, n_c, tie_term, alternative)
+    return mann_whitney_from(RankSums(rank_sum, x_t.size, x_c.size, tie_term),
+                             alternative=alternative)
 
 
 def mann_whitney_counts(variant: Counts, control: Counts, *,
@@ -1468,29 +1505,24 @@ def _subset_summer(values: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
 def cuped(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, float, float, list[str]]:
     """CUPED adjustment over all rows: (y − θ(x − x̄), θ, variance_reduction, warnings).
 
-    θ = cov(y, x)/var(x); variance_reduction = 1 − var(y′)/var(y) (= corr(y, x)²).
+    θ = cov(y, x)/var(x); variance_reduction = 1 − var(y′)/var(y) (= corr(y, x)²), from
+    the co-moments of (y, x) as `ab_test_groups` computes them.
     Reference: Deng, Xu, Kohavi & Walker (2013), eq. 4.
     Checked against: a hand computation and statsmodels OLS (tests/stats/test_abtest.py).
     """
-    dx = x - np.mean(x)
-    dy = y - np.mean(y)
-    sxx = float(np.dot(dx, dx))
-    # compare values, not Σdx²: the mean of a constant like 0.1 is not exactly 0.1, which
-    # leaves a tiny Σdx² > 0 and an arbitrary θ
     if x.size == 0 or np.min(x) == np.max(x):
         raise InputError("the --covariate column is constant; CUPED needs a pre-experiment "
                          "value that varies between rows")
-    theta = float(np.dot(dx, dy)) / sxx
-    adjusted = y - theta * dx
-    syy = float(np.dot(dy, dy))
+    co = CoMoments.of(np.column_stack([y, x]))
+    theta = float(co.c[0, 1] / co.c[1, 1])
     warnings = []
-    if syy > 0:
-        da = adjusted - np.mean(adjusted)
-        reduction = 1 - float(np.dot(da, da)) / syy
+    if co.c[0, 0] > 0:
+        adjusted = co.c[0, 0] - 2 * theta * co.c[0, 1] + theta * theta * co.c[1, 1]
+        reduction = 1 - max(float(adjusted), 0.0) / float(co.c[0, 0])
     else:
         reduction = math.nan
         warnings.append("the metric is constant, so variance_reduction is undefined (null)")
-    return adjusted, theta, reduction, warnings
+    return y - theta * (x - co.mean[1]), theta, reduction, warnings
 
 
 def sample_ratio_p_value(sizes: Sequence[int], ratio: Sequence[float]) -> float:

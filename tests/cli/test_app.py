@@ -81,7 +81,8 @@ def test_json_envelope_and_provenance():
     assert record["rows_used"] == 50 and record["warnings"] == []
     prov = record["provenance"]
     assert set(prov) == {"input", "sha256", "rows_read", "rows_used", "rows_dropped", "seed",
-                         "versions"}
+                         "engine", "exact", "versions"}
+    assert (prov["engine"], prov["exact"]) == ("local", True)
     assert set(prov["versions"]) == {"mlstats", "python", "numpy", "scipy", "pandas"}
     assert (prov["input"], prov["rows_read"], prov["rows_dropped"]) == (CARS, 50, 0)
 

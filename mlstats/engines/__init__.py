@@ -1,0 +1,50 @@
+"""Engines: where the mergeable summaries of `mlstats.stats.summaries` are computed.
+
+`local` (the default) reads the input into memory with `mlstats.io.read_table`, and each
+statistic builds its summaries from arrays. `duckdb` (the optional extra `duckdb`) runs SQL
+over the file where it lies, so that files larger than memory can be summarised; its adapter
+holds no statistics, only SQL expressions whose results are summary fields, and the same
+finish steps in `mlstats.stats` turn them into results. A command or option an engine cannot
+serve exactly is an `InputError` naming the engine.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mlstats.errors import InputError
+
+if TYPE_CHECKING:
+    from mlstats.engines.duckdb_engine import DuckDBSource
+    from mlstats.io.options import ReadOptions
+    from mlstats.io.reader import Table
+
+
+def open_duckdb(read: ReadOptions) -> DuckDBSource:
+    """The input of `read` as a DuckDB source (imports DuckDB, which must be installed)."""
+    try:
+        import duckdb  # noqa: F401
+    except ImportError:
+        raise InputError("--engine duckdb needs the duckdb extra: pip install "
+                         "'mlstats[duckdb]'") from None
+    from mlstats.engines.duckdb_engine import DuckDBSource
+
+    return DuckDBSource(read)
+
+
+def refuse(engine: str, what: str) -> InputError:
+    """The error for a command or option that `engine` cannot serve exactly."""
+    return InputError(f"{what} runs on --engine local only, not on --engine {engine}; use "
+                      "--engine local")
+
+
+def rows_of(read: ReadOptions, specs: list[str | None], *, formula: str | None = None) -> Table:
+    """The rows --where keeps of the columns a command names (`specs`: names or numbers,
+    None skipped; with a formula, every column whose name it mentions), read by DuckDB into
+    the local engine's `Table`: the command then finishes from rows, exactly as locally,
+    holding only those columns in memory."""
+    with open_duckdb(read) as src:
+        names = [src.resolve(s) for s in specs if s is not None]
+        if formula is not None:
+            names += [c for c in src.columns if c in formula]
+        return src.table(names)

@@ -1,0 +1,532 @@
+"""The DuckDB engine: SQL over the input where it lies, producing summary fields.
+
+The CSV is read with the delimiter, quote, header, missing-value strings and column types
+given explicitly (DuckDB's detection misreads ragged files), strictly: a line with too many
+or too few fields, or an unterminated quote, is an error that names the line, as on the
+local engine (whose diagnosis produces the message). Columns a query does not use are read
+as text, so that only the values a statistic uses must parse as numbers.
+
+Every query starts from one relation: the row number in input order, the used columns
+cleaned as the local reader cleans them (NaN and `--na` numbers missing), and `_keep`, the
+`--where` predicate with its values bound as parameters (never written into the SQL).
+Identifiers are quoted; no value from the command line is spliced into SQL text.
+"""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+
+from mlstats.errors import InputError
+from mlstats.expr import Expr
+from mlstats.io.reader import (
+    _SEP_NAMES,
+    PANDAS_NA,
+    ReadOptions,
+    Table,
+    _check_header,
+    _first_record,
+    _na_numbers,
+    provenance,
+    resolve_column,
+    sniff_delimiter,
+    where_note,
+)
+from mlstats.io.source import PARQUET_SUFFIXES, Source, is_parquet
+from mlstats.io.writer import protect_input
+
+NUMBER, BOOL, TEXT = "number", "bool", "text"
+_SQL_TYPES = {NUMBER: "DOUBLE", BOOL: "BOOLEAN", TEXT: "VARCHAR"}
+_CSV_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
+_COMPRESSED = (".gz", ".zst")
+_SAMPLE = 1 << 20
+_OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "=", "!=": "<>"}
+# DuckDB's working memory; beyond it, sorts, joins and aggregates spill to temporary files.
+MEMORY_ENV = "MLSTATS_DUCKDB_MEMORY"
+
+
+def quote(name: str) -> str:
+    """A SQL identifier, quoted (a doubled quote inside)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """The row accounting of one command's pass: read, kept by --where, used."""
+
+    read: int
+    kept: int
+    used: int
+    missing: dict[str, int]
+
+
+class DuckDBSource:
+    """One input (a file, a directory or a glob of CSV or Parquet files) seen through DuckDB."""
+
+    engine = "duckdb"
+
+    def __init__(self, read: ReadOptions) -> None:
+        self.read = read
+        self.files = _files(read.source)
+        self.name = read.source or "-"
+        self.parquet = is_parquet(str(self.files[0]))
+        if any(is_parquet(str(f)) != self.parquet for f in self.files):
+            raise InputError(f"'{self.name}' mixes Parquet and CSV files; give one kind")
+        if read.encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
+            raise InputError(f"--engine duckdb reads UTF-8 text, not {read.encoding}; convert "
+                             "the file, or use --engine local")
+        # DuckDB spills beyond its memory into a directory of this run's own (its default is
+        # ./.tmp, in the user's working directory), removed by `close`
+        self._spill = tempfile.mkdtemp(prefix="mlstats-duckdb-")
+        self.con = duckdb.connect(config={**_config(), "temp_directory": self._spill})
+        # DuckDB's own progress bar writes to standard output, where the result goes
+        self.con.execute("SET enable_progress_bar = false")
+        self.warnings: list[str] = []
+        self.rows_used: int | None = None
+        self.rows_read: int | None = None
+        self._digest = _hash_files(self.files)
+        self._memory: int | None = None
+        self._params: dict[str, Any] = {"files": [str(f) for f in self.files]}
+        try:
+            if self.parquet:
+                self._inspect_parquet()
+            else:
+                self._inspect_csv()
+            self.na_numbers = _na_numbers(read.na)
+            self.where = tuple(e.text for e in read.where)
+            self._conditions = [(self.resolve(".".join(e.path)), e) for e in read.where]
+            for name, condition in self._conditions:
+                _check_pairing(name, self.kinds[name], condition)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Close the connection and remove DuckDB's temporary files."""
+        self.con.close()
+        shutil.rmtree(self._spill, ignore_errors=True)
+
+    def __enter__(self) -> DuckDBSource:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- the input ------------------------------------------------------------------------
+    def _inspect_parquet(self) -> None:
+        if self.read.sep is not None or self.read.no_header:
+            given = "--sep" if self.read.sep is not None else "--no-header"
+            raise InputError(f"{given} applies to CSV input, and '{self.name}' is Parquet; "
+                             f"drop {given}")
+        described = self._run("DESCRIBE SELECT * FROM read_parquet($files)", {}).fetchall()
+        self.names = [row[0] for row in described]
+        self.kinds = {row[0]: _parquet_kind(row[1]) for row in described}
+        _check_header(self.names)
+
+    def _inspect_csv(self) -> None:
+        head = _head(self.files[0])
+        sample = Source(name=str(self.files[0]), digest=_done(""), data=head)
+        sep = self.read.sep
+        sep = _SEP_NAMES.get(sep, sep) if sep is not None else sniff_delimiter(sample)
+        if len(sep) != 1:
+            raise InputError(f"--sep must be one character, or \\t or tab (got '{sep}')")
+        header = _first_record(sample, sep)
+        if self.read.no_header:
+            self.names = [str(i) for i in range(1, len(header) + 1)]
+        else:
+            _check_header(header)
+            self.names = header
+        self.sep = sep
+        nulls = ([] if self.read.no_default_na else list(PANDAS_NA)) + list(self.read.na)
+        if "" not in nulls:
+            nulls.append("")
+        self.kinds = _csv_kinds(head, sep, self.names, self.read.no_header, nulls)
+        self.line_bytes = max(len(head) / max(head.count(b"\n"), 1), 1.0)
+        self._params.update(sep=sep, header=not self.read.no_header, nulls=nulls)
+
+    def _relation(self, types: dict[str, str]) -> str:
+        """The input as a table function; `types` gives the SQL type of each used column."""
+        if self.parquet:
+            return "read_parquet($files)"
+        self._params["columns"] = {name: types.get(name, "VARCHAR") for name in self.names}
+        return ("read_csv($files, delim=$sep, quote='\"', escape='\"', header=$header, "
+                "columns=$columns, auto_detect=false, strict_mode=true, null_padding=false, "
+                "nullstr=$nulls, union_by_name=false)")
+
+    # -- columns ---------------------------------------------------------------------------
+    @property
+    def columns(self) -> list[str]:
+        return list(self.names)
+
+    def resolve(self, spec: str) -> str:
+        """A column by header name, else by 1-based number (the local reader's rules)."""
+        return resolve_column(self.names, spec)
+
+    def resolve_many(self, specs: Sequence[str]) -> list[str]:
+        return [self.resolve(s) for s in specs]
+
+    def is_numeric(self, name: str) -> bool:
+        return self.kinds[name] == NUMBER
+
+    def numeric_columns(self, *, exclude: Sequence[str | None] = ()) -> list[str]:
+        return [n for n in self.names if self.kinds[n] == NUMBER and n not in set(exclude)]
+
+    # -- queries ---------------------------------------------------------------------------
+    def rows_sql(self, used: dict[str, str], *, numbered: bool = True) -> str:
+        """The rows as one relation: `_row` (0-based, input order; 0 unless `numbered`),
+        each used column as `c<i>` (i its position in the header), `_keep` (the --where
+        predicate)."""
+        needed = dict(used)
+        for name, _condition in self._conditions:
+            needed.setdefault(name, self.kinds[name])
+        types = {name: _SQL_TYPES[kind] for name, kind in needed.items()}
+        cleaned = ", ".join(f"{self._clean(name, kind)} AS {self.alias(name)}"
+                            for name, kind in needed.items())
+        keep = " AND ".join(
+            f"coalesce({self.alias(name)} {_OPS[c.op]} $where{i}, false)"
+            for i, (name, c) in enumerate(self._conditions)) or "true"
+        for i, (_name, c) in enumerate(self._conditions):
+            self._params[f"where{i}"] = c.value
+        row = "row_number() OVER () - 1" if numbered else "0"
+        inner = f"SELECT {row} AS _row, {cleaned} FROM {self._relation(types)}"
+        return f"SELECT *, {keep} AS _keep FROM ({inner})"
+
+    def fits_in_memory(self, values: int) -> bool:
+        """Whether `values` doubles take at most a quarter of DuckDB's memory limit."""
+        if self._memory is None:
+            (limit,), = self.query("SELECT current_setting('memory_limit')")
+            self._memory = _bytes(limit)
+        return values * 8 <= self._memory // 4 and values <= QUANTILE_CONT_MAX
+
+    def bind(self, **params: Any) -> None:
+        """Values that later queries refer to as $name (never spliced into SQL text)."""
+        self._params.update(params)
+
+    def alias(self, name: str) -> str:
+        return f"c{self.names.index(name)}"
+
+    def _clean(self, name: str, kind: str) -> str:
+        column = quote(name)
+        if kind != NUMBER:
+            return column if not self.parquet or self.kinds[name] != TEXT else (
+                f"CAST({column} AS VARCHAR)")
+        if self.parquet:
+            column = f"CAST({column} AS DOUBLE)"
+        missing = f"isnan({column})"
+        if self.na_numbers:
+            self._params["na_numbers"] = list(self.na_numbers)
+            missing += f" OR list_contains($na_numbers, {column})"
+        return f"CASE WHEN {missing} THEN NULL ELSE {column} END"
+
+    def query(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple]:
+        return self._run(sql, params or {}).fetchall()
+
+    def records(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """The result rows as dicts by column name (small results: summaries, not data)."""
+        cursor = self._run(sql, params or {})
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def fetch_arrow(self, sql: str, params: dict[str, Any] | None = None):
+        """A query's rows as an Arrow table."""
+        import warnings
+
+        with warnings.catch_warnings():  # DuckDB notes the copy a DB-API result makes
+            warnings.simplefilter("ignore")
+            return self._run(sql, params or {}).to_arrow_table()
+
+    def _run(self, sql: str, params: dict[str, Any]) -> duckdb.DuckDBPyConnection:
+        names = set(re.findall(r"\$(\w+)", sql))
+        bound = {k: v for k, v in {**self._params, **params}.items() if k in names}
+        try:
+            return self.con.execute(sql, bound)
+        except duckdb.ConversionException as exc:
+            raise self._conversion_error(str(exc)) from None
+        except duckdb.InvalidInputException as exc:
+            raise self._parse_error(str(exc)) from None
+        except duckdb.OutOfMemoryException:
+            raise InputError(f"DuckDB ran out of memory; raise its limit with {MEMORY_ENV} "
+                             "(e.g. 4GB), or free memory") from None
+        except duckdb.IOException as exc:
+            raise InputError(f"cannot read '{self.name}': {_first_line(str(exc))}") from None
+
+    def _conversion_error(self, message: str) -> InputError:
+        line = re.search(r"Line: (\d+)", message)
+        column = re.search(r'converting column "(.*?)"', message)
+        value = re.search(r'Could not convert string "(.*?)" to', message)
+        if line and column and value:
+            return InputError(
+                f"column '{column.group(1)}' is not numeric: '{value.group(1)}' at line "
+                f"{line.group(1)}; pick a numeric column, or fix the value (mlstats clean "
+                "--coerce converts numbers stored as text)")
+        return InputError(f"cannot read '{self.name}': {_first_line(message)}")
+
+    def _parse_error(self, message: str) -> InputError:
+        """A malformed CSV: the local diagnosis names the line and what is wrong."""
+        from mlstats.io.reader import _diagnose
+        from mlstats.io.source import load_source
+
+        named = re.search(r"file = (.*)", message)
+        path = named.group(1).strip() if named else str(self.files[0])
+        if not self.parquet and "CSV Error" in message:
+            try:
+                _diagnose(load_source(path), self.sep, self.read.no_header)
+            except InputError as exc:
+                # The local reader parses such a file and then finds the quote open at the
+                # end (`check_quoted_fields`): say it in its words.
+                text = str(exc).replace(
+                    "is never closed; add", "is never closed, so the rest of the input would "
+                    "be one value; add")
+                raise InputError(text) from None
+        line = re.search(r"Line: (\d+)", message)
+        where = f"line {line.group(1)}: " if line else ""
+        return InputError(f"cannot parse '{path}': {where}{_first_line(message)}")
+
+    def table(self, names: Sequence[str]) -> Table:
+        """The rows --where keeps, of the named columns only, as the local engine's `Table`
+        (cleaned as it cleans them, each row's number kept for its line): for the commands
+        that finish from rows rather than summaries. Memory: the used columns' values."""
+
+        from mlstats.io.reader import Table
+
+        used = {name: self.kinds[name] for name in dict.fromkeys(names)}
+        rows = self.rows_sql(used)
+        picked = ", ".join(f"{self.alias(n)} AS {quote(n)}" for n in used)
+        (read,), = self.query(f"WITH t AS ({rows}) SELECT count(*) FROM t")
+        found = self.fetch_arrow(f"WITH t AS ({rows}) SELECT _row, {picked} FROM t WHERE _keep "
+                                 "ORDER BY _row")
+        numbers = found.column("_row").to_numpy().astype(np.int64)
+        arrow = found.drop_columns(["_row"])
+        if read == 0:
+            raise InputError("the input has a header but no data rows; give a file with data")
+        # several files have no common lines: like Parquet's, their rows are numbered
+        source = Source(name=self.name, digest=self._digest, path=self.files[0],
+                        has_quotes=True, parquet=self.parquet or len(self.files) > 1)
+        table = Table(arrow, source=source, sep=getattr(self, "sep", ","),
+                      has_header=not self.read.no_header, na_numbers=self.na_numbers,
+                      engine=self.engine)
+        table.rows_read = int(read)
+        table._row_numbers = numbers
+        if self.where:
+            table.rows_filtered = table.rows_read - arrow.num_rows
+            table.rows_used = arrow.num_rows
+            table.where = self.where
+            table.warnings.append(where_note(self.where, table.rows_filtered, table.rows_read))
+        table.check_values()
+        return table
+
+    # -- row accounting --------------------------------------------------------------------
+    def account_sql(self, names: Sequence[str]) -> list[str]:
+        """Aggregates over all rows: read, kept, missing per column, the first infinity."""
+        fields = ["count(*) AS _read", "count(*) FILTER (WHERE _keep) AS _kept"]
+        for name in names:
+            c = self.alias(name)
+            fields.append(f"count(*) FILTER (WHERE _keep AND {c} IS NULL) AS _miss_{c}")
+            if self.kinds[name] == NUMBER:
+                fields.append(f"count(*) FILTER (WHERE isinf({c})) AS _inf_{c}")
+        return fields
+
+    def account(self, names: Sequence[str], found: dict[str, Any], *, used: int,
+                complete: bool = True) -> Rows:
+        """Check and record the accounting fields of `account_sql` (summed over groups)."""
+        for key, count in found.items():
+            if key.startswith("_inf_") and count:
+                name = self.names[int(key.removeprefix("_inf_c"))]
+                c = self.alias(name)
+                (row,), = self.query(f"WITH t AS ({self.rows_sql({name: NUMBER})}) "
+                                     f"SELECT min(_row) FROM t WHERE isinf({c})")
+                raise InputError(f"column '{name}' holds an infinite or overflowing number at "
+                                 f"line {int(row) + (1 if self.read.no_header else 2)}; fix "
+                                 "the value or mark it missing")
+        rows = Rows(read=int(found["_read"]), kept=int(found["_kept"]), used=used,
+                    missing={n: int(found[f"_miss_{self.alias(n)}"]) for n in names})
+        self.rows_read = rows.read
+        if rows.read == 0:
+            raise InputError("the input has a header but no data rows; give a file with data")
+        if self.where:
+            self.warnings.append(where_note(self.where, rows.read - rows.kept, rows.read))
+        if complete:
+            self.rows_used = used
+            short = [n for n, k in rows.missing.items() if k]
+            if rows.kept - used:
+                from mlstats.io.reader import _listing
+
+                self.warnings.append(
+                    f"{rows.kept - used} of {rows.kept} rows left out: a missing value in "
+                    f"{_listing(short)} (rows_used = {used})")
+        else:
+            self.rows_used = rows.kept
+        return rows
+
+    def provenance(self, *, seed: int | None = None,
+                   approximate: tuple[str, ...] = ()) -> dict:
+        read = self.rows_read or 0
+        used = read if self.rows_used is None else self.rows_used
+        return provenance(Source(name=self.name, digest=self._digest), rows_read=read,
+                          rows_used=used, where=self.where, seed=seed, engine=self.engine,
+                          approximate=approximate)
+
+
+# Beyond this many values in all, quantiles are found by histograms whatever the memory.
+QUANTILE_CONT_MAX = 1 << 27
+
+
+def _bytes(text: str) -> int:
+    """'1.5 GiB', '512.0 MiB', '256MB' as a number of bytes."""
+    found = re.match(r"^\s*([\d.]+)\s*([KMGT]?)(i?)B\s*$", text, flags=re.I)
+    if not found:
+        return 1 << 30
+    base = 1024 if found.group(3) else 1000
+    return int(float(found.group(1)) * base ** "_KMGT".index(found.group(2).upper() or "_"))
+
+
+def _config() -> dict[str, Any]:
+    config: dict[str, Any] = {"preserve_insertion_order": True}
+    memory = os.environ.get(MEMORY_ENV)
+    if memory:
+        config["memory_limit"] = memory
+    return config
+
+
+def _files(source: str | None) -> list[Path]:
+    """The files named by a path, a directory or a glob, in sorted order."""
+    if source in (None, "-"):
+        raise InputError("--engine duckdb reads files, not standard input; give a path, or "
+                         "use --engine local")
+    if any(ch in source for ch in "*?["):
+        found = [Path(p) for p in sorted(glob.glob(source)) if Path(p).is_file()]
+        if not found:
+            raise InputError(f"no file matches '{source}'; check the pattern")
+    elif Path(source).is_dir():
+        found = [p for p in sorted(Path(source).iterdir()) if p.is_file() and
+                 p.name.lower().endswith(PARQUET_SUFFIXES + _CSV_SUFFIXES +
+                                         tuple(s + c for s in _CSV_SUFFIXES for c in _COMPRESSED))]
+        if not found:
+            raise InputError(f"directory '{source}' holds no CSV or Parquet files")
+    elif Path(source).is_file():
+        found = [Path(source)]
+    else:
+        raise InputError(f"file '{source}' not found; check the path")
+    for path in found:
+        name = path.name.lower()
+        if name.endswith((".bz2", ".xz", ".zip")):
+            raise InputError(f"--engine duckdb reads plain, .gz and .zst files, not '{path}'; "
+                             "decompress it, or use --engine local")
+        if not os.access(path, os.R_OK):
+            raise InputError(f"cannot read '{path}': permission denied")
+        protect_input(path)
+    return found
+
+
+def _head(path: Path) -> bytes:
+    """The first MiB of the file's text (decompressed), cut at a line end."""
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        with gzip.open(path, "rb") as f:
+            raw = f.read(_SAMPLE)
+    elif name.endswith(".zst"):
+        import pyarrow as pa
+
+        with pa.CompressedInputStream(pa.OSFile(str(path)), "zstd") as f:
+            raw = f.read(_SAMPLE)
+    else:
+        with path.open("rb") as f:
+            raw = f.read(_SAMPLE)
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    if not raw.strip():
+        raise InputError(f"'{path}' is empty; give a file with a header and data rows")
+    if len(raw) == _SAMPLE and b"\n" in raw:
+        raw = raw[:raw.rindex(b"\n") + 1]
+    return raw
+
+
+def _csv_kinds(head: bytes, sep: str, names: list[str], no_header: bool,
+               nulls: list[str]) -> dict[str, str]:
+    """Each column's kind, inferred by pyarrow from the first MiB as the local reader does."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        sample = pacsv.read_csv(
+            pa.py_buffer(head),
+            pacsv.ReadOptions(column_names=names if no_header else None),
+            pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+            pacsv.ConvertOptions(null_values=nulls, strings_can_be_null=True,
+                                 quoted_strings_can_be_null=True))
+    except pa.ArrowInvalid:
+        return dict.fromkeys(names, TEXT)  # the full read names the bad line
+    kinds = {}
+    for name, kind in zip(names, sample.schema.types, strict=True):
+        if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind):
+            kinds[name] = NUMBER
+        elif pa.types.is_boolean(kind):
+            kinds[name] = BOOL
+        else:
+            kinds[name] = TEXT
+    return kinds
+
+
+def _parquet_kind(sql_type: str) -> str:
+    upper = sql_type.upper()
+    if upper == "BOOLEAN":
+        return BOOL
+    if re.match(r"^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE|REAL|DECIMAL.*)$", upper):
+        return NUMBER
+    return TEXT
+
+
+def _check_pairing(name: str, kind: str, condition: Expr) -> None:
+    """The local engine's rule: numbers with numbers, quoted text with text."""
+    value = condition.value
+    if kind == BOOL:
+        ok, want, holds = isinstance(value, bool), "true or false", "true/false values"
+    elif kind == NUMBER:
+        ok = isinstance(value, float) and not isinstance(value, bool)
+        want, holds = "a number (no quotes)", "numbers"
+    else:
+        ok, want, holds = isinstance(value, str), 'quoted text, e.g. "DE"', "text"
+    if not ok:
+        raise InputError(f"--where '{condition.text}': column '{name}' holds {holds}; "
+                         f"compare it with {want}")
+
+
+def _hash_files(files: list[Path]) -> Future[str]:
+    """SHA-256 of the one file as stored; of several, of their names and digests in order."""
+    from mlstats.io.source import _hash_in_background
+
+    if len(files) == 1:
+        return _hash_in_background(files[0])
+    parts = [(f, _hash_in_background(f)) for f in files]
+    future: Future[str] = Future()
+
+    def combine(_: Future) -> None:
+        if all(p.done() for _, p in parts) and not future.done():
+            text = "".join(f"{p.result()}  {f.name}\n" for f, p in parts)
+            future.set_result(hashlib.sha256(text.encode()).hexdigest())
+
+    for _, part in parts:
+        part.add_done_callback(combine)
+    return future
+
+
+def _done(value: str) -> Future[str]:
+    future: Future[str] = Future()
+    future.set_result(value)
+    return future
+
+
+def _first_line(message: str) -> str:
+    return message.strip().splitlines()[0] if message.strip() else "unknown error"
