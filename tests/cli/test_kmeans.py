@@ -179,6 +179,14 @@ def test_assign_with_a_sweep_uses_the_elbow():
     assert counts.tolist() == report["sizes"] and report["elbow_k"] == 2
 
 
+def test_assign_leaves_rows_outside_where_unassigned(write_csv):
+    path = write_csv("g,x\na,0\nb,0.2\na,5\na,5.1\nb,9\n")
+    result = invoke("kmeans", path, "--where", 'g == "a"', "--k", "2", "--seed", "1",
+                    "--assign", "--quiet", "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "g,x,cluster\na,0,0\nb,0.2,\na,5,1\na,5.1,1\nb,9,\n"
+
+
 def test_assign_without_an_elbow_is_exit_2():
     result = invoke("kmeans", FAITHFUL, "--k-range", "2:3", "--assign")
     assert (result.exit_code, result.stdout) == (2, "")
