@@ -67,6 +67,11 @@ def kmeans_command(
     _check_paths(read.source, out.output, plot=plot, assign=assign)
     seed = resolve_seed(seed)
     table = read_table(read)
+    if assign and table.source.parquet:
+        from mlstats.errors import InputError
+
+        raise InputError("--assign copies the input's CSV rows as read, and a Parquet file has "
+                         "none; convert the input to CSV, or drop --assign")
     names = _columns(table, columns)
     table.drop_missing(names)
     header = table.columns

@@ -187,6 +187,20 @@ def test_assign_leaves_rows_outside_where_unassigned(write_csv):
     assert result.stdout == "g,x,cluster\na,0,0\nb,0.2,\na,5,1\na,5.1,1\nb,9,\n"
 
 
+def test_assign_of_a_parquet_input_is_exit_2(tmp_path):
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "faithful.parquet"
+    pq.write_table(pacsv.read_csv(FAITHFUL), path)
+    assert invoke("kmeans", path, "--k", "2", "--seed", "1", "--json").exit_code == 0
+    result = invoke("kmeans", path, "--k", "2", "--assign")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == ("mlstats: error: --assign copies the input's CSV rows as read, "
+                             "and a Parquet file has none; convert the input to CSV, or drop "
+                             "--assign\n")
+
+
 def test_assign_without_an_elbow_is_exit_2():
     result = invoke("kmeans", FAITHFUL, "--k-range", "2:3", "--assign")
     assert (result.exit_code, result.stdout) == (2, "")
