@@ -43,6 +43,8 @@ COMMANDS = [
     ["sample", "--frac", "0.5", "--method", "systematic", "--seed", "1"],
     ["clean"],
     ["clean", "--check", "--coerce", "--missing", "median"],
+    ["kmeans", "--k", "2", "--n-init", "2", "--seed", "1"],
+    ["kmeans", "--k-range", "1:3", "--n-init", "1", "--seed", "1", "--assign"],
     ["describe", "--engine", "duckdb"],
     ["ab-test", "--group", "1", "--metric", "2", "--engine", "duckdb"],
 ]

@@ -246,6 +246,9 @@ def _parse(source: Source, sep: str, names: list[str], no_header: bool,
                 column_types[names[int(found.group(1))]] = pa.string()
                 continue
             _diagnose(source, sep, no_header)
+            if "Empty CSV file" in message:  # a header line alone, with no line break after it
+                raise InputError("the input has a header but no data rows; give a file with "
+                                 "data") from None
             raise InputError(f"cannot parse the input as CSV: {message.splitlines()[0]}") from None
     raise InputError("cannot parse the input as CSV")  # pragma: no cover - loop is bounded
 
@@ -643,6 +646,11 @@ class Table:
         """Where each record (header first, when there is one) lies in the input."""
         if self._index is None:
             from mlstats.io.records import index_records
+
+            if self.source.parquet:
+                from mlstats.io.source import parquet_has_no_rows
+
+                raise InputError(parquet_has_no_rows(self.source.name))
 
             self._index = index_records(self.source, self.sep,
                                         multiline=self._breaks_in_fields())

@@ -212,3 +212,27 @@ def test_correlation_of_values_near_the_float64_limit(write_csv):
     record = invoke_json("correlate", write_csv("v,w\n1e308,1\n-1e308,2\n1e-308,3\n0,4\n"))
     expected = np.corrcoef([1.0, -1.0, 1e-308 / 1e308, 0.0], [1, 2, 3, 4])[0, 1]
     assert record["pairs"][0]["r"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_rows_as_read_from_parquet_are_refused(tmp_path):
+    # kmeans --assign and sample copy CSV rows as read; Parquet has none (was garbage).
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"a": [1.0, 2, 3, 4], "b": [2.0, 1, 4, 3]}), path)
+    message = f"'{path}' is Parquet, which has no CSV rows to copy as read; convert it to CSV first"
+    assert error_of("sample", str(path), "--n", "2", "--seed", "1") == message
+    assert error_of("sample", str(path), "--n", "2", "--method", "stratified", "--by",
+                    "a") == message
+
+
+@pytest.mark.parametrize(("content", "args", "message"), [
+    (b"g,G", ("ab-test", "--group", "1", "--metric", "2"),
+     "the input has a header but no data rows; give a file with data"),
+    (b"g,G\n1,2\n", ("describe", "--engine", "duckdb"),
+     "columns 'g' and 'G' differ only in case, which DuckDB cannot tell apart; rename one, or "
+     "use --engine local"),
+])
+def test_more_fuzzer_finds(write_csv, content, args, message):
+    assert error_of(args[0], write_csv(content), *args[1:]) == message
