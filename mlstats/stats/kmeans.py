@@ -37,6 +37,7 @@ from types import MappingProxyType
 import numpy as np
 
 from mlstats.errors import InputError
+from mlstats.stats.summaries import scale_for
 
 SCALES = ("none", "zscore", "minmax")
 DEFAULT_RANGE = (1, 10)
@@ -167,7 +168,14 @@ def kmeans(data: np.ndarray, *, names: Sequence[str], k: int | None = None,
     if n == 0:
         raise InputError("no rows to cluster: every row misses a value in the columns used")
     warnings: list[str] = []
+    # Beyond 2^±200 the data are divided by a power of two first (exact), so that no sum or
+    # squared distance overflows or underflows; `unit` brings the results back.
+    unit = scale_for(float(np.abs(z).max()))
+    if unit != 1.0:
+        z /= unit
     offset, factor = _scale(z, names, scale, warnings)
+    offset, factor = offset * unit, factor * unit
+    inertia_unit = unit if scale == "none" else 1.0
     ks = (k,) if sweep is None else tuple(range(sweep[0], sweep[1] + 1))
     _check_distinct(z, ks[-1], k_range=None if sweep is None else f"{sweep[0]}:{sweep[1]}")
     entropy = seed if seed is not None else np.random.SeedSequence().entropy
@@ -190,9 +198,16 @@ def kmeans(data: np.ndarray, *, names: Sequence[str], k: int | None = None,
         rows = z if sample is None else z[sample]
         silhouettes = _silhouettes(rows, [f.labels if sample is None else f.labels[sample]
                                           for f in fits])
-    elbow = tuple(ElbowPoint(name=str(f.k), k=f.k, inertia=f.inertia,
+    with np.errstate(over="ignore"):
+        inertias = [f.inertia * inertia_unit * inertia_unit for f in fits]
+    if any(math.isinf(i) for i in inertias):
+        warnings.append("inertia beyond the float64 range in the input's units: null "
+                        "(explained_variance and silhouette are unaffected)")
+        inertias = [math.nan if math.isinf(i) else i for i in inertias]
+    elbow = tuple(ElbowPoint(name=str(f.k), k=f.k, inertia=i,
                              explained_variance=_explained(f.inertia, total),
-                             silhouette=s) for f, s in zip(fits, silhouettes, strict=True))
+                             silhouette=s)
+                  for f, i, s in zip(fits, inertias, silhouettes, strict=True))
     if total == 0:
         warnings.append("every row is the same point: explained_variance is undefined (null)")
     if any(f.k == 1 for f in fits):
@@ -217,7 +232,7 @@ def kmeans(data: np.ndarray, *, names: Sequence[str], k: int | None = None,
                     silhouette=math.nan, iterations=None, sizes=(), centroids=())
     else:
         point = elbow[fits.index(chosen)]
-        body = dict(k=chosen.k, inertia=chosen.inertia,
+        body = dict(k=chosen.k, inertia=point.inertia,
                     explained_variance=point.explained_variance, silhouette=point.silhouette,
                     iterations=chosen.iterations, sizes=tuple(chosen.sizes.tolist()),
                     centroids=_centroids(chosen.centres * factor + offset, names))

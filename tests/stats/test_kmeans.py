@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 
 import numpy as np
@@ -408,3 +409,18 @@ def test_explained_variance_never_falls_along_the_sweep(x, seed):
     assert all(0.0 <= s <= 1.0 for s in shares)
     assert all(b >= a - 1e-9 for a, b in itertools.pairwise(shares))
     assert [p.k for p in result.elbow] == list(range(1, top + 1))
+
+
+def test_values_near_the_float64_limit_give_results_or_null_with_a_warning():
+    # Found by the fuzzer: squared distances of 1e308 overflowed (exit 3).
+    x = np.array([[1e308, 1.0], [-1e308, 2.0], [9e307, 3.0], [-9e307, 4.0]])
+    run = kmeans(x, names=["v", "w"], k=2, n_init=2, seed=1)
+    result = run.result
+    # In units of 1e306: W = 4 · 5² = 100, T = 2 · 100² + 2 · 90² = 36,200 (w adds ~1e-612).
+    assert math.isnan(result.inertia)
+    assert result.explained_variance == pytest.approx(1 - 100 / 36_200, rel=1e-12)
+    assert sorted(c["v"] for c in result.centroids) == pytest.approx([-9.5e307, 9.5e307])
+    assert "inertia beyond the float64 range in the input's units: null (explained_variance " \
+           "and silhouette are unaffected)" in result.warnings
+    tiny = kmeans(x * 1e-320 / 1e308, names=["v", "w"], k=2, n_init=2, seed=1).result
+    assert tiny.sizes == (2, 2) and math.isfinite(tiny.explained_variance)
