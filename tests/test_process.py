@@ -114,6 +114,7 @@ def test_start_up_loads_only_what_the_run_uses():
     described = imported("describe", str(CARS), "--json")
     assert "mlstats.cli.regression" not in described and "pandas" not in described
     assert "pydantic" not in described  # options are coerced without it (cli/_coerce.py)
+    assert "scipy" not in described  # its t quantile is stats/tdist.py
 
 
 def test_version_is_importable_alone():
