@@ -19,6 +19,8 @@ from typer._coercion import RuntimeParam, TypeDescriptor
 from typer._param_types import coerce_cli_choice
 from typer._typing import get_args, get_origin
 
+# Typer's coercion internals as of 0.29 (pyproject pins typer < 0.30).
+
 # What pydantic's lax mode takes as an integer: ASCII digits, underscores between them, an
 # optional sign, surrounding whitespace, and a fraction of zeros only ("3.0").
 _INTEGER = re.compile(r"\s*[+-]?\d(?:_?\d)*(?:\.0+)?\s*")
