@@ -532,6 +532,24 @@ def test_reference_errors():
         "--formula write C(dose, Treatment(1)))")
 
 
+@pytest.mark.parametrize(("formula", "message"), [
+    ("len ~ C(supp, Treatment('VC1'))",
+     "Treatment's 'VC1' is not a level of 'supp'; did you mean 'VC'? its levels are: OJ, VC"),
+    ('len ~ dose + C(supp, Treatment(reference="XX"))',
+     "Treatment's 'XX' is not a level of 'supp'; its levels are: OJ, VC"),
+    ("len ~ C(dose, Treatment(3))",
+     "Treatment's '3' is not a level of 'dose'; its levels are: 0.5, 1, 2"),
+])
+def test_a_treatment_level_that_does_not_exist_names_the_levels(formula, message):
+    data = data_of(TOOTH)
+    with pytest.raises(InputError) as info:
+        formula_terms(parse_formula(formula, list(data)), data)
+    assert str(info.value) == f"--formula '{formula}': {message}"
+    # an existing level, also numeric, is accepted: R's relevel(factor(dose), "2")
+    y, terms = formula_terms(parse_formula("len ~ C(dose, Treatment(2))", list(data)), data)
+    assert ols(y, terms).result.coefficients[1].name == "C(dose, Treatment(2))0.5"
+
+
 def test_negative_or_zero_weights_are_refused():
     with pytest.raises(InputError, match=r"^--weights 'w' must be positive; found -1"):
         ols(np.array([1.0, 2, 4, 3]), {"x": np.array([1.0, 2, 3, 4])},
