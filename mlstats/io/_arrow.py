@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 
 def _validity(chunk: pa.Array) -> np.ndarray | None:
@@ -32,7 +31,7 @@ def _join(parts: list[np.ndarray], dtype: type) -> np.ndarray:
 
 def to_float64(column: pa.ChunkedArray) -> np.ndarray:
     """A numeric column as float64, NaN where null (each chunk copied once, into place)."""
-    column = column if column.type == pa.float64() else pc.cast(column, pa.float64())
+    column = column if column.type == pa.float64() else column.cast(pa.float64())
     if column.num_chunks == 1 and column.null_count == 0:
         chunk = column.chunk(0)
         return np.frombuffer(chunk.buffers()[1], dtype=np.float64,
@@ -52,9 +51,24 @@ def to_float64(column: pa.ChunkedArray) -> np.ndarray:
     return out
 
 
+def all_finite(column: pa.ChunkedArray) -> bool:
+    """Whether every value present in a float64 column is finite (no NaN, no infinity)."""
+    for chunk in column.chunks:
+        if not len(chunk):
+            continue
+        values = np.frombuffer(chunk.buffers()[1], dtype=np.float64,
+                               count=chunk.offset + len(chunk))[chunk.offset:]
+        finite = np.isfinite(values)
+        if not finite.all():
+            valid = _validity(chunk)
+            if valid is None or (valid & ~finite).any():
+                return False
+    return True
+
+
 def to_int64(column: pa.ChunkedArray, *, null: int) -> np.ndarray:
     """An integer column as int64, `null` where null."""
-    column = column if column.type == pa.int64() else pc.cast(column, pa.int64())
+    column = column if column.type == pa.int64() else column.cast(pa.int64())
     parts = []
     for chunk in column.chunks:
         values = np.frombuffer(chunk.buffers()[1], dtype=np.int64,

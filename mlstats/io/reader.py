@@ -438,13 +438,14 @@ class Table:
     def numeric(self, name: str) -> np.ndarray:
         """Column `name` as float64, NaN where missing; text that is not a number is an error."""
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         from mlstats.io._arrow import first_true, to_float64
 
         column = self.arrow.column(name)
         kind = column.type
         if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            import pyarrow.compute as pc
+
             valid = pc.match_substring_regex(column, _NUMBER)
             row = first_true(pc.and_(pc.invert(valid), pc.is_valid(column)))
             if row is not None:
@@ -459,8 +460,6 @@ class Table:
             raise InputError(
                 f"column '{name}' holds {kind} values, not numbers; pick a numeric column"
             )
-        if pa.types.is_null(kind):
-            column = pc.cast(column, pa.float64())
         values = to_float64(column)
         if not pa.types.is_floating(kind):  # float columns were checked when read
             self._check_finite(name, values)
@@ -582,9 +581,8 @@ class Table:
         """
         import numpy as np
         import pyarrow as pa
-        import pyarrow.compute as pc
 
-        from mlstats.io._arrow import first_true, from_float64
+        from mlstats.io._arrow import all_finite, first_true, from_float64
 
         for index, (name, kind) in enumerate(zip(self.arrow.column_names,
                                                  self.arrow.schema.types, strict=True)):
@@ -592,19 +590,14 @@ class Table:
                 for _ in self.source.text_lines():
                     pass  # raises, naming the line of the first bad byte
                 raise InputError(f"column '{name}' holds bytes that are not valid UTF-8")
-            # One cheap pass first: most columns hold only finite values and nulls.
-            if pa.types.is_floating(kind) and pc.any(
-                    pc.invert(pc.is_finite(self.arrow.column(name)))).as_py():
-                column = self.arrow.column(name)
-                row = first_true(pc.is_inf(column))
-                if row is not None:
-                    self._infinite_error(name, row)
-                nan = pc.is_nan(column)
-                if first_true(nan) is not None:
-                    missing = pa.nulls(len(column), kind)
-                    self.arrow = self.arrow.set_column(index, name,
-                                                       pc.if_else(nan, missing, column))
+            # One cheap pass first (NumPy over the buffers, without loading pyarrow.compute):
+            # most columns hold only finite values and nulls.
+            if pa.types.is_floating(kind) and not (
+                    kind == pa.float64() and all_finite(self.arrow.column(name))):
+                self._nan_to_null(index, name, kind)
             if self.na_numbers and (pa.types.is_floating(kind) or pa.types.is_integer(kind)):
+                import pyarrow.compute as pc
+
                 column = self.arrow.column(name)
                 na = pc.is_in(pc.cast(column, pa.float64(), safe=False),
                               value_set=from_float64(np.array(self.na_numbers)))
@@ -612,6 +605,22 @@ class Table:
                     missing = pa.nulls(len(column), kind)
                     self.arrow = self.arrow.set_column(index, name,
                                                        pc.if_else(na, missing, column))
+
+    def _nan_to_null(self, index: int, name: str, kind: pa.DataType) -> None:
+        """Refuse an infinity in a float column; make its NaN values null."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from mlstats.io._arrow import first_true
+
+        column = self.arrow.column(name)
+        row = first_true(pc.is_inf(column))
+        if row is not None:
+            self._infinite_error(name, row)
+        nan = pc.is_nan(column)
+        if first_true(nan) is not None:
+            self.arrow = self.arrow.set_column(index, name,
+                                               pc.if_else(nan, pa.nulls(len(column), kind), column))
 
     def _check_finite(self, name: str, values: np.ndarray) -> None:
         import numpy as np

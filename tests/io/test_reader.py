@@ -447,3 +447,19 @@ def test_numeric_columns_keep_nulls_across_chunks():
     assert to_float64(pa.chunked_array([], pa.float64())).size == 0
     np.testing.assert_array_equal(
         to_float64(pa.chunked_array([pa.array([1, None, 2])])), [1.0, np.nan, 2.0])
+
+
+def test_all_finite_looks_only_at_values_present():
+    import pyarrow as pa
+
+    from mlstats.io._arrow import all_finite, from_bool
+
+    values = np.array([1.0, np.nan, np.inf, 2.0])
+    hidden = pa.Array.from_buffers(  # NaN and inf under null bits: absent, not refused
+        pa.float64(), 4, [from_bool(np.array([True, False, False, True])).buffers()[1],
+                          pa.py_buffer(values)])
+    assert all_finite(pa.chunked_array([hidden, pa.array([], pa.float64())]))
+    assert not all_finite(pa.chunked_array([pa.array([1.0]), pa.array([None, np.inf])]))
+    assert not all_finite(pa.chunked_array([pa.array([1.0, 2.0, 3.0]).slice(1),
+                                            pa.array([np.nan])]))
+    assert all_finite(pa.chunked_array([pa.array([np.nan, 1.0]).slice(1)]))
