@@ -129,5 +129,5 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
     try:
         return ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):  # not glibc: nothing to trim
+    except (OSError, AttributeError, TypeError):  # not glibc: nothing to trim
         return None
