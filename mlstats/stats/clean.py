@@ -852,7 +852,7 @@ class Cleaner:
                 if self.o.unify_case and col.unify_from is not None:
                     unique -= len(col.unify_from)
                 variants_total += variants
-            elif col.nonempty:
+            elif not col.tracking:
                 untracked.append(name)
             else:
                 unique, variants = 0, 0

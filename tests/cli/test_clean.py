@@ -704,10 +704,13 @@ def test_an_interrupted_in_place_run_leaves_the_input(tmp_path, signum, code):
 
 
 def test_a_header_only_file_keeps_its_columns(dirty, clean):
-    result, record, _ = clean(dirty("a,b\n"), "--quiet")
+    result, record, _ = clean(dirty("a,b\n"))
     assert result.stdout == "a,b\n"
     assert (record["rows_in"], record["columns_out"], record["empty_columns"]) == (0, 2, 0)
     assert record["missing_fraction"] is None
+    # no value to count: unique is 0, not "counted up to a cap" (nothing was capped)
+    assert [(c["unique"], c["case_variants"]) for c in record["columns"]] == [(0, 0), (0, 0)]
+    assert record["warnings"] == [] and "warning" not in result.stderr
 
 
 def test_no_header_writes_no_header(dirty, clean):
