@@ -109,6 +109,10 @@ def correlate(columns: Mapping[str, np.ndarray], *, method: str = "pearson",
         shown = ", ".join(names) or "none"
         raise InputError(f"correlate needs at least two numeric columns (got {shown}); "
                          "name them with --columns")
+    if "name" in names:
+        raise InputError("a column named 'name' cannot be correlated: each matrix row's "
+                         "'name' is its column; rename the column, or leave it out of "
+                         "--columns")
     arrays = [np.asarray(columns[name], dtype=np.float64) for name in names]
     present = [~np.isnan(a) for a in arrays]
     complete = [bool(p.all()) for p in present]

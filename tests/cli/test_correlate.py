@@ -72,6 +72,8 @@ def test_a_named_text_column_is_one_line_exit_2():
      "correlation needs 3"),
     ("a,t\n1,x\n2,y\n", "correlate needs at least two numeric columns (got a); name them "
      "with --columns"),
+    ("name,b\n1,2\n2,4\n3,5\n4,1\n", "a column named 'name' cannot be correlated: each "
+     "matrix row's 'name' is its column; rename the column, or leave it out of --columns"),
 ])
 def test_undefined_correlations_are_one_line_exit_2(write_csv, text, message):
     result = invoke("correlate", write_csv(text))

@@ -353,6 +353,12 @@ def test_fewer_than_three_complete_pairs_is_an_error():
         correlate({"x": np.array([1.0, 2, nan, 4]), "y": np.array([1.0, nan, 3, 2])})
 
 
+def test_a_column_named_name_is_an_error():
+    # each matrix row is {name: <its column>, <col>: r, ...}: a column 'name' would overwrite it
+    with pytest.raises(InputError, match=r"^a column named 'name' cannot be correlated"):
+        correlate({"name": np.array([1.0, 2, 3, 4]), "b": np.array([2.0, 4, 5, 1])})
+
+
 def test_one_column_is_an_error():
     with pytest.raises(InputError, match="needs at least two numeric columns"):
         correlate({"x": np.arange(5.0)})
