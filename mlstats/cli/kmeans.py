@@ -166,16 +166,19 @@ def _assigned_rows(table: Any, header: list[str], labels: Any) -> Any:
 
     import numpy as np
 
+    from mlstats.io.chunks import line_ending
+
     sep = table.sep.encode()
+    end = line_ending(table)  # the input's: \n, \r\n or \r, as clean and sample keep it
     name = "cluster"
     while name in header:
         name = f"_{name}"
     if table.has_header:
-        yield table.raw_header() + sep + name.encode() + b"\n"
+        yield table.raw_header() + sep + name.encode() + end
     empty = int(labels.max(initial=0)) + 1  # the index of the empty cell
     cluster = np.full(table.rows_read, empty, dtype=np.intp)
     cluster[table.row_numbers()] = labels
-    suffixes = np.array([sep + str(c).encode() + b"\n" for c in range(empty)] + [sep + b"\n"],
+    suffixes = np.array([sep + str(c).encode() + end for c in range(empty)] + [sep + end],
                         dtype=object)
     for start in range(0, table.rows_read, _ASSIGN_ROWS):
         stop = min(start + _ASSIGN_ROWS, table.rows_read)

@@ -149,14 +149,16 @@ def test_assign_writes_every_row_as_read_plus_its_cluster(write_csv):
     assert record["command"] == "kmeans" and record["sizes"] == [2, 2, 1]
 
 
-def test_assign_to_a_file_keeps_the_delimiter_and_names_a_new_column(tmp_path):
+def test_assign_to_a_file_keeps_the_delimiter_line_ending_and_names_a_new_column(tmp_path):
     source = tmp_path / "d.tsv"
     source.write_bytes(b"cluster\tv\r\n1\t0.5\r\n2\t0.6\r\n3\t9\r\n")
     out = tmp_path / "out.tsv"
     result = invoke("kmeans", source, "--k", "2", "--columns", "v", "--seed", "1",
                     "--assign", "-o", out, "--quiet")
     assert result.exit_code == 0 and result.stdout == ""
-    assert out.read_bytes() == b"cluster\tv\t_cluster\n1\t0.5\t0\n2\t0.6\t0\n3\t9\t1\n"
+    # rows as read: the input's \r\n line ending too (as clean and sample write them)
+    assert out.read_bytes() == (b"cluster\tv\t_cluster\r\n1\t0.5\t0\r\n2\t0.6\t0\r\n"
+                                b"3\t9\t1\r\n")
     assert result.stderr.startswith("mlstats kmeans\nk-means with k = 2: ")
 
 
