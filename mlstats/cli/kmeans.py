@@ -150,6 +150,19 @@ def _columns(table: Any, spec: str | None) -> list[str]:
     if "name" in names:
         raise InputError("a column named 'name' cannot be clustered: each centroid's 'name' "
                          "is its cluster; rename the column")
+    rows = table.arrow.num_rows
+    empty = [c for c in names if rows and table.arrow.column(c).null_count == rows]
+    if empty and (spec is not None or len(empty) == len(names)):
+        one = len(empty) == 1
+        mend = (f"leave {'it' if one else 'them'} out of --columns" if spec is not None
+                else "give columns with values with --columns")
+        raise InputError(f"{'column' if one else 'columns'} "
+                         f"{', '.join(repr(c) for c in empty)} {'has' if one else 'have'} "
+                         f"no values, so every row would be left out; {mend}")
+    if empty:  # by default: an empty column would leave out every row, silently
+        table.warnings.append(f"no values, left out: {', '.join(empty)} (choose the columns "
+                              "with --columns)")
+        names = [c for c in names if c not in empty]
     return names
 
 

@@ -115,6 +115,17 @@ def test_default_columns_are_the_numeric_ones(write_csv):
                              "columns with --columns)\n")
 
 
+def test_a_column_without_values_is_left_out_of_the_default_with_a_warning(write_csv):
+    # every row misses b: by default b is left out (named), not every row
+    path = write_csv("a,b,c\n1,,x\n2,,y\n3,,z\n10,,w\n")
+    result = invoke("kmeans", path, "--k", "2", "--seed", "1", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert (record["columns"], record["rows_used"], record["sizes"]) == (["a"], 4, [3, 1])
+    assert "mlstats: warning: no values, left out: b (choose the columns with --columns)" \
+        in result.stderr.splitlines()
+
+
 def test_rows_with_missing_values_are_left_out_and_counted(write_csv):
     path = write_csv("x,y\n0,0\n0.1,\n5,5\n,1\n5.2,5.1\n0.2,0.1\n")
     record = invoke_json("kmeans", path, "--k", "2", "--seed", "1")
@@ -274,6 +285,14 @@ def test_bad_data_is_one_line_exit_2(write_csv):
          "leave it out of --columns, or use --scale minmax or none"),
         (named, ["--k", "2"], "a column named 'name' cannot be clustered: each centroid's "
                               "'name' is its cluster; rename the column"),
+    ]
+    empty = write_csv("a,b,c\n1,,x\n2,,y\n3,,z\n", "empty.csv")
+    cases += [
+        (empty, ["--k", "2", "--columns", "a,b"], "column 'b' has no values, so every row "
+                                                  "would be left out; leave it out of --columns"),
+        (write_csv("a,b\n,\n,\n", "none.csv"), ["--k", "1"],
+         "columns 'a', 'b' have no values, so every row would be left out; give columns with "
+         "values with --columns"),
     ]
     for path, args, message in cases:
         result = invoke("kmeans", path, *args)
