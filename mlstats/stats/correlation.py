@@ -249,6 +249,10 @@ def gram_correlation(columns: Sequence[np.ndarray]) -> np.ndarray:
     from threadpoolctl import threadpool_limits
 
     size, k = columns[0].size, len(columns)
+    # Subnormal values (below 2^-1022) carry few bits, and their mean fewer: such a column is
+    # first multiplied by 2^600 (exact; r does not change with the scale).
+    columns = [c * 2.0 ** 600 if c.size and float(np.abs(c).max()) < 2.0 ** -900 else c
+               for c in columns]
     means = [float(c.mean()) for c in columns]
     inverse = np.array([1.0 / _power_of_two(max(float(c.max()) - m, m - float(c.min())))
                         for c, m in zip(columns, means, strict=True)])
