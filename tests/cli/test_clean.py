@@ -408,6 +408,32 @@ def test_fill_missing(dirty, clean, how, x, c):
     assert record["missing_left"] == 5 - filled
 
 
+@pytest.mark.parametrize("block", [None, 64])  # 64 bytes: a batch per two rows or so
+@pytest.mark.parametrize("power", [1022, -1000])
+def test_mean_median_and_zscore_near_the_float64_limits(dirty, clean, monkeypatch, power,
+                                                        block):
+    # The sums overflowed (the mean fill was written as "inf", the zscore fences were
+    # infinite) or the squares underflowed (sd 0: no outliers). NumPy and SciPy on the same
+    # values scaled by an exact power of two, the answer scaled back.
+    from scipy import stats
+
+    if block is not None:
+        monkeypatch.setattr(stream_module, "BLOCK", block)
+    # small values first: a later batch of larger values rescales the sums
+    x = np.ldexp(np.array([0.001, 1.7, 1.6, 1.5, 1.69, -1.7, 1.65, 1.62]), power)
+    cells = [repr(v) for v in x.tolist()]
+    cells.insert(3, "")  # row 4 misses x
+    text = "x,i\n" + "".join(f"{c},{i}\n" for i, c in enumerate(cells))
+    plain = np.ldexp(x, -power)
+    for how, want in (("mean", plain.mean()), ("median", np.median(plain))):
+        _, _, rows = clean(dirty(text), "--missing", how, "--keep-duplicates", "--quiet")
+        assert float(rows[4][0]) == pytest.approx(np.ldexp(want, power), rel=1e-15), how
+    _, record, _ = clean(dirty(text), "--outliers", "zscore:2", "--keep-duplicates",
+                         "--quiet")
+    want = int((np.abs(stats.zscore(plain, ddof=1)) > 2).sum())
+    assert column(record, "x")["outliers"] == want
+
+
 def test_fill_text_columns_warns_for_numeric_methods(dirty, clean):
     result, _, _ = clean(dirty(FILL), "--missing", "mean")
     assert ("mlstats: warning: --missing mean fills numeric columns only; missing cells of "
