@@ -127,6 +127,19 @@ def test_plot_writes_a_heatmap(tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_the_heatmap_writes_each_r_in_its_cell(tmp_path, monkeypatch):
+    from mlstats.render import plot
+
+    seen = []
+    real = plot.save_figure
+    monkeypatch.setattr(plot, "save_figure", lambda figure, path: (seen.append(
+        sorted(t.get_text() for t in figure.axes[0].texts)), real(figure, path)))
+    record = invoke_json("correlate", str(SAMPLE / "cars.csv"), "--plot",
+                         str(tmp_path / "heat.png"))
+    r = record["pairs"][0]["r"]
+    assert seen == [sorted(["1.00", "1.00", f"{r:.2f}", f"{r:.2f}"])]
+
+
 def test_standard_input_in_a_real_process():
     done = run_process("correlate", "-", "--method", "spearman", "--format", "csv",
                        input=(SAMPLE / "cars.csv").read_bytes())
