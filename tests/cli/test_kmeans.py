@@ -242,6 +242,40 @@ def test_plot_writes_a_png(tmp_path, args):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def _drawn(monkeypatch: pytest.MonkeyPatch) -> list:
+    """What each saved figure's first axes show: its legend labels and its x label."""
+    from mlstats.render import plot
+
+    seen: list = []
+    real = plot.save_figure
+
+    def save(figure, path):
+        axes = figure.axes[0]
+        seen.append((axes.get_legend_handles_labels()[1], axes.get_xlabel(),
+                     [len(c.get_offsets()) for c in axes.collections]))
+        real(figure, path)
+
+    monkeypatch.setattr(plot, "save_figure", save)
+    return seen
+
+
+def test_the_elbow_plot_marks_the_chosen_k(tmp_path, monkeypatch):
+    seen = _drawn(monkeypatch)
+    record = invoke_json("kmeans", FAITHFUL, "--seed", "1", "--plot", tmp_path / "e.png")
+    labels, xlabel, _ = seen[0]
+    assert xlabel == "k" and f"elbow (Kneedle): k = {record['elbow_k']}" in labels
+
+
+def test_the_cluster_plot_colours_each_cluster_and_marks_the_centroids(tmp_path, monkeypatch):
+    seen = _drawn(monkeypatch)
+    record = invoke_json("kmeans", FAITHFUL, "--seed", "1", "--k", "3", "--plot",
+                         tmp_path / "c.png")
+    labels, xlabel, points = seen[0]
+    assert labels == ["cluster 0", "cluster 1", "cluster 2", "centroids"]
+    assert xlabel == "first principal component"
+    assert points == [*record["sizes"], 3]  # every row in its cluster's colour, 3 centroids
+
+
 def test_plot_onto_the_input_is_exit_2():
     result = invoke("kmeans", FAITHFUL, "--plot", FAITHFUL)
     assert result.exit_code == 2
