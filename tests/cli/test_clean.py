@@ -739,6 +739,22 @@ def test_a_header_only_file_keeps_its_columns(dirty, clean):
     assert record["warnings"] == [] and "warning" not in result.stderr
 
 
+def test_a_parquet_input_is_one_line_exit_2(tmp_path):
+    # it was read as CSV text: "line 1: bytes that are not valid UTF-8"
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"a": [1, 2]}), path)
+    before = path.read_bytes()
+    for args in ([], ["--check"], ["--in-place"]):
+        result = invoke("clean", path, *args)
+        assert (result.exit_code, result.stdout) == (2, "")
+        assert result.stderr == (f"mlstats: error: '{path}' is Parquet, which has no CSV rows "
+                                 "to copy as read; convert it to CSV first\n")
+    assert path.read_bytes() == before
+
+
 def test_no_header_writes_no_header(dirty, clean):
     result, record, _ = clean(dirty("1,2\n1,2\n 3,4\n"), "--no-header", "--quiet")
     assert result.stdout == "1,2\n3,4\n"
