@@ -112,6 +112,10 @@ def correlate(columns: Mapping[str, np.ndarray], *, method: str = "pearson",
         shown = ", ".join(names) or "none"
         raise InputError(f"correlate needs at least two numeric columns (got {shown}); "
                          "name them with --columns")
+    if "name" in names:
+        raise InputError("a column named 'name' cannot be correlated: each matrix row's "
+                         "'name' is its column; rename the column, or leave it out of "
+                         "--columns")
     arrays = [np.asarray(columns[name], dtype=np.float64) for name in names]
     present = [~np.isnan(a) for a in arrays]
     complete = [bool(p.all()) for p in present]
@@ -248,6 +252,10 @@ def gram_correlation(columns: Sequence[np.ndarray]) -> np.ndarray:
     from threadpoolctl import threadpool_limits
 
     size, k = columns[0].size, len(columns)
+    # Subnormal values (below 2^-1022) carry few bits, and their mean fewer: such a column is
+    # first multiplied by 2^600 (exact; r does not change with the scale).
+    columns = [c * 2.0 ** 600 if c.size and float(np.abs(c).max()) < 2.0 ** -900 else c
+               for c in columns]
     means = [float(c.mean()) for c in columns]
     inverse = np.array([1.0 / _power_of_two(max(float(c.max()) - m, m - float(c.min())))
                         for c, m in zip(columns, means, strict=True)])

@@ -72,6 +72,8 @@ def test_a_named_text_column_is_one_line_exit_2():
      "correlation needs 3"),
     ("a,t\n1,x\n2,y\n", "correlate needs at least two numeric columns (got a); name them "
      "with --columns"),
+    ("name,b\n1,2\n2,4\n3,5\n4,1\n", "a column named 'name' cannot be correlated: each "
+     "matrix row's 'name' is its column; rename the column, or leave it out of --columns"),
 ])
 def test_undefined_correlations_are_one_line_exit_2(write_csv, text, message):
     result = invoke("correlate", write_csv(text))
@@ -123,6 +125,19 @@ def test_plot_writes_a_heatmap(tmp_path):
     result = invoke("correlate", AIR, "--plot", str(path), "--quiet")
     assert result.exit_code == 0
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_heatmap_writes_each_r_in_its_cell(tmp_path, monkeypatch):
+    from mlstats.render import plot
+
+    seen = []
+    real = plot.save_figure
+    monkeypatch.setattr(plot, "save_figure", lambda figure, path: (seen.append(
+        sorted(t.get_text() for t in figure.axes[0].texts)), real(figure, path)))
+    record = invoke_json("correlate", str(SAMPLE / "cars.csv"), "--plot",
+                         str(tmp_path / "heat.png"))
+    r = record["pairs"][0]["r"]
+    assert seen == [sorted(["1.00", "1.00", f"{r:.2f}", f"{r:.2f}"])]
 
 
 def test_standard_input_in_a_real_process():
