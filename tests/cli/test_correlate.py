@@ -55,6 +55,15 @@ def test_rows_without_two_values_are_left_out_and_counted(write_csv):
 def test_a_text_column_in_the_default_set_is_skipped():
     record = invoke_json("correlate", str(SAMPLE / "toothgrowth.csv"))
     assert [p["name"] for p in record["pairs"]] == ["len~dose"]
+    assert record["warnings"] == ["not numeric, left out: supp (choose the columns with "
+                                  "--columns)"]
+
+
+def test_a_column_named_twice_is_one_line_exit_2():
+    result = invoke("correlate", str(SAMPLE / "cars.csv"), "--columns", "speed,dist,speed")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == ("mlstats: error: --columns names 'speed' twice; give each column "
+                             "once\n")
 
 
 def test_a_named_text_column_is_one_line_exit_2():
