@@ -150,3 +150,54 @@ def _refuse(name: str, condition: Expr, *, text: bool) -> None:
 
     column = pa.chunked_array([], pa.string() if text else pa.float64())
     where_mask(column, name, condition)  # raises: the kinds differ
+
+
+class BatchFilter:
+    """`--where` over `clean`'s batches of cells as read: the rows every condition selects.
+
+    `clean` is for dirty data, so a cell of another kind than VALUE (text where a number is
+    compared) does not stop the run: it never matches, and `notes` counts such cells.
+    """
+
+    def __init__(self, conditions: Sequence[Expr], columns: Sequence[int],
+                 names: Sequence[str], *, nulls: Sequence[str],
+                 na_numbers: Sequence[float]) -> None:
+        self.conditions, self.columns, self.names = tuple(conditions), tuple(columns), names
+        self.nulls, self.na_numbers = tuple(nulls), tuple(na_numbers)
+        self.other = [0] * len(self.conditions)
+        self.first: list[int | None] = [None] * len(self.conditions)
+        self.evaluated = 0
+
+    def __call__(self, columns: Sequence[pa.Array], lines: np.ndarray, *,
+                 tally: bool) -> np.ndarray:
+        """Which rows every condition selects; `tally` counts the pass that writes."""
+        import numpy as np
+
+        keep = np.ones(len(lines), dtype=bool)
+        for k, (condition, column) in enumerate(zip(self.conditions, self.columns,
+                                                    strict=True)):
+            matched = where_text(columns[column], self.names[column], condition,
+                                 nulls=self.nulls, na_numbers=self.na_numbers)
+            keep &= matched.keep
+            if tally and matched.other.any():
+                self.other[k] += int(matched.other.sum())
+                if self.first[k] is None:
+                    self.first[k] = int(np.asarray(lines)[matched.other][0])
+        if tally:
+            self.evaluated += len(lines)
+        return keep
+
+    def notes(self, left_out: int) -> list[str]:
+        """The report's warnings: rows left out, and cells that could not be compared."""
+        from mlstats.io.reader import where_note
+
+        found = [where_note([c.text for c in self.conditions], left_out, self.evaluated)]
+        for condition, column, count, line in zip(self.conditions, self.columns, self.other,
+                                                  self.first, strict=True):
+            if count:
+                kind = "true/false" if isinstance(condition.value, bool) else "numbers"
+                found.append(
+                    f"--where '{condition.text}': {count} cells of column "
+                    f"'{self.names[column]}' are not {kind} (the first at line {line}); "
+                    "they never match (fix them, or mark them missing with --na)")
+        return found
