@@ -66,8 +66,9 @@ class Records:
     """An input's data records, read in passes: the header as stored and its line ending.
 
     With `keep` (the `--where` filter), a pass yields only the records it keeps, numbered
-    among them: the population (`filtered` counts rows a whole-file read left out). `rows_read` and `population` are known after a complete
-    pass. `provenance`, `rows_used` and `warnings` serve the report like a `Table`'s.
+    among them: the population (`filtered` counts rows a whole-file read left out).
+    `rows_read` and `population` are known after a complete pass. `provenance`, `rows_used`
+    and `warnings` serve the report like a `Table`'s.
     """
 
     source: Source
