@@ -101,7 +101,8 @@ def _streamed(records: Records, out: OutputOptions, *, method: str, n: int | Non
     if method == "random" and n is not None and not replace:
         # One pass, Algorithm L: the reservoir is written once the input has been read.
         _, rows = reservoir(records, n, sampling.reservoir_events(n, seed=seed))
-        sampling.target_size(records.population, n=n, frac=None, replace=False)
+        sampling.target_size(records.population, n=n, frac=None, replace=False,
+                             where=bool(records.where))
         write_data([*header, *(row + records.terminator for row in rows)], out.output)
         size = len(rows)
     elif method == "systematic" and frac is not None:
@@ -113,7 +114,8 @@ def _streamed(records: Records, out: OutputOptions, *, method: str, n: int | Non
     else:
         # A first pass counts (and checks) the rows; the second copies the chosen ones.
         population = records.count()
-        size = sampling.target_size(population, n=n, frac=frac, replace=replace)
+        size = sampling.target_size(population, n=n, frac=frac, replace=replace,
+                                    where=bool(records.where))
         blocks = (sampling.systematic_blocks(population, size, seed=seed)
                   if method == "systematic" else
                   sampling.random_blocks(population, size, replace=replace, seed=seed))
@@ -138,7 +140,8 @@ def _grouped(read: ReadOptions, out: OutputOptions, *, method: str, n: int | Non
     table.drop_missing([group])
     codes, labels = table.codes(group)
     population = int(codes.size)
-    size = sampling.target_size(population, n=n, frac=frac, replace=replace)
+    size = sampling.target_size(population, n=n, frac=frac, replace=replace,
+                                where=bool(table.where))
     warnings = sampling.frac_warning(size, population, frac)
     if method == "stratified":
         chosen, strata, more = sampling.stratified_indices(
