@@ -50,7 +50,7 @@ def where_text(text: pa.Array, name: str, condition: Expr, *, nulls: Sequence[st
     from mlstats.io.reader import where_mask
 
     missing = pc.or_(pc.is_in(text, value_set=pa.array(list(nulls), pa.string())),
-                     pc.match_substring_regex(text, _NAN))
+                     _nan(text))
     value = condition.value
     number = pc.match_substring_regex(text, _NUMBER)
     if isinstance(value, bool):
@@ -75,6 +75,17 @@ def where_text(text: pa.Array, name: str, condition: Expr, *, nulls: Sequence[st
     other = to_bool(pa.chunked_array([pc.and_(pc.invert(kind), pc.invert(missing))]))
     numbers_only = not pc.any(pc.and_(pc.invert(number), pc.invert(missing))).as_py()
     return Matched(keep=keep, other=np.asarray(other, dtype=bool), numbers_only=numbers_only)
+
+
+def _nan(text: pa.Array) -> pa.Array:
+    """Cells spelling NaN (any case, a sign, spaces): a case-blind pattern only where an n is."""
+    import pyarrow.compute as pc
+
+    maybe = pc.or_(pc.match_substring(text, "n"), pc.match_substring(text, "N"))
+    if not pc.any(maybe).as_py():
+        return maybe
+    return pc.and_(maybe, pc.fill_null(pc.replace_with_mask(
+        maybe, maybe, pc.match_substring_regex(text.filter(maybe), _NAN)), False))
 
 
 class ChunkFilter:
