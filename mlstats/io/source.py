@@ -197,6 +197,10 @@ def _from_memory(name: str, raw: bytes, codec: str) -> Source:
     if not data.removeprefix(_UTF8_BOM).strip():
         shown = "standard input" if name == "-" else f"'{name}'"
         raise InputError(f"{shown} is empty; give a file with a header and data rows")
+    if data.startswith(b"PAR1"):
+        shown = "standard input" if name == "-" else f"'{name}'"
+        raise InputError(f"{shown} holds a Parquet file, which is read from a path ending in "
+                         ".parquet or .pq; give it as such a file")
     nul = data.find(b"\x00")
     if nul >= 0:
         raise _nul_error(data.count(b"\n", 0, nul) + 1)

@@ -236,3 +236,17 @@ def test_rows_as_read_from_parquet_are_refused(tmp_path):
 ])
 def test_more_fuzzer_finds(write_csv, content, args, message):
     assert error_of(args[0], write_csv(content), *args[1:]) == message
+
+
+@pytest.mark.parametrize("args", [("describe", "-"), ("clean", "-"), ("sample", "--n", "1", "-")])
+def test_parquet_on_standard_input_says_so(tmp_path, args):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from tests.conftest import run_process
+
+    pq.write_table(pa.table({"a": [1, 2]}), tmp_path / "t.parquet")
+    done = run_process(*args, input=(tmp_path / "t.parquet").read_bytes())
+    assert (done.returncode, done.stdout) == (2, b"")
+    assert done.stderr == (b"mlstats: error: standard input holds a Parquet file, which is read "
+                           b"from a path ending in .parquet or .pq; give it as such a file\n")
