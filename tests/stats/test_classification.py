@@ -589,8 +589,11 @@ def test_cells_drawn_in_blocks_have_the_multinomial_law(monkeypatch):
     stratum = clf._Stratum(rows, (np.arange(rows.size),))
     n, resamples = stratum.rows, 20_000
     draws = clf._Draws(stratum, np.random.SeedSequence(3), np.int32)
-    # several blocks, some drawn as one multinomial over cells, some row by row
-    assert draws.edges.size > 5 and {plan[4] is None for plan in draws.plans} == {True, False}
+    # several blocks, some drawn as one multinomial over cells, some row by row (from random
+    # bits in the full blocks, bounded integers in the last, of n − 12·16 rows), and cells
+    # that span two blocks
+    assert len(draws.plans) == 13 and {p.pvals is None for p in draws.plans} == {True, False}
+    assert 0 < draws.plans[-1].rows == n - 12 * 16 < 16 and any(p.shared for p in draws.plans)
     counts = np.concatenate([draws.draw(1000).copy() for _ in range(resamples // 1000)], axis=1)
     assert (counts.sum(axis=0) == n).all()
     p = rows / n
