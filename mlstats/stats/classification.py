@@ -1014,7 +1014,7 @@ class _Draws:
             np.take(plan.cell_of_row, rows, out=keys)
             keys *= k.size
         else:
-            np.multiply(rows, k.size, out=keys)
+            np.multiply(rows, k.size, out=keys, dtype=np.int64)  # not in 16 bits
         keys += np.repeat(resample, k)
         return np.bincount(keys, minlength=(plan.hi - plan.lo) * k.size)
 
