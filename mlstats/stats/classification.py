@@ -923,24 +923,28 @@ class _Stratum:
 class _Draws:
     """Resamples of one stratum's rows (with replacement) as counts per cell, (cells, size).
 
-    The stratum's rows, in cell order, are cut into blocks of B = `_BLOCK_ROWS` rows (a
-    power of two; the last block holds the rest; a cell may span two blocks, its counts are
-    added). A resample of the stratum's n rows puts K_j of them in block j, (K_j) ~
-    Multinomial(n, rows_j/n), and given K_j they are K_j rows drawn uniformly from the block,
-    counted per cell, or one multinomial over the block's cells when it holds at least
-    `_CELLS_PER_ROW_DRAW` rows per cell (cheaper then): exactly the law of a whole resample,
-    with every draw inside a block that fits in the cache. In a full block a row is log₂ B
-    random bits, four rows from each 64-bit output of the generator (uniform, no rejection:
-    a quarter of the cost of a bounded integer draw). The rows per block come from the
-    stratum's own generator and each block's draws from its own, in resample order (bits
-    left over from a batch start the next), so no count depends on the batch size.
+    The stratum's rows, in cell order, are cut into blocks of B rows (a power of two, at most
+    `_BLOCK_ROWS`, fewer when few cells make batches of many resamples; the last block holds
+    the rest; a cell may span two blocks, its counts are added). A resample of the stratum's
+    n rows puts K_j of them in block j, (K_j) ~ Multinomial(n, rows_j/n), and given K_j they
+    are K_j rows drawn uniformly from the block, counted per cell, or one multinomial over the
+    block's cells when it holds at least `_CELLS_PER_ROW_DRAW` rows per cell (cheaper then):
+    exactly the law of a whole resample, with every draw inside a block that fits in the
+    cache. In a full block a row is log₂ B random bits, four rows from each 64-bit output of
+    the generator (uniform, no rejection: a quarter of the cost of a bounded integer draw).
+    `width` is the cells of all strata, which set the batch size. The rows per block come
+    from the stratum's own generator and each block's draws from its own, in resample order
+    (bits left over from a batch start the next), so no count depends on the batch size.
     """
 
     def __init__(self, stratum: _Stratum, key: np.random.SeedSequence,
-                 dtype: type[np.integer]) -> None:
+                 dtype: type[np.integer], width: int = 1 << 30) -> None:
         counts = stratum.counts
         self.cells, self.rows = counts.size, stratum.rows
-        self.bits = min(16, max(_BLOCK_ROWS, 1).bit_length() - 1)
+        # fewer rows per block when a batch (about 2²³ counts / `width` cells) holds many
+        # resamples: a block's keys, rows × resamples, stay about 2¹⁷ (in the cache)
+        block_rows = min(_BLOCK_ROWS, max(64, width >> 6))
+        self.bits = min(16, max(block_rows, 1).bit_length() - 1)
         block = 1 << self.bits
         starts = np.arange(0, self.rows, block)
         ends = np.minimum(starts + block, self.rows)
@@ -1054,7 +1058,8 @@ def _bootstrap(strata: Sequence[_Stratum],
     # counts and their cumulative sums over every stratum in int32 when they fit: half the
     # memory traffic of int64
     dtype = np.int32 if sum(s.rows for s in strata) < 2**31 else np.int64
-    draws = [_Draws(stratum, np.random.SeedSequence(root.entropy, spawn_key=(j,)), dtype)
+    draws = [_Draws(stratum, np.random.SeedSequence(root.entropy, spawn_key=(j,)), dtype,
+                    width)
              for j, stratum in enumerate(strata)]
     batch = max(1, _BATCH_ELEMENTS // max(width, 1))
     collected: list[dict[str, list[np.ndarray]]] = []
