@@ -12,7 +12,7 @@ CSV_ROWS = 1_000_000
 BOOT_ROWS = 10_000
 RESAMPLES = 500
 # rows → (fewer, more) resamples: the slope between them is what each further resample costs
-SLOPE = {10**5: (400, 2_000), 10**6: (40, 200), 10**7: (8, 40)}
+SLOPE = {10**5: (400, 2_000), 10**6: (40, 200), 10**7: (10, 60)}
 PEER_SLOPE = {10**5: (10, 30), 10**6: (2, 6), 10**7: (1, 3)}
 
 
