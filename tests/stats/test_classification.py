@@ -589,15 +589,38 @@ def test_cells_drawn_in_blocks_have_the_multinomial_law(monkeypatch):
     stratum = clf._Stratum(rows, (np.arange(rows.size),))
     n, resamples = stratum.rows, 20_000
     draws = clf._Draws(stratum, np.random.SeedSequence(3), np.int32)
-    # several blocks, some drawn as one multinomial over cells, some row by row
-    assert draws.edges.size > 5 and {plan[4] is None for plan in draws.plans} == {True, False}
-    counts = np.concatenate([draws.draw(1000).copy() for _ in range(resamples // 1000)], axis=1)
+    # several blocks, some drawn as one multinomial over cells, some row by row (from random
+    # bits in the full blocks, bounded integers in the last, of n − 12·16 rows), and cells
+    # that span two blocks
+    assert len(draws.plans) == 13 and {p.pvals is None for p in draws.plans} == {True, False}
+    assert 0 < draws.plans[-1].rows == n - 12 * 16 < 16 and any(p.shared for p in draws.plans)
+    # batches of 5,000: a row's key, row · batch + resample, outgrows 16 bits
+    counts = np.concatenate([draws.draw(5000).copy() for _ in range(resamples // 5000)], axis=1)
     assert (counts.sum(axis=0) == n).all()
     p = rows / n
     mean_z = (counts.mean(axis=1) - n * p) / np.sqrt(n * p * (1 - p) / resamples)
     variance = n * p * (1 - p)
     # the sample variance of Binomial counts has variance ≈ 2σ⁴/B (near-normal counts)
     var_z = (counts.var(axis=1, ddof=1) - variance) / (variance * np.sqrt(2 / resamples))
+    assert np.abs(mean_z).max() < 5 and np.abs(var_z).max() < 5
+
+
+def test_one_row_cells_drawn_from_random_bits_have_the_multinomial_law(monkeypatch):
+    # 200 cells of one row each, in blocks of 16 rows drawn from 4 random bits per row, in
+    # batches of 5,000 resamples (a row's key, row · batch + resample, outgrows 16 bits): each
+    # count is Binomial(200, 1/200), its mean and variance within 5 standard errors
+    monkeypatch.setattr(clf, "_BLOCK_ROWS", 16)
+    stratum = clf._Stratum(np.ones(200, dtype=np.int64), (np.arange(200),))
+    draws = clf._Draws(stratum, np.random.SeedSequence(5), np.int32)
+    assert all(p.pvals is None and p.cell_of_row is None for p in draws.plans)
+    resamples = 20_000
+    counts = np.concatenate([draws.draw(5000).copy() for _ in range(resamples // 5000)], axis=1)
+    assert (counts.sum(axis=0) == 200).all()
+    p = 1 / 200
+    variance = 200 * p * (1 - p)
+    fourth = variance * (1 + 3 * (200 - 2) * p * (1 - p))  # the Binomial's 4th central moment
+    mean_z = (counts.mean(axis=1) - 1) / np.sqrt(variance / resamples)
+    var_z = (counts.var(axis=1, ddof=1) - variance) / np.sqrt((fourth - variance**2) / resamples)
     assert np.abs(mean_z).max() < 5 and np.abs(var_z).max() < 5
 
 
