@@ -27,7 +27,7 @@ from mlstats.stats.design import Encoder, Level, ModelTerms, TermGroup
 
 if TYPE_CHECKING:
     from mlstats.stats.anova import AnovaRow
-    from mlstats.stats.diagnostics import Diagnostics, Influence, ResidualSummary
+    from mlstats.stats.diagnostics import Diagnostics, Influence, ResidualSummary, ResidualSums
 
 ROBUST = ("hc0", "hc1", "hc2", "hc3")
 # |R_jj| of a unit-length working column below this: it is (numerically) a combination of the
@@ -656,17 +656,7 @@ def ols(y: np.ndarray, predictors: Mapping[str, np.ndarray] | ModelTerms, *,
     scikit-learn cross_val_predict, and the NIST StRD certified values
     (tests/stats/test_regression.py, tests/stats/test_formula.py, tests/stats/test_nist.py).
     """
-    from mlstats.stats import diagnostics as diag
-    from mlstats.stats.anova import check_anova_type, ols_anova
-
-    if not 0 < confidence < 1:
-        raise InputError(f"--confidence must be between 0 and 1 (got {confidence:g})")
-    if robust is not None and robust not in ROBUST:
-        raise InputError(f"--robust must be one of {', '.join(ROBUST)} (got {robust})")
-    check_anova_type(anova)
-    if anova is not None and robust is not None:
-        raise InputError("--anova tests with the classical F, not a --robust covariance; drop "
-                         "one of them")
+    check_ols_options(confidence=confidence, robust=robust, anova=anova)
     y = np.asarray(y, dtype=np.float64)
     if not isinstance(predictors, ModelTerms):
         predictors = {k: np.asarray(v, dtype=np.float64) for k, v in predictors.items()}
@@ -685,27 +675,144 @@ def ols(y: np.ndarray, predictors: Mapping[str, np.ndarray] | ModelTerms, *,
                       ranges=design.ranges if design.plain else None, degree=degree,
                       weights=w)
     design = with_scaling(design, fit)
-    warnings: list[str] = []
-
     e, exact = fit.e, False
-    yss = fit.sst
-    if math.sqrt(float(e @ e)) <= _EXACT_TOL * math.sqrt(yss):
+    if math.sqrt(float(e @ e)) <= _EXACT_TOL * math.sqrt(fit.sst):
         e, exact = np.zeros_like(e), True
-        warnings.append("the fit is exact (every residual is zero to machine precision): "
-                        "statistics, p-values and the log-likelihood are null")
-    ssr = float(e @ e)
+    q = fit.q_basis()
+    raw = e if fit.root_w is None else e / fit.root_w  # y − ŷ (R's residuals())
+    rows = row_statistics(fit, e, q, columns, raw, exact=exact, robust=robust,
+                          df_resid=n - k, unit=unit, lines_of=lines_of or _row_numbers,
+                          weights=w, leverage=bool(predict))
+    warnings: list[str] = []
+    fields = ols_fields(design, fit, rows, y_name=y_name, degree=degree, confidence=confidence,
+                        robust=robust, weights_name=weights_name if w is not None else None,
+                        predict=predict, anova=anova, unit=unit, warnings=warnings)
+    cv_r2 = cv_mse = math.nan
+    if cv is not None:
+        cv_r2, cv_mse = _cross_validate_ols(fit, e, columns, ys, design, cv, seed, progress,
+                                            weights=w, q=q)
+        cv_mse = _in_squared_units(cv_mse, unit)
+    if math.isnan(fields["mse"]) or (cv is not None and math.isnan(cv_mse)):
+        warnings.append(MSE_NULL)
+    if cv is not None:
+        result: OlsResult = OlsCvResult(**fields, cv_folds=cv, seed=seed, cv_r2=cv_r2,
+                                        cv_mse=cv_mse, warnings=tuple(warnings))
+    else:
+        result = OlsResult(**fields, warnings=tuple(warnings))
+    return OlsFit(result=result, fitted=(ys - raw) * unit, residuals=raw * unit, design=design,
+                  working=fit, unit=unit)
+
+
+def check_ols_options(*, confidence: float, robust: str | None, anova: int | None) -> None:
+    """The options of a least-squares fit, checked before any data is read."""
+    from mlstats.stats.anova import check_anova_type
+
+    if not 0 < confidence < 1:
+        raise InputError(f"--confidence must be between 0 and 1 (got {confidence:g})")
+    if robust is not None and robust not in ROBUST:
+        raise InputError(f"--robust must be one of {', '.join(ROBUST)} (got {robust})")
+    check_anova_type(anova)
+    if anova is not None and robust is not None:
+        raise InputError("--anova tests with the classical F, not a --robust covariance; drop "
+                         "one of them")
+
+
+MSE_NULL = ("mse is outside the double-precision range (|y| is near 1e±300), so it is null; "
+            "rmse and residual_std_error give its scale")
+EXACT_FIT = ("the fit is exact (every residual is zero to machine precision): statistics, "
+             "p-values and the log-likelihood are null")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RowStatistics:
+    """What the finish of a least-squares fit reads of its rows, gathered in one pass: by
+    the local engine from arrays (`row_statistics`), by another engine with aggregates.
+
+    e are the working residuals √wᵢ·(yᵢ − ŷᵢ) in units of y/unit, hᵢ the leverages.
+    `exact`: ‖e‖ ≤ 1e-13·‖y − ȳ‖ (every statistic of e is then left out); `ssr` = Σe²,
+    `abs_sum` = Σ|e|, `log_weights` = Σ log wᵢ; `quantiles`: min, q1, median, q3, max of
+    e·unit (R's type 7); `sums` for the residual diagnostics; `influential` the rows of
+    largest Cook's distance; `hc` the robust middle matrix G = Q_f'·diag(ω)·Q_f of
+    `robust` (NaN when a row has leverage 1, `alone`); `top_leverage` max hᵢ (hᵢ/wᵢ with
+    weights), for the hidden extrapolation of predictions (NaN when not gathered).
+    """
+
+    exact: bool
+    ssr: float
+    abs_sum: float
+    log_weights: float = 0.0
+    quantiles: tuple[float, ...] = ()
+    sums: ResidualSums | None = None
+    influential: tuple[Influence, ...] = ()
+    hc: np.ndarray | None = None
+    alone: bool = False
+    top_leverage: float = math.nan
+
+
+def row_statistics(fit: WorkingFit, e: np.ndarray, q: np.ndarray, columns: Sequence[np.ndarray],
+                   raw: np.ndarray, *, exact: bool, robust: str | None, df_resid: int,
+                   unit: float, lines_of: Callable[[Sequence[int]], list[int]],
+                   weights: np.ndarray | None, leverage: bool) -> RowStatistics:
+    """`RowStatistics` of a fit from its rows: e (zeros when `exact`), the basis Q_c of the
+    working columns, the working columns themselves (for Breusch–Pagan's auxiliary
+    regression when the fit is weighted or has no intercept) and the residuals y − ŷ."""
+    from mlstats.stats import diagnostics as diag
+
+    hc, alone = (_hc_gram(fit, q, e, robust, df_resid) if robust is not None
+                 else (None, False))
+    top = math.nan
+    if leverage:
+        h = fit.leverage(q)
+        if fit.root_w is not None:  # xᵢ'(X'WX)⁻¹xᵢ = hᵢ/wᵢ, comparable with a point's
+            h = h / fit.root_w**2
+        top = float(np.max(h))
+    found = dict(exact=exact, ssr=float(e @ e), abs_sum=float(np.sum(np.abs(e))),
+                 log_weights=float(np.sum(np.log(weights))) if weights is not None else 0.0,
+                 hc=hc, alone=alone, top_leverage=top)
+    if exact:
+        return RowStatistics(**found)
+    k = fit.g.size + int(fit.intercept)
+    sigma2 = found["ssr"] / df_resid
+    # Breusch–Pagan's auxiliary regression: e² on [1, X], X unweighted (the working
+    # columns span the same space as the reported ones, with the constant)
+    explained = (diag.by_basis(q) if fit.intercept and fit.root_w is None
+                 else diag.by_columns(list(columns), full_rank=fit.intercept))
+    low, q1, median, q3, high = np.quantile(e * unit, [0, 0.25, 0.5, 0.75, 1])
+    return RowStatistics(
+        **found, quantiles=(float(low), float(q1), float(median), float(q3), float(high)),
+        sums=diag.residual_sums(e, explained),
+        influential=diag.influential(e, fit.leverage(q), k, sigma2, residuals=raw * unit,
+                                     lines_of=lines_of))
+
+
+def ols_fields(design: Design, fit: WorkingFit, rows: RowStatistics, *, y_name: str,
+               degree: int, confidence: float, robust: str | None, weights_name: str | None,
+               predict: Sequence[tuple[str, Mapping[str, float | str]]], anova: int | None,
+               unit: float, warnings: list[str]) -> dict:
+    """The fields of an `OlsResult` from the working fit and its `RowStatistics`: the one
+    finish of least squares, whichever engine gathered them (see `ols` for the formulas)."""
+    from mlstats.stats import diagnostics as diag
+    from mlstats.stats.anova import ols_anova
+
+    intercept = design.intercept
+    n, k = fit.n, design.k
+    if rows.exact:
+        warnings.append(EXACT_FIT)
+    ssr = 0.0 if rows.exact else rows.ssr
     df_model, df_resid = k - int(intercept), n - k
     sigma2 = ssr / df_resid
     c_matrix = design.to_reported
     estimates = c_matrix @ _working_coefficients(fit) * unit
-    rows = c_matrix @ fit.unit_rows()  # Cov(θ) = σ²·rows·rowsᵀ (non-robust)
-    q = fit.q_basis()
+    unit_rows = c_matrix @ fit.unit_rows()  # Cov(θ) = σ²·rows·rowsᵀ (non-robust)
     gram = None
     if robust is not None:
-        gram = _hc_gram(fit, q, e, robust, df_resid, warnings)
-        std_errors = standard_errors(rows, gram) * unit
+        gram = rows.hc
+        if rows.alone:
+            warnings.append(f"a row has leverage 1 (it alone determines a coefficient), so "
+                            f"the {robust} standard errors, tests and intervals are null")
+        std_errors = standard_errors(unit_rows, gram) * unit
     else:
-        std_errors = standard_errors(rows, None, sigma2) * unit
+        std_errors = standard_errors(unit_rows, None, sigma2) * unit
     t_quantile = _t_quantile(confidence, df_resid)
     check_representable(design.names, estimates, std_errors)
     coefficients = coefficient_rows(design.names, estimates, std_errors, df_resid, t_quantile)
@@ -714,13 +821,13 @@ def ols(y: np.ndarray, predictors: Mapping[str, np.ndarray] | ModelTerms, *,
         warnings.append(f"the interval of {', '.join(repr(b) for b in beyond)} reaches past "
                         "the double-precision limit (about 1.8e308), so that end is null")
 
-    r2 = 1 - ssr / yss
+    r2 = 1 - ssr / fit.sst
     adj_r2 = 1 - (1 - r2) * (n - int(intercept)) / df_resid
-    f_statistic, f_p_value = _f_test(fit, gram, sigma2, df_model, df_resid, exact, robust)
+    f_statistic, f_p_value = _f_test(fit, gram, sigma2, df_model, df_resid, rows.exact, robust)
     log_likelihood = (-n / 2 * (math.log(2 * math.pi * ssr / n) + 1) - n * math.log(unit)
                       if ssr > 0 else math.inf)
-    if w is not None and math.isfinite(log_likelihood):
-        log_likelihood += 0.5 * float(np.sum(np.log(w)))
+    if rows.log_weights and math.isfinite(log_likelihood):
+        log_likelihood += 0.5 * rows.log_weights
     aic = -2 * log_likelihood + 2 * (k + 1)
     bic = -2 * log_likelihood + math.log(n) * (k + 1)
     condition, vifs = design_diagnostics(design, fit, warnings)
@@ -730,54 +837,30 @@ def ols(y: np.ndarray, predictors: Mapping[str, np.ndarray] | ModelTerms, *,
         for name, point in predict
     ) if predict else ()
     if predictions and design.degree == 1 and len(design.base) > 1:
-        predictions = hidden_extrapolation(predictions, predict, design, fit)
-
-    raw = e if fit.root_w is None else e / fit.root_w  # y − ŷ (R's residuals())
+        predictions = hidden_extrapolation(predictions, predict, design, fit,
+                                           top=rows.top_leverage)
     summary = diagnostics = None
-    influence: tuple = ()
-    if not exact:
-        summary = diag.residual_summary(e * unit)
-        # Breusch–Pagan's auxiliary regression: e² on [1, X], X unweighted (the working
-        # columns span the same space as the reported ones, with the constant)
-        explained = (diag.by_basis(q) if intercept and w is None
-                     else diag.by_columns(columns, full_rank=intercept))
-        diagnostics = diag.diagnostics(e, explained, warnings)
-        influence = diag.influential(e, fit.leverage(q), k, sigma2, residuals=raw * unit,
-                                     lines_of=lines_of or _row_numbers)
+    if not rows.exact:
+        low, q1, median, q3, high = rows.quantiles
+        summary = diag.ResidualSummary(min=low, q1=q1, median=median, q3=q3, max=high)
+        diagnostics = diag.diagnostics(rows.sums, warnings)
     table = ()
     if anova is not None:
         table = ols_anova(fit, design, kind=anova, ssr=ssr, df_resid=df_resid,
                           intercept_estimate=float(estimates[0]) if intercept else 0.0,
-                          intercept_row=rows[0] if intercept else None, unit=unit)
-
-    mse = _in_squared_units(ssr / n, unit)
-    fields = dict(
+                          intercept_row=unit_rows[0] if intercept else None, unit=unit)
+    return dict(
         model="ols", y=y_name, x=design.base, degree=degree, intercept=intercept,
         robust=robust or "none", confidence=confidence, n=n, df_model=df_model,
         df_resid=df_resid, r2=r2, adj_r2=adj_r2, f_statistic=f_statistic, f_p_value=f_p_value,
-        mse=mse, rmse=math.sqrt(ssr / n) * unit, mae=float(np.mean(np.abs(e))) * unit,
+        mse=_in_squared_units(ssr / n, unit), rmse=math.sqrt(ssr / n) * unit,
+        mae=(0.0 if rows.exact else rows.abs_sum / n) * unit,
         residual_std_error=math.sqrt(sigma2) * unit, log_likelihood=log_likelihood, aic=aic,
         bic=bic, condition_number=condition, coefficients=coefficients,
-        formula=design.formula, weights=weights_name if w is not None else None,
-        levels=design.levels, residuals=summary, diagnostics=diagnostics,
-        influential=influence, anova_type=anova, anova=table, vif=vifs,
-        predictions=predictions,
+        formula=design.formula, weights=weights_name, levels=design.levels,
+        residuals=summary, diagnostics=diagnostics, influential=rows.influential,
+        anova_type=anova, anova=table, vif=vifs, predictions=predictions,
     )
-    cv_r2 = cv_mse = math.nan
-    if cv is not None:
-        cv_r2, cv_mse = _cross_validate_ols(fit, e, columns, ys, design, cv, seed, progress,
-                                            weights=w, q=q)
-        cv_mse = _in_squared_units(cv_mse, unit)
-    if math.isnan(mse) or (cv is not None and math.isnan(cv_mse)):
-        warnings.append("mse is outside the double-precision range (|y| is near 1e±300), so it "
-                        "is null; rmse and residual_std_error give its scale")
-    if cv is not None:
-        result: OlsResult = OlsCvResult(**fields, cv_folds=cv, seed=seed, cv_r2=cv_r2,
-                                        cv_mse=cv_mse, warnings=tuple(warnings))
-    else:
-        result = OlsResult(**fields, warnings=tuple(warnings))
-    return OlsFit(result=result, fitted=(ys - raw) * unit, residuals=raw * unit, design=design,
-                  working=fit, unit=unit)
 
 
 def _row_numbers(rows: Sequence[int]) -> list[int]:
@@ -863,37 +946,38 @@ def _working_coefficients(fit: WorkingFit) -> np.ndarray:
     return np.concatenate([[fit.y_mean - fit.offset @ b], b])
 
 
-def _hc_gram(fit: WorkingFit, q: np.ndarray, e: np.ndarray, kind: str, df_resid: int,
-             warnings: list[str]) -> np.ndarray:
+def _hc_gram(fit: WorkingFit, q: np.ndarray, e: np.ndarray, kind: str,
+             df_resid: int) -> tuple[np.ndarray, bool]:
     """G = Q_f'·diag(ω)·Q_f, so that the sandwich covariance is M⁻¹·G·M⁻ᵀ.
 
     With an intercept Q_f = [c, Q_c] (c = 1/√n, or √w/√Σw with weights), and G's first row
     and column are Σωᵢcᵢ² and Σωᵢcᵢ·Q_c,i: no n × k copy with a constant column is made.
+    Also whether a row has leverage 1 (hc2, hc3: G is then undefined).
     """
     weights = e * e
+    alone = False
     if kind == "hc1":
         weights = weights * (fit.n / df_resid)
     elif kind in ("hc2", "hc3"):
         one = 1 - fit.leverage(q)
         with np.errstate(divide="ignore", invalid="ignore"):
             weights = weights / one if kind == "hc2" else weights / (one * one)
-        alone = one <= 1e-10
-        if np.any(alone):
+        single = one <= 1e-10
+        alone = bool(np.any(single))
+        if alone:
             # eᵢ = 0 and 1 − hᵢ = 0 there: 0/0, left undefined as statsmodels leaves it
-            weights[alone] = np.nan
-            warnings.append(f"a row has leverage 1 (it alone determines a coefficient), so "
-                            f"the {kind} standard errors, tests and intervals are null")
+            weights[single] = np.nan
     weighted = q * weights[:, None]
     block = weighted.T @ q
     if not fit.intercept:
-        return block
+        return block, alone
     c = fit.constant()
     p = block.shape[0]
     gram = np.empty((p + 1, p + 1))
     gram[0, 0] = float(weights @ (c * c))
     gram[0, 1:] = gram[1:, 0] = c @ weighted
     gram[1:, 1:] = block
-    return gram
+    return gram, alone
 
 
 def _t_quantile(confidence: float, df: int) -> float:
@@ -1035,15 +1119,17 @@ def _functional(z0: np.ndarray, fit: WorkingFit) -> np.ndarray:
 
 
 def hidden_extrapolation(predictions: tuple, predict: Sequence, design: Design,
-                         fit: WorkingFit) -> tuple:
+                         fit: WorkingFit, top: float | None = None) -> tuple:
     """With several predictors a point inside every range can still lie outside the data:
-    flag a leverage above the largest leverage of the rows (Montgomery & Peck, 1992, §3.8)."""
+    flag a leverage above the largest leverage of the rows (Montgomery & Peck, 1992, §3.8);
+    `top`, that largest leverage when known, else from the fit's rows."""
     from dataclasses import replace
 
-    leverage = fit.leverage(fit.q_basis())
-    if fit.root_w is not None:  # xᵢ'(X'WX)⁻¹xᵢ = hᵢ/wᵢ, comparable with the point's f₀'(X'WX)⁻¹f₀
-        leverage = leverage / fit.root_w**2
-    top = float(np.max(leverage))
+    if top is None:
+        leverage = fit.leverage(fit.q_basis())
+        if fit.root_w is not None:  # xᵢ'(X'WX)⁻¹xᵢ = hᵢ/wᵢ, comparable with the point's
+            leverage = leverage / fit.root_w**2
+        top = float(np.max(leverage))
     flagged = []
     for row, (_, point) in zip(predictions, predict, strict=True):
         z0 = design.scaled_rows({b: np.array([point[b]]) for b in design.base})[0]
