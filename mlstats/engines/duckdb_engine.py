@@ -97,7 +97,11 @@ class DuckDBSource:
         self.warnings: list[str] = []
         self.rows_used: int | None = None
         self.rows_read: int | None = None
-        self._digest = _hash_files(self.files)
+        self._shape: Future[tuple[int, int, bool]] | None = None
+        if len(self.files) == 1 and not self.files[0].name.lower().endswith(_COMPRESSED):
+            self._digest, self._shape = _scan_in_background(self.files[0])
+        else:
+            self._digest = _hash_files(self.files)
         self._memory: int | None = None
         self._params: dict[str, Any] = {"files": [str(f) for f in self.files]}
         try:
@@ -371,6 +375,24 @@ class DuckDBSource:
             self.rows_used = rows.kept
         return rows
 
+    def lines_of(self, rows: Sequence[int]) -> list[int]:
+        """The physical line (1-based) where each data row starts (rows 0-based among the rows
+        read); of Parquet or several files, the row's 1-based number. When every record of a
+        CSV file is one line (no quote in it, and as many line feeds as records), the line
+        follows from the row; else the local reader's record index finds it."""
+        if self.parquet or len(self.files) > 1:
+            return [int(r) + 1 for r in rows]
+        header = 0 if self.read.no_header else 1
+        if self._shape is not None and self.rows_read is not None:
+            feeds, quotes, ends = self._shape.result()
+            if quotes == 0 and feeds + (0 if ends else 1) == self.rows_read + header:
+                return [int(r) + 1 + header for r in rows]
+        from mlstats.io.records import index_records
+        from mlstats.io.source import load_source
+
+        index = index_records(load_source(str(self.files[0])), self.sep, multiline=True)
+        return [index.line_number(int(r) + header) for r in rows]
+
     def provenance(self, *, seed: int | None = None,
                    approximate: tuple[str, ...] = ()) -> dict:
         read = self.rows_read or 0
@@ -501,6 +523,33 @@ def _check_pairing(name: str, kind: str, condition: Expr) -> None:
     if not ok:
         raise InputError(f"--where '{condition.text}': column '{name}' holds {holds}; "
                          f"compare it with {want}")
+
+
+def _scan_in_background(path: Path) -> tuple[Future[str], Future[tuple[int, int, bool]]]:
+    """SHA-256 of a file as stored and its line feeds, quotes and whether it ends with a line
+    feed, in one read by a background thread (hashlib releases the GIL while DuckDB reads)."""
+    import threading
+
+    digest: Future[str] = Future()
+    shape: Future[tuple[int, int, bool]] = Future()
+
+    def run() -> None:
+        try:
+            sha, feeds, quotes, last = hashlib.sha256(), 0, 0, b""
+            with path.open("rb") as f:
+                while chunk := f.read(1 << 22):
+                    sha.update(chunk)
+                    feeds += chunk.count(b"\n")
+                    quotes += chunk.count(b'"')
+                    last = chunk[-1:]
+            digest.set_result(sha.hexdigest())
+            shape.set_result((feeds, quotes, last == b"\n"))
+        except BaseException as exc:  # surfaced where the digest is read
+            digest.set_exception(exc)
+            shape.set_exception(exc)
+
+    threading.Thread(target=run, name="mlstats-sha256", daemon=True).start()
+    return digest, shape
 
 
 def _hash_files(files: list[Path]) -> Future[str]:

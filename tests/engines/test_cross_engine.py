@@ -179,16 +179,56 @@ def test_ab_test_agrees_without_a_pilot(monkeypatch, ab_csv, args):
                 record("ab-test", ab_csv, *args, engine="duckdb"))
 
 
+@pytest.fixture(scope="module")
+def ols_csv(tmp_path_factory) -> str:
+    """y on two numbers and a three-level text column, with weights (some 0), missing cells,
+    heteroskedastic noise and a large common offset in one predictor."""
+    rng = np.random.default_rng(16)
+    n = 400
+    x1 = np.round(rng.normal(10, 3, size=n), 4)
+    x2 = np.round(1e6 + rng.uniform(0, 5, size=n), 6)
+    group = rng.choice(["north", "east", "south"], size=n)
+    y = np.round(2 + 0.5 * x1 - 1.5 * (x2 - 1e6) + (group == "east") * 2
+                 + rng.normal(size=n) * (1 + np.abs(x1 - 10) / 3), 4)
+    w = np.round(rng.uniform(0.2, 3, size=n), 3)
+    w[::37] = 0.0
+    path = tmp_path_factory.mktemp("ols") / "ols.csv"
+    lines = ["y,x1,x2,group,w,country"]
+    for i in range(n):
+        cell = "" if i % 53 == 7 else repr(float(y[i]))
+        lines.append(f"{cell},{float(x1[i])!r},{float(x2[i])!r},{group[i]},{float(w[i])!r},"
+                     f"{'DE' if i % 4 else 'FR'}")
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
 REGRESSION = [
     [str(SAMPLE / "cars.csv"), "--y", "dist", "--x", "speed"],
     [str(SAMPLE / "trees.csv"), "--y", "Volume", "--x", "Girth,Height", "--robust", "hc3",
-     "--predict", "Girth=10,Height=70"],
+     "--predict", "Girth=10,Height=70", "--predict", "Girth=20,Height=65"],
     [str(SAMPLE / "airquality.csv"), "--y", "Ozone", "--x", "Solar.R,Wind,Temp", "--where",
      "Month > 6"],
-    [str(SAMPLE / "toothgrowth.csv"), "--formula", "len ~ supp * dose", "--anova"],
+    [str(SAMPLE / "toothgrowth.csv"), "--y", "len", "--x", "supp,dose", "--anova"],
+    [str(SAMPLE / "toothgrowth.csv"), "--y", "len", "--x", "dose,supp", "--anova",
+     "--anova-type", "3", "--reference", "supp=VC", "--predict", "dose=1,supp=OJ"],
     [str(SAMPLE / "clicks.csv"), "--y", "clicked", "--x", "x1,x2", "--logistic"],
-    [str(SAMPLE / "cars.csv"), "--y", "dist", "--x", "speed", "--degree", "2", "--cv", "5",
-     "--seed", "1"],
+    [str(SAMPLE / "cars.csv"), "--y", "dist", "--x", "speed", "--degree", "2",
+     "--predict", "speed=30"],
+    [str(SAMPLE / "cars.csv"), "--y", "dist", "--x", "speed", "--no-intercept", "--robust",
+     "hc1"],
+    [str(SAMPLE / "faithful.csv"), "--y", "waiting", "--x", "eruptions", "--robust", "hc2",
+     "--confidence", "0.9"],
+]
+
+OLS_FILE = [
+    ["--y", "y", "--x", "x1,x2,group"],
+    ["--y", "y", "--x", "x1,x2,group", "--weights", "w", "--robust", "hc0"],
+    ["--y", "y", "--x", "x1,group", "--weights", "w", "--anova", "--anova-type", "2"],
+    ["--y", "y", "--x", "x1,x2", "--weights", "w", "--no-intercept", "--predict",
+     "x1=10,x2=1000002"],
+    ["--y", "y", "--x", "group,x1", "--no-intercept", "--anova"],
+    ["--y", "y", "--x", "x2", "--degree", "3", "--where", 'country == "DE"'],
+    ["--y", "y", "--x", "x1,x2", "--robust", "hc3", "--where", "x1 > 8"],
 ]
 
 
@@ -196,6 +236,54 @@ REGRESSION = [
 def test_regression_agrees(args):
     assert_same(record("regression", *args, engine="local"),
                 record("regression", *args, engine="duckdb"))
+
+
+@pytest.mark.parametrize("args", OLS_FILE, ids=" ".join)
+def test_ols_from_aggregates_agrees(ols_csv, args):
+    assert_same(record("regression", ols_csv, *args, engine="local"),
+                record("regression", ols_csv, *args, engine="duckdb"))
+
+
+def test_ols_on_many_rows_agrees(tmp_path):
+    # more rows than Shapiro–Wilk takes, a CSV without quotes (lines follow from rows)
+    rng = np.random.default_rng(3)
+    n = 6000
+    x = rng.normal(size=(n, 2))
+    y = 1 + x @ [2.0, -1.0] + rng.standard_t(5, size=n)
+    path = tmp_path / "many.csv"
+    path.write_text("a,b,y\n" + "".join(f"{a!r},{b!r},{c!r}\n" for (a, b), c in
+                                         zip(x.tolist(), y.tolist(), strict=True)))
+    args = ("regression", str(path), "--y", "y", "--x", "a,b", "--robust", "hc1")
+    assert_same(record(*args, engine="local"), record(*args, engine="duckdb"))
+
+
+@pytest.mark.parametrize(("option", "value"), [("--formula", "len ~ dose"), ("--cv", "5"),
+                                               ("--residuals", "r.csv"), ("--plot", "p.png")])
+def test_ols_options_that_need_the_rows_are_refused(tmp_path, option, value):
+    args = ["--formula", value] if option == "--formula" else ["--y", "len", "--x", "dose",
+                                                                option, value]
+    if option in ("--residuals", "--plot"):
+        args[-1] = str(tmp_path / value)
+    result = invoke("regression", str(SAMPLE / "toothgrowth.csv"), *args, "--engine", "duckdb")
+    assert result.exit_code == 2
+    assert result.stderr == (f"mlstats: error: {option} runs on --engine local only, not on "
+                             "--engine duckdb; use --engine local\n")
+
+
+def test_ols_errors_agree(write_csv):
+    path = write_csv("y,x,w\n1,2,1\n2,3,-1\n3,5,1\n4,4,2\n")
+    for engine in ("local", "duckdb"):
+        result = invoke("regression", path, "--y", "y", "--x", "x", "--weights", "w",
+                        "--engine", engine)
+        assert result.exit_code == 2
+        assert result.stderr == ("mlstats: error: --weights 'w' holds a negative weight (-1) "
+                                 "at line 3; weights must be 0 or more (a weight is an "
+                                 "inverse variance)\n")
+    path = write_csv("y,a,b\n1,1,2\n2,2,4\n3,3,6\n5,4,8\n")
+    outputs = {invoke("regression", path, "--y", "y", "--x", "a,b", "--engine", e).stderr
+               for e in ("local", "duckdb")}
+    assert outputs == {"mlstats: error: collinear predictors: 'b' is a linear combination "
+                       "of 'a' (the design is rank deficient); drop one of them\n"}
 
 
 ROWS_COMMANDS = [
