@@ -378,14 +378,17 @@ class DuckDBSource:
     def lines_of(self, rows: Sequence[int]) -> list[int]:
         """The physical line (1-based) where each data row starts (rows 0-based among the rows
         read); of Parquet or several files, the row's 1-based number. When every record of a
-        CSV file is one line (no quote in it, and as many line feeds as records), the line
-        follows from the row; else the local reader's record index finds it."""
+        CSV file is one line (as many lines as records), the line follows from the row; else
+        the local reader's record index finds it."""
         if self.parquet or len(self.files) > 1:
             return [int(r) + 1 for r in rows]
         header = 0 if self.read.no_header else 1
         if self._shape is not None and self.rows_read is not None:
-            feeds, quotes, ends = self._shape.result()
-            if quotes == 0 and feeds + (0 if ends else 1) == self.rows_read + header:
+            # a record spans one line or more and an empty line holds none, so as many lines
+            # as records means one line each (line breaks: \n or \r\n, never a lone \r)
+            feeds, returns, ends = self._shape.result()
+            if (returns in (0, feeds) and
+                    feeds + (0 if ends else 1) == self.rows_read + header):
                 return [int(r) + 1 + header for r in rows]
         from mlstats.io.records import index_records
         from mlstats.io.source import load_source
@@ -526,8 +529,9 @@ def _check_pairing(name: str, kind: str, condition: Expr) -> None:
 
 
 def _scan_in_background(path: Path) -> tuple[Future[str], Future[tuple[int, int, bool]]]:
-    """SHA-256 of a file as stored and its line feeds, quotes and whether it ends with a line
-    feed, in one read by a background thread (hashlib releases the GIL while DuckDB reads)."""
+    """SHA-256 of a file as stored, its line feeds and carriage returns and whether it ends
+    with a line feed, in one read by a background thread (hashlib releases the GIL while
+    DuckDB reads)."""
     import threading
 
     digest: Future[str] = Future()
@@ -535,15 +539,15 @@ def _scan_in_background(path: Path) -> tuple[Future[str], Future[tuple[int, int,
 
     def run() -> None:
         try:
-            sha, feeds, quotes, last = hashlib.sha256(), 0, 0, b""
+            sha, feeds, returns, last = hashlib.sha256(), 0, 0, b""
             with path.open("rb") as f:
                 while chunk := f.read(1 << 22):
                     sha.update(chunk)
                     feeds += chunk.count(b"\n")
-                    quotes += chunk.count(b'"')
+                    returns += chunk.count(b"\r")
                     last = chunk[-1:]
             digest.set_result(sha.hexdigest())
-            shape.set_result((feeds, quotes, last == b"\n"))
+            shape.set_result((feeds, returns, last == b"\n"))
         except BaseException as exc:  # surfaced where the digest is read
             digest.set_exception(exc)
             shape.set_exception(exc)

@@ -40,30 +40,41 @@ class Prepared:
         if weight is not None:
             used[weight] = NUMBER
         self.used = used
-        columns = ", ".join(src.alias(n) for n in used)
-        src.query(f"CREATE OR REPLACE TEMP TABLE {TABLE} AS SELECT {columns}, _keep FROM "
-                  f"({src.rows_sql(used, numbered=False)})")
         c = {n: src.alias(n) for n in used}
         complete = " AND ".join(["_keep", *(f"{a} IS NOT NULL" for a in c.values())])
-        self.use = complete + (f" AND {c[weight]} > 0" if weight is not None else "")
-        fields = ["count(*) AS _read", "count(*) FILTER (WHERE _keep) AS _kept",
-                  f"count(*) FILTER (WHERE {complete}) AS _complete",
-                  f"count(*) FILTER (WHERE {self.use}) AS _n"]
+        use = complete + (f" AND {c[weight]} > 0" if weight is not None else "")
+        src.query(f"CREATE OR REPLACE TEMP TABLE {TABLE} AS SELECT {', '.join(c.values())}, "
+                  f"_keep, {complete} AS _c, {use} AS _u FROM "
+                  f"({src.rows_sql(used, numbered=False)})")
+        self.use = "_u"
+        # one pass over buckets of rows (kept by --where, complete, used): cheaper than a
+        # FILTER per aggregate
+        fields = ["count(*) AS cnt"]
         for name, a in c.items():
-            fields.append(f"count(*) FILTER (WHERE _keep AND {a} IS NULL) AS _miss_{a}")
+            fields.append(f"count({a}) AS cn_{a}")
             if used[name] == NUMBER:
-                fields += [f"count(*) FILTER (WHERE isinf({a})) AS _inf_{a}",
-                           f"min({a}) FILTER (WHERE {self.use}) AS lo_{a}",
-                           f"max({a}) FILTER (WHERE {self.use}) AS hi_{a}",
-                           f"avg({a}) FILTER (WHERE {self.use}) AS m_{a}"]
+                fields += [f"min({a}) AS lo_{a}", f"max({a}) AS hi_{a}", f"avg({a}) AS m_{a}"]
         if weight is not None:
             w = c[weight]
-            fields += [f"min(rowid) FILTER (WHERE {complete} AND {w} < 0) AS _negative",
-                       f"fsum(ln({w})) FILTER (WHERE {self.use}) AS _log_w"]
-        (found,) = src.records(f"SELECT {', '.join(fields)} FROM {TABLE}")
+            fields += [f"min(rowid) FILTER (WHERE {w} < 0) AS _negative",
+                       f"fsum(ln({w})) FILTER (WHERE {w} > 0) AS _log_w"]
+        buckets = src.records(f"SELECT _keep AS _k, _c, _u, {', '.join(fields)} FROM {TABLE} "
+                              "GROUP BY ALL")
+        kept = [r for r in buckets if r["_k"]]
+        used_rows = [r for r in buckets if r["_u"]]
+        found: dict[str, Any] = used_rows[0] if used_rows else {}
+        found["_n"] = sum(r["cnt"] for r in used_rows)
+        found["_complete"] = sum(r["cnt"] for r in buckets if r["_c"])
+        found["_negative"] = min((r["_negative"] for r in buckets if r["_c"]
+                                  and r.get("_negative") is not None), default=None)
         self.found = found
-        accounting = {k: v for k, v in found.items() if k.startswith(("_read", "_kept",
-                                                                      "_miss_", "_inf_"))}
+        accounting = {"_read": sum(r["cnt"] for r in buckets),
+                      "_kept": sum(r["cnt"] for r in kept)}
+        for name, a in c.items():
+            accounting[f"_miss_{a}"] = sum(r["cnt"] - r[f"cn_{a}"] for r in kept)
+            if used[name] == NUMBER:
+                accounting[f"_inf_{a}"] = int(any(r[f"lo_{a}"] == -math.inf or
+                                                  r[f"hi_{a}"] == math.inf for r in buckets))
         src.account(list(used), accounting, used=int(found["_complete"]))
         self.n = int(found["_n"])
         self.log_weights = float(found.get("_log_w") or 0.0)
@@ -112,10 +123,10 @@ class Prepared:
 
     def low_high(self, name: str) -> tuple[float, float]:
         a = self.src.alias(name)
-        return self.found[f"lo_{a}"], self.found[f"hi_{a}"]
+        return self.found.get(f"lo_{a}", math.nan), self.found.get(f"hi_{a}", math.nan)
 
     def mean(self, name: str) -> float:
-        return self.found[f"m_{self.src.alias(name)}"]
+        return self.found.get(f"m_{self.src.alias(name)}", math.nan)
 
     def proxy(self) -> dict[str, np.ndarray]:
         """Values standing for each predictor's column when the design is built: the range
@@ -220,13 +231,18 @@ class DuckDBRows(GramRows):
                   f"{root} AS rw FROM ({level1})")
         rows = f"SELECT *, {leverage} AS h FROM ({level2})"
         windowed = f"SELECT *, e * e AS e2, e - lag(e) OVER () AS de FROM ({rows})"
-        fields = ["count(*) AS n", "fsum(e) AS s1", "fsum(e2) AS s2", "fsum(e2 * e) AS s3",
-                  "fsum(e2 * e2) AS s4", "fsum(abs(e)) AS a", "fsum(de * de) AS steps",
+        # Kahan–Babuška sums where digits matter (Σe², and Q'e that refines the fit); plain
+        # sums, to about 1e-13 relative, for the diagnostics
+        cook = "CASE WHEN (1 - h) * (1 - h) > 1e-20 THEN e2 * h / ((1 - h) * (1 - h)) END"
+        fields = ["count(*) AS n", "sum(e) AS s1", "fsum(e2) AS s2", "sum(e2 * e) AS s3",
+                  "sum(e2 * e2) AS s4", "sum(abs(e)) AS a", "sum(de * de) AS steps",
                   "min(e * $unit) AS lo", "max(e * $unit) AS hi",
-                  f"max(h{' / w' if weighted else ''}) AS top"]
+                  f"max(h{' / w' if weighted else ''}) AS top",
+                  "max_by(struct_pack(r := _r, e := e, h := h, raw := (e / rw) * $unit, "
+                  f"c := {cook}), {cook}, {model.influential + 1}) AS cooks"]
         fields += [f"fsum(q{j} * e) AS qe{j}" for j in range(p)]
-        fields += [f"fsum(u{j} * e2) AS bp{j}" for j in range(p)]
-        fields += [f"fsum(u{j}) AS bs{j}" for j in range(p)]
+        fields += [f"sum(u{j} * e2) AS bp{j}" for j in range(p)]
+        fields += [f"sum(u{j}) AS bs{j}" for j in range(p)]
         small = src.fits_in_memory(model.n)
         if small:
             fields.append("quantile_cont(e * $unit, [0.25, 0.5, 0.75]) AS qs")
@@ -236,7 +252,7 @@ class DuckDBRows(GramRows):
                      "hc3": "e2 / ((1 - h) * (1 - h))"}[model.robust]
             f = ([f"sqrt({constant})"] if model.intercept else []) + [f"q{j}" for j in range(p)]
             middle = [(a, b) for a in range(len(f)) for b in range(a, len(f))]
-            fields += [f"fsum(({omega}) * {f[a]} * {f[b]}) AS g{a}_{b}" for a, b in middle]
+            fields += [f"sum(({omega}) * {f[a]} * {f[b]}) AS g{a}_{b}" for a, b in middle]
             if model.robust in ("hc2", "hc3"):
                 fields.append("count(*) FILTER (WHERE 1 - h <= 1e-10) AS alone")
         (found,) = src.records(f"SELECT {', '.join(fields)} FROM ({windowed})", params)
@@ -257,9 +273,7 @@ class DuckDBRows(GramRows):
         if 3 <= n <= SHAPIRO_MAX:
             table = src.fetch_arrow(f"SELECT e FROM ({level2}) ORDER BY _r", params)
             residuals = table.column("e").to_numpy()
-        top = src.query(f"SELECT _r, e, h, (e / rw) * $unit FROM ({rows}) WHERE "
-                        "(1 - h) * (1 - h) > 1e-20 ORDER BY e * e * h / ((1 - h) * (1 - h)) "
-                        f"DESC, _r LIMIT {model.influential}", params)
+        top = self._influential(found["cooks"] or [], model.influential, rows, params)
         lines = src.lines_of([r for r, *_ in top]) if top else []
         return ResidualPass(
             n=n, powers=(found["s1"], found["s2"], found["s3"], found["s4"]),
@@ -271,6 +285,18 @@ class DuckDBRows(GramRows):
             residuals=residuals,
             influential=tuple((line, float(e), float(h), float(raw))
                               for line, (_r, e, h, raw) in zip(lines, top, strict=True)))
+
+    def _influential(self, found: list[dict], count: int, rows: str,
+                     params: dict) -> list[tuple]:
+        """The `count` rows of largest Cook's distance, largest first, ties in input order:
+        from the pass's `count` + 1 largest, or (a tie at the cut) by a query of its own."""
+        ranked = sorted(found, key=lambda r: (-r["c"], r["r"]))
+        if len(ranked) > count and ranked[count - 1]["c"] == ranked[count]["c"]:
+            return self.src.query(
+                f"SELECT _r, e, h, (e / rw) * $unit FROM ({rows}) WHERE (1 - h) * (1 - h) > "
+                f"1e-20 ORDER BY e * e * h / ((1 - h) * (1 - h)) DESC, _r LIMIT {count}",
+                params)
+        return [(r["r"], r["e"], r["h"], r["raw"]) for r in ranked[:count]]
 
     def _quartiles(self, rows: str, params: dict, n: int,
                    span: tuple[float, float]) -> list[float]:
