@@ -233,13 +233,10 @@ class DuckDBRows(GramRows):
         windowed = f"SELECT *, e * e AS e2, e - lag(e) OVER () AS de FROM ({rows})"
         # Kahan–Babuška sums where digits matter (Σe², and Q'e that refines the fit); plain
         # sums, to about 1e-13 relative, for the diagnostics
-        cook = "CASE WHEN (1 - h) * (1 - h) > 1e-20 THEN e2 * h / ((1 - h) * (1 - h)) END"
         fields = ["count(*) AS n", "sum(e) AS s1", "fsum(e2) AS s2", "sum(e2 * e) AS s3",
                   "sum(e2 * e2) AS s4", "sum(abs(e)) AS a", "sum(de * de) AS steps",
                   "min(e * $unit) AS lo", "max(e * $unit) AS hi",
-                  f"max(h{' / w' if weighted else ''}) AS top",
-                  "max_by(struct_pack(r := _r, e := e, h := h, raw := (e / rw) * $unit, "
-                  f"c := {cook}), {cook}, {model.influential + 1}) AS cooks"]
+                  f"max(h{' / w' if weighted else ''}) AS top"]
         fields += [f"fsum(q{j} * e) AS qe{j}" for j in range(p)]
         fields += [f"sum(u{j} * e2) AS bp{j}" for j in range(p)]
         fields += [f"sum(u{j}) AS bs{j}" for j in range(p)]
@@ -273,7 +270,10 @@ class DuckDBRows(GramRows):
         if 3 <= n <= SHAPIRO_MAX:
             table = src.fetch_arrow(f"SELECT e FROM ({level2}) ORDER BY _r", params)
             residuals = table.column("e").to_numpy()
-        top = self._influential(found["cooks"] or [], model.influential, rows, params)
+        # DuckDB's top-N: the largest Cook's distances (up to kσ̂²), ties in input order
+        top = src.query(f"SELECT _r, e, h, (e / rw) * $unit FROM ({rows}) WHERE "
+                        "(1 - h) * (1 - h) > 1e-20 ORDER BY e * e * h / ((1 - h) * (1 - h)) "
+                        f"DESC, _r LIMIT {model.influential}", params)
         lines = src.lines_of([r for r, *_ in top]) if top else []
         return ResidualPass(
             n=n, powers=(found["s1"], found["s2"], found["s3"], found["s4"]),
@@ -285,18 +285,6 @@ class DuckDBRows(GramRows):
             residuals=residuals,
             influential=tuple((line, float(e), float(h), float(raw))
                               for line, (_r, e, h, raw) in zip(lines, top, strict=True)))
-
-    def _influential(self, found: list[dict], count: int, rows: str,
-                     params: dict) -> list[tuple]:
-        """The `count` rows of largest Cook's distance, largest first, ties in input order:
-        from the pass's `count` + 1 largest, or (a tie at the cut) by a query of its own."""
-        ranked = sorted(found, key=lambda r: (-r["c"], r["r"]))
-        if len(ranked) > count and ranked[count - 1]["c"] == ranked[count]["c"]:
-            return self.src.query(
-                f"SELECT _r, e, h, (e / rw) * $unit FROM ({rows}) WHERE (1 - h) * (1 - h) > "
-                f"1e-20 ORDER BY e * e * h / ((1 - h) * (1 - h)) DESC, _r LIMIT {count}",
-                params)
-        return [(r["r"], r["e"], r["h"], r["raw"]) for r in ranked[:count]]
 
     def _quartiles(self, rows: str, params: dict, n: int,
                    span: tuple[float, float]) -> list[float]:
