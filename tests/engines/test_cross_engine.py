@@ -344,3 +344,19 @@ def test_precision_recall_from_score_counts_agrees(scores_csv, tmp_path, extra):
     duck = record(*args, "--curve", str(tmp_path / "duck.csv"), engine="duckdb")
     assert_same(local, duck)
     assert (tmp_path / "local.csv").read_text() == (tmp_path / "duck.csv").read_text()
+
+
+def test_ols_lines_of_records_over_several_lines(tmp_path):
+    # quoted line breaks: the lines of the influential rows come from the record index
+    rng = np.random.default_rng(8)
+    rows = ["note,x,y"]
+    for i in range(60):
+        x = float(rng.normal())
+        note = '"two\nlines"' if i % 7 == 0 else "plain"
+        rows.append(f"{note},{x!r},{2 * x + float(rng.normal()) + (9 if i == 40 else 0)!r}")
+    path = tmp_path / "notes.csv"
+    path.write_text("\n".join(rows) + "\n")
+    args = ("regression", str(path), "--y", "y", "--x", "x")
+    local, duck = record(*args, engine="local"), record(*args, engine="duckdb")
+    assert_same(local, duck)
+    assert duck["influential"][0]["line"] == 2 + 40 + 6  # row 40, after six 2-line records
