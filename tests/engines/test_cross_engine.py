@@ -360,3 +360,38 @@ def test_ols_lines_of_records_over_several_lines(tmp_path):
     local, duck = record(*args, engine="local"), record(*args, engine="duckdb")
     assert_same(local, duck)
     assert duck["influential"][0]["line"] == 2 + 40 + 6  # row 40, after six 2-line records
+
+
+CORRELATE = [
+    [str(SAMPLE / "airquality.csv")],
+    [str(SAMPLE / "airquality.csv"), "--columns", "Ozone,Temp,Wind", "--where", "Month >= 7",
+     "--correction", "holm", "--confidence", "0.9"],
+    [str(SAMPLE / "trees.csv")],
+    [str(SAMPLE / "cars.csv"), "--where", "speed < 8"],
+]
+
+
+@pytest.mark.parametrize("args", CORRELATE, ids=lambda a: " ".join(a[1:]) or a[0][-14:])
+def test_correlate_agrees(args):
+    assert_same(record("correlate", *args, engine="local"),
+                record("correlate", *args, engine="duckdb"))
+
+
+def test_correlate_with_gaps_and_constants_agrees(write_csv, ols_csv):
+    assert_same(record("correlate", ols_csv, "--columns", "y,x1,x2,w", engine="local"),
+                record("correlate", ols_csv, "--columns", "y,x1,x2,w", engine="duckdb"))
+    path = write_csv("a,b,c,d\n1,5,2,\n2,5,,1\n3,5,7,1\n4,5,1,\n5,5,3,1\n")
+    assert_same(record("correlate", path, engine="local"),
+                record("correlate", path, engine="duckdb"))
+    path = write_csv("a,b\n1,5\n2,5\n")
+    errors = {invoke("correlate", path, "--engine", e).stderr for e in ("local", "duckdb")}
+    assert errors == {"mlstats: error: column 'b' is constant (every value is 5); a "
+                      "correlation needs values that vary: pick another column\n"}
+
+
+def test_correlate_ranks_name_the_engine():
+    result = invoke("correlate", str(SAMPLE / "cars.csv"), "--method", "spearman",
+                    "--engine", "duckdb")
+    assert result.exit_code == 2
+    assert result.stderr == ("mlstats: error: --method spearman runs on --engine local only, "
+                             "not on --engine duckdb; use --engine local\n")
