@@ -822,3 +822,43 @@ def correlation_summaries(src: DuckDBSource, names: Sequence[str]) -> tuple[list
             r = float(np.clip(c[0, 1] / math.sqrt(c[0, 0] * c[1, 1]), -1.0, 1.0))
             pairs[(i, j)] = PairSummary(n=n, r=r, p_value=t_test_p(r, n), p_method="t")
     return columns, pairs, int(found["_kept"])
+
+
+# Distinct label combinations fetched at most: beyond, the columns hold too many classes
+# (the local engine allows 1000 in a confusion matrix).
+_MAX_CELLS = 1001 * 1001
+
+
+def label_counts(src: DuckDBSource, names: Sequence[str]) -> tuple[list[np.ndarray], list[str],
+                                                                   np.ndarray]:
+    """Rows per distinct combination of the labels of `names` (the true labels first) over
+    the rows where every one is present, by one GROUP BY: each column's codes into one label
+    list (each column's labels in order of first appearance, as `union_codes` lists them),
+    and the rows of each combination: the confusion counts of hard predictions."""
+    used = {n: src.kinds[n] for n in names}
+    cols = [src.alias(n) for n in names]
+    rows = src.rows_sql(used, numbered=True)
+    found = src.query(f"WITH t AS ({rows}) SELECT _keep, {', '.join(cols)}, count(*), min(_row) "
+                      f"FROM t GROUP BY ALL LIMIT {2 * _MAX_CELLS + 1}")
+    if len(found) > 2 * _MAX_CELLS:
+        raise InputError(f"{' and '.join(names)} hold too many distinct labels for "
+                         "--engine duckdb's confusion counts; if a column holds scores, give "
+                         "it as --score, or use --engine local")
+    k = len(cols)
+    accounting: dict[str, int] = {"_read": sum(r[k + 1] for r in found),
+                                  "_kept": sum(r[k + 1] for r in found if r[0])}
+    for i, c in enumerate(cols):
+        accounting[f"_miss_{c}"] = sum(r[k + 1] for r in found if r[0] and r[1 + i] is None)
+    cells = [r for r in found if r[0] and all(v is not None for v in r[1:k + 1])]
+    src.account(names, accounting, used=sum(r[k + 1] for r in cells))
+    labels: dict[str, int] = {}
+    for i in range(k):  # each column's labels by first appearance, in column order
+        first: dict[str, int] = {}
+        for r in cells:
+            label = label_of(r[1 + i])
+            first[label] = min(first.get(label, r[k + 2]), r[k + 2])
+        for label in sorted(first, key=first.__getitem__):
+            labels.setdefault(label, len(labels))
+    codes = [np.array([labels[label_of(r[1 + i])] for r in cells], dtype=np.int64)
+             for i in range(k)]
+    return codes, list(labels), np.array([r[k + 1] for r in cells], dtype=np.int64)

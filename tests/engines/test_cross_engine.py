@@ -395,3 +395,52 @@ def test_correlate_ranks_name_the_engine():
     assert result.exit_code == 2
     assert result.stderr == ("mlstats: error: --method spearman runs on --engine local only, "
                              "not on --engine duckdb; use --engine local\n")
+
+
+@pytest.fixture(scope="module")
+def predictions_csv(tmp_path_factory) -> str:
+    """Three classes with missing cells, a 0/1 truth and its predictions, a where column."""
+    rng = np.random.default_rng(12)
+    n = 1500
+    truth = rng.choice(["cat", "dog", "bird"], size=n, p=[0.5, 0.3, 0.2])
+    guess = np.where(rng.random(n) < 0.7, truth, rng.choice(["cat", "dog", "bird"], size=n))
+    y = (rng.random(n) < 0.3).astype(int)
+    yhat = np.where(rng.random(n) < 0.8, y, 1 - y)
+    lines = ["truth,guess,y,yhat,site"]
+    for i in range(n):
+        lines.append(f"{'' if i % 89 == 3 else truth[i]},{'' if i % 97 == 5 else guess[i]},"
+                     f"{y[i]},{yhat[i]},{'a' if i % 3 else 'b'}")
+    path = tmp_path_factory.mktemp("pred") / "pred.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+PREDICTIONS = [
+    ["--true", "truth", "--pred", "guess"],
+    ["--true", "truth", "--pred", "guess", "--ci", "--seed", "5", "--resamples", "300",
+     "--beta", "2"],
+    ["--true", "truth", "--pred", "guess", "--positive", "dog", "--ci", "--seed", "6",
+     "--resamples", "300"],
+    ["--true", "y", "--pred", "yhat", "--where", 'site == "a"'],
+    ["--true", "y", "--pred", "yhat", "--ci", "--seed", "7", "--resamples", "300"],
+]
+
+
+@pytest.mark.parametrize("args", PREDICTIONS, ids=" ".join)
+def test_precision_recall_of_predictions_agrees(predictions_csv, args):
+    assert_same(record("precision-recall", predictions_csv, *args, engine="local"),
+                record("precision-recall", predictions_csv, *args, engine="duckdb"))
+
+
+def test_precision_recall_on_sample_predictions_agrees():
+    args = ("precision-recall", str(SAMPLE / "animals.csv"), "--true", "actual", "--pred",
+            "predicted", "--ci", "--seed", "1")
+    assert_same(record(*args, engine="local"), record(*args, engine="duckdb"))
+
+
+def test_precision_recall_baseline_score_names_the_engine(scores_csv):
+    result = invoke("precision-recall", scores_csv, "--true", "label", "--score", "logit",
+                    "--baseline-score", "logit", "--engine", "duckdb")
+    assert result.exit_code == 2
+    assert result.stderr == ("mlstats: error: --baseline-score runs on --engine local only, "
+                             "not on --engine duckdb; use --engine local\n")
