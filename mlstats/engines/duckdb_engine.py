@@ -400,13 +400,16 @@ class DuckDBSource:
         index = index_records(load_source(str(self.files[0])), self.sep, multiline=True)
         return [index.line_number(int(r) + header) for r in rows]
 
+    # the result keys that are not what the local engine computes (see `provenance`)
+    approximate: tuple[str, ...] = ()
+
     def provenance(self, *, seed: int | None = None,
                    approximate: tuple[str, ...] = ()) -> dict:
         read = self.rows_read or 0
         used = read if self.rows_used is None else self.rows_used
         return provenance(Source(name=self.name, digest=self._digest), rows_read=read,
                           rows_used=used, where=self.where, seed=seed, engine=self.engine,
-                          approximate=approximate)
+                          approximate=approximate or self.approximate)
 
 
 # Beyond this many values in all, quantiles are found by histograms whatever the memory.

@@ -290,15 +290,56 @@ ROWS_COMMANDS = [
     ["precision-recall", str(SAMPLE / "scores.csv"), "--true", "label", "--score", "score"],
     ["precision-recall", str(SAMPLE / "scores.csv"), "--true", "label", "--score", "score",
      "--ci", "--seed", "3", "--resamples", "300", "--target-precision", "0.8"],
-    ["bootstrap", str(SAMPLE / "airquality.csv"), "--column", "Ozone", "--seed", "1",
-     "--resamples", "999"],
-    ["bootstrap", str(SAMPLE / "airquality.csv"), "--column", "Ozone", "--stat", "median",
-     "--seed", "1", "--resamples", "999", "--method", "percentile"],
-    ["bootstrap", str(SAMPLE / "toothgrowth.csv"), "--column", "len", "--by", "supp",
-     "--seed", "2", "--resamples", "999"],
-    ["bootstrap", str(SAMPLE / "airquality.csv"), "--column", "Ozone,Temp", "--stat", "corr",
-     "--seed", "1", "--resamples", "999", "--where", "Month >= 6"],
 ]
+
+
+BOOTSTRAP = [
+    [str(SAMPLE / "airquality.csv"), "--column", "Ozone", "--resamples", "999"],
+    [str(SAMPLE / "airquality.csv"), "--column", "Ozone", "--stat", "var", "--method",
+     "basic"],
+    [str(SAMPLE / "airquality.csv"), "--column", "Ozone", "--stat", "cv", "--method",
+     "percentile", "--confidence", "0.9"],
+    [str(SAMPLE / "toothgrowth.csv"), "--column", "len", "--by", "supp", "--stat", "std"],
+    [str(SAMPLE / "airquality.csv"), "--column", "Ozone,Temp", "--stat", "corr",
+     "--resamples", "2500", "--where", "Month >= 6"],
+    [str(SAMPLE / "airquality.csv"), "--column", "Temp", "--by", "Month", "--stat", "mean",
+     "--where", "Month <= 6"],
+]
+
+
+@pytest.mark.parametrize("args", BOOTSTRAP, ids=lambda a: " ".join(a[1:]))
+def test_poisson_bootstrap_agrees(args):
+    # the same counter-based Poisson resamples on both engines
+    args = ["bootstrap", *args, "--seed", "11", "--scheme", "poisson"]
+    assert_same(record(*args, engine="local"), record(*args, engine="duckdb"))
+
+
+def test_duckdb_bootstrap_is_poisson_and_says_so():
+    args = ["bootstrap", str(SAMPLE / "airquality.csv"), "--column", "Ozone", "--seed", "4"]
+    duck = record(*args, engine="duckdb")
+    assert duck["provenance"]["exact"] is False
+    assert duck["provenance"]["approximate"] == ["bias", "std_error", "ci_low", "ci_high"]
+    poisson = record(*args, "--scheme", "poisson", engine="local")
+    for key in ("estimate", "bias", "std_error", "ci_low", "ci_high"):
+        assert math.isclose(duck[key], poisson[key], rel_tol=REL)
+    multinomial = record(*args, engine="local")
+    assert multinomial["estimate"] == duck["estimate"]
+    assert abs(multinomial["std_error"] / duck["std_error"] - 1) < 0.05  # Monte-Carlo error
+
+
+@pytest.mark.parametrize(("extra", "what"), [(["--scheme", "multinomial"], "--scheme multinomial"),
+                                             (["--stat", "median"], None)])
+def test_bootstrap_refusals_on_duckdb(extra, what):
+    result = invoke("bootstrap", str(SAMPLE / "airquality.csv"), "--column", "Ozone", *extra,
+                    "--engine", "duckdb")
+    assert result.exit_code == 2
+    if what:
+        assert result.stderr == (f"mlstats: error: {what} runs on --engine local only, not on "
+                                 "--engine duckdb; use --engine local\n")
+    else:
+        assert result.stderr == ("mlstats: error: the Poisson bootstrap resamples mean, var, "
+                                 "std, cv, corr; --stat median needs --scheme multinomial (and "
+                                 "--engine local)\n")
 
 
 @pytest.mark.parametrize("args", ROWS_COMMANDS, ids=" ".join)
