@@ -98,11 +98,8 @@ class DuckDBSource:
         self.warnings: list[str] = []
         self.rows_used: int | None = None
         self.rows_read: int | None = None
+        self._digest = _hash_files(self.files)
         self._shape: Future[tuple[int, int, bool]] | None = None
-        if len(self.files) == 1 and not self.files[0].name.lower().endswith(_COMPRESSED):
-            self._digest, self._shape = _scan_in_background(self.files[0])
-        else:
-            self._digest = _hash_files(self.files)
         self._memory: int | None = None
         self._params: dict[str, Any] = {"files": [str(f) for f in self.files]}
         try:
@@ -379,6 +376,13 @@ class DuckDBSource:
             self.rows_used = rows.kept
         return rows
 
+    def count_lines(self) -> None:
+        """Start counting the lines of a plain CSV file (for `lines_of`), in the background."""
+        plain = not self.parquet and len(self.files) == 1 and not (
+            self.files[0].name.lower().endswith(_COMPRESSED))
+        if plain and self._shape is None:
+            self._shape = _count_lines(self.files[0])
+
     def lines_of(self, rows: Sequence[int]) -> list[int]:
         """The physical line (1-based) where each data row starts (rows 0-based among the rows
         read); of Parquet or several files, the row's 1-based number. When every record of a
@@ -387,6 +391,7 @@ class DuckDBSource:
         if self.parquet or len(self.files) > 1:
             return [int(r) + 1 for r in rows]
         header = 0 if self.read.no_header else 1
+        self.count_lines()
         if self._shape is not None and self.rows_read is not None:
             # a record spans one line or more and an empty line holds none, so as many lines
             # as records means one line each (line breaks: \n or \r\n, never a lone \r)
@@ -535,32 +540,27 @@ def _check_pairing(name: str, kind: str, condition: Expr) -> None:
                          f"compare it with {want}")
 
 
-def _scan_in_background(path: Path) -> tuple[Future[str], Future[tuple[int, int, bool]]]:
-    """SHA-256 of a file as stored, its line feeds and carriage returns and whether it ends
-    with a line feed, in one read by a background thread (hashlib releases the GIL while
-    DuckDB reads)."""
+def _count_lines(path: Path) -> Future[tuple[int, int, bool]]:
+    """A file's line feeds and carriage returns and whether it ends with a line feed,
+    counted by a background thread."""
     import threading
 
-    digest: Future[str] = Future()
-    shape: Future[tuple[int, int, bool]] = Future()
+    found: Future[tuple[int, int, bool]] = Future()
 
     def run() -> None:
         try:
-            sha, feeds, returns, last = hashlib.sha256(), 0, 0, b""
+            feeds, returns, last = 0, 0, b""
             with path.open("rb") as f:
                 while chunk := f.read(1 << 22):
-                    sha.update(chunk)
                     feeds += chunk.count(b"\n")
                     returns += chunk.count(b"\r")
                     last = chunk[-1:]
-            digest.set_result(sha.hexdigest())
-            shape.set_result((feeds, returns, last == b"\n"))
-        except BaseException as exc:  # surfaced where the digest is read
-            digest.set_exception(exc)
-            shape.set_exception(exc)
+            found.set_result((feeds, returns, last == b"\n"))
+        except BaseException as exc:  # surfaced where the count is read
+            found.set_exception(exc)
 
-    threading.Thread(target=run, name="mlstats-sha256", daemon=True).start()
-    return digest, shape
+    threading.Thread(target=run, name="mlstats-lines", daemon=True).start()
+    return found
 
 
 def _hash_files(files: list[Path]) -> Future[str]:

@@ -34,6 +34,7 @@ class Prepared:
     def __init__(self, src: DuckDBSource, response: str, names: Sequence[str],
                  weight: str | None, *, degree: int) -> None:
         self.src = src
+        src.count_lines()  # for the lines of the most influential rows, while DuckDB reads
         self.response, self.names, self.weight = response, list(names), weight
         used = {n: src.kinds[n] for n in [response, *names]}
         used[response] = NUMBER
