@@ -108,6 +108,7 @@ def run_memory() -> list[Comparison]:
         ours = peak_rss_mb(mlstats(*args, "--engine", "duckdb", "--json"))
         peer = peak_rss_mb(python("import duckdb; c = duckdb.connect(config={'memory_limit': "
                                   f"'512MB'}}); c.execute({sql!r}).fetchall()"))
-        found.append(Comparison(f"peak memory, {args[0]} --engine duckdb, 2 GB CSV", ours,
+        name = args[0] + (" --logistic" if "--logistic" in args else "")
+        found.append(Comparison(f"peak memory, {name} --engine duckdb, 2 GB CSV", ours,
                                 peer, "DuckDB", "< 1024 MB", unit="MB"))
     return found
