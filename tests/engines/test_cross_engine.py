@@ -540,3 +540,17 @@ def test_logistic_options_that_need_the_rows_are_refused(tmp_path, option, value
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == (f"mlstats: error: {option} with --logistic runs on --engine local "
                              "only, not on --engine duckdb; use --engine local\n")
+
+
+def test_logistic_of_a_true_false_column_agrees(tmp_path):
+    # DuckDB reads true/false as BOOLEAN; the labels and the positive one are as local
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=400)
+    ok = rng.random(400) < 1 / (1 + np.exp(-x))
+    path = tmp_path / "bool.csv"
+    path.write_text("ok,x\n" + "".join(f"{str(o).lower()},{v!r}\n"
+                                       for o, v in zip(ok.tolist(), x.tolist(), strict=True)))
+    args = ("regression", str(path), "--y", "ok", "--x", "x", "--logistic")
+    local, duck = record(*args, engine="local"), record(*args, engine="duckdb")
+    assert duck["positive"] == "true"
+    assert_same(local, duck)
