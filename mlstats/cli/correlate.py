@@ -43,6 +43,7 @@ def correlate_command(
 ) -> None:
     """Correlation of every pair of columns, with p-values and confidence intervals."""
     from mlstats.cli._emit import emit
+    from mlstats.errors import InputError
     from mlstats.io import read_table
     from mlstats.stats.correlation import check_options, correlate, rows_in_some_pair
 
@@ -51,7 +52,16 @@ def correlate_command(
         _correlate_duckdb(columns, method, confidence, correction, plot, read=read, out=out)
         return
     table = read_table(read)
-    chosen = table.resolve_many(parse_list(columns)) or table.numeric_columns()
+    chosen = table.resolve_many(parse_list(columns))
+    twice = sorted({c for c in chosen if chosen.count(c) > 1})
+    if twice:
+        raise InputError(f"--columns names '{twice[0]}' twice; give each column once")
+    if not chosen:
+        chosen = table.numeric_columns()
+        others = [c for c in table.columns if c not in chosen]
+        if others and chosen:
+            table.warnings.append(f"not numeric, left out: {', '.join(others)} (choose the "
+                                  "columns with --columns)")
 
     values = {name: table.numeric(name) for name in chosen}
     table.record_use(*rows_in_some_pair(values))

@@ -83,6 +83,7 @@ class CleanOptions:
     check: bool = False
     na: tuple[str, ...] = ()
     na_numbers: tuple[float, ...] = ()
+    where: tuple[str, ...] = ()  # the --where conditions that select the rows cleaned
 
 
 # -- results -----------------------------------------------------------------------------------
@@ -274,8 +275,9 @@ class _Column:
     survey_numbers: int = 0
     survey_texts: int = 0
     n: int = 0
-    mean: float = 0.0
+    mean: float = 0.0  # mean and M2 in units of `unit` (a power of two: no overflow)
     m2: float = 0.0
+    unit: float = 0.0
     values: list = field(default_factory=list)
     anchors: list = field(default_factory=list)
     anchor_rows: Any = None
@@ -340,6 +342,8 @@ class Cleaner:
         self._order_rows: list = []
         self.rows_in = self.good_rows = self.rows_out = 0
         self.dropped = {"bad_line": 0, "empty": 0, "missing": 0, "outlier": 0, "duplicate": 0}
+        if options.where:
+            self.dropped["where"] = 0
         self.empty_rows = self.duplicate_rows = 0
         self.bad_lines = 0
         self.malformed: list[Malformed] = []
@@ -358,8 +362,11 @@ class Cleaner:
         self._input_bytes = input_bytes
 
     # -- survey ------------------------------------------------------------------------------
-    def survey(self, batch: Any) -> bool:
-        """Learn from one batch; False once nothing more is needed (the columns all hold data)."""
+    def survey(self, batch: Any, where: np.ndarray | None = None) -> bool:
+        """Learn from one batch (the rows `where` selects); False once nothing more is needed
+        (the columns all hold data)."""
+        if where is not None:
+            batch = _select(batch, where)
         self._check_bad(batch.bad)
         self._surveyed_rows += batch.num_rows
         if batch.num_rows == 0:
@@ -429,8 +436,10 @@ class Cleaner:
                 continue
             if method == "zscore":
                 sd = math.sqrt(col.m2 / (col.n - 1)) if col.n > 1 else 0.0
-                if sd > 0:
-                    col.low, col.high = col.mean - k * sd, col.mean + k * sd
+                if sd > 0:  # a fence beyond the float64 range is ±inf: nothing lies past it
+                    with np.errstate(over="ignore"):
+                        col.low, col.high = (float(np.float64(col.mean - k * sd) * col.unit),
+                                             float(np.float64(col.mean + k * sd) * col.unit))
             else:
                 q1, q3 = np.quantile(np.concatenate(col.values), [0.25, 0.75], method="linear")
                 iqr = q3 - q1
@@ -446,9 +455,9 @@ class Cleaner:
                 skipped.append(col.name)
                 continue
             if how == "mean" and col.n:
-                col.fill_text = _number_text(col.mean)
+                col.fill_text = _number_text(col.mean * col.unit)
             elif how == "median" and col.n:
-                col.fill_text = _number_text(float(np.median(np.concatenate(col.values))))
+                col.fill_text = _number_text(_median(np.concatenate(col.values)))
             elif how == "mode" and col.counts is not None:
                 col.fill_text = _mode(col.counts, self.o.unify_case)
             elif order is not None and i != self.o.order_by and col.order_values:
@@ -477,8 +486,35 @@ class Cleaner:
         return rows[order], order
 
     # -- the cleaning pass ---------------------------------------------------------------------
-    def clean(self, batch: Any) -> Cleaned:
-        """Screen and fix one batch; the rows to write and the rows dropped."""
+    def clean(self, batch: Any, where: np.ndarray | None = None) -> Cleaned:
+        """Screen and fix one batch; the rows to write and the rows dropped.
+
+        With `where`, only the rows it selects are screened and fixed; the others are
+        dropped first, with the reason `where`.
+        """
+        if where is None:
+            return self._clean(batch)
+        import pyarrow as pa
+
+        cleaned = self._clean(_select(batch, where))
+        left = ~where
+        count = int(left.sum())
+        self.rows_in += count
+        self.dropped["where"] += count
+        if not count:
+            return cleaned
+        cells = [c.filter(_pa_bool(left)) for c in batch.columns]
+        if cleaned.reject_cells:
+            cells = [pa.concat_arrays([a, b]) for a, b in
+                     zip(cleaned.reject_cells, cells, strict=True)]
+        return Cleaned(
+            columns=cleaned.columns, bad=cleaned.bad,
+            reject_lines=np.concatenate([cleaned.reject_lines,
+                                         np.asarray(batch.lines)[left]]).astype(np.int64),
+            reject_reasons=[*cleaned.reject_reasons, *["where"] * count],
+            reject_cells=cells)
+
+    def _clean(self, batch: Any) -> Cleaned:
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -852,7 +888,7 @@ class Cleaner:
                 if self.o.unify_case and col.unify_from is not None:
                     unique -= len(col.unify_from)
                 variants_total += variants
-            elif col.nonempty:
+            elif not col.tracking:
                 untracked.append(name)
             else:
                 unique, variants = 0, 0
@@ -926,6 +962,9 @@ class Cleaner:
         acts = [Action(name="repair_header", count=len(self.header), unit="columns")]
         if self.snake:
             acts.append(Action(name="snake_case", count=len(self.snake), unit="columns"))
+        if o.where:
+            acts.append(Action(name="drop_where", count=self.dropped["where"], unit="rows",
+                               detail=" and ".join(o.where)))
         if o.drop_bad_lines:
             acts.append(Action(name="drop_bad_lines", count=self.dropped["bad_line"],
                                unit="rows"))
@@ -1080,7 +1119,22 @@ def _floats(text: Any) -> np.ndarray:
 
 
 def _merge_moments(col: _Column, x: np.ndarray) -> None:
-    """Chan, Golub & LeVeque (1979) pairwise update of (n, mean, M2)."""
+    """Chan, Golub & LeVeque (1979) pairwise update of (n, mean, M2).
+
+    In units of a power of two near the largest |x| beyond 2^±200 (exact), so that neither
+    the sum nor the squares overflow or underflow; a larger unit later rescales the sums.
+    """
+    from mlstats.stats.summaries import scale_for
+
+    unit = scale_for(max(float(x.max()), -float(x.min())))
+    if col.n and unit < col.unit:
+        unit = col.unit
+    elif col.n and unit > col.unit:
+        col.mean *= col.unit / unit
+        col.m2 *= (col.unit / unit) ** 2
+    col.unit = unit
+    if unit != 1.0:
+        x = x / unit
     nb = x.size
     mb = float(x.mean())
     m2b = float(((x - mb) ** 2).sum())
@@ -1219,6 +1273,26 @@ def _violations(text: Any, missing: np.ndarray, expr: Expr) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         holds = OPERATORS[expr.op](values, expr.value) & number
     return ~holds & ~missing
+
+
+def _median(x: np.ndarray) -> float:
+    """np.median, but the midpoint of two values near the float64 limit does not overflow."""
+    half = x.size // 2
+    if x.size % 2:
+        return float(np.partition(x, half)[half])
+    part = np.partition(x, [half - 1, half])
+    low, high = float(part[half - 1]), float(part[half])
+    middle = (low + high) / 2
+    return middle if math.isfinite(middle) else low / 2 + high / 2
+def _select(batch: Any, where: np.ndarray) -> Any:
+    """The batch's rows where `where` holds (its malformed records stay with it)."""
+    import dataclasses
+
+    if where.all():
+        return batch
+    chosen = _pa_bool(where)
+    return dataclasses.replace(batch, columns=[c.filter(chosen) for c in batch.columns],
+                               lines=np.asarray(batch.lines)[where])
 
 
 def _number_text(value: float) -> str:
