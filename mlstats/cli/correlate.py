@@ -48,6 +48,9 @@ def correlate_command(
     from mlstats.stats.correlation import check_options, correlate, rows_in_some_pair
 
     check_options(method=method.value, confidence=confidence, correction=correction.value)
+    if read.engine == "duckdb":
+        _correlate_duckdb(columns, method, confidence, correction, plot, read=read, out=out)
+        return
     table = read_table(read)
     chosen = table.resolve_many(parse_list(columns))
     twice = sorted({c for c in chosen if chosen.count(c) > 1})
@@ -70,6 +73,32 @@ def correlate_command(
         heatmap(list(values), [[row[c] for c in values] for row in result.matrix], plot,
                 title=f"{_NAMES[result.method]} (pairwise complete rows)")
     emit("correlate", result, out, table=table, main="pairs", summary=_summary(result),
+         keep_layout=("matrix", "pairs"), shade=("matrix",))
+
+
+def _correlate_duckdb(columns: str | None, method: Method, confidence: float,
+                      correction: Correction, plot: str | None, *, read: ReadOptions,
+                      out: OutputOptions) -> None:
+    """Pearson on DuckDB from each pair's centred sums (ranks need the local engine)."""
+    from mlstats.cli._emit import emit
+    from mlstats.engines import open_duckdb, refuse
+    from mlstats.engines.duckdb_summaries import correlation_summaries
+    from mlstats.stats.correlation import correlation_from
+
+    if method != Method.pearson:
+        raise refuse(read.engine, f"--method {method.value}")
+    with open_duckdb(read) as src:
+        chosen = src.resolve_many(parse_list(columns)) or src.numeric_columns()
+        found, pairs, size = correlation_summaries(src, chosen) if len(chosen) >= 2 else (
+            [], {}, 0)
+    result = correlation_from(chosen, found, pairs, size=size, method=method.value,
+                              confidence=confidence, correction=correction.value)
+    if plot is not None:
+        from mlstats.render.plot import heatmap
+
+        heatmap(chosen, [[row[c] for c in chosen] for row in result.matrix], plot,
+                title=f"{_NAMES[result.method]} (pairwise complete rows)")
+    emit("correlate", result, out, table=src, main="pairs", summary=_summary(result),
          keep_layout=("matrix", "pairs"), shade=("matrix",))
 
 

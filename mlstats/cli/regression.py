@@ -101,12 +101,35 @@ def regression_command(
     check_side_outputs(out.output, {"--residuals": residuals, "--plot": plot},
                        source=read.source)
     seed = resolve_seed(seed, random=cv is not None)
-    if read.engine == "duckdb":
-        from mlstats.engines import rows_of
+    if read.engine == "duckdb" and not logistic:
+        for option, value in (("--formula", formula), ("--cv", cv), ("--residuals", residuals),
+                              ("--plot", plot)):
+            if value is not None:
+                from mlstats.engines import refuse
 
-        table = rows_of(read, [y, *parse_list(x), weights], formula=formula)
-    else:
-        table = read_table(read)
+                raise refuse(read.engine, option)
+        src, result = _ols_duckdb(read, y=y, x=x, references=reference or [], weights=weights,
+                                  degree=degree, intercept=not no_intercept, robust=robust,
+                                  anova=int(anova_type) if anova else None, predict=predict,
+                                  confidence=confidence)
+        emit("regression", result, out, table=src, main="coefficients",
+             summary=_summary(result), seed=seed, head=regression_head)
+        return
+    if read.engine == "duckdb":
+        for option, value in (("--formula", formula), ("--cv", cv), ("--residuals", residuals),
+                              ("--plot", plot), ("--anova", True if anova else None)):
+            if value is not None:
+                from mlstats.engines import refuse
+
+                raise refuse(read.engine, f"{option} with --logistic")
+        src, result = _logistic_duckdb(read, y=y, x=x, references=reference or [],
+                                       degree=degree, intercept=not no_intercept,
+                                       positive=positive, predict=predict,
+                                       confidence=confidence)
+        emit("regression", result, out, table=src, main="coefficients",
+             summary=_summary(result), seed=seed, head=regression_head)
+        return
+    table = read_table(read)
     from mlstats.stats.logistic import binary_outcome
     from mlstats.stats.logistic import logistic as fit_logistic
     from mlstats.stats.regression import ols
@@ -134,6 +157,148 @@ def regression_command(
         _plot(plot, fit, model, outcome)
     emit("regression", fit.result, out, table=table, main="coefficients",
          summary=_summary(fit.result), seed=seed, head=regression_head)
+
+
+def _ols_duckdb(read: ReadOptions, *, y: str | None, x: str | None, references: list[str],
+                weights: str | None, degree: int, intercept: bool, robust: Robust | None,
+                anova: int | None, predict: list[str] | None, confidence: float) -> Any:
+    """Least squares on DuckDB from aggregates (memory bounded by the number of terms): the
+    design from the columns' ranges and levels, the fit and every statistic from passes over
+    a temporary table of the used columns (`ols_by_aggregates`)."""
+    from mlstats.engines import open_duckdb
+    from mlstats.engines.duckdb_regression import DuckDBRows, Prepared, working_terms
+    from mlstats.errors import InputError
+    from mlstats.stats.design import parse_references, treatment_terms
+    from mlstats.stats.regression import (
+        _power_of_two,
+        build_design,
+        check_ols_options,
+        check_rows,
+        ols_by_aggregates,
+    )
+
+    check_ols_options(confidence=confidence, robust=robust.value if robust else None,
+                      anova=anova)
+    refs = parse_references(references)
+    with open_duckdb(read) as src:
+        response, names = _columns(src, y, x)
+        weight = src.resolve(weights) if weights is not None else None
+        if weight is not None and weight in (response, *names):
+            raise InputError(f"--weights '{weight}' is also the response or a predictor; "
+                             "weights are a column of their own")
+        prepared = Prepared(src, response, names, weight, degree=degree)
+        text = prepared.categorical
+        proxy = prepared.proxy()
+        predictors = (treatment_terms(proxy, categorical=text, references=refs,
+                                      intercept=intercept) if text or refs else proxy)
+        design, _ = build_design(predictors, degree=degree, intercept=intercept)
+        check_rows(prepared.n, design)
+        low, high = prepared.low_high(response)
+        if low == high:
+            raise InputError(f"--y '{response}' is constant (every value is {low:g}); a "
+                             "regression needs variation in y")
+        unit = _power_of_two(max(abs(low), abs(high)))
+        params: dict[str, Any] = {}
+        terms = working_terms(src, design, prepared, unit, params)
+        shift = [prepared.mean(n) / u if n not in text and design.degree == 1 else 0.0
+                 for n, u in zip(_term_columns(design), _units(design), strict=True)]
+        shift.append(prepared.mean(response) / unit)
+        rows = DuckDBRows(prepared, terms, src.alias(weight) if weight else None, params)
+        model = _Model(y_name=response, y=None, predictors=None, weights=None, rows=None,
+                       variables=names, aliases={**dict(zip(parse_list(x), names, strict=True)),
+                                                 **{n: n for n in names}},
+                       numeric={n for n in names if n not in text},
+                       single=names[0] if len(names) == 1 else None, values=None)
+        points = _points(predict or [], model)
+        import numpy as np
+
+        result = ols_by_aggregates(
+            rows, design, np.array(shift), n=prepared.n, y_name=response, degree=degree,
+            confidence=confidence, robust=robust.value if robust else None,
+            weights_name=weights if weight is not None else None,
+            log_weights=prepared.log_weights, predict=points, anova=anova, unit=unit)
+    return src, result
+
+
+def _logistic_duckdb(read: ReadOptions, *, y: str | None, x: str | None,
+                     references: list[str], degree: int, intercept: bool,
+                     positive: str | None, predict: list[str] | None,
+                     confidence: float) -> Any:
+    """Logistic regression on DuckDB by IRLS, one aggregate pass over a temporary table of
+    the used columns per Newton iteration (`logistic_by_aggregates`), not from rows."""
+    import numpy as np
+
+    from mlstats.engines import open_duckdb
+    from mlstats.engines.duckdb_engine import NUMBER
+    from mlstats.engines.duckdb_regression import LogisticRows, Prepared, working_terms
+    from mlstats.engines.duckdb_summaries import label_of
+    from mlstats.stats.design import parse_references, treatment_terms
+    from mlstats.stats.logistic import logistic_by_aggregates, number_text, positive_index
+    from mlstats.stats.regression import build_design, check_rows
+
+    refs = parse_references(references)
+    with open_duckdb(read) as src:
+        response, names = _columns(src, y, x)
+        numeric_y = src.kinds[response] == NUMBER
+        prepared = Prepared(src, response, names, None, degree=degree, labels=not numeric_y)
+        a = src.alias(response)
+        # the outcomes in sorted order (the first 7, enough for the message of too many)
+        counts = src.query(f"SELECT {a}, count(*) FROM _mlstats_rows WHERE _u GROUP BY ALL "
+                           "ORDER BY 1 LIMIT 7")
+        values = [v for v, _ in counts]
+        distinct = len(values) if len(values) < 7 else src.query(
+            f"SELECT count(DISTINCT {a}) FROM _mlstats_rows WHERE _u")[0][0]
+        shown = [number_text(v) if numeric_y else label_of(v) for v in values]
+        index = positive_index(shown, [float(v) for v in values] if numeric_y else None,
+                               name=response, positive=positive, count=distinct)
+        label = shown[index]
+        text = prepared.categorical
+        proxy = prepared.proxy()
+        predictors = (treatment_terms(proxy, categorical=text, references=refs,
+                                      intercept=intercept) if text or refs else proxy)
+        design, _ = build_design(predictors, degree=degree, intercept=intercept)
+        check_rows(prepared.n, design)
+        params: dict[str, Any] = {}
+        terms = working_terms(src, design, prepared, 1.0, params)[:-1]
+        if numeric_y:
+            params["positive"] = float(values[index])
+            terms.append(f"CAST({a} = $positive AS DOUBLE)")
+        else:
+            params["positive"] = label
+            terms.append(f"CAST(CAST({a} AS VARCHAR) = $positive AS DOUBLE)")
+        mean = counts[index][1] / prepared.n
+        shift = [prepared.mean(n) / u if n not in text and design.degree == 1 else 0.0
+                 for n, u in zip(_term_columns(design), _units(design), strict=True)]
+        rows = LogisticRows(prepared, terms, None, params)
+        model = _Model(y_name=response, y=None, predictors=None, weights=None, rows=None,
+                       variables=names, aliases={**dict(zip(parse_list(x), names, strict=True)),
+                                                 **{n: n for n in names}},
+                       numeric={n for n in names if n not in text},
+                       single=names[0] if len(names) == 1 else None, values=None)
+        points = _points(predict or [], model)
+        result = logistic_by_aggregates(rows, design, np.array([*shift, mean]), mean=mean,
+                                        y_name=response, positive=label, degree=degree,
+                                        confidence=confidence, predict=points)
+    return src, result
+
+
+def _term_columns(design: Any) -> list[str]:
+    """The column each working term comes from (its variable's, for categorical levels)."""
+    if design.degree > 1:
+        return [design.base[0]] * design.degree
+    levels = {level.name: level for level in design.levels}
+    found = []
+    for name in design.base:
+        level = levels.get(name)
+        count = (1 if level is None else
+                 len(level.levels) - (0 if level.reference is None else 1))
+        found += [name] * count
+    return found
+
+
+def _units(design: Any) -> list[float]:
+    p = len(design.terms)
+    return [1.0] * p if design.units is None else [float(u) for u in design.units]
 
 
 def _check_options(*, y: str | None, x: str | None, formula: str | None, degree: int,
