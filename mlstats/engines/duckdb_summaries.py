@@ -16,17 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from mlstats.engines.duckdb_engine import BOOL, NUMBER, DuckDBSource
+from mlstats.engines.common import BOOL, NUMBER, label_of
+from mlstats.engines.duckdb_engine import DuckDBSource
 from mlstats.stats.summaries import Moments, _scales_for, central_sums
-
-
-def label_of(value: Any) -> str:
-    """A group value as the local reader spells labels: 1.0 → '1', True → 'true'."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)
 
 
 def _records(src: DuckDBSource, sql: str, params: dict | None = None) -> list[dict[str, Any]]:

@@ -135,8 +135,8 @@ def test_duckdb_refusals(write_csv):
         ("describe", "-"): "--engine duckdb reads files, not standard input; give a path, or "
                            "use --engine local",
         ("describe", path, "--remote", "sc://h:1"):
-            "--remote names a Spark Connect server, for --engine spark, which this version "
-            "does not have; drop --remote",
+            "--remote applies to --engine spark, not --engine local; add --engine spark or "
+            "drop --remote",
     }
     for args, message in cases.items():
         result = invoke(*args, "--engine", "duckdb", input="x\n1\n")
