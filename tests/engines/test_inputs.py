@@ -135,7 +135,7 @@ def test_duckdb_refusals(write_csv):
         ("describe", "-"): "--engine duckdb reads files, not standard input; give a path, or "
                            "use --engine local",
         ("describe", path, "--remote", "sc://h:1"):
-            "--remote applies to --engine spark, not --engine local; add --engine spark or "
+            "--remote applies to --engine spark, not --engine duckdb; add --engine spark or "
             "drop --remote",
     }
     for args, message in cases.items():
