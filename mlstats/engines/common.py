@@ -61,3 +61,9 @@ def check_pairing(name: str, kind: str, condition: Expr) -> None:
     if not ok:
         raise InputError(f"--where '{condition.text}': column '{name}' holds {holds}; "
                          f"compare it with {want}")
+
+
+def lerp(a: float, b: float, t: float) -> float:
+    """NumPy's interpolation (`np.quantile`, method linear), for the same last bits."""
+    diff = b - a
+    return b - diff * (1 - t) if t >= 0.5 else a + diff * t

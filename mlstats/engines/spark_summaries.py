@@ -1,0 +1,279 @@
+"""Summaries on Spark: each function returns the summaries of `mlstats.stats.summaries` (or
+the fields a finish step reads), computed by DataFrame aggregates on the cluster over
+`SparkSource.rows`; only those summaries travel to the client.
+
+Moments are taken as on DuckDB: a pilot (the first rows) gives a shift c near each mean and
+a power-of-two scale s, one pass sums the powers of d = x/s − c (k = 1…4) with the counts,
+extremes and approximate quantiles, and `central_sums` moves the sums to the mean exactly as
+the local `column_moments` does; a shift found far from a mean (or a scale that the extremes
+change) is corrected by a second pass about the means. Groups come in order of first
+appearance (the least input-order key), as the local engine orders them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from mlstats.engines.common import BOOL, NUMBER, label_of, lerp
+from mlstats.engines.spark_engine import SparkSource
+from mlstats.stats.summaries import Moments, _scales_for, central_sums
+
+PILOT_ROWS = 100_000
+# A shift farther than this from the mean, in squared standard errors (n·(x̄ − c)²/M2),
+# costs more than 2⁻⁴⁰ in M4: the sums are then taken again about x̄.
+_SHIFT_LIMIT = 2.0**8
+# percentile_approx's accuracy A: each quantile's rank is within n/A of the exact one.
+ACCURACY = 10_000
+
+
+def _scale(peak: float) -> float:
+    return float(_scales_for(np.array([peak]))[0])
+
+
+def _summed(records: list[dict[str, Any]], keys: Sequence[str]) -> dict[str, Any]:
+    return {key: sum(r[key] or 0 for r in records) for key in keys}
+
+
+def _pilot(src: SparkSource, rows: Any, use: Any, columns: Sequence[str]) -> dict[str, tuple]:
+    """Over the first PILOT_ROWS rows: (mean, largest magnitude) of each column."""
+    F = src.F
+    fields = []
+    for i, c in enumerate(columns):
+        value = F.when(use, F.col(c))
+        fields += [F.avg(value).alias(f"a{i}"), F.max(F.abs(value)).alias(f"p{i}")]
+    (found,) = src.records(rows.limit(PILOT_ROWS).agg(*fields))
+    return {c: (found[f"a{i}"], found[f"p{i}"] or 0.0) for i, c in enumerate(columns)}
+
+
+def _per_group(src: SparkSource, g: str | None, values: dict, default: float) -> Any:
+    """A value per group as a column: a literal when every group has the same, else a map
+    lookup by the row's group."""
+    F = src.F
+    distinct = set(values.values())
+    if len(distinct) <= 1:
+        return F.lit(float(next(iter(distinct)) if distinct else default))
+    pairs = [item for key, v in values.items() for item in (F.lit(key), F.lit(float(v)))]
+    return F.coalesce(F.create_map(*pairs)[F.col(g)], F.lit(float(default)))
+
+
+def _power_sums(src: SparkSource, c: str, use: Any, shift: Any, scale: Any) -> list[Any]:
+    F = src.F
+    d = F.when(use & F.col(c).isNotNull(), F.col(c) / scale - shift)
+    d2 = d * d
+    return [F.sum(d).alias(f"s1_{c}"), F.sum(d2).alias(f"s2_{c}"),
+            F.sum(d2 * d).alias(f"s3_{c}"), F.sum(d2 * d2).alias(f"s4_{c}")]
+
+
+def describe_summaries(src: SparkSource, columns: Sequence[str], *, by: str | None,
+                       text: Sequence[str], exact: bool) -> tuple[list[tuple], list]:
+    """Per column (and group): (name, group, Moments, quartiles, missing), and the text
+    columns' summaries. Quartiles by `percentile_approx` (rank error at most n/ACCURACY,
+    recorded as approximate), or with `exact` the type-7 quartiles from the order statistics
+    (`order_statistics`)."""
+    from mlstats.stats.describe import TextSummary
+
+    F = src.F
+    used = {name: NUMBER for name in columns}
+    if by is not None:
+        used[by] = src.kinds[by]
+    for name in text:
+        used.setdefault(name, src.kinds[name])
+    g = src.alias(by) if by is not None else None
+    rows = src.rows(used, order=g is not None or bool(text))
+    use = F.col("_keep") & (F.col(g).isNotNull() if g else F.lit(True))
+    cols = [src.alias(n) for n in columns]
+    pilot = _pilot(src, rows, use, cols)
+    scale = {c: _scale(pilot[c][1]) for c in cols}
+    shift = {c: (pilot[c][0] or 0.0) / scale[c] for c in cols}
+    names = [by] if by is not None else []
+
+    def one_pass(shifts: dict, scales: dict, first: bool) -> list[dict[str, Any]]:
+        fields: list[Any] = []
+        for c in cols:
+            value = F.when(use, F.col(c))
+            fields += _power_sums(src, c, use, _per_group(src, g, shifts[c], 0.0),
+                                  _per_group(src, g, scales[c], 1.0))
+            if first:
+                fields += [F.count(value).alias(f"n_{c}"),
+                           F.count_if(use & F.col(c).isNull()).alias(f"miss_{c}"),
+                           F.min(value).alias(f"lo_{c}"), F.max(value).alias(f"hi_{c}"),
+                           F.avg(value).alias(f"m_{c}")]
+                if not exact:
+                    fields.append(F.percentile_approx(value, [0.25, 0.5, 0.75], ACCURACY)
+                                  .alias(f"q_{c}"))
+        if first:
+            fields += src.account_fields(names)
+            for t in text:
+                a = src.alias(t)
+                fields.append(F.count_if(use & F.col(a).isNull()).alias(f"tmiss_{a}"))
+            if g:
+                fields.append(F.min(F.col("_order")).alias("_first"))
+        frame = rows.groupBy(F.col(g).alias("_g")).agg(*fields) if g else rows.agg(*fields)
+        return src.records(frame)
+
+    first = one_pass({c: {None: shift[c]} for c in cols}, {c: {None: scale[c]} for c in cols},
+                     True)
+    account_keys = [k for k in first[0] if k.startswith("_") and k not in ("_g", "_first")]
+    totals = _summed(first, account_keys)
+    groups = [r for r in first if not g or r["_g"] is not None]
+    used_rows = sum(r["_kept"] for r in groups) if g else 0
+    src.account(names, totals, used=used_rows, complete=g is not None)
+    if g:
+        groups.sort(key=lambda r: tuple(r["_first"]))
+    keys = [r["_g"] if g else None for r in groups]
+    # the exact scale of each column (by its extremes) and a shift near each mean, or again
+    shifts = {c: {} for c in cols}
+    scales = {c: {} for c in cols}
+    again = False
+    for r, key in zip(groups, keys, strict=True):
+        for c in cols:
+            n = r[f"n_{c}"]
+            shifts[c][key], scales[c][key] = shift[c], scale[c]
+            if not n:
+                continue
+            exact_scale = _scale(max(-r[f"lo_{c}"], r[f"hi_{c}"]))
+            s1, s2 = r[f"s1_{c}"], r[f"s2_{c}"]
+            m2 = s2 - s1 * s1 / n
+            far = s1 * s1 / n > _SHIFT_LIMIT * m2 if m2 > 0 else s1 != 0
+            if exact_scale != scale[c] or far:
+                again = True
+    sums = {key: r for r, key in zip(groups, keys, strict=True)}
+    if again:  # every group about its own mean, in its own scale
+        for r, key in zip(groups, keys, strict=True):
+            for c in cols:
+                if r[f"n_{c}"]:
+                    scales[c][key] = _scale(max(-r[f"lo_{c}"], r[f"hi_{c}"]))
+                    mean = r[f"m_{c}"]
+                    shifts[c][key] = mean / scales[c][key] if math.isfinite(mean) else 0.0
+        found = one_pass(shifts, scales, False)
+        sums = {(r["_g"] if g else None): r for r in found}
+    if exact:
+        counts = {(k, c): int(r[f"n_{c}"]) for r, k in zip(groups, keys, strict=True)
+                  for c in cols}
+        quartile = exact_quartiles(src, rows, use, g, counts)
+    else:
+        quartile = {(k, c): (tuple(float(v) for v in r[f"q_{c}"]) if r[f"n_{c}"] else
+                             (math.nan,) * 3)
+                    for r, k in zip(groups, keys, strict=True) for c in cols}
+        src.approximate = ("q1", "median", "q3", "iqr")
+        src.extra["quantiles"] = {"method": "percentile_approx", "accuracy": ACCURACY,
+                                  "rank_error": 1 / ACCURACY}
+        src.warnings.append(
+            f"q1, median, q3 and iqr are approximate (Spark's percentile_approx, accuracy "
+            f"{ACCURACY}: each within {1 / ACCURACY:g}·n ranks of the exact quantile); "
+            "--exact-quantiles gives exact ones at the cost of two more passes")
+    found = []
+    for name, c in zip(columns, cols, strict=True):
+        for r, key in zip(groups, keys, strict=True):
+            n = int(r[f"n_{c}"])
+            if n == 0:
+                m = Moments(n=0, mean=math.nan, m2=0.0, m3=0.0, m4=0.0)
+            else:
+                row = sums[key]
+                s = [row[f"s{k}_{c}"] for k in (1, 2, 3, 4)]
+                m2, m3, m4 = central_sums(n, *s)
+                sc = scales[c][key]
+                m = Moments(n=n, mean=(shifts[c][key] + s[0] / n) * sc, m2=float(m2),
+                            m3=float(m3), m4=float(m4), min=r[f"lo_{c}"], max=r[f"hi_{c}"],
+                            scale=sc, peak=max(-r[f"lo_{c}"], r[f"hi_{c}"]))
+            found.append((name, label_of(key) if g else None, m, quartile[(key, c)],
+                          int(r[f"miss_{c}"])))
+    texts = [_text_summary(TextSummary, src, rows, name, sum(r[f"tmiss_{src.alias(name)}"]
+                                                              for r in first))
+             for name in text]
+    return found, texts
+
+
+def _text_summary(kind: type, src: SparkSource, rows: Any, name: str, missing: int) -> Any:
+    """count, missing, distinct, most frequent (ties: the first seen) of a text column."""
+    F = src.F
+    t = src.alias(name)
+    value = F.col(t).cast("string") if src.kinds[name] != BOOL else F.when(
+        F.col(t), F.lit("true")).when(~F.col(t), F.lit("false"))
+    counted = (rows.where(F.col("_keep") & F.col(t).isNotNull())
+               .groupBy(value.alias("v")).agg(F.count(F.lit(1)).alias("k"),
+                                              F.min("_order").alias("first")))
+    (found,) = src.records(counted.agg(
+        F.count(F.lit(1)).alias("unique"), F.sum("k").alias("count"),
+        F.min_by(F.struct("v", "k"), F.struct(-F.col("k"), F.col("first"))).alias("top")))
+    if not found["unique"]:
+        return kind(name=name, count=0, missing=missing, unique=0, top=None, top_count=0)
+    return kind(name=name, count=int(found["count"]), missing=missing,
+                unique=int(found["unique"]), top=found["top"]["v"],
+                top_count=int(found["top"]["k"]))
+
+
+def exact_quartiles(src: SparkSource, rows: Any, use: Any, g: str | None,
+                    counts: dict) -> dict:
+    """Type-7 quartiles x_(⌊h⌋) + (h − ⌊h⌋)(x_(⌊h⌋+1) − x_(⌊h⌋)), h = (n − 1)p, from the
+    order statistics at those ranks (`order_statistics`)."""
+    wanted = {}
+    for key, n in counts.items():
+        if n:
+            hs = [(n - 1) * p for p in (0.25, 0.5, 0.75)]
+            wanted[key] = sorted({r for h in hs for r in (math.floor(h),
+                                                          min(math.floor(h) + 1, n - 1))})
+    values = order_statistics(src, rows, use, g, wanted, counts)
+    found = {}
+    for key, n in counts.items():
+        if not n:
+            found[key] = (math.nan,) * 3
+            continue
+        quartiles = []
+        for p in (0.25, 0.5, 0.75):
+            h = (n - 1) * p
+            lo = math.floor(h)
+            a, b = values[key][lo], values[key][min(lo + 1, n - 1)]
+            quartiles.append(float(lerp(a, b, h - lo)))
+        found[key] = tuple(quartiles)
+    return found
+
+
+def order_statistics(src: SparkSource, rows: Any, use: Any, g: str | None, wanted: dict,
+                     counts: dict) -> dict:
+    """The values at 0-based ranks `wanted[(group, column)]`, exactly, in two passes.
+
+    percentile_approx with accuracy A returns a value within n/A ranks of rank p·n, so the
+    approximate values at ranks r ∓ (2n/A + 1) bracket rank r. A second pass counts the
+    values below each bracket and gathers those inside it (about 4n/A), whose sorted order
+    gives the rank. A bracket that misses (the sketch's guarantee says never) is widened
+    fourfold and tried again, up to the whole range.
+    """
+    F = src.F
+    found: dict = {key: {} for key in wanted}
+    pending = {key: (ranks, 2 * counts[key] / ACCURACY + 1) for key, ranks in wanted.items()}
+    while pending:
+        plans, fields = [], []
+        for i, ((key, c), (ranks, margin)) in enumerate(pending.items()):
+            n = counts[(key, c)]
+            probs = []
+            for r in ranks:
+                probs += [max(0.0, (r - margin) / n), min(1.0, (r + margin) / n)]
+            member = use & F.col(c).isNotNull() & (F.col(g) == F.lit(key) if g else F.lit(True))
+            fields.append(F.percentile_approx(F.when(member, F.col(c)), probs, ACCURACY)
+                          .alias(f"b{i}"))
+            plans.append((key, c, ranks, margin, member))
+        (brackets,) = src.records(rows.agg(*fields))
+        second_fields = []
+        for i, (_key, c, _ranks, _margin, member) in enumerate(plans):
+            low, high = min(brackets[f"b{i}"]), max(brackets[f"b{i}"])
+            second_fields += [
+                F.count_if(member & (F.col(c) < F.lit(low))).alias(f"below{i}"),
+                F.collect_list(F.when(member & (F.col(c) >= F.lit(low))
+                                      & (F.col(c) <= F.lit(high)), F.col(c))).alias(f"in{i}")]
+        (second,) = src.records(rows.agg(*second_fields))
+        missed = {}
+        for i, (key, c, ranks, margin, _member) in enumerate(plans):
+            below = int(second[f"below{i}"])
+            inside = np.sort(np.asarray(second[f"in{i}"], dtype=np.float64))
+            if all(below <= r < below + inside.size for r in ranks):
+                for r in ranks:
+                    found[(key, c)][r] = float(inside[r - below])
+            else:
+                missed[(key, c)] = (ranks, margin * 4)
+        pending = missed
+    return found

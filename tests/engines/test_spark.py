@@ -1,0 +1,108 @@
+"""The cross-engine suite with Spark added: the same commands through `--engine local` and
+`--engine spark` (a local Spark Connect server, see conftest.py): equal counts, floats within
+1e-9 relative, approximate quantiles within their stated rank bound."""
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.conftest import invoke
+from tests.engines.test_cross_engine import AB_TESTS, DESCRIBE, ab_csv  # noqa: F401
+
+pytestmark = pytest.mark.spark
+
+REL = 1e-9
+APPROXIMATE = ("q1", "median", "q3", "iqr")
+
+
+def record(*args: str, engine: str, remote: str | None = None) -> dict:
+    extra = ("--remote", remote) if engine == "spark" else ()
+    result = invoke(*args, "--json", "--engine", engine, *extra)
+    assert result.exit_code in (0, 1), result.stderr
+    return json.loads(result.stdout)
+
+
+def assert_same(local, spark, path: str = "", skip: tuple[str, ...] = ()) -> None:
+    """Equal structure and counts; floats within REL (1e-12 absolute for values that are 0
+    up to rounding); keys in `skip` are compared by the caller."""
+    if isinstance(local, dict):
+        assert isinstance(spark, dict), path
+        extra = {"approximate", "quantiles"} if path == ".provenance" else set()
+        assert set(local) | extra == set(spark) | extra, path
+        for key in local:
+            if key in ("sha256", "engine", "versions", "exact", "input") or key in skip:
+                continue
+            assert_same(local[key], spark[key], f"{path}.{key}", skip)
+    elif isinstance(local, list):
+        assert isinstance(spark, list) and len(local) == len(spark), path
+        for i, (a, b) in enumerate(zip(local, spark, strict=True)):
+            assert_same(a, b, f"{path}[{i}]", skip)
+    elif isinstance(local, float) and isinstance(spark, float):
+        assert math.isclose(local, spark, rel_tol=REL, abs_tol=1e-12), (path, local, spark)
+    else:
+        assert local == spark, (path, local, spark)
+
+
+def _warnings_without_quantiles(found: dict) -> dict:
+    found = dict(found)
+    found["warnings"] = [w for w in found["warnings"] if "percentile_approx" not in w]
+    return found
+
+
+def _sorted_values(args: list[str]) -> dict[str, np.ndarray]:
+    """The sorted values of each column (and group) of a describe run, by its name."""
+    frame = pd.read_csv(args[0])
+    if "--where" in args:
+        left, _op, right = args[args.index("--where") + 1].split()
+        frame = frame[frame[left] >= float(right)]
+    by = args[args.index("--by") + 1] if "--by" in args else None
+    found = {}
+    for column in frame.select_dtypes("number").columns:
+        if column == by:
+            continue
+        if by is None:
+            found[column] = np.sort(frame[column].dropna().to_numpy())
+        else:
+            for key, part in frame.groupby(by, sort=False):
+                found[f"{column}[{key}]"] = np.sort(part[column].dropna().to_numpy())
+    return found
+
+
+@pytest.mark.parametrize("args", DESCRIBE, ids=lambda a: " ".join(a[1:]) or a[0][-14:])
+def test_describe_agrees(spark_remote, args):
+    local = record("describe", *args, engine="local")
+    spark = record("describe", *args, engine="spark", remote=spark_remote)
+    assert_same(_warnings_without_quantiles(local), _warnings_without_quantiles(spark),
+                skip=APPROXIMATE)
+    assert spark["provenance"]["exact"] is False
+    assert spark["provenance"]["approximate"] == list(APPROXIMATE)
+    bound = spark["provenance"]["quantiles"]["rank_error"]
+    values = _sorted_values(args)
+    for row in spark["columns"]:
+        x = values[row["name"]]
+        n = x.size
+        for key, p in (("q1", 0.25), ("median", 0.5), ("q3", 0.75)):
+            # within rank_error·n ranks of the exact rank (n − 1)p, as an order statistic
+            h = (n - 1) * p
+            low = x[max(0, math.floor(h - bound * n))]
+            high = x[min(n - 1, math.ceil(h + bound * n))]
+            assert low <= row[key] <= high, (row["name"], key, row[key], low, high)
+
+
+@pytest.mark.parametrize("args", DESCRIBE, ids=lambda a: " ".join(a[1:]) or a[0][-14:])
+def test_describe_exact_quantiles_agree(spark_remote, args):
+    local = record("describe", *args, engine="local")
+    spark = record("describe", *args, "--exact-quantiles", engine="spark", remote=spark_remote)
+    assert_same(local, spark)
+    assert spark["provenance"]["exact"] is True
+
+
+def test_record_names_spark_and_its_version(spark_remote, ab_csv):  # noqa: F811
+    found = record("describe", ab_csv, "--columns", "pre", engine="spark",
+                   remote=spark_remote)["provenance"]
+    assert found["engine"] == "spark"
+    assert found["versions"]["spark"].split(".")[0] == "4"
+    assert (found["rows_read"], found["rows_used"]) == (3000, 3000)
