@@ -277,3 +277,195 @@ def order_statistics(src: SparkSource, rows: Any, use: Any, g: str | None, wante
                 missed[(key, c)] = (ranks, margin * 4)
         pending = missed
     return found
+
+
+def abtest_summaries(src: SparkSource, group: str, metric: str,
+                     covariate: str | None) -> dict[str, Any]:
+    """Per group, in order of first appearance: `Counts` (a two-valued metric), `Moments`,
+    or `CoMoments` of (metric, covariate), with the scales and the rank-sum provider that
+    `ab_test_groups` finishes from (as `duckdb_summaries.abtest_summaries`)."""
+    from mlstats.stats.abtest import _scale_of, two_valued_labels
+    from mlstats.stats.summaries import CoMoments, Counts
+
+    F = src.F
+    used = {group: src.kinds[group], metric: src.kinds[metric]}
+    if covariate is not None:
+        used[covariate] = NUMBER
+    names = list(used)
+    g, m = src.alias(group), src.alias(metric)
+    x = F.col(src.alias(covariate)) if covariate is not None else None
+    value = F.col(m)
+    if src.kinds[metric] != NUMBER:
+        # true/false or yes/no text: successes are 1; any other text must be numbers
+        rows = src.rows(used)
+        complete = _complete(src, names)
+        shown = (F.when(value, F.lit("true")).otherwise(F.lit("false"))
+                 if src.kinds[metric] == BOOL else value)
+        labels = [r[0] for r in src.collect(rows.where(F.col("_keep") & complete)
+                                            .select(shown).distinct().limit(5))]
+        success = two_valued_labels(labels)
+        if success is None:
+            used[metric] = NUMBER
+        else:
+            hits = [lab for lab, ok in zip(labels, success, strict=True) if ok]
+            value = F.when(shown.isin(hits), F.lit(1.0)).otherwise(F.lit(0.0))
+    rows = src.rows(used, order=True)
+    use = F.col("_keep") & _complete(src, names)
+    parts = [value] + ([x] if x is not None else [])
+    pilot = _pilot_of(src, rows, use, parts)
+    scales = [_scale_of(np.array([peak])) for _mean, peak in pilot]
+    centre = [(mean or 0.0) / scales[i] for i, (mean, _peak) in enumerate(pilot)]
+    first, sums = _abtest_pass(src, rows, g, use, names, parts, {None: centre}, scales)
+    account_keys = [k for k in first[0] if k.startswith("_") and k not in ("_g", "_first")]
+    groups = [r for r in first if r["_g"] is not None and r["n"]]
+    src.account(names, _summed(first, account_keys), used=sum(r["n"] for r in groups))
+    groups.sort(key=lambda r: tuple(r["_first"]))
+    labels = [label_of(r["_g"]) for r in groups]
+    binary = bool(groups) and all(r["two"] for r in groups)
+    found: dict[str, Any] = {"labels": labels, "binary": binary, "scale": 1.0,
+                             "x_scale": 1.0, "x_range": None, "samples": None}
+    if binary and x is None:
+        found["summaries"] = tuple(Counts(lab, int(r["n"]), int(r["s"]))
+                                   for lab, r in zip(labels, groups, strict=True))
+        return found
+    if not groups:
+        found["summaries"] = ()
+        return found
+    exact = [_scale_of(np.array([min(r["lo"] for r in groups), max(r["hi"] for r in groups)]))]
+    if x is not None:
+        exact.append(_scale_of(np.array([min(r["xlo"] for r in groups),
+                                         max(r["xhi"] for r in groups)])))
+    shift = {r["_g"]: centre for r in groups}
+    far = exact != scales
+    for r in groups:
+        n, key = r["n"], r["_g"]
+        for i in range(len(parts)):
+            s1, s2 = sums[None][key][(i, None)], sums[None][key][(i, i)]
+            m2 = s2 - s1 * s1 / n
+            if (s1 * s1 / n > _SHIFT_LIMIT * m2) if m2 > 0 else s1 != 0:
+                far = True
+    sums = sums[None]
+    if far:  # every group about its own mean, in the exact scale
+        scales = exact
+        shift = {r["_g"]: [r[f"m{i}"] / scales[i] for i in range(len(parts))] for r in groups}
+        _again, again = _abtest_pass(src, rows, g, use, names, parts, shift, scales,
+                                     first=False)
+        sums = again[None]
+    found["scale"] = scale = scales[0]
+    if x is not None:
+        found["x_scale"] = scales[1]
+        found["x_range"] = (min(r["xlo"] for r in groups) / scales[1],
+                            max(r["xhi"] for r in groups) / scales[1])
+    summaries = []
+    for lab, r in zip(labels, groups, strict=True):
+        n, key = int(r["n"]), r["_g"]
+        base = np.array(shift[key])
+        mean_d = np.array([sums[key][(i, None)] for i in range(len(parts))]) / n
+        c = np.array([[sums[key][(min(i, j), max(i, j))] for j in range(len(parts))]
+                      for i in range(len(parts))]) - n * np.outer(mean_d, mean_d)
+        if x is None:  # as `group_moments`: the mean corrected by the deviations' mean
+            summaries.append(Moments(lab, n, float(base[0] + mean_d[0]),
+                                     max(float(c[0, 0]), 0.0)))
+        else:
+            summaries.append(CoMoments(n=n, mean=base + mean_d, c=c))
+    found["summaries"] = tuple(summaries)
+    keys = [r["_g"] for r in groups]
+    y = value / F.lit(scale)
+
+    def rank_sums(values: Any) -> Any:
+        def pair(index: int, control_index: int) -> Any:
+            return _rank_sums(src, rows, use, F.col(g), values, keys[index],
+                              keys[control_index])
+        return pair
+
+    if x is None:
+        found["samples"] = rank_sums(y)
+    else:
+        x_scaled = x / F.lit(scales[1])
+
+        def adjusted(theta: float | None, x_bar: float) -> Any:
+            if theta is None:
+                return rank_sums(y)
+            return rank_sums(y - F.lit(theta) * (x_scaled - F.lit(x_bar)))
+        found["samples"] = adjusted
+    return found
+
+
+def _complete(src: SparkSource, names: Sequence[str]) -> Any:
+    F = src.F
+    found = F.lit(True)
+    for name in names:
+        found = found & F.col(src.alias(name)).isNotNull()
+    return found
+
+
+def _pilot_of(src: SparkSource, rows: Any, use: Any, parts: Sequence[Any]) -> list[tuple]:
+    """Over the first PILOT_ROWS rows: (mean, largest magnitude) of each expression."""
+    F = src.F
+    fields = []
+    for i, e in enumerate(parts):
+        value = F.when(use, e)
+        fields += [F.avg(value).alias(f"a{i}"), F.max(F.abs(value)).alias(f"p{i}")]
+    (found,) = src.records(rows.limit(PILOT_ROWS).agg(*fields))
+    return [(found[f"a{i}"], found[f"p{i}"] or 0.0) for i in range(len(parts))]
+
+
+def _abtest_pass(src: SparkSource, rows: Any, g: str, use: Any, names: list[str],
+                 parts: list[Any], shift: dict, scales: list[float], *,
+                 first: bool = True) -> tuple[list[dict], dict]:
+    """Per group in one pass: the row accounting, n, the metric's sum and extremes, whether
+    it is 0/1, the covariate's extremes, and the sums Σdᵢ, Σdᵢdⱼ of the deviations of the
+    scaled columns from the shifts (one shift for all groups under the key None)."""
+    F = src.F
+    d = []
+    for i, e in enumerate(parts):
+        values = {key: v[i] for key, v in shift.items()}
+        sh = (F.lit(float(values[None])) if None in values else
+              _per_group(src, g, values, 0.0))
+        d.append(F.when(use, e / F.lit(scales[i]) - sh))
+    value = F.when(use, parts[0])
+    fields = [F.count_if(use).alias("n")]
+    if first:
+        fields += [*src.account_fields(names), F.sum(value).alias("s"),
+                   F.min(value).alias("lo"), F.max(value).alias("hi"),
+                   F.bool_and(F.coalesce(value.isin(0.0, 1.0), F.lit(True))).alias("two"),
+                   F.min(F.when(use, F.col("_order"))).alias("_first")]
+        fields += [F.avg(F.when(use, e)).alias(f"m{i}") for i, e in enumerate(parts)]
+        if len(parts) > 1:
+            fields += [F.min(F.when(use, parts[1])).alias("xlo"),
+                       F.max(F.when(use, parts[1])).alias("xhi")]
+    fields += [F.sum(a).alias(f"s{i}") for i, a in enumerate(d)]
+    fields += [F.sum(d[i] * d[j]).alias(f"p{i}{j}")
+               for i in range(len(d)) for j in range(i, len(d))]
+    found = src.records(rows.groupBy(F.col(g).alias("_g")).agg(*fields))
+    sums = {}
+    for r in found:
+        entry = {(i, None): r[f"s{i}"] or 0.0 for i in range(len(d))}
+        entry.update({(i, j): r[f"p{i}{j}"] or 0.0 for i in range(len(d))
+                      for j in range(i, len(d))})
+        sums[r["_g"]] = entry
+    return found, {None: sums}
+
+
+def _rank_sums(src: SparkSource, rows: Any, use: Any, g: Any, values: Any, variant: Any,
+               control: Any) -> Any:
+    """The variant's mid-rank sum in the pooled sample of two groups, the sizes and the
+    tie term Σ(t³ − t): counts per distinct value, and the count below each by a running
+    sum over the distinct values in order (a window over the distinct values only)."""
+    from pyspark.sql import Window
+
+    from mlstats.stats.abtest import RankSums
+
+    F = src.F
+    counted = (rows.where(use & g.isin(variant, control))
+               .groupBy(values.alias("v"))
+               .agg(F.count(F.lit(1)).cast("double").alias("k"),
+                    F.count_if(g == F.lit(variant)).cast("double").alias("kt")))
+    running = Window.orderBy("v").rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    ranked = counted.select("k", "kt", (F.sum("k").over(running) - F.col("k")).alias("below"))
+    k, kt = F.col("k"), F.col("kt")
+    (found,) = src.collect(ranked.agg(
+        F.sum(kt * (F.col("below") + (k + 1) / 2)), F.sum(k * k * k - k),
+        F.sum(kt).cast("long"), F.sum(k - kt).cast("long")))
+    rank_sum, tie, n_t, n_c = found
+    return RankSums(float(rank_sum), int(n_t), int(n_c), float(tie))

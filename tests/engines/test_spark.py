@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import invoke
+from tests.conftest import SAMPLE, invoke
 from tests.engines.test_cross_engine import AB_TESTS, DESCRIBE, ab_csv  # noqa: F401
 
 pytestmark = pytest.mark.spark
@@ -106,3 +106,17 @@ def test_record_names_spark_and_its_version(spark_remote, ab_csv):  # noqa: F811
     assert found["engine"] == "spark"
     assert found["versions"]["spark"].split(".")[0] == "4"
     assert (found["rows_read"], found["rows_used"]) == (3000, 3000)
+
+
+@pytest.mark.parametrize("args", AB_TESTS, ids=" ".join)
+def test_ab_test_agrees(spark_remote, ab_csv, args):  # noqa: F811
+    assert_same(record("ab-test", ab_csv, *args, engine="local"),
+                record("ab-test", ab_csv, *args, engine="spark", remote=spark_remote))
+
+
+def test_ab_test_on_sample_data_agrees(spark_remote):
+    path = str(SAMPLE / "toothgrowth.csv")
+    for test in ("welch", "mannwhitney"):
+        args = ("ab-test", path, "--group", "supp", "--metric", "len", "--test", test)
+        assert_same(record(*args, engine="local"),
+                    record(*args, engine="spark", remote=spark_remote))
