@@ -31,6 +31,7 @@ from mlstats.stats.regression import (
     hidden_extrapolation,
     kfold_indices,
     pooled_scores,
+    row_leverage,
     standard_errors,
     with_scaling,
     working_fit,
@@ -304,7 +305,8 @@ def logistic(y: np.ndarray, predictors: Mapping[str, np.ndarray] | ModelTerms, *
     predictions = tuple(_prediction(name, point, design, newton, z_quantile)
                         for name, point in predict)
     if predictions and design.degree == 1 and len(design.base) > 1:
-        predictions = hidden_extrapolation(predictions, predict, design, ols)
+        predictions = hidden_extrapolation(predictions, predict, design, ols,
+                                           float(np.max(row_leverage(ols, ols.q_basis()))))
     deviance = -2 * log_likelihood
     null_deviance = -2 * ll_null if intercept else 2 * n * math.log(2)
     table = ()

@@ -28,6 +28,7 @@ from mlstats.stats.design import Encoder, Level, ModelTerms, TermGroup
 if TYPE_CHECKING:
     from mlstats.stats.anova import AnovaRow
     from mlstats.stats.diagnostics import Diagnostics, Influence, ResidualSummary
+    from mlstats.stats.summaries import RFactor
 
 ROBUST = ("hc0", "hc1", "hc2", "hc3")
 # |R_jj| of a unit-length working column below this: it is (numerically) a combination of the
@@ -381,6 +382,7 @@ class WorkingFit:
     shift_low: np.ndarray | None = None
     root_w: np.ndarray | None = None
     total: float = 0.0
+    ssr_of_factor: float = math.nan  # ‖e‖² from R, when the residuals are not held (z, e empty)
 
     @property
     def offset(self) -> np.ndarray:
@@ -516,6 +518,37 @@ def working_fit(columns: Sequence[np.ndarray], y: np.ndarray, *, intercept: bool
     return WorkingFit(n=n, intercept=intercept, y_mean=y_mean + y_low, shift=shift,
                       shift_low=shift_low if intercept else None, scale=scale, r=r, qty=qty,
                       g=g, z=z, e=e, sst=float(yc @ yc), root_w=root_w, total=total)
+
+
+def working_fit_from_r(factor: RFactor, *, intercept: bool, names: Sequence[str],
+                       ranges: Sequence[tuple[float, float]]) -> WorkingFit:
+    """The working fit from the R factor of [T, y] merged over partitions (`RFactor`): the
+    same centring and unit scaling as `working_fit`, without the rows.
+
+    With an intercept R is the factor of the centred columns; without, of the raw ones
+    (`RFactor.uncentred`). The scale of column j is its norm ‖R e_j‖, the working R is R
+    with its columns so divided (QR commutes with column scaling), Q'y is R's last column
+    above the diagonal and ‖e‖² = R_yy². The residuals themselves are not held.
+    """
+    from scipy.linalg import solve_triangular
+
+    p = factor.r.shape[1] - 1
+    full = factor.r if intercept else factor.uncentred()
+    shift = factor.mean[:p].copy() if intercept else np.zeros(p)
+    scale = np.linalg.norm(full[:, :p], axis=0)
+    for j in range(p):
+        low, high = ranges[j]
+        if scale[j] == 0 or (intercept and low == high):
+            raise InputError(_constant_message(names[j], np.array([low]), intercept))
+    r = full[:p, :p] / scale[None, :]
+    _check_rank(r, names, 1, shift=shift if intercept else None, scale=scale)
+    qty = full[:p, p].copy()
+    g = solve_triangular(r, qty)
+    return WorkingFit(n=factor.n, intercept=intercept,
+                      y_mean=float(factor.mean[p]) if intercept else 0.0, shift=shift,
+                      shift_low=np.zeros(p) if intercept else None, scale=scale, r=r,
+                      qty=qty, g=g, z=np.empty((0, p)), e=np.empty(0),
+                      sst=float(full[:, p] @ full[:, p]), ssr_of_factor=float(full[p, p]**2))
 
 
 def _centre(values: np.ndarray, weights: np.ndarray | None, total: float, *,
@@ -656,8 +689,7 @@ def ols(y: np.ndarray, predictors: Mapping[str, np.ndarray] | ModelTerms, *,
     scikit-learn cross_val_predict, and the NIST StRD certified values
     (tests/stats/test_regression.py, tests/stats/test_formula.py, tests/stats/test_nist.py).
     """
-    from mlstats.stats import diagnostics as diag
-    from mlstats.stats.anova import check_anova_type, ols_anova
+    from mlstats.stats.anova import check_anova_type
 
     if not 0 < confidence < 1:
         raise InputError(f"--confidence must be between 0 and 1 (got {confidence:g})")
@@ -672,7 +704,7 @@ def ols(y: np.ndarray, predictors: Mapping[str, np.ndarray] | ModelTerms, *,
         predictors = {k: np.asarray(v, dtype=np.float64) for k, v in predictors.items()}
     design, columns = build_design(predictors, degree=degree, intercept=intercept)
     intercept = design.intercept
-    n, k = y.size, design.k
+    n = y.size
     check_rows(n, design)
     check_cv(cv, n, design, seed)
     _check_response(y, y_name)
@@ -684,28 +716,72 @@ def ols(y: np.ndarray, predictors: Mapping[str, np.ndarray] | ModelTerms, *,
     fit = working_fit(columns, ys, intercept=intercept, names=design.terms,
                       ranges=design.ranges if design.plain else None, degree=degree,
                       weights=w)
+    rows = OlsRows(columns=columns, y=ys, weights=w, lines_of=lines_of, progress=progress)
+    return finish_ols(fit, design, unit=unit, y_name=y_name, degree=degree,
+                      confidence=confidence, robust=robust, weights_name=weights_name,
+                      predict=predict, cv=cv, seed=seed, anova=anova, rows=rows)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OlsRows:
+    """The rows of a fit held in memory (the local engine): the working columns, y/unit and
+    the weights, for what needs every row (residual diagnostics, robust covariances,
+    cross-validation, leverage)."""
+
+    columns: list[np.ndarray]
+    y: np.ndarray
+    weights: np.ndarray | None = None
+    lines_of: Callable[[Sequence[int]], list[int]] | None = None
+    progress: Callable[[int], None] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResidualSums:
+    """What an engine without the rows gathers in a pass over them once the fit is known:
+    Σ|eᵢ| (of y/unit) and the largest leverage of a row (None when not needed)."""
+
+    absolute: float
+    top_leverage: float | None = None
+
+
+def finish_ols(fit: WorkingFit, design: Design, *, unit: float, y_name: str, degree: int,
+               confidence: float, robust: str | None, weights_name: str | None,
+               predict: Sequence[tuple[str, Mapping[str, float | str]]], cv: int | None,
+               seed: int | None, anova: int | None, rows: OlsRows | None = None,
+               sums: ResidualSums | None = None) -> OlsFit:
+    """The finish step of least squares from the working fit, whichever engine built it:
+    with `rows` (in memory) every statistic; without (an R factor merged from partitions,
+    `working_fit_from_r`), everything but the residual diagnostics, influential rows,
+    robust covariances and cross-validation, with Σ|eᵢ| and the top leverage from `sums`.
+    """
+    from mlstats.stats import diagnostics as diag
+    from mlstats.stats.anova import ols_anova
+
     design = with_scaling(design, fit)
+    intercept = design.intercept
+    n, k = fit.n, design.k
+    w = rows.weights if rows is not None else None
     warnings: list[str] = []
 
     e, exact = fit.e, False
     yss = fit.sst
-    if math.sqrt(float(e @ e)) <= _EXACT_TOL * math.sqrt(yss):
-        e, exact = np.zeros_like(e), True
+    ssr = float(e @ e) if rows is not None else fit.ssr_of_factor
+    if math.sqrt(ssr) <= _EXACT_TOL * math.sqrt(yss):
+        e, exact, ssr = np.zeros_like(e), True, 0.0
         warnings.append("the fit is exact (every residual is zero to machine precision): "
                         "statistics, p-values and the log-likelihood are null")
-    ssr = float(e @ e)
     df_model, df_resid = k - int(intercept), n - k
     sigma2 = ssr / df_resid
     c_matrix = design.to_reported
     estimates = c_matrix @ _working_coefficients(fit) * unit
-    rows = c_matrix @ fit.unit_rows()  # Cov(θ) = σ²·rows·rowsᵀ (non-robust)
-    q = fit.q_basis()
+    rows_matrix = c_matrix @ fit.unit_rows()  # Cov(θ) = σ²·rows·rowsᵀ (non-robust)
+    q = fit.q_basis() if rows is not None else None
     gram = None
     if robust is not None:
         gram = _hc_gram(fit, q, e, robust, df_resid, warnings)
-        std_errors = standard_errors(rows, gram) * unit
+        std_errors = standard_errors(rows_matrix, gram) * unit
     else:
-        std_errors = standard_errors(rows, None, sigma2) * unit
+        std_errors = standard_errors(rows_matrix, None, sigma2) * unit
     t_quantile = _t_quantile(confidence, df_resid)
     check_representable(design.names, estimates, std_errors)
     coefficients = coefficient_rows(design.names, estimates, std_errors, df_resid, t_quantile)
@@ -730,32 +806,37 @@ def ols(y: np.ndarray, predictors: Mapping[str, np.ndarray] | ModelTerms, *,
         for name, point in predict
     ) if predict else ()
     if predictions and design.degree == 1 and len(design.base) > 1:
-        predictions = hidden_extrapolation(predictions, predict, design, fit)
+        top = (float(np.max(row_leverage(fit, q))) if rows is not None else
+               sums.top_leverage if sums is not None else None)
+        if top is not None:
+            predictions = hidden_extrapolation(predictions, predict, design, fit, top)
 
-    raw = e if fit.root_w is None else e / fit.root_w  # y − ŷ (R's residuals())
     summary = diagnostics = None
     influence: tuple = ()
-    if not exact:
+    raw = e if fit.root_w is None else e / fit.root_w  # y − ŷ (R's residuals())
+    if not exact and rows is not None:
         summary = diag.residual_summary(e * unit)
         # Breusch–Pagan's auxiliary regression: e² on [1, X], X unweighted (the working
         # columns span the same space as the reported ones, with the constant)
         explained = (diag.by_basis(q) if intercept and w is None
-                     else diag.by_columns(columns, full_rank=intercept))
+                     else diag.by_columns(rows.columns, full_rank=intercept))
         diagnostics = diag.diagnostics(e, explained, warnings)
         influence = diag.influential(e, fit.leverage(q), k, sigma2, residuals=raw * unit,
-                                     lines_of=lines_of or _row_numbers)
+                                     lines_of=rows.lines_of or _row_numbers)
     table = ()
     if anova is not None:
         table = ols_anova(fit, design, kind=anova, ssr=ssr, df_resid=df_resid,
                           intercept_estimate=float(estimates[0]) if intercept else 0.0,
-                          intercept_row=rows[0] if intercept else None, unit=unit)
+                          intercept_row=rows_matrix[0] if intercept else None, unit=unit)
 
     mse = _in_squared_units(ssr / n, unit)
+    absolute = (float(np.sum(np.abs(e))) if rows is not None else
+                0.0 if exact else sums.absolute)
     fields = dict(
         model="ols", y=y_name, x=design.base, degree=degree, intercept=intercept,
         robust=robust or "none", confidence=confidence, n=n, df_model=df_model,
         df_resid=df_resid, r2=r2, adj_r2=adj_r2, f_statistic=f_statistic, f_p_value=f_p_value,
-        mse=mse, rmse=math.sqrt(ssr / n) * unit, mae=float(np.mean(np.abs(e))) * unit,
+        mse=mse, rmse=math.sqrt(ssr / n) * unit, mae=absolute / n * unit,
         residual_std_error=math.sqrt(sigma2) * unit, log_likelihood=log_likelihood, aic=aic,
         bic=bic, condition_number=condition, coefficients=coefficients,
         formula=design.formula, weights=weights_name if w is not None else None,
@@ -765,8 +846,8 @@ def ols(y: np.ndarray, predictors: Mapping[str, np.ndarray] | ModelTerms, *,
     )
     cv_r2 = cv_mse = math.nan
     if cv is not None:
-        cv_r2, cv_mse = _cross_validate_ols(fit, e, columns, ys, design, cv, seed, progress,
-                                            weights=w, q=q)
+        cv_r2, cv_mse = _cross_validate_ols(fit, e, rows.columns, rows.y, design, cv, seed,
+                                            rows.progress, weights=w, q=q)
         cv_mse = _in_squared_units(cv_mse, unit)
     if math.isnan(mse) or (cv is not None and math.isnan(cv_mse)):
         warnings.append("mse is outside the double-precision range (|y| is near 1e±300), so it "
@@ -776,8 +857,17 @@ def ols(y: np.ndarray, predictors: Mapping[str, np.ndarray] | ModelTerms, *,
                                         cv_mse=cv_mse, warnings=tuple(warnings))
     else:
         result = OlsResult(**fields, warnings=tuple(warnings))
-    return OlsFit(result=result, fitted=(ys - raw) * unit, residuals=raw * unit, design=design,
+    fitted = (rows.y - raw) * unit if rows is not None else np.empty(0)
+    return OlsFit(result=result, fitted=fitted, residuals=raw * unit, design=design,
                   working=fit, unit=unit)
+
+
+def row_leverage(fit: WorkingFit, q: np.ndarray) -> np.ndarray:
+    """xᵢ'(X'WX)⁻¹xᵢ of every row: hᵢ, or hᵢ/wᵢ with weights (comparable with a point's)."""
+    leverage = fit.leverage(q)
+    if fit.root_w is not None:
+        leverage = leverage / fit.root_w**2
+    return leverage
 
 
 def _row_numbers(rows: Sequence[int]) -> list[int]:
@@ -1035,15 +1125,12 @@ def _functional(z0: np.ndarray, fit: WorkingFit) -> np.ndarray:
 
 
 def hidden_extrapolation(predictions: tuple, predict: Sequence, design: Design,
-                         fit: WorkingFit) -> tuple:
+                         fit: WorkingFit, top: float) -> tuple:
     """With several predictors a point inside every range can still lie outside the data:
-    flag a leverage above the largest leverage of the rows (Montgomery & Peck, 1992, §3.8)."""
+    flag a leverage f₀'(X'WX)⁻¹f₀ above `top`, the largest of the rows (Montgomery & Peck,
+    1992, §3.8)."""
     from dataclasses import replace
 
-    leverage = fit.leverage(fit.q_basis())
-    if fit.root_w is not None:  # xᵢ'(X'WX)⁻¹xᵢ = hᵢ/wᵢ, comparable with the point's f₀'(X'WX)⁻¹f₀
-        leverage = leverage / fit.root_w**2
-    top = float(np.max(leverage))
     flagged = []
     for row, (_, point) in zip(predictions, predict, strict=True):
         z0 = design.scaled_rows({b: np.array([point[b]]) for b in design.base})[0]
