@@ -469,3 +469,77 @@ def _rank_sums(src: SparkSource, rows: Any, use: Any, g: Any, values: Any, varia
         F.sum(kt).cast("long"), F.sum(k - kt).cast("long")))
     rank_sum, tie, n_t, n_c = found
     return RankSums(float(rank_sum), int(n_t), int(n_c), float(tie))
+
+
+def regression_factor(src: SparkSource, y: str, xs: Sequence[str]) -> dict[str, Any]:
+    """Least squares of y on numeric xs, without the rows on the client: one pass for the
+    row accounting, counts and ranges, then the `RFactor` of [x/u, y/unit] (u, unit powers
+    of two for extreme magnitudes, as the local fit divides) built per partition on the
+    workers by `mapInArrow` and merged here by TSQR."""
+    from mlstats.engines import spark_tasks
+    from mlstats.stats.regression import _column_units, _power_of_two
+    from mlstats.stats.summaries import RFactor
+
+    F = src.F
+    names = [y, *xs]
+    rows = src.rows(dict.fromkeys(names, NUMBER))
+    use = F.col("_keep") & _complete(src, names)
+    cols = [src.alias(x) for x in xs] + [src.alias(y)]
+    fields = [*src.account_fields(names), F.count_if(use).alias("n")]
+    for c in cols:
+        fields += [F.min(F.when(use, F.col(c))).alias(f"lo_{c}"),
+                   F.max(F.when(use, F.col(c))).alias(f"hi_{c}")]
+    (first,) = src.records(rows.agg(*fields))
+    n = int(first["n"])
+    src.account(names, first, used=n)
+    ranges = {x: (first[f"lo_{c}"], first[f"hi_{c}"]) for x, c in zip(xs, cols[:-1], strict=True)}
+    y_range = (first[f"lo_{cols[-1]}"], first[f"hi_{cols[-1]}"])
+    found: dict[str, Any] = {"n": n, "ranges": ranges, "y_range": y_range, "rows": rows,
+                             "use": use, "cols": cols}
+    if n == 0 or y_range[0] == y_range[1]:
+        return found
+    units = _column_units(max(abs(lo), abs(hi)) for lo, hi in ranges.values())
+    unit = _power_of_two(max(abs(y_range[0]), abs(y_range[1])))
+    scales = [*(units.tolist() if units is not None else [1.0] * len(xs)), unit]
+    spark_tasks.register()
+    parts = src.collect(rows.where(use).select(*cols).mapInArrow(
+        spark_tasks.r_factor_partition(scales), "n long, mean array<double>, r array<double>"))
+    p = len(cols)
+    factor = RFactor.of(np.empty((0, p)))
+    for part in sorted(parts, key=lambda row: (row["n"], row["mean"])):
+        factor = factor.merge(RFactor(n=int(part["n"]), mean=np.asarray(part["mean"]),
+                                      r=np.asarray(part["r"]).reshape(p, p)))
+    found.update(factor=factor, unit=unit, scales=scales)
+    return found
+
+
+def residual_sums(src: SparkSource, found: dict[str, Any], fit: Any, *,
+                  leverage: bool) -> Any:
+    """Σ|eᵢ| of y/unit, and with `leverage` the largest leverage of a row, in one pass:
+    eᵢ = (yᵢ − ȳ) − zᵢ'g and hᵢ = 1/n + ‖R⁻ᵀzᵢ‖² on the working rows zᵢ = (xᵢ/u − t̄)/s."""
+    from scipy.linalg import solve_triangular
+
+    from mlstats.stats.regression import ResidualSums
+
+    F = src.F
+    cols, scales = found["cols"], found["scales"]
+    z = [(F.col(c) / F.lit(scales[j]) - F.lit(float(fit.offset[j]) if fit.intercept else 0.0))
+         / F.lit(float(fit.scale[j])) for j, c in enumerate(cols[:-1])]
+    predicted = F.lit(fit.y_mean)
+    for j, zj in enumerate(z):
+        predicted = predicted + F.lit(float(fit.g[j])) * zj
+    e = F.col(cols[-1]) / F.lit(scales[-1]) - predicted
+    fields = [F.sum(F.abs(e)).alias("absolute")]
+    if leverage:
+        a = solve_triangular(fit.r, np.eye(fit.g.size), trans="T")  # R⁻ᵀ
+        h = F.lit(1 / fit.n if fit.intercept else 0.0)
+        for k in range(fit.g.size):
+            v = F.lit(0.0)
+            for j, zj in enumerate(z):
+                if a[k, j] != 0:
+                    v = v + F.lit(float(a[k, j])) * zj
+            h = h + v * v
+        fields.append(F.max(h).alias("top"))
+    (row,) = src.records(found["rows"].where(found["use"]).agg(*fields))
+    return ResidualSums(absolute=float(row["absolute"]),
+                        top_leverage=float(row["top"]) if leverage else None)

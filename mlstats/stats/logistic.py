@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -258,7 +258,7 @@ def logistic(y: np.ndarray, predictors: Mapping[str, np.ndarray] | ModelTerms, *
     cov_params for the prediction intervals; one fit per training fold for --cv) and GLM
     (deviance, null_deviance) (tests/stats/test_regression.py, tests/stats/test_formula.py).
     """
-    from scipy.special import expit, ndtri
+    from scipy.special import expit
 
     from mlstats.stats.anova import check_anova_type, logistic_anova
 
@@ -270,7 +270,7 @@ def logistic(y: np.ndarray, predictors: Mapping[str, np.ndarray] | ModelTerms, *
         predictors = {k: np.asarray(v, dtype=np.float64) for k, v in predictors.items()}
     design, columns = build_design(predictors, degree=degree, intercept=intercept)
     intercept = design.intercept
-    n, k = y.size, design.k
+    n = y.size
     check_rows(n, design)
     check_cv(cv, n, design, seed)
     if not np.all((y == 0) | (y == 1)):
@@ -281,18 +281,54 @@ def logistic(y: np.ndarray, predictors: Mapping[str, np.ndarray] | ModelTerms, *
     ols = working_fit(columns, y, intercept=intercept, names=design.terms,
                       ranges=design.ranges if design.plain else None, degree=degree)
     design = with_scaling(design, ols)
-    warnings: list[str] = []
     newton = fit_or_explain(ols, y, columns, design, y_name, positive)
+    p = expit(newton.eta)
+    edge = bool(np.any(p < _EDGE) or np.any(p > 1 - _EDGE))
+    top = None
+    if predict and design.degree == 1 and len(design.base) > 1:
+        top = float(np.max(row_leverage(ols, ols.q_basis())))
+    table = None
+    if anova is not None:
+        def table(deviance: float, null_deviance: float, warnings: list[str]) -> tuple:
+            return logistic_anova(columns, y, design, kind=anova, deviance=deviance,
+                                  null_deviance=null_deviance, warnings=warnings)
+    cross = None
+    if cv is not None:
+        def cross() -> tuple[float, float]:
+            return _cross_validate(columns, y, design, cv, seed, progress, y_name=y_name,
+                                   positive=positive)
+    result = finish_logistic(
+        ols, design, newton, y_name=y_name, positive=positive, degree=degree,
+        confidence=confidence, predict=predict, mean=float(y.mean()),
+        log_likelihood=_log_likelihood(y, newton.eta), edge=edge,
+        classification=_classify(y, p), top_leverage=top, anova=anova, anova_table=table,
+        cv=cv, seed=seed, cross_validate=cross)
+    return LogisticFit(result=result, fitted=p, residuals=y - p, design=design, newton=newton)
+
+
+def finish_logistic(ols: WorkingFit, design: Design, newton: NewtonFit, *, y_name: str,
+                    positive: str, degree: int, confidence: float,
+                    predict: Sequence[tuple[str, Mapping[str, float | str]]], mean: float,
+                    log_likelihood: float, edge: bool, classification: Classification,
+                    top_leverage: float | None, anova: int | None = None,
+                    anova_table: Callable | None = None, cv: int | None = None,
+                    seed: int | None = None,
+                    cross_validate: Callable[[], tuple[float, float]] | None = None,
+                    ) -> LogisticResult:
+    """The finish step of a logistic fit, whichever engine ran Newton: coefficients, odds
+    ratios, likelihoods, the classification at 0.5 and predictions from the fit's log L,
+    mean outcome, edge flag (a fitted probability within 10ε of 0 or 1) and counts."""
+    from scipy.special import ndtri
+
+    intercept = design.intercept
+    n, k = newton.n, design.k
+    warnings: list[str] = []
     if not newton.converged:
         warnings.append(f"the fit did not converge in {MAX_ITERATIONS} iterations: the "
                         "estimates are not the maximum-likelihood ones")
-    p = expit(newton.eta)
-    if np.any(p < _EDGE) or np.any(p > 1 - _EDGE):
+    if edge:
         warnings.append("fitted probabilities numerically 0 or 1 occurred (as R's glm warns): "
                         "a predictor nearly separates the outcomes")
-
-    log_likelihood = _log_likelihood(y, newton.eta)
-    mean = float(y.mean())
     ll_null = n * (mean * math.log(mean) + (1 - mean) * math.log(1 - mean))
     rows = design.to_reported @ _working_map(ols) @ _inverse_lower(newton.chol).T
     estimates = design.to_reported @ (_working_map(ols) @ newton.phi)
@@ -304,15 +340,11 @@ def logistic(y: np.ndarray, predictors: Mapping[str, np.ndarray] | ModelTerms, *
     condition, vifs = design_diagnostics(design, ols, warnings)
     predictions = tuple(_prediction(name, point, design, newton, z_quantile)
                         for name, point in predict)
-    if predictions and design.degree == 1 and len(design.base) > 1:
-        predictions = hidden_extrapolation(predictions, predict, design, ols,
-                                           float(np.max(row_leverage(ols, ols.q_basis()))))
+    if predictions and top_leverage is not None:
+        predictions = hidden_extrapolation(predictions, predict, design, ols, top_leverage)
     deviance = -2 * log_likelihood
     null_deviance = -2 * ll_null if intercept else 2 * n * math.log(2)
-    table = ()
-    if anova is not None:
-        table = logistic_anova(columns, y, design, kind=anova, deviance=deviance,
-                               null_deviance=null_deviance, warnings=warnings)
+    table = anova_table(deviance, null_deviance, warnings) if anova_table is not None else ()
     fields = dict(
         model="logistic", y=y_name, x=design.base, degree=degree, intercept=intercept,
         positive=positive, confidence=confidence, n=n, df_model=k - int(intercept),
@@ -320,18 +352,15 @@ def logistic(y: np.ndarray, predictors: Mapping[str, np.ndarray] | ModelTerms, *
         pseudo_r2=1 - log_likelihood / ll_null, aic=-2 * log_likelihood + 2 * k,
         bic=-2 * log_likelihood + math.log(n) * k, converged=newton.converged,
         iterations=newton.iterations, condition_number=condition, coefficients=coefficients,
-        deviance=deviance, null_deviance=null_deviance, classification=_classify(y, p),
+        deviance=deviance, null_deviance=null_deviance, classification=classification,
         formula=design.formula, levels=design.levels, anova_type=anova, anova=table,
         vif=vifs, predictions=predictions,
     )
-    if cv is not None:
-        cv_r2, cv_mse = _cross_validate(columns, y, design, cv, seed, progress,
-                                        y_name=y_name, positive=positive)
-        result: LogisticResult = LogisticCvResult(**fields, cv_folds=cv, seed=seed, cv_r2=cv_r2,
-                                                  cv_mse=cv_mse, warnings=tuple(warnings))
-    else:
-        result = LogisticResult(**fields, warnings=tuple(warnings))
-    return LogisticFit(result=result, fitted=p, residuals=y - p, design=design, newton=newton)
+    if cross_validate is not None:
+        cv_r2, cv_mse = cross_validate()
+        return LogisticCvResult(**fields, cv_folds=cv, seed=seed, cv_r2=cv_r2, cv_mse=cv_mse,
+                                warnings=tuple(warnings))
+    return LogisticResult(**fields, warnings=tuple(warnings))
 
 
 def _with_odds(rows: Sequence[Coefficient]) -> tuple[LogisticCoefficient, ...]:
@@ -409,80 +438,129 @@ def fit_or_explain(ols: WorkingFit, y: np.ndarray, columns: Sequence[np.ndarray]
 
 
 def newton_fit(ols: WorkingFit, y: np.ndarray) -> NewtonFit:
-    """Maximise the log-likelihood in the working coordinates x = [1/√n, z] (z from `ols`).
+    """Newton's fit on the rows in memory (see `newton_iterate`)."""
+    data = RowsNewton(ols, y)
+    fit = newton_iterate(data, ols, n=y.size, mean=float(y.mean()))
+    return NewtonFit(n=fit.n, intercept=fit.intercept, phi=fit.phi, chol=fit.chol,
+                     eta=data.eta(fit.phi), converged=fit.converged, iterations=fit.iterations)
+
+
+@dataclass(frozen=True, slots=True)
+class NewtonPoint:
+    """The log-likelihood's gradient X'(y − p) and information X'WX at φ, whether η > 0
+    classifies every row (complete separation), and max |η|."""
+
+    gradient: np.ndarray
+    information: np.ndarray
+    separated: bool
+    top: float
+
+
+class RowsNewton:
+    """The local engine's Newton sums, from the working rows x = [1/√n, z] in memory (the
+    last linear predictors η = xφ are kept, so a point, its move and its log L share them)."""
+
+    def __init__(self, ols: WorkingFit, y: np.ndarray) -> None:
+        self.x = ols.z if not ols.intercept else _with_constant(ols.z)
+        self.y = y
+        self.positive = y == 1
+        self._cache: dict[bytes, np.ndarray] = {}
+
+    def eta(self, phi: np.ndarray) -> np.ndarray:
+        key = phi.tobytes()
+        if key not in self._cache:
+            if len(self._cache) > 2:
+                self._cache.clear()
+            self._cache[key] = self.x @ phi
+        return self._cache[key]
+
+    def point(self, phi: np.ndarray) -> NewtonPoint:
+        from scipy.special import expit
+
+        eta = self.eta(phi)
+        p = expit(eta)
+        return NewtonPoint(gradient=self.x.T @ (self.y - p),
+                           information=self.x.T @ (self.x * (p * (1 - p))[:, None]),
+                           separated=bool(np.array_equal(eta > 0, self.positive)),
+                           top=float(np.max(np.abs(eta))))
+
+    def move(self, phi: np.ndarray, step: np.ndarray) -> float:
+        """max |Δηᵢ| of the step."""
+        return float(np.max(np.abs(self.eta(phi + step) - self.eta(phi))))
+
+    def top(self, phi: np.ndarray) -> float:
+        return float(np.max(np.abs(self.eta(phi))))
+
+    def log_likelihood(self, phi: np.ndarray) -> float:
+        return _log_likelihood(self.y, self.eta(phi))
+
+
+def newton_iterate(data: Any, ols: WorkingFit, *, n: int, mean: float) -> NewtonFit:
+    """Maximise the log-likelihood in the working coordinates x = [1/√n, z] (z from `ols`),
+    with the sums of `data` (`RowsNewton` in memory; an engine's passes over its rows).
 
     The information matrix of the last iteration is kept for the covariance: the final step
     moved no coefficient by more than 1e-10 (relative), so it is the information at the
     maximum to that precision. A step that would lower the likelihood is halved (up to 30
     times); convergence is judged on the full Newton step. Raises NoMaximum when some
     coefficients classify every row (complete separation), or when the estimates keep growing
-    with fitted probabilities at 0 or 1 (quasi-complete separation).
+    with fitted probabilities at 0 or 1 (quasi-complete separation). The result holds no η.
     """
     from scipy.linalg import cho_factor, cho_solve
-    from scipy.special import expit
 
-    n = y.size
-    x = ols.z if not ols.intercept else _with_constant(ols.z)
-    k = x.shape[1]
-    positive = y == 1
+    k = ols.g.size + int(ols.intercept)
     phi = np.zeros(k)
     log_likelihood: float | None = None  # at phi, when known
     if ols.intercept:
         # The intercept-only fit (η = logit ȳ, the columns being centred), or better the
         # linear-probability slopes b/(ȳ(1 − ȳ)), which approximate the logistic ones near
         # the mean (Amemiya 1981) and save a Newton step, when their likelihood is higher.
-        mean = float(y.mean())
         phi[0] = math.sqrt(n) * math.log(mean / (1 - mean))
         guess = np.concatenate([phi[:1], ols.g / (mean * (1 - mean))])
         null = n * (mean * math.log(mean) + (1 - mean) * math.log(1 - mean))
-        guessed = _log_likelihood(y, x @ guess)
+        guessed = data.log_likelihood(guess)
         phi, log_likelihood = (guess, guessed) if guessed > null else (phi, null)
     converged, iterations = False, 0
     step = np.zeros(k)
     chol = np.eye(k)
-    eta = x @ phi
     for iterations in range(1, MAX_ITERATIONS + 1):
-        if np.array_equal(eta > 0, positive):
+        point = data.point(phi)
+        if point.separated:
             raise NoMaximum(phi, complete=True)
-        if iterations > _DIVERGING_AFTER and np.max(np.abs(eta)) > _DIVERGED:
+        if iterations > _DIVERGING_AFTER and point.top > _DIVERGED:
             raise NoMaximum(step, complete=False)
-        p = expit(eta)
-        gradient = x.T @ (y - p)
-        information = x.T @ (x * (p * (1 - p))[:, None])
         try:
-            factor = cho_factor(information, lower=True)
+            factor = cho_factor(point.information, lower=True)
         except np.linalg.LinAlgError:
             raise NoMaximum(step, complete=False) from None
-        step = cho_solve(factor, gradient)
+        step = cho_solve(factor, point.gradient)
         chol = np.tril(factor[0])
         converged = bool(np.max(np.abs(step) / np.maximum(1.0, np.abs(phi + step)))
                          < _TOLERANCE)
-        trial = x @ (phi + step)
         # A full step can overshoot and cycle (a far outlier in x): halve it while the
         # likelihood falls by more than rounding, as R's glm.fit does when the deviance rises.
         # A step that moves every ηᵢ by less than R = log 2 cannot overshoot, so log L is not
         # evaluated: along it each weight pᵢ(1 − pᵢ) changes by a factor below e^R = 2, so
         # log L rises by at least λ²(1 − e^R/2) > 0, λ² = g'H⁻¹g (F. Bach, Electron. J. Stat.
         # 4 (2010), generalized self-concordance).
-        if not converged and float(np.max(np.abs(trial - eta))) >= _SAFE_MOVE:
+        if not converged and data.move(phi, step) >= _SAFE_MOVE:
             if log_likelihood is None:
-                log_likelihood = _log_likelihood(y, eta)
+                log_likelihood = data.log_likelihood(phi)
             floor = log_likelihood - _ROUNDING * (1 + abs(log_likelihood))
-            trial_ll = _log_likelihood(y, trial)
+            trial_ll = data.log_likelihood(phi + step)
             halvings = 0
             while trial_ll < floor and halvings < _HALVINGS:
                 step, halvings = step / 2, halvings + 1
-                trial = x @ (phi + step)
-                trial_ll = _log_likelihood(y, trial)
+                trial_ll = data.log_likelihood(phi + step)
             log_likelihood = trial_ll
         else:
             log_likelihood = None
-        phi, eta = phi + step, trial
+        phi = phi + step
         if converged:
             break
-    if not converged and np.max(np.abs(eta)) > _DIVERGED:
+    if not converged and data.top(phi) > _DIVERGED:
         raise NoMaximum(step, complete=False)
-    return NewtonFit(n=n, intercept=ols.intercept, phi=phi, chol=chol, eta=eta,
+    return NewtonFit(n=n, intercept=ols.intercept, phi=phi, chol=chol, eta=np.empty(0),
                      converged=converged, iterations=iterations)
 
 
