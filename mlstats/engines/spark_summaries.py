@@ -471,7 +471,8 @@ def _rank_sums(src: SparkSource, rows: Any, use: Any, g: Any, values: Any, varia
     return RankSums(float(rank_sum), int(n_t), int(n_c), float(tie))
 
 
-def regression_factor(src: SparkSource, y: str, xs: Sequence[str]) -> dict[str, Any]:
+def regression_factor(src: SparkSource, y: str, xs: Sequence[str],
+                      outcome: Any = None) -> dict[str, Any]:
     """Least squares of y on numeric xs, without the rows on the client: one pass for the
     row accounting, counts and ranges, then the `RFactor` of [x/u, y/unit] (u, unit powers
     of two for extreme magnitudes, as the local fit divides) built per partition on the
@@ -482,9 +483,12 @@ def regression_factor(src: SparkSource, y: str, xs: Sequence[str]) -> dict[str, 
 
     F = src.F
     names = [y, *xs]
-    rows = src.rows(dict.fromkeys(names, NUMBER))
+    rows = src.rows({y: src.kinds[y] if outcome is not None else NUMBER,
+                     **dict.fromkeys(xs, NUMBER)})
     use = F.col("_keep") & _complete(src, names)
     cols = [src.alias(x) for x in xs] + [src.alias(y)]
+    if outcome is not None:  # the response coded 0/1 (logistic regression)
+        rows = rows.withColumn(cols[-1], outcome(F.col(cols[-1])))
     fields = [*src.account_fields(names), F.count_if(use).alias("n")]
     for c in cols:
         fields += [F.min(F.when(use, F.col(c))).alias(f"lo_{c}"),
@@ -543,3 +547,164 @@ def residual_sums(src: SparkSource, found: dict[str, Any], fit: Any, *,
     (row,) = src.records(found["rows"].where(found["use"]).agg(*fields))
     return ResidualSums(absolute=float(row["absolute"]),
                         top_leverage=float(row["top"]) if leverage else None)
+
+
+def logistic_fit(src: SparkSource, y: str, xs: Sequence[str], *, intercept: bool,
+                 positive: str | None, confidence: float, predict: Sequence,
+                 anova: int | None) -> Any:
+    """Logistic regression on the cluster: the least-squares R factor of the 0/1 outcome
+    gives the working columns and the starting point, then each Newton iteration is one or
+    two aggregate passes (`SparkNewton`) and the same `newton_iterate` and
+    `finish_logistic` as the local engine run on the client."""
+    from mlstats.engines import refuse
+    from mlstats.errors import InputError
+    from mlstats.stats.logistic import (
+        Classification,
+        LogisticFit,
+        NoMaximum,
+        _separation_message,
+        binary_outcome,
+        finish_logistic,
+        newton_iterate,
+    )
+    from mlstats.stats.regression import build_design, check_rows, working_fit_from_r
+
+    F = src.F
+    if anova is not None:
+        raise refuse("spark", "--anova with --logistic")
+    value = src.value(y) if src.kinds[y] != BOOL else F.when(
+        src.value(y), F.lit("true")).when(~src.value(y), F.lit("false"))
+    complete = F.lit(True)
+    for name in [y, *xs]:
+        complete = complete & src.value(name).isNotNull()
+    distinct = [r[0] for r in src.collect(src.frame.where(src.keep() & complete)
+                                          .select(value).distinct().limit(3))]
+    numeric = src.kinds[y] == NUMBER
+    values = (np.array(distinct, dtype=np.float64) if numeric else
+              np.array([str(v) for v in distinct], dtype=object))
+    coded, label = binary_outcome(values, name=y, positive=positive)
+    hit = values[int(np.flatnonzero(coded == 1)[0])]
+    hit = float(hit) if numeric else str(hit)
+
+    def outcome(column: Any) -> Any:
+        shown = column if src.kinds[y] != BOOL else F.when(column, F.lit("true")).when(
+            ~column, F.lit("false"))
+        return F.when(shown.isNull(), F.lit(None)).when(shown == F.lit(hit), F.lit(1.0)) \
+            .otherwise(F.lit(0.0))
+
+    found = regression_factor(src, y, xs, outcome=outcome)
+    design, _ = build_design({n: np.array(found["ranges"][n]) for n in xs},
+                             intercept=intercept)
+    check_rows(found["n"], design)
+    ols = working_fit_from_r(found["factor"], intercept=intercept, names=design.terms,
+                             ranges=design.ranges)
+    from mlstats.stats.regression import with_scaling
+
+    design = with_scaling(design, ols)
+    mean = float(found["factor"].mean[-1]) * found["scales"][-1]
+    data = SparkNewton(src, found, ols)
+    try:
+        newton = newton_iterate(data, ols, n=found["n"], mean=mean)
+    except NoMaximum as exc:
+        raise InputError(_separation_message(design.terms, exc.direction, intercept,
+                                             complete=exc.complete)) from None
+    final = data.final(newton.phi)
+    top = None
+    if predict and len(xs) > 1:
+        top = residual_sums(src, found, ols, leverage=True).top_leverage
+    tp, fp, fn = int(final["tp"]), int(final["fp"]), int(final["fn"])
+    tn = found["n"] - tp - fp - fn
+    classification = Classification(threshold=0.5, tp=tp, fp=fp, fn=fn, tn=tn,
+                                    accuracy=(tp + tn) / found["n"])
+    result = finish_logistic(ols, design, newton, y_name=y, positive=label, degree=1,
+                             confidence=confidence, predict=predict, mean=mean,
+                             log_likelihood=float(final["ll"]), edge=bool(final["edge"]),
+                             classification=classification, top_leverage=top)
+    return LogisticFit(result=result, fitted=np.empty(0), residuals=np.empty(0), design=design,
+                       newton=newton)
+
+
+class SparkNewton:
+    """Newton's sums on the cluster: the gradient, information, separation check and max |η|
+    at φ in one pass (with log L, kept for the step's checks), a step's largest move with
+    the trial's log L in another."""
+
+    def __init__(self, src: SparkSource, found: dict[str, Any], ols: Any) -> None:
+        F = src.F
+        self.src, self.F = src, F
+        cols, scales = found["cols"], found["scales"]
+        self.rows = found["rows"].where(found["use"])
+        z = [(F.col(c) / F.lit(scales[j]) - F.lit(float(ols.offset[j]) if ols.intercept
+                                                    else 0.0)) / F.lit(float(ols.scale[j]))
+             for j, c in enumerate(cols[:-1])]
+        self.x = ([F.lit(1 / math.sqrt(ols.n))] if ols.intercept else []) + z
+        self.y = F.col(cols[-1])
+        self._ll: dict[bytes, float] = {}
+
+    def _eta(self, phi: np.ndarray) -> Any:
+        eta = self.F.lit(0.0)
+        for coefficient, x in zip(phi, self.x, strict=True):
+            eta = eta + self.F.lit(float(coefficient)) * x
+        return eta
+
+    def _ll_of(self, eta: Any) -> Any:
+        F = self.F
+        softplus = F.greatest(eta, F.lit(0.0)) + F.log1p(F.exp(-F.abs(eta)))
+        return F.sum(self.y * eta - softplus)
+
+    def point(self, phi: np.ndarray) -> Any:
+        from mlstats.stats.logistic import NewtonPoint
+
+        F = self.F
+        eta = self._eta(phi)
+        p = F.lit(1.0) / (F.lit(1.0) + F.exp(-eta))
+        w = p * (F.lit(1.0) - p)
+        k = len(self.x)
+        fields = [F.sum(x * (self.y - p)).alias(f"g{i}") for i, x in enumerate(self.x)]
+        fields += [F.sum(w * self.x[i] * self.x[j]).alias(f"h{i}_{j}")
+                   for i in range(k) for j in range(i, k)]
+        fields += [F.count_if((eta > 0) != (self.y == 1)).alias("wrong"),
+                   F.max(F.abs(eta)).alias("top"), self._ll_of(eta).alias("ll")]
+        (r,) = self.src.records(self.rows.agg(*fields))
+        information = np.empty((k, k))
+        for i in range(k):
+            for j in range(i, k):
+                information[i, j] = information[j, i] = r[f"h{i}_{j}"]
+        self._ll[phi.tobytes()] = float(r["ll"])
+        return NewtonPoint(gradient=np.array([r[f"g{i}"] for i in range(k)]),
+                           information=information, separated=r["wrong"] == 0,
+                           top=float(r["top"]))
+
+    def move(self, phi: np.ndarray, step: np.ndarray) -> float:
+        F = self.F
+        trial = phi + step
+        (r,) = self.src.records(self.rows.agg(F.max(F.abs(self._eta(step))).alias("move"),
+                                              self._ll_of(self._eta(trial)).alias("ll")))
+        self._ll[trial.tobytes()] = float(r["ll"])
+        return float(r["move"])
+
+    def top(self, phi: np.ndarray) -> float:
+        return self.point(phi).top
+
+    def log_likelihood(self, phi: np.ndarray) -> float:
+        key = phi.tobytes()
+        if key not in self._ll:
+            (r,) = self.src.records(self.rows.agg(self._ll_of(self._eta(phi)).alias("ll")))
+            self._ll[key] = float(r["ll"])
+        return self._ll[key]
+
+    def final(self, phi: np.ndarray) -> dict[str, Any]:
+        """At the fit: log L, whether a probability is within 10ε of 0 or 1, and the
+        classification counts by p̂ > 0.5."""
+        from mlstats.stats.logistic import _EDGE
+
+        F = self.F
+        eta = self._eta(phi)
+        p = F.lit(1.0) / (F.lit(1.0) + F.exp(-eta))
+        predicted, actual = p > F.lit(0.5), self.y == 1
+        (r,) = self.src.records(self.rows.agg(
+            self._ll_of(eta).alias("ll"),
+            F.count_if((p < F.lit(_EDGE)) | (p > F.lit(1 - _EDGE))).alias("edge"),
+            F.count_if(predicted & actual).alias("tp"), F.count_if(predicted & ~actual)
+            .alias("fp"), F.count_if(~predicted & actual).alias("fn")))
+        return r

@@ -383,6 +383,7 @@ class WorkingFit:
     root_w: np.ndarray | None = None
     total: float = 0.0
     ssr_of_factor: float = math.nan  # ‖e‖² from R, when the residuals are not held (z, e empty)
+    centred_r: np.ndarray | None = None  # then R of the centred working columns (no intercept)
 
     @property
     def offset(self) -> np.ndarray:
@@ -548,7 +549,8 @@ def working_fit_from_r(factor: RFactor, *, intercept: bool, names: Sequence[str]
                       y_mean=float(factor.mean[p]) if intercept else 0.0, shift=shift,
                       shift_low=np.zeros(p) if intercept else None, scale=scale, r=r,
                       qty=qty, g=g, z=np.empty((0, p)), e=np.empty(0),
-                      sst=float(full[:, p] @ full[:, p]), ssr_of_factor=float(full[p, p]**2))
+                      sst=float(full[:, p] @ full[:, p]), ssr_of_factor=float(full[p, p]**2),
+                      centred_r=None if intercept else factor.r[:p, :p] / scale[None, :])
 
 
 def _centre(values: np.ndarray, weights: np.ndarray | None, total: float, *,
@@ -823,6 +825,9 @@ def finish_ols(fit: WorkingFit, design: Design, *, unit: float, y_name: str, deg
         diagnostics = diag.diagnostics(e, explained, warnings)
         influence = diag.influential(e, fit.leverage(q), k, sigma2, residuals=raw * unit,
                                      lines_of=rows.lines_of or _row_numbers)
+    elif not exact:
+        warnings.append("residuals, diagnostics and influential are null: they need every "
+                        "row's residual, which this engine does not bring back")
     table = ()
     if anova is not None:
         table = ols_anova(fit, design, kind=anova, ssr=ssr, df_resid=df_resid,
@@ -1081,7 +1086,8 @@ def design_diagnostics(design: Design, fit: WorkingFit,
         else:
             # Without an intercept the working columns are not centred: QR the centred ones.
             # D is diagonal there and a VIF does not change when a column is rescaled.
-            w = np.linalg.qr(fit.z - fit.z.mean(axis=0), mode="r")
+            w = (np.linalg.qr(fit.z - fit.z.mean(axis=0), mode="r") if fit.centred_r is None
+                 else fit.centred_r)
         w, _ = _tame(w, 0)  # a VIF does not change when a column is rescaled
         diagonal = np.abs(np.diag(w))
         if np.any(diagonal <= _RANK_TOL * np.linalg.norm(w, axis=0)):

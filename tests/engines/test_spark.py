@@ -120,3 +120,56 @@ def test_ab_test_on_sample_data_agrees(spark_remote):
         args = ("ab-test", path, "--group", "supp", "--metric", "len", "--test", test)
         assert_same(record(*args, engine="local"),
                     record(*args, engine="spark", remote=spark_remote))
+
+
+ROWS_ONLY = ("residuals", "diagnostics", "influential")
+REGRESSION = [
+    [str(SAMPLE / "cars.csv"), "--y", "dist", "--x", "speed"],
+    [str(SAMPLE / "trees.csv"), "--y", "Volume", "--x", "Girth,Height", "--predict",
+     "Girth=10,Height=70", "--predict", "Girth=8,Height=87"],
+    [str(SAMPLE / "trees.csv"), "--y", "Volume", "--x", "Girth,Height", "--no-intercept",
+     "--anova"],
+    [str(SAMPLE / "airquality.csv"), "--y", "Ozone", "--x", "Solar.R,Wind,Temp", "--where",
+     "Month > 6"],
+    [str(SAMPLE / "clicks.csv"), "--y", "clicked", "--x", "x1,x2", "--logistic"],
+    [str(SAMPLE / "clicks.csv"), "--y", "clicked", "--x", "x1,x2", "--logistic", "--predict",
+     "x1=0.5,x2=-1"],
+]
+
+
+@pytest.mark.parametrize("args", REGRESSION, ids=lambda a: " ".join(a[1:]))
+def test_regression_agrees(spark_remote, args):
+    local = record("regression", *args, engine="local")
+    spark = record("regression", *args, engine="spark", remote=spark_remote)
+    assert_same({**local, "warnings": []}, {**spark, "warnings": []}, skip=ROWS_ONLY)
+    if local["model"] == "ols":
+        assert [spark[key] for key in ROWS_ONLY] == [None, None, []]
+        assert spark["warnings"] == [*local["warnings"], (
+            "residuals, diagnostics and influential are null: they need every row's "
+            "residual, which this engine does not bring back")]
+    else:
+        assert spark["warnings"] == local["warnings"]
+
+
+@pytest.mark.parametrize("name", ["Longley", "Norris", "NoInt1", "NoInt2"])
+def test_nist_certified_values_through_spark(spark_remote, name):
+    from tests.conftest import NIST
+    from tests.stats.test_nist import CERTIFIED, GOALS, lre
+
+    info = CERTIFIED[name]
+    path = NIST / f"{name}.csv"
+    columns = path.read_text().splitlines()[0].split(",")
+    args = ["regression", str(path), "--y", "y", "--x", ",".join(c for c in columns
+                                                                   if c != "y")]
+    if not info["intercept"]:
+        args.append("--no-intercept")
+    found = record(*args, "--quiet", engine="spark", remote=spark_remote)
+    certified = info["coefficients"]
+    worst = min(
+        min(lre(c["estimate"], r["estimate"]) for c, r in zip(found["coefficients"], certified,
+                                                               strict=True)),
+        min(lre(c["std_error"], r["std_error"]) for c, r in zip(found["coefficients"],
+                                                                certified, strict=True)),
+        lre(found["residual_std_error"], info["residual_std_dev"]),
+        lre(found["r2"], info["r_squared"]))
+    assert worst >= GOALS[name], (name, worst)
