@@ -511,7 +511,7 @@ def binary_from_predictions(
     if truth.size == 0:
         raise InputError(NO_ROWS)
     warnings: list[str] = []
-    _one_class_warning(truth, warnings, scores=False)
+    _one_class_warning(int(np.count_nonzero(truth)), truth.size, warnings, scores=False)
     models = [predicted] if baseline is None else [predicted, np.asarray(baseline, dtype=bool)]
     n_pos = int(np.count_nonzero(truth))
     points = []
@@ -554,12 +554,6 @@ def binary_from_scores(
     `roc_auc_score`; Efron & Tibshirani (1993) ch. 13 for percentile intervals.
     Checked against: scikit-learn 1.9.1 (tests/stats/test_classification.py).
     """
-    _check_options(beta=beta, confidence=confidence, resamples=resamples, seed=seed)
-    if not math.isfinite(threshold):
-        raise InputError(f"--threshold must be a finite number (got {threshold})")
-    if target_precision is not None and not 0 < target_precision <= 1:
-        raise InputError("--target-precision must be greater than 0 and at most 1 "
-                         f"(got {target_precision:g})")
     truth = np.asarray(truth, dtype=bool)
     score = np.asarray(score, dtype=np.float64)
     if truth.size == 0:
@@ -568,25 +562,50 @@ def binary_from_scores(
     if baseline is not None:
         baseline = np.asarray(baseline, dtype=np.float64)
         _check_no_nan(baseline, "the baseline score")
+    rows = (truth, score, baseline) if baseline is not None else None
+    return binary_from_groups(score_groups(truth, score), positive=positive,
+                              threshold=threshold, beta=beta,
+                              target_precision=target_precision, ci=ci, resamples=resamples,
+                              confidence=confidence, seed=seed, baseline_rows=rows,
+                              baseline_name=baseline_name, progress=progress)
+
+
+def binary_from_groups(
+    groups: ScoreGroups, *, positive: str = "1", threshold: float = 0.5,
+    beta: float | None = None, target_precision: float | None = None, ci: bool = False,
+    resamples: int = 2000, confidence: float = 0.95, seed: int | None = None,
+    baseline_rows: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    baseline_name: str | None = None, progress: Callable[[int], None] | None = None,
+) -> tuple[ScoredBinaryResult, ScoreGroups]:
+    """The finish step of `binary_from_scores` from the counts per distinct score (the
+    summary every engine gathers); `baseline_rows` (truth, score, baseline score) for a
+    paired comparison, which needs the rows."""
+    _check_options(beta=beta, confidence=confidence, resamples=resamples, seed=seed)
+    if not math.isfinite(threshold):
+        raise InputError(f"--threshold must be a finite number (got {threshold})")
+    if target_precision is not None and not 0 < target_precision <= 1:
+        raise InputError("--target-precision must be greater than 0 and at most 1 "
+                         f"(got {target_precision:g})")
     warnings: list[str] = []
-    _range_warning(score, threshold, warnings, "--score")
-    one_class = _one_class_warning(truth, warnings, scores=True)
-    groups = score_groups(truth, score)
+    _range_warning(groups.thresholds, threshold, warnings, "--score")
+    one_class = _one_class_warning(groups.n_pos, groups.n_pos + groups.n_neg, warnings,
+                                   scores=True)
     curve = _Cumulative.of(groups)
     point = curve.at(threshold, beta, warnings)
     best, best_threshold = curve.best_f1()
     target = curve.at_precision(target_precision, warnings)
     extra = {}
-    if ci or baseline is not None:
+    if ci or baseline_rows is not None:
         models, points = [groups], [point]
-        if baseline is not None:
+        if baseline_rows is not None:
+            truth, score, baseline = baseline_rows
             _range_warning(baseline, threshold, warnings, "the baseline score")
             models.append(score_groups(truth, baseline))
             points.append(_Cumulative.of(models[1]).at(threshold, beta, warnings,
                                                        prefix="baseline "))
         sizes = [m.thresholds.size for m in models]
         cuts = [m.cut(threshold) for m in models]
-        if baseline is None:  # one model: its counts per group are all the bootstrap needs
+        if baseline_rows is None:  # one model: its counts per group are all the bootstrap needs
             strata = [_Stratum.of_counts(groups.pos), _Stratum.of_counts(groups.neg)]
         else:
             rows = [m.index_of(s) for m, s in zip(models, (score, baseline), strict=True)]
@@ -675,9 +694,8 @@ class _Cumulative:
         return float(self.groups.thresholds[g]), float(recall)
 
 
-def _one_class_warning(truth: np.ndarray, warnings: list[str], *, scores: bool) -> bool:
-    n_pos = int(np.count_nonzero(truth))
-    if 0 < n_pos < truth.size:
+def _one_class_warning(n_pos: int, n: int, warnings: list[str], *, scores: bool) -> bool:
+    if 0 < n_pos < n:
         return False
     which = "positive" if n_pos else "negative"
     tail = ": average_precision and roc_auc are null" if scores else ""
