@@ -77,6 +77,14 @@ def precision_recall_command(
                  curve=curve, plot=plot, baseline_score=baseline_score, compare=compare,
                  id_column=id_column)
     seed = resolve_seed(seed, random=ci or baseline_score is not None or compare is not None)
+    if read.engine == "spark":
+        _precision_recall_spark(true, score, pred=pred, compare=compare,
+                                baseline_score=baseline_score, positive=positive,
+                                threshold=threshold, beta=beta,
+                                target_precision=target_precision, curve=curve, plot=plot,
+                                ci=ci, resamples=resamples, confidence=confidence, seed=seed,
+                                read=read, out=out)
+        return
     if read.engine == "duckdb":
         from mlstats.engines import refuse, rows_of
 
@@ -114,6 +122,50 @@ def precision_recall_command(
     emit("precision-recall", result, out, table=table,
          main="per_class" if multiclass else "comparison", summary=_summary(result),
          figure=figure, seed=seed, keep_layout=("confusion",))
+
+
+def _precision_recall_spark(true: str, score: str | None, *, pred: str | None,
+                            compare: str | None, baseline_score: str | None,
+                            positive: str | None, threshold: float | None, beta: float | None,
+                            target_precision: float | None, curve: str | None,
+                            plot: str | None, ci: bool, resamples: int, confidence: float,
+                            seed: int | None, read: ReadOptions, out: OutputOptions) -> None:
+    """Scores on a Spark cluster: the counts per distinct score come back (or per bin,
+    beyond `DISTINCT_SCORES`), and the local finish step scores them."""
+    from mlstats.cli._emit import emit
+    from mlstats.engines import open_spark, refuse
+    from mlstats.engines.spark_summaries import score_groups
+    from mlstats.render.progress import progress
+    from mlstats.stats.classification import binary_from_groups
+
+    for option, value in (("--pred", pred), ("--compare", compare),
+                          ("--baseline-score", baseline_score)):
+        if value is not None:
+            raise refuse("spark", option)
+    cut = 0.5 if threshold is None else threshold
+    with open_spark(read) as src:
+        groups, label, bins = score_groups(src, src.resolve(true), src.resolve(score),
+                                           positive=positive, threshold=cut)
+        if bins is not None:
+            src.approximate = ("average_precision", "roc_auc", "best_f1", "best_f1_threshold",
+                               "threshold_at_precision", "recall_at_precision")
+            src.extra["score_bins"] = bins
+            src.warnings.append(
+                f"more than {bins} distinct scores: the curve is taken over {bins} bins of "
+                "equal width (the counts at --threshold stay exact); average_precision, "
+                "roc_auc, best_f1 and the target-precision threshold are approximate")
+    with progress(resamples, "bootstrap", quiet=out.quiet or not ci) as advance:
+        result, groups = binary_from_groups(
+            groups, positive=label, threshold=cut, beta=beta,
+            target_precision=target_precision, ci=ci, resamples=resamples,
+            confidence=confidence, seed=seed, progress=advance)
+    if curve is not None:
+        _write_curve(curve, groups.curve())
+    if plot is not None:
+        _plot(plot, groups.curve(points=20_000), result)
+    figure = _figure(groups.curve(points=400), result) if out.fmt == "table" else None
+    emit("precision-recall", result, out, table=src, main="comparison",
+         summary=_summary(result), figure=figure, seed=seed)
 
 
 def _check_usage(*, score: str | None, pred: str | None, threshold: float | None,

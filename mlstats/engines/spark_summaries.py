@@ -708,3 +708,65 @@ class SparkNewton:
             F.count_if(predicted & actual).alias("tp"), F.count_if(predicted & ~actual)
             .alias("fp"), F.count_if(~predicted & actual).alias("fn")))
         return r
+
+
+# Beyond this many distinct scores the counts are taken per bin of equal width (with the
+# --threshold as a bin edge, so that the counts there stay exact).
+DISTINCT_SCORES = 1_000_000
+
+
+def score_groups(src: SparkSource, truth: str, score: str, *, positive: str | None,
+                 threshold: float) -> tuple[Any, str, int | None]:
+    """The positive and negative rows per distinct score (`ScoreGroups`, descending), the
+    positive label, and None, or the number of bins when there were more than
+    DISTINCT_SCORES distinct scores (then every threshold is a bin's lower edge)."""
+    from mlstats.errors import InputError
+    from mlstats.stats.classification import NO_ROWS, ScoreGroups, positive_label
+
+    F = src.F
+    rows = src.rows({truth: src.kinds[truth], score: NUMBER}, order=True)
+    t, s = F.col(src.alias(truth)), F.col(src.alias(score))
+    names = [truth, score]
+    use = F.col("_keep") & _complete(src, names)
+    kept = rows.where(use)
+    (first,) = src.records(rows.agg(
+        *src.account_fields(names), F.count_if(use).alias("n"),
+        F.count_distinct(F.when(use, s)).alias("distinct"),
+        F.min(F.when(use, s)).alias("lo"), F.max(F.when(use, s)).alias("hi")))
+    src.account(names, first, used=int(first["n"]))
+    if not first["n"]:
+        raise InputError(NO_ROWS)
+    labelled = src.records(kept.groupBy(t.alias("v")).agg(F.min("_order").alias("first"))
+                           .orderBy("first").limit(1001))
+    labels = [_label(src, truth, r["v"]) for r in labelled]
+    label = positive_label(labels, positive)
+    hits = [r["v"] for r, lab in zip(labelled, labels, strict=True) if lab == label]
+    is_positive = t.isin(hits) if hits else F.lit(False)
+    bins = None
+    key = s + F.lit(0.0)  # −0.0 counts as 0.0
+    if first["distinct"] > DISTINCT_SCORES:
+        bins = DISTINCT_SCORES
+        lo, hi = float(first["lo"]), float(first["hi"])
+        width = (hi - lo) / bins
+        below = math.ceil((threshold - lo) / width) if threshold > lo else 0
+        origin = threshold - below * width if threshold > lo else lo
+        index = F.floor((s - F.lit(origin)) / F.lit(width))
+        if threshold > lo:  # the threshold is the lower edge of bin `below`, exactly
+            index = F.when(s >= F.lit(threshold), F.greatest(index, F.lit(below))) \
+                .otherwise(F.least(index, F.lit(below - 1)))
+        key = F.when(index == F.lit(below), F.lit(threshold)).otherwise(
+            F.lit(origin) + index * F.lit(width)) if threshold > lo else (
+            F.lit(origin) + index * F.lit(width))
+    counted = src.collect(kept.groupBy(key.alias("s")).agg(
+        F.count_if(is_positive).alias("pos"), F.count(F.lit(1)).alias("k")))
+    found = np.array([(r["s"], r["pos"], r["k"]) for r in counted], dtype=np.float64)
+    found = found[np.argsort(-found[:, 0], kind="stable")]
+    pos = found[:, 1].astype(np.int64)
+    return (ScoreGroups(found[:, 0], pos, found[:, 2].astype(np.int64) - pos), label, bins)
+
+
+def _label(src: SparkSource, name: str, value: Any) -> str:
+    """A value of a column as the local reader spells it as a label."""
+    if src.kinds[name] == NUMBER:
+        return label_of(float(value))
+    return label_of(value)

@@ -173,3 +173,35 @@ def test_nist_certified_values_through_spark(spark_remote, name):
         lre(found["residual_std_error"], info["residual_std_dev"]),
         lre(found["r2"], info["r_squared"]))
     assert worst >= GOALS[name], (name, worst)
+
+
+PRECISION_RECALL = [
+    ["--true", "label", "--score", "score"],
+    ["--true", "label", "--score", "score", "--threshold", "0.3", "--beta", "2",
+     "--target-precision", "0.8"],
+    ["--true", "label", "--score", "score", "--ci", "--seed", "3", "--resamples", "300"],
+]
+
+
+@pytest.mark.parametrize("args", PRECISION_RECALL, ids=" ".join)
+def test_precision_recall_agrees(spark_remote, args):
+    path = str(SAMPLE / "scores.csv")
+    assert_same(record("precision-recall", path, *args, engine="local"),
+                record("precision-recall", path, *args, engine="spark", remote=spark_remote))
+
+
+def test_precision_recall_bins_many_scores(spark_remote, monkeypatch):
+    # beyond the limit of distinct scores: bins of equal width, the --threshold an edge
+    from mlstats.engines import spark_summaries
+
+    monkeypatch.setattr(spark_summaries, "DISTINCT_SCORES", 20)
+    args = ("precision-recall", str(SAMPLE / "scores.csv"), "--true", "label", "--score",
+            "score", "--threshold", "0.4")
+    local = record(*args, engine="local")
+    spark = record(*args, engine="spark", remote=spark_remote)
+    assert spark["provenance"]["score_bins"] == 20
+    assert "roc_auc" in spark["provenance"]["approximate"]
+    for key in ("tp", "fp", "fn", "tn", "precision", "recall", "f1", "support"):
+        assert spark[key] == local[key], key
+    assert abs(spark["roc_auc"] - local["roc_auc"]) < 0.05
+    assert abs(spark["average_precision"] - local["average_precision"]) < 0.05
