@@ -1,4 +1,6 @@
-"""precision-recall against scikit-learn: curve metrics on 10M scores, the bootstrap, a CSV run."""
+"""precision-recall against scikit-learn: curve metrics on 10M scores, the bootstrap, a CSV run,
+and the bootstrap's cost per row × resample on 10⁶ rows (`--ci` and `--compare`, issue 19).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +10,9 @@ ROWS = 10_000_000
 CSV_ROWS = 1_000_000
 BOOT_ROWS = 10_000
 RESAMPLES = 500
+SLOPE_ROWS = 1_000_000
+SLOPE = (40, 200)  # resamples: the slope between them is what each further resample costs
+PEER_SLOPE = (2, 6)
 
 
 def _data(rows: int, seed: int):
@@ -109,5 +114,77 @@ def _end_to_end() -> Comparison:
                       command_time(peer), "pandas + sklearn", "<= 1.0")
 
 
+_SLOPE_CODE = """
+import json, time
+import numpy as np
+rng = np.random.default_rng(3)
+n = {n}
+y = (rng.random(n) < 0.3).astype(np.int64)
+score = np.clip(0.2 * y + rng.normal(0.4, 0.2, n), 0, 1)
+baseline = np.clip(0.15 * y + rng.normal(0.4, 0.2, n), 0, 1)
+{setup}
+times, cpu = {{}}, {{}}
+for b in {counts}:
+    start, start_cpu = time.perf_counter(), time.process_time()
+    run(b)
+    times[b], cpu[b] = time.perf_counter() - start, time.process_time() - start_cpu
+few, many = {counts}
+per = n * (many - few) / 1e9
+print(json.dumps([(times[many] - times[few]) / per, (cpu[many] - cpu[few]) / per]))
+"""
+
+_OURS = """
+from mlstats.stats.classification import precision_recall
+def run(b):
+    precision_recall((y, ["0", "1"]), score=score, resamples=b, seed=1, {option})
+"""
+
+_PEER = """
+from sklearn.metrics import (average_precision_score, f1_score, precision_score, recall_score,
+                             roc_auc_score)
+pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+def run(b):
+    g = np.random.default_rng(1)
+    for _ in range(b):
+        rows = np.concatenate([g.choice(pos, pos.size), g.choice(neg, neg.size)])
+        yy = y[rows]
+        for s in {models}:
+            ss = s[rows]
+            pred = ss >= 0.5
+            precision_score(yy, pred); recall_score(yy, pred); f1_score(yy, pred)
+            average_precision_score(yy, ss); roc_auc_score(yy, ss)
+"""
+
+
+def _slope(body: str, counts: tuple[int, int]) -> list[float]:
+    """[wall, CPU (all threads)] ns per row × resample."""
+    import json
+    import subprocess
+    import sys
+
+    from benchmarks.harness import ROOT
+
+    code = _SLOPE_CODE.format(n=SLOPE_ROWS, setup=body, counts=counts)
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def per_row_resample() -> list[Comparison]:
+    """Issue 19: --ci and --compare on 10⁶ rows, ns per row × resample (goal ≤ 10 ns),
+    against the loop one writes with scikit-learn (stratified row indices, then the metrics
+    of each model)."""
+    found = []
+    for label, option, models in (("--ci", "ci=True", "(score,)"),
+                                  ("--compare", "baseline_score=baseline", "(score, baseline)")):
+        ours = _slope(_OURS.format(option=option), SLOPE)
+        peer = _slope(_PEER.format(models=models), PEER_SLOPE)
+        found.append(Comparison(f"precision-recall {label}, ns per row x resample, 1M rows",
+                                ours[0], peer[0], "sklearn loop", "<= 10 ns", unit=" ns",
+                                note=f"CPU time (all threads): ours {ours[1]:.2f} ns, "
+                                f"sklearn {peer[1]:.0f} ns"))
+    return found
+
+
 def run() -> list[Comparison]:
-    return [_curve_metrics(), _bootstrap(), _end_to_end()]
+    return [_curve_metrics(), _bootstrap(), _end_to_end(), *per_row_resample()]

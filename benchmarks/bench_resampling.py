@@ -1,10 +1,14 @@
-"""bootstrap and jackknife at n = 100,000 (9,999 resamples) against scipy.stats.bootstrap.
+"""bootstrap and jackknife at n = 100,000 (9,999 resamples) against scipy.stats.bootstrap,
+and the cost per row × resample at n = 10⁵, 10⁶ and 10⁷ (issue 19).
 
 Each side runs in its own fresh process that reports its compute time (the call only, data
 already loaded) and its peak resident memory, so that the two are measured alike and in the
 same run. scipy's BCa of the median takes minutes: it is timed at `SMALL` resamples, once
 with BCa and once with the percentile method (no jackknife); its time at 9,999 resamples is
 the jackknife part (BCa − percentile) plus the percentile time scaled linearly in resamples.
+Cost per row × resample: the slope of the compute time between two numbers of resamples
+(what each further resample costs, set-up excluded), ours and scipy's gathers of whole
+resamples (the method mlstats used before), each in its own process.
 scipy's O(n²) jackknife cannot run at n = 1,000,000, so the jackknife peer is scipy's own
 batched leave-one-out (what its BCa does) at n = 20,000, scaled by n² — both are stated in
 the notes.
@@ -31,6 +35,9 @@ SMALL = 500
 JACK_N = 1_000_000
 JACK_PEER_N = 20_000
 HUGE_RESAMPLES = 20_000_000
+# n → (fewer, more) resamples for the slope: about 2·10⁸ and 10⁹ row × resamples for us
+SLOPE = {10**5: (2_000, 10_000), 10**6: (200, 1_000), 10**7: (20, 100)}
+PEER_SLOPE = {10**5: (400, 2_000), 10**6: (40, 200), 10**7: (3, 15)}
 
 
 def make_data() -> dict[str, str]:
@@ -96,6 +103,53 @@ report(time.perf_counter() - start)
 """, path)
 
 
+def _per_row_resample(n: int, peer: bool) -> dict:
+    """ns per row × resample (slope between two --resamples) and the peak memory, for the
+    mean of n lognormal values: ours (percentile, no jackknife) or scipy's whole gathers."""
+    few, many = (PEER_SLOPE if peer else SLOPE)[n]
+    if peer:
+        call = ("stats.bootstrap((x,), np.mean, vectorized=True, batch=max(1, 2**22 // x.size), "
+                "method='percentile', n_resamples=b, rng=np.random.default_rng(1))")
+        setup = "from scipy import stats"
+    else:
+        call = "bootstrap_ci(x, stat='mean', resamples=b, seed=1, method='percentile')"
+        setup = "from mlstats.stats.resampling import bootstrap_ci"
+    code = f"""
+import json, resource, time
+import numpy as np
+{setup}
+x = np.random.default_rng(5).lognormal(3.0, 0.8, {n})
+data = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+times, cpu = {{}}, {{}}
+for b in ({few}, {many}):
+    start, start_cpu = time.perf_counter(), time.process_time()
+    {call}
+    times[b], cpu[b] = time.perf_counter() - start, time.process_time() - start_cpu
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+per = {n} * ({many} - {few}) / 1e9
+print(json.dumps({{"ns": (times[{many}] - times[{few}]) / per,
+                  "cpu_ns": (cpu[{many}] - cpu[{few}]) / per, "peak_mb": peak - data}}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def per_row_resample() -> list[Comparison]:
+    """Issue 19: the cost per row × resample stays flat as n grows (goal: ≤ 10 ns at 10⁵,
+    10⁶ and 10⁷), against gathering whole resamples (scipy, and mlstats before)."""
+    found = []
+    for n in SLOPE:
+        ours, peer = _per_row_resample(n, peer=False), _per_row_resample(n, peer=True)
+        found.append(Comparison(
+            f"bootstrap mean, ns per row x resample, n=1e{len(str(n)) - 1}", ours["ns"],
+            peer["ns"], "whole gathers", "<= 10 ns", unit=" ns",
+            note=f"CPU time (all threads): ours {ours['cpu_ns']:.2f} ns, scipy "
+            f"{peer['cpu_ns']:.2f} ns; peak memory beyond the data: ours "
+            f"{ours['peak_mb']:.0f} MB, scipy {peer['peak_mb']:.0f} MB"))
+    return found
+
+
 def _jackknife_ours(path: str) -> dict:
     return _measure("""
 from mlstats.stats.resampling import jackknife
@@ -121,6 +175,10 @@ report(time.perf_counter() - start)
 
 
 def run() -> list[Comparison]:
+    return per_row_resample() + against_scipy()
+
+
+def against_scipy() -> list[Comparison]:
     paths = make_data()
     latency = paths["latency_npy"]
 

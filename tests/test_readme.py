@@ -1,4 +1,4 @@
-"""The README's command examples are real: each one, re-run, prints exactly what is shown."""
+"""The README's shell examples are real: each one, re-run, prints exactly what is shown."""
 
 from __future__ import annotations
 
@@ -12,15 +12,25 @@ import pytest
 from tests.conftest import ROOT
 
 
+def fenced_blocks(text: str) -> list[tuple[int, int, list[str]]]:
+    """(first line, end line, lines) of every fenced block (```, with or without a language)."""
+    lines = text.split("\n")
+    blocks, start = [], None
+    for number, line in enumerate(lines):
+        if line.startswith("```"):
+            if start is None:
+                start = number
+            else:
+                blocks.append((start, number, lines[start + 1:number]))
+                start = None
+    return blocks
+
+
 def examples() -> list[tuple[str, list[str], str]]:
-    """(title, commands, expected output) of every example under "## Commands" and "## Piping"."""
-    text = (ROOT / "README.md").read_text()
-    body = (text[text.index("## Commands"):text.index("## Input")]
-            + text[text.index("## Piping"):text.index("## Design")])
+    """(title, commands, expected output) of every shell example (a block opening with `$ `)."""
     found = []
-    for block in re.findall(r"^```\n(.*?)^```$", body, flags=re.S | re.M):
-        lines = block.rstrip("\n").split("\n")
-        if not lines[0].startswith("$ "):
+    for _, _, lines in fenced_blocks((ROOT / "README.md").read_text()):
+        if not lines or not lines[0].startswith("$ "):
             continue
         commands = [line[2:] for line in lines if line.startswith("$ ")]
         expected = "\n".join(line for line in lines if not line.startswith("$ "))

@@ -19,9 +19,12 @@ if TYPE_CHECKING:
 def emit(command: str, result: object, out: OutputOptions, *, table: Table | None = None,
          main: str | None = None, summary: str | None = None, figure: str | None = None,
          seed: int | None = None, keep_layout: tuple[str, ...] = (),
-         head: Head | None = None) -> dict:
+         head: Head | None = None, shade: tuple[str, ...] = (), to_stderr: bool = False,
+         report: str | None = None) -> dict:
     """Write the result as `out` asks, warnings to stderr; exit 1 when an --assert failed.
 
+    A data-producing command renders its report `to_stderr` (standard output holds the data)
+    and may also write it as JSON to a `report` file.
     Returns the record (the JSON view as a dict), for commands that write more files.
     """
     from mlstats.io.writer import write_output
@@ -47,15 +50,21 @@ def emit(command: str, result: object, out: OutputOptions, *, table: Table | Non
             _stderr(f"mlstats: assertion failed: {outcome.message()}")
         elif outcome.status == "warn" and not out.quiet:
             warn(f"check failed: {outcome.message()}")
-    to_terminal = out.output in (None, "-") and _stdout_is_terminal()
+    if report is not None:
+        write_output(render(record, "json"), report)
+    to_terminal = _stderr_is_terminal() if to_stderr else (
+        out.output in (None, "-") and _stdout_is_terminal())
     width = shutil.get_terminal_size().columns if to_terminal else None
     color = to_terminal and "NO_COLOR" not in os.environ
     text = render(record, out.fmt, main=main, summary=summary, figure=figure, color=color,
                   width=width, keep_layout=keep_layout, terminal=to_terminal,
-                  head=head)
-    if out.output in (None, "-"):
-        text = _fit_stdout(text, out.fmt)
-    write_output(text, out.output)
+                  head=head, shade=shade)
+    if to_stderr:  # the report is the result, not a warning: --quiet keeps it (SPEC 1)
+        _stderr(text.rstrip("\n"))
+    else:
+        if out.output in (None, "-"):
+            text = _fit_stdout(text, out.fmt)
+        write_output(text, out.output)
     if any(o.status == "fail" for o in outcomes):
         raise typer.Exit(1)
     return record
@@ -106,5 +115,12 @@ def _fit_stdout(text: str, fmt: str) -> str:
 def _stdout_is_terminal() -> bool:
     try:
         return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
     except (AttributeError, ValueError):
         return False

@@ -49,9 +49,10 @@ def bootstrap_command(
 ) -> None:
     """Confidence interval for a statistic by the bootstrap: BCa, percentile or basic."""
     from mlstats.cli._emit import emit
+    from mlstats.cli.side_outputs import check_side_outputs
     from mlstats.io import read_table
     from mlstats.render.charts import histogram as text_histogram
-    from mlstats.render.progress import progress
+    from mlstats.render.progress import progress, resampling_forecast
     from mlstats.stats.resampling import (
         bootstrap_ci,
         check_options,
@@ -61,6 +62,7 @@ def bootstrap_command(
 
     check_options(stat=stat, confidence=confidence, seed=seed)
     seed = resolve_seed(seed)
+    check_side_outputs(out.output, {"--plot": plot})
     if read.engine == "duckdb":
         from mlstats.engines import rows_of
 
@@ -72,7 +74,8 @@ def bootstrap_command(
     table.drop_missing([*names, group] if group is not None else names)
     values = [table.numeric(name) for name in names]
     codes, labels = table.codes(group) if group is not None else (None, None)
-    with progress(planned_resamples(resamples), "bootstrap", quiet=out.quiet) as advance:
+    with progress(planned_resamples(resamples), "bootstrap", quiet=out.quiet,
+                  forecast=resampling_forecast(resamples, "this bootstrap")) as advance:
         run = bootstrap_ci(values, stat=stat, groups=codes, group_labels=labels,
                            resamples=resamples, confidence=confidence, method=method.value,
                            seed=seed, column=",".join(names), by=group, progress=advance)
@@ -80,10 +83,10 @@ def bootstrap_command(
     if plot is not None:
         _plot(plot, run)
     figure = None
-    if run.distribution.size:
-        figure = (f"bootstrap distribution ({_count(result.resamples)}); ◀ marks the bins of "
-                  "ci_low and ci_high\n" + text_histogram(*histogram(run.distribution),
-                                                           marks=(result.ci_low, result.ci_high)))
+    if run.distribution.size and out.fmt == "table":  # only the table view draws it
+        figure = (f"bootstrap distribution ({_shown(run)}); ◀ marks the bins of ci_low and "
+                  "ci_high\n" + text_histogram(*histogram(run.distribution),
+                                                marks=(result.ci_low, result.ci_high)))
     emit("bootstrap", result, out, table=table, summary=_summary(result), figure=figure,
          seed=seed)
 
@@ -103,6 +106,14 @@ def _count(resamples: int) -> str:
     return f"{resamples} resample{'' if resamples == 1 else 's'}"
 
 
+def _shown(run: Any) -> str:
+    """The resamples a chart shows: all, or the first ones held (KEEP) with a defined value."""
+    shown, resamples = run.distribution.size, run.result.resamples
+    if shown == resamples:
+        return _count(resamples)
+    return f"{shown} of {_count(resamples)}"
+
+
 def _method_name(method: str) -> str:
     return "BCa" if method == "bca" else method
 
@@ -114,24 +125,37 @@ def _num(value: float) -> str:
 
 
 def _plot(path: str, run: Any) -> None:
-    """The bootstrap distribution with the estimate and the interval marked."""
+    """The bootstrap distribution with the estimate and the interval marked.
+
+    Values beyond 1e±100 are drawn in units of a power of ten named on the axis (matplotlib's
+    transforms fail on ranges near the float64 limits).
+    """
+    import math
+
     from mlstats.render.plot import pyplot, save_figure
+    from mlstats.stats.resampling import histogram
 
     plt = pyplot()
     result = run.result
+    lines = [(value, style, label) for value, style, label in (
+        (result.ci_low, "--", f"{_method_name(result.method)} {result.confidence * 100:g}% "
+         "interval"), (result.ci_high, "--", None), (result.estimate, "-", "estimate"))
+        if value is not None and math.isfinite(value)]
+    top = max([abs(v) for v, _, _ in lines]
+              + [float(abs(run.distribution).max())] * bool(run.distribution.size), default=0.0)
+    unit = 10.0 ** math.floor(math.log10(top)) if top and not 1e-100 < top < 1e100 else 1.0
     figure, axes = plt.subplots(figsize=(7, 4))
     if run.distribution.size:
-        axes.hist(run.distribution, bins=60, color="#8aa9c9", edgecolor="white")
-    for value, style, label in ((result.ci_low, "--", f"{_method_name(result.method)} "
-                                 f"{result.confidence * 100:g}% interval"),
-                                (result.ci_high, "--", None),
-                                (result.estimate, "-", "estimate")):
-        axes.axvline(value, color="#c0392b" if style == "--" else "black", linestyle=style,
-                     label=label)
-    axes.set_xlabel(_summary_label(result))
+        counts, edges = histogram(run.distribution / unit, bins=60)
+        axes.stairs(counts, edges, fill=True, color="#8aa9c9", edgecolor="white")
+    for value, style, label in lines:
+        axes.axvline(value / unit, color="#c0392b" if style == "--" else "black",
+                     linestyle=style, label=label)
+    axes.set_xlabel(_summary_label(result) + (f" (× {unit:g})" if unit != 1.0 else ""))
     axes.set_ylabel("resamples")
-    axes.set_title(f"bootstrap distribution ({_count(result.resamples)})")
-    axes.legend(loc="best", frameon=False)
+    axes.set_title(f"bootstrap distribution ({_shown(run)})")
+    if lines:
+        axes.legend(loc="best", frameon=False)
     save_figure(figure, path)
 
 

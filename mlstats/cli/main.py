@@ -14,12 +14,15 @@ from mlstats.cli import _process
 COMMANDS = {
     "ab-test": "mlstats.cli.ab_test",
     "bootstrap": "mlstats.cli.bootstrap",
+    "clean": "mlstats.cli.clean",
+    "correlate": "mlstats.cli.correlate",
     "describe": "mlstats.cli.describe",
     "jackknife": "mlstats.cli.jackknife",
     "sample-size": "mlstats.cli.sample_size",
     "power": "mlstats.cli.power",
     "precision-recall": "mlstats.cli.precision_recall",
     "regression": "mlstats.cli.regression",
+    "sample": "mlstats.cli.sample",
 }
 
 

@@ -64,6 +64,7 @@ class OutputOptions:
     asserts: tuple[Expr, ...] = ()
     warns: tuple[Expr, ...] = ()
     quiet: bool = False
+    format_given: bool = False  # --format or --json (not only -o's extension)
 
 
 # Options that individual commands share by name and meaning.
@@ -155,8 +156,12 @@ _OUTPUT_OPTIONS = [
 ]
 
 
-def command(app: typer.Typer, name: str, *, example: str, reads: bool = True) -> Callable:
-    """Register `func` as command `name` with the shared options and an example epilog."""
+def command(app: typer.Typer, name: str, *, example: str, reads: bool = True,
+            checks_output: bool = False) -> Callable:
+    """Register `func` as command `name` with the shared options and an example epilog.
+
+    `checks_output`: the command checks that -o is not its input itself (clean --in-place).
+    """
 
     def register(func: Callable) -> Callable:
         own = [p for p in inspect.signature(func, eval_str=True).parameters.values()
@@ -177,7 +182,8 @@ def command(app: typer.Typer, name: str, *, example: str, reads: bool = True) ->
                     remote=kwargs.pop("remote"), table=kwargs.pop("table"),
                 )
                 _check_spark_options(read)
-                _refuse_overwrite(read.source, out.output)
+                if not checks_output:
+                    _refuse_overwrite(read.source, out.output)
                 return func(**kwargs, read=read, out=out)
             return func(**kwargs, out=out)
 
@@ -202,7 +208,16 @@ def _output_options(kwargs: dict) -> OutputOptions:
     asserts = tuple(parse(t, option="--assert") for t in kwargs.pop("asserts") or ())
     warns = tuple(parse(t, option="--warn") for t in kwargs.pop("warns") or ())
     return OutputOptions(fmt=output_format(fmt.value if fmt else None, output), output=output,
-                         asserts=asserts, warns=warns, quiet=kwargs.pop("quiet"))
+                         asserts=asserts, warns=warns, quiet=kwargs.pop("quiet"),
+                         format_given=fmt is not None)
+
+
+def report_options(out: OutputOptions) -> OutputOptions:
+    """The output options of a data command's report: -o names the data file, so without
+    --format the report is a table, whatever -o's extension."""
+    import dataclasses
+
+    return out if out.format_given else dataclasses.replace(out, fmt="table")
 
 
 def output_format(fmt: str | None, output: str | None) -> str:

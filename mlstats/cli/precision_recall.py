@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -67,29 +67,37 @@ def precision_recall_command(
     *, read: ReadOptions, out: OutputOptions,
 ) -> None:
     """Precision, recall, F1, AP and ROC-AUC of a classifier, with bootstrap intervals."""
-    from mlstats.cli._emit import emit
+    from mlstats.cli.side_outputs import check_side_outputs
     from mlstats.errors import InputError
     from mlstats.io import read_table
-    from mlstats.render.progress import progress
+    from mlstats.render.progress import progress, resampling_forecast
     from mlstats.stats.classification import NO_ROWS, precision_recall
 
     _check_usage(score=score, pred=pred, threshold=threshold, target_precision=target_precision,
                  curve=curve, plot=plot, baseline_score=baseline_score, compare=compare,
                  id_column=id_column)
     seed = resolve_seed(seed, random=ci or baseline_score is not None or compare is not None)
+    check_side_outputs(out.output, {"--curve": curve, "--plot": plot})
     if read.engine == "spark":
-        _precision_recall_spark(true, score, pred=pred, compare=compare,
-                                baseline_score=baseline_score, positive=positive,
-                                threshold=threshold, beta=beta,
-                                target_precision=target_precision, curve=curve, plot=plot,
-                                ci=ci, resamples=resamples, confidence=confidence, seed=seed,
-                                read=read, out=out)
+        table, result, groups = _scored_on_spark(
+            read, true, score, pred=pred, compare=compare, baseline_score=baseline_score,
+            positive=positive, threshold=threshold, beta=beta,
+            target_precision=target_precision, ci=ci, resamples=resamples,
+            confidence=confidence, seed=seed, quiet=out.quiet)
+        _finish(result, groups, table, out, curve=curve, plot=plot, seed=seed)
         return
     if read.engine == "duckdb":
         from mlstats.engines import refuse, rows_of
 
         if compare is not None:
             raise refuse(read.engine, "--compare")
+        if score is not None and baseline_score is None:
+            table, result, groups = _scored_on_duckdb(
+                read, true, score, positive=positive, threshold=threshold, beta=beta,
+                target_precision=target_precision, ci=ci, resamples=resamples,
+                confidence=confidence, seed=seed, quiet=out.quiet)
+            _finish(result, groups, table, out, curve=curve, plot=plot, seed=seed)
+            return
         table = rows_of(read, [true, score, pred, baseline_score, id_column])
     else:
         table = read_table(read)
@@ -101,7 +109,8 @@ def precision_recall_command(
     if table.rows_used == 0:
         raise InputError(NO_ROWS)
     comparing = baseline is not None
-    with progress(resamples, "bootstrap", quiet=out.quiet or not (ci or comparing)) as advance:
+    with progress(resamples, "bootstrap", quiet=out.quiet or not (ci or comparing),
+                  forecast=resampling_forecast(resamples, "this bootstrap")) as advance:
         result, groups = precision_recall(
             table.codes(truth),
             score=table.numeric(column) if score is not None else None,
@@ -112,6 +121,14 @@ def precision_recall_command(
             baseline_name=baseline_name, positive=positive, threshold=threshold, beta=beta,
             target_precision=target_precision, ci=ci, resamples=resamples,
             confidence=confidence, seed=seed, progress=advance)
+    _finish(result, groups, table, out, curve=curve, plot=plot, seed=seed)
+
+
+def _finish(result: Result, groups: Any, table: Any, out: OutputOptions, *,
+            curve: str | None, plot: str | None, seed: int | None) -> None:
+    """Write the curve and the chart, then the record."""
+    from mlstats.cli._emit import emit
+
     if curve is not None:
         _write_curve(curve, groups.curve())
     if plot is not None:
@@ -124,18 +141,40 @@ def precision_recall_command(
          figure=figure, seed=seed, keep_layout=("confusion",))
 
 
-def _precision_recall_spark(true: str, score: str | None, *, pred: str | None,
-                            compare: str | None, baseline_score: str | None,
-                            positive: str | None, threshold: float | None, beta: float | None,
-                            target_precision: float | None, curve: str | None,
-                            plot: str | None, ci: bool, resamples: int, confidence: float,
-                            seed: int | None, read: ReadOptions, out: OutputOptions) -> None:
-    """Scores on a Spark cluster: the counts per distinct score come back (or per bin,
-    beyond `DISTINCT_SCORES`), and the local finish step scores them."""
-    from mlstats.cli._emit import emit
+def _scored_on_duckdb(read: ReadOptions, true: str, score: str, *, quiet: bool,
+                      threshold: float | None, **options: Any) -> tuple[Any, Result, Any]:
+    """One model's scores on DuckDB: positives and negatives per distinct score by SQL,
+    finished by `binary_from_groups` (memory: the distinct scores, not the rows)."""
+    from mlstats.engines import open_duckdb
+    from mlstats.engines.duckdb_summaries import score_counts
+    from mlstats.errors import InputError
+    from mlstats.render.progress import progress, resampling_forecast
+    from mlstats.stats.classification import NO_ROWS, binary_from_groups, positive_label
+
+    with open_duckdb(read) as src:
+        labels, groups_of = score_counts(src, src.resolve(true), src.resolve(score))
+    if not labels:
+        raise InputError(NO_ROWS)
+    chosen = positive_label(labels, options.pop("positive"))
+    groups = groups_of(chosen)
+    resamples = options["resamples"]
+    with progress(resamples, "bootstrap", quiet=quiet or not options["ci"],
+                  forecast=resampling_forecast(resamples, "this bootstrap")) as advance:
+        result = binary_from_groups(
+            groups, score_range=(float(groups.thresholds[-1]), float(groups.thresholds[0])),
+            positive=chosen, threshold=0.5 if threshold is None else threshold,
+            progress=advance, **options)
+    return src, result, groups
+
+
+def _scored_on_spark(read: ReadOptions, true: str, score: str | None, *, pred: str | None,
+                     compare: str | None, baseline_score: str | None, quiet: bool,
+                     threshold: float | None, **options: Any) -> tuple[Any, Result, Any]:
+    """One model's scores on a Spark cluster: the counts per distinct score come back (per
+    bin beyond `DISTINCT_SCORES`), finished by `binary_from_groups`."""
     from mlstats.engines import open_spark, refuse
     from mlstats.engines.spark_summaries import score_groups
-    from mlstats.render.progress import progress
+    from mlstats.render.progress import progress, resampling_forecast
     from mlstats.stats.classification import binary_from_groups
 
     for option, value in (("--pred", pred), ("--compare", compare),
@@ -144,8 +183,9 @@ def _precision_recall_spark(true: str, score: str | None, *, pred: str | None,
             raise refuse("spark", option)
     cut = 0.5 if threshold is None else threshold
     with open_spark(read) as src:
-        groups, label, bins = score_groups(src, src.resolve(true), src.resolve(score),
-                                           positive=positive, threshold=cut)
+        groups, label, score_range, bins = score_groups(
+            src, src.resolve(true), src.resolve(score), positive=options.pop("positive"),
+            threshold=cut)
         if bins is not None:
             src.approximate = ("average_precision", "roc_auc", "best_f1", "best_f1_threshold",
                                "threshold_at_precision", "recall_at_precision")
@@ -154,18 +194,12 @@ def _precision_recall_spark(true: str, score: str | None, *, pred: str | None,
                 f"more than {bins} distinct scores: the curve is taken over {bins} bins of "
                 "equal width (the counts at --threshold stay exact); average_precision, "
                 "roc_auc, best_f1 and the target-precision threshold are approximate")
-    with progress(resamples, "bootstrap", quiet=out.quiet or not ci) as advance:
-        result, groups = binary_from_groups(
-            groups, positive=label, threshold=cut, beta=beta,
-            target_precision=target_precision, ci=ci, resamples=resamples,
-            confidence=confidence, seed=seed, progress=advance)
-    if curve is not None:
-        _write_curve(curve, groups.curve())
-    if plot is not None:
-        _plot(plot, groups.curve(points=20_000), result)
-    figure = _figure(groups.curve(points=400), result) if out.fmt == "table" else None
-    emit("precision-recall", result, out, table=src, main="comparison",
-         summary=_summary(result), figure=figure, seed=seed)
+    resamples = options["resamples"]
+    with progress(resamples, "bootstrap", quiet=quiet or not options["ci"],
+                  forecast=resampling_forecast(resamples, "this bootstrap")) as advance:
+        result = binary_from_groups(groups, score_range=score_range, positive=label,
+                                    threshold=cut, progress=advance, **options)
+    return src, result, groups
 
 
 def _check_usage(*, score: str | None, pred: str | None, threshold: float | None,
@@ -229,7 +263,8 @@ def _baseline(table: Table, read: ReadOptions, column: str, truth: str,
         if key not in other.columns:
             raise InputError(f"--compare file '{compare}' has no --id column '{key}'; columns "
                              f"are: {', '.join(other.columns)}")
-        mine, theirs = _unique_keys(table, key, "the input"), _unique_keys(other, key, compare)
+        mine = _unique_keys(table, key, "the input")
+        theirs = _unique_keys(other, key, f"'{compare}'")
         if mine.type != theirs.type:
             mine, theirs = mine.cast("string"), theirs.cast("string")
         take = pc.index_in(mine, value_set=theirs, skip_nulls=True)

@@ -96,7 +96,10 @@ def regression_command(
     _check_options(y=y, x=x, formula=formula, degree=degree, no_intercept=no_intercept,
                    logistic=logistic, positive=positive, robust=robust, weights=weights,
                    anova=anova, anova_type=anova_type)
-    _check_paths(read.source, out.output, residuals=residuals, plot=plot)
+    from mlstats.cli.side_outputs import check_side_outputs
+
+    check_side_outputs(out.output, {"--residuals": residuals, "--plot": plot},
+                       source=read.source)
     seed = resolve_seed(seed, random=cv is not None)
     if read.engine == "spark":
         refused = {"--formula": formula, "--reference": reference, "--robust": robust,
@@ -227,34 +230,6 @@ def _check_options(*, y: str | None, x: str | None, formula: str | None, degree:
         raise InputError("--weights applies to least squares, not --logistic; drop --weights")
     if anova_type != AnovaType.sequential and not anova:
         raise InputError("--anova-type applies to --anova; add --anova")
-
-
-def _check_paths(source: str | None, output: str | None, *, residuals: str | None,
-                 plot: str | None) -> None:
-    """--residuals and --plot write files: never the input, never one another or -o."""
-    import os
-
-    from mlstats.errors import InputError
-    from mlstats.io.source import file_identity
-
-    def same(a: str, b: str) -> bool:
-        return os.path.realpath(a) == os.path.realpath(b) or (
-            file_identity(a) is not None and file_identity(a) == file_identity(b))
-
-    files = [(option, path) for option, path in (("--residuals", residuals), ("--plot", plot))
-             if path is not None]
-    for option, path in files:
-        if path == "-":
-            raise InputError(f"{option} writes a file; give a path, not - (standard output "
-                             "holds the result)")
-        if source not in (None, "-") and same(path, source):
-            raise InputError(f"{option} '{path}' is the input file; write it somewhere else")
-        if output not in (None, "-") and same(path, output):
-            raise InputError(f"{option} '{path}' is also the -o file; give them different "
-                             "paths")
-    if len(files) == 2 and same(residuals, plot):
-        raise InputError(f"--residuals and --plot both name '{residuals}'; give them "
-                         "different paths")
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,8 @@ class DuckDBSource:
         # ./.tmp, in the user's working directory), removed by `close`
         self._spill = tempfile.mkdtemp(prefix="mlstats-duckdb-")
         self.con = duckdb.connect(config={**_config(), "temp_directory": self._spill})
+        # DuckDB's own progress bar writes to standard output, where the result goes
+        self.con.execute("SET enable_progress_bar = false")
         self.warnings: list[str] = []
         self.rows_used: int | None = None
         self.rows_read: int | None = None
@@ -372,8 +374,8 @@ class DuckDBSource:
                    approximate: tuple[str, ...] = ()) -> dict:
         read = self.rows_read or 0
         used = read if self.rows_used is None else self.rows_used
-        return provenance(self.name, self._digest.result(), rows_read=read, rows_used=used,
-                          where=self.where, seed=seed, engine=self.engine,
+        return provenance(Source(name=self.name, digest=self._digest), rows_read=read,
+                          rows_used=used, where=self.where, seed=seed, engine=self.engine,
                           approximate=approximate)
 
 

@@ -26,15 +26,6 @@ def _records(src: DuckDBSource, sql: str, params: dict | None = None) -> list[di
     return src.records(sql, params)
 
 
-def _summed(records: list[dict[str, Any]], keys: Sequence[str]) -> dict[str, Any]:
-    """Accounting fields summed over group rows (min for the first infinite row)."""
-    total: dict[str, Any] = {}
-    for key in keys:
-        values = [r[key] for r in records if r[key] is not None]
-        total[key] = sum(values)
-    return total
-
-
 # The pilot: the first rows, read in order, give each group's first row and a shift near
 # each mean, so that one parallel pass over the whole input gathers sums of deviations
 # from that shift (accurate when the shift is near the mean; checked, and a second pass
@@ -113,14 +104,13 @@ def describe_summaries(src: DuckDBSource, columns: Sequence[str], *, by: str | N
         shift[(None, c)] = float(np.mean(means)) / scale[(None, c)] if means else 0.0
     rows = src.rows_sql(used, numbered=False)
     small = src.fits_in_memory(src_rows_estimate(src) * max(len(cols), 1))
-    first, sums = _describe_pass(src, rows, g, use, cols, shift, scale, quantiles=small,
-                                 text=[src.alias(t) for t in text])
-    account_keys = [k for k in first[0] if k.startswith("_") and k != "_g"]
-    totals = _summed(first, account_keys)
-    used_rows = int(sum(r["_kept"] for r in first if not g or r["_g"] is not None))
-    src.account([by] if by is not None else [], totals, used=used_rows,
+    narrow = _narrow_text(src, used, use, [src.alias(t) for t in text])
+    first, sums, accounting = _describe_pass(src, rows, g, use, cols, shift, scale,
+                                             quantiles=small, text=narrow)
+    used_rows = sum(r["_cnt"] for r in first)
+    src.account([by] if by is not None else [], accounting, used=used_rows,
                 complete=by is not None)
-    groups = [r for r in first if not g or r["_g"] is not None]
+    groups = [r for r in first if r["_cnt"]] if g else first
     keys = [r["_g"] if g else None for r in groups]
     for key in keys:  # the first pass took every group about its column's shift
         for c in cols:
@@ -153,7 +143,7 @@ def describe_summaries(src: DuckDBSource, columns: Sequence[str], *, by: str | N
                 scale[(key, c)] = float(_scales_for(np.array([peak]))[0])
                 mean = r[f"m_{c}"] if r[f"n_{c}"] else 0.0
                 shift[(key, c)] = mean / scale[(key, c)] if math.isfinite(mean) else 0.0
-        _first_again, sums = _describe_pass(src, rows, g, use, cols, shift, scale,
+        _first_again, sums, _ = _describe_pass(src, rows, g, use, cols, shift, scale,
                                             quantiles=False, text=[])
     counts = {(k, c): int(r[f"n_{c}"]) for r, k in zip(groups, keys, strict=True)
               for c in cols}
@@ -196,47 +186,70 @@ def src_rows_estimate(src: DuckDBSource) -> int:
 
 def _describe_pass(src: DuckDBSource, rows: str, g: str | None, use: str, cols: list[str],
                    shift: dict, scale: dict, *, quantiles: bool,
-                   text: list[str]) -> tuple[list[dict], dict]:
+                   text: list[str]) -> tuple[list[dict], dict, dict]:
     """Counts, extremes, power sums about the shifts, and optionally quartiles and the text
-    columns' value counts, per group, in one pass."""
+    columns' value counts, per group, in one pass; and the row accounting.
+
+    The aggregates run unfiltered over buckets of rows (group, kept by --where): a FILTER
+    clause per aggregate costs more than the aggregate. The returned records are those of
+    the kept rows (of each group).
+    """
     params: dict[str, Any] = {}
     keys = sorted({k for k, _ in shift if k is not None}, key=repr) if g else [None]
     params["keys"] = keys if g else [0]
-    fields = src.account_sql([]) if not g else []
+    fields = ["count(*) AS _cnt"]
     for c in cols:
         sh = _per_group(g, params, f"sh_{c}", [shift[(k, c)] for k in keys] if keys else
                         [shift[(None, c)]], 0.0)
         sc = _per_group(g, params, f"sc_{c}", [scale[(k, c)] for k in keys] if keys else
                         [scale[(None, c)]], 1.0)
-        keep = f"FILTER (WHERE {use} AND {c} IS NOT NULL)"
         d = f"({c} / {sc} - {sh})"
-        fields += [f"count({c}) {keep} AS n_{c}",
-                   f"count(*) FILTER (WHERE {use} AND {c} IS NULL) AS miss_{c}",
-                   f"min({c}) {keep} AS lo_{c}", f"max({c}) {keep} AS hi_{c}",
-                   f"avg({c}) {keep} AS m_{c}", f"count(*) FILTER (WHERE isinf({c})) AS _inf_{c}",
-                   f"fsum({d}) {keep} AS a_{c}", f"fsum({d} * {d}) {keep} AS b_{c}",
-                   f"fsum({d} * {d} * {d}) {keep} AS c_{c}",
-                   f"fsum(({d} * {d}) * ({d} * {d})) {keep} AS d_{c}"]
+        fields += [f"count({c}) AS n_{c}", f"min({c}) AS lo_{c}", f"max({c}) AS hi_{c}",
+                   f"avg({c}) AS m_{c}", f"fsum({d}) AS a_{c}", f"fsum({d} * {d}) AS b_{c}",
+                   f"fsum({d} * {d} * {d}) AS c_{c}", f"fsum(({d} * {d}) * ({d} * {d})) AS d_{c}"]
         if quantiles:
-            fields.append(f"quantile_cont({c}, [0.25, 0.5, 0.75]) {keep} AS q_{c}")
+            fields.append(f"quantile_cont({c}, [0.25, 0.5, 0.75]) AS q_{c}")
     for t in text:
-        fields.append(f"histogram(CAST({t} AS VARCHAR)) FILTER (WHERE {use}) AS t_{t}")
-        fields.append(f"count(*) FILTER (WHERE {use} AND {t} IS NULL) AS tmiss_{t}")
+        fields += [f"histogram(CAST({t} AS VARCHAR)) AS t_{t}", f"count({t}) AS tn_{t}"]
+    sql = (f"WITH t AS ({rows}) SELECT {g + ' AS _g, ' if g else ''}_keep AS _k, "
+           f"{', '.join(fields)} FROM t GROUP BY ALL")
+    buckets = _records(src, sql, params)
+    accounting = {"_read": sum(r["_cnt"] for r in buckets),
+                  "_kept": sum(r["_cnt"] for r in buckets if r["_k"])}
     if g:
-        fields += ["count(*) AS _read", "count(*) FILTER (WHERE _keep) AS _kept",
-                   f"count(*) FILTER (WHERE _keep AND {g} IS NULL) AS _miss_{g}"]
-    sql = (f"WITH t AS ({rows}) SELECT {g + ' AS _g, ' if g else ''}{', '.join(fields)} "
-           "FROM t" + (f" GROUP BY {g}" if g else ""))
-    found = _records(src, sql, params)
+        accounting[f"_miss_{g}"] = sum(r["_cnt"] for r in buckets
+                                       if r["_k"] and r["_g"] is None)
+    for c in cols:  # an infinity anywhere in the input is an error, as locally
+        accounting[f"_inf_{c}"] = int(any(
+            r[f"lo_{c}"] == -math.inf or r[f"hi_{c}"] == math.inf for r in buckets))
+    found = []
+    for r in buckets:
+        if not r["_k"] or (g and r["_g"] is None):
+            continue
+        for c in cols:
+            r[f"miss_{c}"] = r["_cnt"] - r[f"n_{c}"]
+        for t in text:
+            r[f"tmiss_{t}"] = r["_cnt"] - r[f"tn_{t}"]
+        found.append(r)
+    if not found and not g:  # nothing kept: every column is empty
+        empty: dict[str, Any] = {"_cnt": 0}
+        for c in cols:
+            empty.update({f"n_{c}": 0, f"miss_{c}": 0, f"lo_{c}": None, f"hi_{c}": None,
+                          f"m_{c}": None, f"q_{c}": None, **{f"{p}_{c}": 0.0 for p in "abcd"}})
+        for t in text:
+            empty.update({f"t_{t}": None, f"tmiss_{t}": 0})
+        found = [empty]
     sums = {(r["_g"] if g else None): {c: tuple(r[f"{p}_{c}"] or 0.0 for p in "abcd")
                                        for c in cols} for r in found}
-    return found, sums
+    return found, sums, accounting
 
 
 def _text_summary(kind: type, src: DuckDBSource, used: dict, name: str, use: str,
                   first: list[dict]):
     """count, missing, distinct, most frequent (ties: the first seen) of a text column."""
     t = src.alias(name)
+    if first and f"t_{t}" not in first[0]:
+        return _wide_text_summary(kind, src, used, name, use)
     counts: dict[str, int] = {}
     for r in first:
         for value, k in (r[f"t_{t}"] or {}).items():
@@ -257,11 +270,51 @@ def _text_summary(kind: type, src: DuckDBSource, used: dict, name: str, use: str
                 top=top, top_count=top_count)
 
 
+# A text column with more distinct values than this among the pilot's rows is counted by
+# a GROUP BY of its own (which spills to disk), not by an in-memory histogram.
+_NARROW = 1000
+
+
+def _narrow_text(src: DuckDBSource, used: dict, use: str, text: list[str]) -> list[str]:
+    """The text columns with few distinct values among the pilot's rows."""
+    if not text:
+        return []
+    rows = src.rows_sql(used, numbered=True)
+    fields = ", ".join(f"count(DISTINCT {t}) AS {t}" for t in text)
+    (found,) = _records(src, f"WITH t AS ({rows}), p AS (SELECT * FROM t LIMIT {PILOT_ROWS}) "
+                             f"SELECT {fields} FROM p WHERE {use}")
+    return [t for t in text if found[t] <= _NARROW]
+
+
+def _wide_text_summary(kind: type, src: DuckDBSource, used: dict, name: str, use: str):
+    """count, missing, distinct and the most frequent value (ties: the first seen) of a text
+    column with many distinct values, by a spilling GROUP BY."""
+    t = src.alias(name)
+    rows = src.rows_sql(used, numbered=False)
+    counted = (f"c AS (SELECT CAST({t} AS VARCHAR) AS v, count(*) AS k FROM t WHERE {use} "
+               "GROUP BY v)")
+    (unique, count, missing, top_count), = src.query(
+        f"WITH t AS ({rows}), {counted} SELECT count(v), coalesce(sum(k) FILTER (WHERE v IS "
+        "NOT NULL), 0), coalesce(sum(k) FILTER (WHERE v IS NULL), 0), max(k) FILTER (WHERE v "
+        "IS NOT NULL) FROM c")
+    if not unique:
+        return kind(name=name, count=0, missing=int(missing), unique=0, top=None, top_count=0)
+    numbered = src.rows_sql(used, numbered=True)
+    (top,), = src.query(
+        f"WITH t AS ({numbered}), {counted} SELECT CAST({t} AS VARCHAR) FROM t JOIN c ON "
+        f"CAST({t} AS VARCHAR) = c.v WHERE {use} AND c.k = $top ORDER BY _row LIMIT 1",
+        {"top": top_count})
+    return kind(name=name, count=int(count), missing=int(missing), unique=int(unique),
+                top=top, top_count=int(top_count))
+
+
 def _abtest_pass(src: DuckDBSource, rows: str, g: str, use: str, names: list[str],
-                 parts: list[str], shift: dict, scales: list[float]) -> tuple[list[dict], dict]:
-    """Per group in one pass: the row accounting, n, the metric's sum and extremes, whether
-    it is 0/1, the covariate's extremes, and the sums Σdᵢ, Σdᵢdⱼ of the deviations of the
-    scaled columns from the shifts."""
+                 parts: list[str], shift: dict, scales: list[float]) -> tuple[list[dict], dict,
+                                                                             dict]:
+    """Per group in one pass: n, the metric's sum and extremes, whether it is 0/1, the
+    covariate's extremes, and the sums Σdᵢ, Σdᵢdⱼ of the deviations of the scaled columns
+    from the shifts; and the row accounting. Unfiltered aggregates over buckets of rows
+    (group, kept by --where, complete) — cheaper than a FILTER clause per aggregate."""
     keys = list(shift)
     params: dict[str, Any] = {"keys": keys}
     d = []
@@ -269,26 +322,37 @@ def _abtest_pass(src: DuckDBSource, rows: str, g: str, use: str, names: list[str
         params[f"scale{i}"] = scales[i]
         sh = _per_group(g, params, f"shift{i}", [shift[k][i] for k in keys], 0.0)
         d.append(f"({e} / $scale{i} - {sh})")
-    keep = f"FILTER (WHERE {use})"
     value = parts[0]
-    fields = [*src.account_sql(names), f"{g} AS _g", f"count(*) {keep} AS n",
-              f"sum({value}) {keep} AS s", f"min({value}) {keep} AS lo",
-              f"max({value}) {keep} AS hi", f"bool_and({value} IN (0, 1)) {keep} AS two"]
-    fields += [f"avg({e}) {keep} AS m{i}" for i, e in enumerate(parts)]
+    columns = [src.alias(n) for n in names]
+    fields = ["count(*) AS n", *(f"count({c}) AS cn_{c}" for c in columns)]
+    fields += [f"min({c}) AS lo_{c}, max({c}) AS hi_{c}" for c, n in zip(columns, names,
+                                                                        strict=True)
+               if src.kinds[n] == NUMBER or c in parts]
+    fields += [f"sum({value}) AS s", f"min({value}) AS lo", f"max({value}) AS hi",
+               f"bool_and({value} IN (0, 1)) AS two"]
+    fields += [f"avg({e}) AS m{i}" for i, e in enumerate(parts)]
     if len(parts) > 1:
-        fields += [f"min({parts[1]}) {keep} AS xlo", f"max({parts[1]}) {keep} AS xhi"]
-    fields += [f"fsum({a}) {keep} AS s{i}" for i, a in enumerate(d)]
-    fields += [f"fsum({d[i]} * {d[j]}) {keep} AS p{i}{j}"
+        fields += [f"min({parts[1]}) AS xlo", f"max({parts[1]}) AS xhi"]
+    fields += [f"fsum({a}) AS s{i}" for i, a in enumerate(d)]
+    fields += [f"fsum({d[i]} * {d[j]}) AS p{i}{j}"
                for i in range(len(d)) for j in range(i, len(d))]
-    found = _records(src, f"WITH t AS ({rows}) SELECT {', '.join(fields)} FROM t GROUP BY {g}",
-                     params)
+    buckets = _records(src, f"WITH t AS ({rows}) SELECT {g} AS _g, _keep AS _k, ({use}) AS _u, "
+                            f"{', '.join(fields)} FROM t GROUP BY ALL", params)
+    accounting = {"_read": sum(r["n"] for r in buckets),
+                  "_kept": sum(r["n"] for r in buckets if r["_k"])}
+    for c in columns:
+        accounting[f"_miss_{c}"] = sum(r["n"] - r[f"cn_{c}"] for r in buckets if r["_k"])
+        if f"lo_{c}" in buckets[0]:
+            accounting[f"_inf_{c}"] = int(any(
+                r[f"lo_{c}"] == -math.inf or r[f"hi_{c}"] == math.inf for r in buckets))
+    found = [r for r in buckets if r["_u"]]
     sums = {}
     for r in found:
         entry = {(i, None): r[f"s{i}"] or 0.0 for i in range(len(d))}
         entry.update({(i, j): r[f"p{i}{j}"] or 0.0 for i in range(len(d))
                       for j in range(i, len(d))})
         sums[r["_g"]] = entry
-    return found, sums
+    return found, sums, accounting
 
 
 def abtest_summaries(src: DuckDBSource, group: str, metric: str,
@@ -333,10 +397,9 @@ def abtest_summaries(src: DuckDBSource, group: str, metric: str,
     centre = [float(np.mean([r[f"a{i}"] for r in pilot.values() if r[f"a{i}"] is not None]
                             or [0.0])) / scales[i] for i in range(len(parts))]
     shift = {k: centre for k in pilot}  # one shift per column: a constant in the SQL
-    first, sums = _abtest_pass(src, rows, g, use, names, parts, shift, scales)
-    account_keys = [k for k in first[0] if k.startswith("_") and k != "_g"]
-    groups = [r for r in first if r["_g"] is not None and r["n"]]
-    src.account(names, _summed(first, account_keys), used=sum(r["n"] for r in groups))
+    first, sums, accounting = _abtest_pass(src, rows, g, use, names, parts, shift, scales)
+    groups = [r for r in first if r["n"]]
+    src.account(names, accounting, used=sum(r["n"] for r in groups))
     if groups:
         order = _first_rows(src, used, g, use, pilot, [r["_g"] for r in groups])
         groups.sort(key=lambda r: order[r["_g"]])
@@ -368,7 +431,7 @@ def abtest_summaries(src: DuckDBSource, group: str, metric: str,
     if far:
         scales = exact
         shift = {r["_g"]: [r[f"m{i}"] / scales[i] for i in range(len(parts))] for r in groups}
-        _again, sums = _abtest_pass(src, rows, g, use, names, parts, shift, scales)
+        _again, sums, _ = _abtest_pass(src, rows, g, use, names, parts, shift, scales)
     scale = scales[0]
     found["scale"] = scale
     if x is not None:
@@ -593,3 +656,51 @@ def jackknife_summary(src: DuckDBSource, names: Sequence[str], kind: str) -> dic
     mean_delta = 0.0 if kind in ("mean", "var") else total / n
     return {"n": n, "value": value, "mean_delta": mean_delta,
             "root_ss": math.sqrt(max(squares - n * mean_delta * mean_delta, 0.0))}
+
+
+def score_counts(src: DuckDBSource, truth: str, score: str) -> tuple[list[str], Any]:
+    """The true labels (in order of first appearance) and a function of the positive label
+    giving its `ScoreCounts` (positives and negatives per distinct score), as the descending
+    `ScoreGroups` that precision-recall finishes from."""
+    from mlstats.stats.classification import ScoreGroups
+    from mlstats.stats.summaries import ScoreCounts
+
+    used = {truth: src.kinds[truth], score: NUMBER}
+    t, c = src.alias(truth), src.alias(score)
+    use = f"_keep AND {t} IS NOT NULL AND {c} IS NOT NULL"
+    rows = src.rows_sql(used, numbered=False)
+    buckets = _records(src, f"WITH t AS ({rows}) SELECT _keep AS _k, ({use}) AS _u, "
+                            f"count(*) AS n, count({t}) AS nt, count({c}) AS nc, min({c}) AS lo, "
+                            f"max({c}) AS hi FROM t GROUP BY ALL")
+    accounting = {"_read": sum(r["n"] for r in buckets),
+                  "_kept": sum(r["n"] for r in buckets if r["_k"]),
+                  f"_miss_{t}": sum(r["n"] - r["nt"] for r in buckets if r["_k"]),
+                  f"_miss_{c}": sum(r["n"] - r["nc"] for r in buckets if r["_k"]),
+                  f"_inf_{c}": int(any(r["lo"] == -math.inf or r["hi"] == math.inf
+                                       for r in buckets))}
+    src.account([truth, score], accounting, used=sum(r["n"] for r in buckets if r["_u"]))
+    # -0.0 + 0.0 is 0.0: a zero score is one threshold, as NumPy's np.diff sees them
+    table = src.fetch_arrow(f"WITH t AS ({rows}) SELECT {c} + 0.0 AS s, {t} AS v, count(*) AS k "
+                            f"FROM t WHERE {use} GROUP BY ALL ORDER BY s DESC")
+    kinds = table.column("v").unique().to_pylist()
+    pilot = _pilot(src, used, t, use, [])
+    order = _first_rows(src, used, t, use, pilot, kinds) if kinds else {}
+    kinds.sort(key=lambda v: order[v])
+    labels = [label_of(v) for v in kinds]
+    scores = table.column("s").to_numpy()
+    counts = table.column("k").to_numpy().astype(np.int64)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    codes = pc.index_in(table.column("v"), value_set=pa.array(kinds)).to_numpy()
+
+    def groups(positive: str | None) -> Any:
+        hit = codes == labels.index(positive) if positive in labels else np.zeros(codes.size,
+                                                                                  dtype=bool)
+        distinct, where = np.unique(scores, return_inverse=True)
+        pos = np.bincount(where, weights=counts * hit, minlength=distinct.size)
+        total = np.bincount(where, weights=counts, minlength=distinct.size)
+        return ScoreGroups.of_counts(ScoreCounts(scores=distinct, positives=pos.astype(np.int64),
+                                                 negatives=(total - pos).astype(np.int64)))
+
+    return labels, groups

@@ -716,10 +716,10 @@ DISTINCT_SCORES = 1_000_000
 
 
 def score_groups(src: SparkSource, truth: str, score: str, *, positive: str | None,
-                 threshold: float) -> tuple[Any, str, int | None]:
+                 threshold: float) -> tuple[Any, str, tuple[float, float], int | None]:
     """The positive and negative rows per distinct score (`ScoreGroups`, descending), the
-    positive label, and None, or the number of bins when there were more than
-    DISTINCT_SCORES distinct scores (then every threshold is a bin's lower edge)."""
+    positive label, the scores' range, and None, or the number of bins when there were more
+    than DISTINCT_SCORES distinct scores (then every threshold is a bin's lower edge)."""
     from mlstats.errors import InputError
     from mlstats.stats.classification import NO_ROWS, ScoreGroups, positive_label
 
@@ -762,7 +762,8 @@ def score_groups(src: SparkSource, truth: str, score: str, *, positive: str | No
     found = np.array([(r["s"], r["pos"], r["k"]) for r in counted], dtype=np.float64)
     found = found[np.argsort(-found[:, 0], kind="stable")]
     pos = found[:, 1].astype(np.int64)
-    return (ScoreGroups(found[:, 0], pos, found[:, 2].astype(np.int64) - pos), label, bins)
+    groups = ScoreGroups(found[:, 0], pos, found[:, 2].astype(np.int64) - pos)
+    return groups, label, (float(first["lo"]), float(first["hi"])), bins
 
 
 def _label(src: SparkSource, name: str, value: Any) -> str:

@@ -58,6 +58,17 @@ def read_table(options: ReadOptions) -> Table:
     return table
 
 
+def refuse_engines_and_where(options: ReadOptions) -> None:
+    """For the commands that stream rows as read (clean, sample): the local engine only, and
+    no --where yet (a filter there would decide which rows are written)."""
+    if options.engine != "local":
+        raise InputError(f"this command runs on --engine local only, not {options.engine}; "
+                         "use --engine local (or unset MLSTATS_ENGINE)")
+    if options.where:
+        raise InputError("--where does not apply to this command yet (it writes rows as "
+                         "read); drop --where")
+
+
 def _read_parquet(source: Source, options: ReadOptions) -> Table:
     """A Parquet file through pyarrow: decimals become float64, dictionaries their values."""
     import pyarrow as pa
@@ -90,10 +101,7 @@ def _read_parquet(source: Source, options: ReadOptions) -> Table:
 
 
 def _read_csv(source: Source, options: ReadOptions) -> Table:
-    sep = _SEP_NAMES.get(options.sep, options.sep) if options.sep is not None else (
-        sniff_delimiter(source))
-    if len(sep) != 1:
-        raise InputError(f"--sep must be one character, or \\t or tab (got '{sep}')")
+    sep = delimiter(source, options.sep)
     _check_first_line(source)
     header = _first_record(source, sep)
     if options.no_header:
@@ -113,6 +121,14 @@ def _read_csv(source: Source, options: ReadOptions) -> Table:
     if source.has_quotes:
         table.check_quotes()
     return table
+
+
+def delimiter(source: Source, sep: str | None) -> str:
+    """`--sep` as given (`\\t` and `tab` mean a tab), or sniffed from the first lines."""
+    chosen = _SEP_NAMES.get(sep, sep) if sep is not None else sniff_delimiter(source)
+    if len(chosen) != 1:
+        raise InputError(f"--sep must be one character, or \\t or tab (got '{chosen}')")
+    return chosen
 
 
 def _check_first_line(source: Source) -> None:
@@ -662,8 +678,8 @@ class Table:
 
     def provenance(self, *, seed: int | None = None) -> dict:
         used = self.rows_read if self.rows_used is None else self.rows_used
-        return provenance(self.source.name, self.source.sha256, rows_read=self.rows_read,
-                          rows_used=used, where=self.where, seed=seed, engine=self.engine)
+        return provenance(self.source, rows_read=self.rows_read, rows_used=used, seed=seed,
+                          where=self.where, engine=self.engine)
 
 
 class _LazyColumns(Mapping):
@@ -682,17 +698,18 @@ class _LazyColumns(Mapping):
         return len(self._names)
 
 
-def provenance(name: str, sha256: str, *, rows_read: int, rows_used: int,
-               where: tuple[str, ...], seed: int | None, engine: str,
+def provenance(source: Source, *, rows_read: int, rows_used: int, seed: int | None,
+               where: Sequence[str] = (), engine: str = "local",
                approximate: tuple[str, ...] = ()) -> dict:
-    """The record's `provenance`: the data, the filters, the engine and the code versions.
+    """The record's `provenance`: the input, its SHA-256, row counts, seed, the filters, the
+    engine and the code versions.
 
     `exact` is true when every number is what the local engine computes (to rounding);
     otherwise `approximate` names the keys that are not.
     """
     found = {
-        "input": name,
-        "sha256": sha256,
+        "input": source.name,
+        "sha256": source.sha256,
         "rows_read": rows_read,
         "rows_used": rows_used,
         "rows_dropped": rows_read - rows_used,

@@ -167,16 +167,18 @@ def silence_stdout() -> None:
 
 
 @contextlib.contextmanager
-def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO]:
+def atomic_open(path: str | os.PathLike[str], mode: str = "w", *,
+                replace_input: bool = False) -> Iterator[IO]:
     """Open a temporary file beside `path`; rename it into place on success, remove it on failure.
 
     Problems of our own output (missing directory, permission, disk full) are InputErrors (exit 2).
+    Only `replace_input` (clean --in-place) may name an input of this run.
     """
     target = Path(path)
     if str(target) == "-":
         raise InputError("this option writes a file and cannot write to standard output ('-'); "
                          "give a path")
-    if _identity(target) in _INPUTS:
+    if _identity(target) in _INPUTS and not replace_input:
         raise InputError(f"'{target}' is an input file of this run; write the output "
                          "somewhere else")
     if _is_special(target):

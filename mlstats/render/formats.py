@@ -32,14 +32,15 @@ Head = Callable[[dict, str], tuple[list, set[str]]]
 def render(record: dict, fmt: str, *, main: str | None = None, summary: str | None = None,
            figure: str | None = None, color: bool = False, width: int | None = None,
            keep_layout: tuple[str, ...] = (), terminal: bool = False,
-           head: Head | None = None) -> str:
+           head: Head | None = None, shade: tuple[str, ...] = ()) -> str:
     """Render `record` as `fmt`; `main` names the row table that CSV/TSV write.
 
     `summary` (one sentence) and `figure` (a text chart) appear in the table view, the
     summary also in Markdown. Tables named in `keep_layout` (a confusion matrix) are never
-    transposed. `terminal`: the text goes to a terminal, so CSV/TSV cells show control
-    characters as escapes. `head` opens the table view with a command's own layout
-    (regression's R-style coefficients table).
+    transposed; in tables named in `shade` (a correlation matrix) a coloured table view
+    colours each number in [−1, 1] by its sign and size. `terminal`: the text goes to a
+    terminal, so CSV/TSV cells show control characters as escapes. `head` opens the table
+    view with a command's own layout (regression's R-style coefficients table).
     """
     if fmt == "json":
         return to_json(record) + "\n"
@@ -52,7 +53,7 @@ def render(record: dict, fmt: str, *, main: str | None = None, summary: str | No
     if fmt == "markdown":
         return to_markdown(record, summary=summary)
     return to_table(record, summary=summary, figure=figure, color=color, width=width,
-                    keep_layout=keep_layout, head=head)
+                    keep_layout=keep_layout, head=head, shade=shade)
 
 
 # Characters JSON allows raw that a terminal obeys or reorders (C1 controls, DEL, line
@@ -255,7 +256,8 @@ def _cut(lines: list[str], budget: int) -> list[str]:
 
 def to_table(record: dict, *, summary: str | None = None, figure: str | None = None,
              color: bool = False, width: int | None = None,
-             keep_layout: tuple[str, ...] = (), head: Head | None = None) -> str:
+             keep_layout: tuple[str, ...] = (), head: Head | None = None,
+             shade: tuple[str, ...] = ()) -> str:
     """rich tables: the scalars as key/value, then each row table (transposed when wide).
 
     On a terminal (`width` given) a table wider than the screen is printed in blocks of
@@ -299,7 +301,7 @@ def to_table(record: dict, *, summary: str | None = None, figure: str | None = N
     split = False
     for name, rows in tables.items():
         blocks = _row_tables(name, rows, style, transpose=name not in keep_layout,
-                             width=width)
+                             width=width, shade=color and name in shade)
         split = split or len(blocks) > 1
         for block in blocks:
             console.print(block)
@@ -319,8 +321,17 @@ def to_table(record: dict, *, summary: str | None = None, figure: str | None = N
     return "\n".join(ln.rstrip() for ln in buffer.getvalue().splitlines()) + "\n"
 
 
+def _signed_style(value: object) -> str:
+    """Blue for positive, red for negative; bold from 0.7 in size, dim below 0.3."""
+    if not _numeric(value) or not -1 <= value <= 1 or value == 0:
+        return ""
+    size = abs(value)
+    weight = "bold " if size >= 0.7 else "dim " if size < 0.3 else ""
+    return weight + ("blue" if value > 0 else "red")
+
+
 def _row_tables(name: str, rows: list[dict], style: str, *, transpose: bool = True,
-                width: int | None = None) -> list:
+                width: int | None = None, shade: bool = False) -> list:
     """A row table as rich tables: one, or blocks of columns that each fit in `width`."""
     from rich import box
     from rich.cells import cell_len
@@ -333,10 +344,12 @@ def _row_tables(name: str, rows: list[dict], style: str, *, transpose: bool = Tr
     if transpose and wide and "name" in columns:
         header = ["", *(display(row.get("name")) for row in flat)]
         body = [[visible(c), *(display(r.get(c)) for r in flat)] for c in columns if c != "name"]
+        values = [[None, *(r.get(c) for r in flat)] for c in columns if c != "name"]
         right = [False] + [True] * len(flat)
     else:
         header = [visible(c) for c in columns]
         body = [[display(r.get(c)) for c in columns] for r in flat]
+        values = [[r.get(c) for c in columns] for r in flat]
         right = [_numeric_column([r.get(c) for r in flat]) for c in columns]
     sizes = [max([cell_len(header[j]), *(cell_len(row[j]) for row in body)])
              for j in range(len(header))]
@@ -350,8 +363,9 @@ def _row_tables(name: str, rows: list[dict], style: str, *, transpose: bool = Tr
             table.add_column(Text(header[j]), justify="right" if right[j] else "left",
                              overflow="fold", no_wrap=width is not None
                              and sizes[j] + 7 <= width)
-        for row in body:
-            table.add_row(*[Text(row[j]) for j in block])
+        for row, raw in zip(body, values, strict=True):
+            table.add_row(*[Text(row[j], style=_signed_style(raw[j]) if shade else "")
+                            for j in block])
         found.append(table)
     return found
 

@@ -3,23 +3,30 @@
 The mergeable summaries are counts: the confusion matrix of hard predictions, and for scores
 the number of positive and negative rows at each distinct score (`ScoreGroups`), from which
 every curve metric follows by cumulative sums. Intervals and model comparisons come from a
-bootstrap stratified by true class, drawn as counts per cell (one multinomial per class over
-its cells, or row indices counted per cell when nearly every row is its own cell), so that
-resamples are vectorized and batched in bounded memory.
+bootstrap stratified by true class, drawn as counts per cell (a cell: the rows that every
+model puts in the same group) in blocks that fit in the cache (`_Draws`: rows per block
+from a multinomial, then per block a multinomial over its cells or row draws counted per
+cell), and scored block by block in each model's order (`_Ranking`), so that resamples are
+vectorized, batched in bounded memory, and cost the same per row whatever the size.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mlstats.errors import InputError
+from mlstats.stats.summaries import ScoreCounts
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 Coded = tuple[np.ndarray, Sequence[str]]
 """A label column as integer codes (−1 = missing) and the label of each code."""
@@ -31,8 +38,12 @@ NO_ROWS = "no rows to score: every row misses the label, the score or the predic
 # More classes than this (ImageNet's 1000 fit) are most likely a score column given as
 # --pred: their confusion matrix would take gigabytes and the warnings screens of labels.
 _MAX_CLASSES = 1000
-# A bootstrap batch holds at most this many counts per array (bounded memory).
-_BATCH_ELEMENTS = 1 << 22
+# A bootstrap batch holds about this many counts (cells × resamples; bounded memory).
+_BATCH_ELEMENTS = 1 << 23
+# Rows per block of a stratum's draws, and cells per block of a model's curve metrics: the
+# work of a block stays in the cache.
+_BLOCK_ROWS = 1 << 13
+_BLOCK_CELLS = 1 << 13
 # A multinomial draw costs about five times a row draw per cell: draw per cell when the cells
 # are at least this many times fewer than the rows.
 _CELLS_PER_ROW_DRAW = 5
@@ -264,6 +275,11 @@ class ScoreGroups:
     pos: np.ndarray
     neg: np.ndarray
 
+    @classmethod
+    def of_counts(cls, counts: ScoreCounts) -> ScoreGroups:
+        """The mergeable summary (`ScoreCounts`, ascending scores) in descending order."""
+        return cls(counts.scores[::-1] + 0.0, counts.positives[::-1], counts.negatives[::-1])
+
     @property
     def n_pos(self) -> int:
         return int(self.pos.sum())
@@ -277,9 +293,16 @@ class ScoreGroups:
         return int(np.count_nonzero(self.thresholds >= threshold))
 
     def index_of(self, score: np.ndarray) -> np.ndarray:
-        """The group (descending position) of each score; every score must be a threshold."""
-        ascending = self.thresholds[::-1]
-        return self.thresholds.size - 1 - np.searchsorted(ascending, score)
+        """The group (descending position) of each score, the scores these groups were made
+        of: its rank among the distinct scores, counted along one sort (a binary search per
+        row would miss the cache at every step)."""
+        score = np.asarray(score, dtype=np.float64) + 0.0  # −0.0 → 0.0, as score_groups
+        order = np.argsort(score)
+        ascending = np.empty(score.size, dtype=np.int64)
+        ranks = ascending[:0] if not score.size else np.concatenate(
+            ([0], np.cumsum(score[order[1:]] != score[order[:-1]])))
+        ascending[order] = ranks
+        return self.thresholds.size - 1 - ascending
 
     def curve(self, points: int | None = None) -> Curve:
         """Precision, recall, F1, FPR and TPR at every distinct threshold (ascending).
@@ -387,29 +410,10 @@ def _divide(numerator: Any, denominator: Any) -> np.ndarray:
         return np.where(denominator != 0, numerator / denominator, np.nan)
 
 
-def _at_cut(pos: np.ndarray, neg: np.ndarray, cut: int,
-            ranking: bool) -> dict[str, np.ndarray]:
-    """Metrics of counts per group (…, G), the first `cut` groups predicted positive.
-
-    precision = tp/(tp+fp), recall = tp/n₊, F1 = 2tp/(2tp+fp+fn) (NaN when undefined);
-    with `ranking`, AP = Σ_g pos_g·P_g / n₊ (P_g the precision at group g) and
-    ROC-AUC = Σ_g neg_g·(2·TP_{g−1} + pos_g) / (2·n₊·n₋), the trapezoid rule over ties.
-    """
-    n_pos = pos.sum(axis=-1)
-    tp = pos[..., :cut].sum(axis=-1)
-    fp = neg[..., :cut].sum(axis=-1)
-    values = {"precision": _divide(tp, tp + fp), "recall": _divide(tp, n_pos),
-              "f1": _divide(2 * tp, tp + fp + n_pos)}
-    if ranking:
-        n_neg = neg.sum(axis=-1)
-        tps = np.cumsum(pos, axis=-1)
-        fps = np.cumsum(neg, axis=-1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            gains = np.where(pos > 0, pos * (tps / (tps + fps)), 0.0)
-        values["average_precision"] = _divide(gains.sum(axis=-1), n_pos)
-        pairs = (neg * (2 * tps - pos)).sum(axis=-1)
-        values["roc_auc"] = _divide(pairs, 2 * n_pos * n_neg)
-    return values
+def _threshold_metrics(tp: np.ndarray, fp: np.ndarray, n_pos: int) -> dict[str, np.ndarray]:
+    """precision = tp/(tp+fp), recall = tp/n₊, F1 = 2tp/(tp+fp+n₊), NaN when undefined."""
+    return {"precision": _divide(tp, tp + fp), "recall": _divide(tp, n_pos),
+            "f1": _divide(2 * tp, tp + fp + n_pos)}
 
 
 def _confusion_metrics(confusion: np.ndarray, beta: float | None = None) -> dict[str, np.ndarray]:
@@ -511,7 +515,7 @@ def binary_from_predictions(
     if truth.size == 0:
         raise InputError(NO_ROWS)
     warnings: list[str] = []
-    _one_class_warning(int(np.count_nonzero(truth)), truth.size, warnings, scores=False)
+    _one_class_warning(truth, warnings, scores=False)
     models = [predicted] if baseline is None else [predicted, np.asarray(baseline, dtype=bool)]
     n_pos = int(np.count_nonzero(truth))
     points = []
@@ -530,7 +534,7 @@ def binary_from_predictions(
         extra = _binary_uncertainty(strata, [2] * len(rows), [1] * len(rows), points,
                                     ("precision", "recall", "f1"), ci=ci, resamples=resamples,
                                     confidence=confidence, seed=seed, progress=progress,
-                                    warnings=warnings)
+                                    warnings=warnings, scored=False)
     return BinaryResult(positive=positive, support=n_pos, threshold=None, beta=beta,
                         baseline=baseline_name, **points[0], **extra, warnings=tuple(warnings))
 
@@ -554,6 +558,12 @@ def binary_from_scores(
     `roc_auc_score`; Efron & Tibshirani (1993) ch. 13 for percentile intervals.
     Checked against: scikit-learn 1.9.1 (tests/stats/test_classification.py).
     """
+    _check_options(beta=beta, confidence=confidence, resamples=resamples, seed=seed)
+    if not math.isfinite(threshold):
+        raise InputError(f"--threshold must be a finite number (got {threshold})")
+    if target_precision is not None and not 0 < target_precision <= 1:
+        raise InputError("--target-precision must be greater than 0 and at most 1 "
+                         f"(got {target_precision:g})")
     truth = np.asarray(truth, dtype=bool)
     score = np.asarray(score, dtype=np.float64)
     if truth.size == 0:
@@ -562,66 +572,83 @@ def binary_from_scores(
     if baseline is not None:
         baseline = np.asarray(baseline, dtype=np.float64)
         _check_no_nan(baseline, "the baseline score")
-    rows = (truth, score, baseline) if baseline is not None else None
-    return binary_from_groups(score_groups(truth, score), positive=positive,
-                              threshold=threshold, beta=beta,
-                              target_precision=target_precision, ci=ci, resamples=resamples,
-                              confidence=confidence, seed=seed, baseline_rows=rows,
-                              baseline_name=baseline_name, progress=progress)
-
-
-def binary_from_groups(
-    groups: ScoreGroups, *, positive: str = "1", threshold: float = 0.5,
-    beta: float | None = None, target_precision: float | None = None, ci: bool = False,
-    resamples: int = 2000, confidence: float = 0.95, seed: int | None = None,
-    baseline_rows: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
-    baseline_name: str | None = None, progress: Callable[[int], None] | None = None,
-) -> tuple[ScoredBinaryResult, ScoreGroups]:
-    """The finish step of `binary_from_scores` from the counts per distinct score (the
-    summary every engine gathers); `baseline_rows` (truth, score, baseline score) for a
-    paired comparison, which needs the rows."""
-    _check_options(beta=beta, confidence=confidence, resamples=resamples, seed=seed)
-    if not math.isfinite(threshold):
-        raise InputError(f"--threshold must be a finite number (got {threshold})")
-    if target_precision is not None and not 0 < target_precision <= 1:
-        raise InputError("--target-precision must be greater than 0 and at most 1 "
-                         f"(got {target_precision:g})")
+    if baseline is None:
+        groups = score_groups(truth, score)
+        return binary_from_groups(
+            groups, score_range=(float(score.min()), float(score.max())), positive=positive,
+            threshold=threshold, beta=beta, target_precision=target_precision, ci=ci,
+            resamples=resamples, confidence=confidence, seed=seed, progress=progress), groups
     warnings: list[str] = []
-    _range_warning(groups.thresholds, threshold, warnings, "--score")
-    one_class = _one_class_warning(groups.n_pos, groups.n_pos + groups.n_neg, warnings,
-                                   scores=True)
+    _range_warning(score, threshold, warnings, "--score")
+    one_class = _one_class_warning(truth, warnings, scores=True)
+    groups = score_groups(truth, score)
     curve = _Cumulative.of(groups)
     point = curve.at(threshold, beta, warnings)
     best, best_threshold = curve.best_f1()
     target = curve.at_precision(target_precision, warnings)
     extra = {}
-    if ci or baseline_rows is not None:
+    if ci or baseline is not None:
         models, points = [groups], [point]
-        if baseline_rows is not None:
-            truth, score, baseline = baseline_rows
+        if baseline is not None:
             _range_warning(baseline, threshold, warnings, "the baseline score")
             models.append(score_groups(truth, baseline))
             points.append(_Cumulative.of(models[1]).at(threshold, beta, warnings,
                                                        prefix="baseline "))
         sizes = [m.thresholds.size for m in models]
         cuts = [m.cut(threshold) for m in models]
-        if baseline_rows is None:  # one model: its counts per group are all the bootstrap needs
+        if baseline is None:  # one model: its counts per group are all the bootstrap needs
             strata = [_Stratum.of_counts(groups.pos), _Stratum.of_counts(groups.neg)]
         else:
             rows = [m.index_of(s) for m, s in zip(models, (score, baseline), strict=True)]
             strata = [_Stratum.of([g[truth] for g in rows], sizes),
                       _Stratum.of([g[~truth] for g in rows], sizes)]
         names = ("precision", "recall", "f1") + (
-            () if one_class else ("average_precision", "roc_auc"))
+            ("average_precision",) if curve.n_pos else ()) + (() if one_class else ("roc_auc",))
         extra = _binary_uncertainty(strata, sizes, cuts, points, names, ci=ci,
                                     resamples=resamples, confidence=confidence, seed=seed,
-                                    progress=progress, warnings=warnings)
+                                    progress=progress, warnings=warnings, scored=True)
     result = ScoredBinaryResult(
         positive=positive, support=curve.n_pos, threshold=threshold, beta=beta, **point,
         best_f1=best, best_f1_threshold=best_threshold, target_precision=target_precision,
         threshold_at_precision=target[0], recall_at_precision=target[1],
         baseline=baseline_name, **extra, warnings=tuple(warnings))
     return result, groups
+
+
+def binary_from_groups(
+    groups: ScoreGroups, *, score_range: tuple[float, float], positive: str = "1",
+    threshold: float = 0.5, beta: float | None = None, target_precision: float | None = None,
+    ci: bool = False, resamples: int = 2000, confidence: float = 0.95,
+    seed: int | None = None, progress: Callable[[int], None] | None = None,
+) -> ScoredBinaryResult:
+    """`binary_from_scores` of one model from its summary: the positive and negative rows
+    per distinct score (whichever engine counted them) and the scores' range.
+
+    Reference and checks: as `binary_from_scores`, whose one-model path this is.
+    """
+    _check_options(beta=beta, confidence=confidence, resamples=resamples, seed=seed)
+    warnings: list[str] = []
+    _range_warning_of(*score_range, threshold, warnings, "--score")
+    one_class = _one_class_warning_of(groups.n_pos, groups.n_pos + groups.n_neg, warnings,
+                                      scores=True)
+    curve = _Cumulative.of(groups)
+    point = curve.at(threshold, beta, warnings)
+    best, best_threshold = curve.best_f1()
+    target = curve.at_precision(target_precision, warnings)
+    extra = {}
+    if ci:  # one model: its counts per group are all the bootstrap needs
+        strata = [_Stratum.of_counts(groups.pos), _Stratum.of_counts(groups.neg)]
+        names = ("precision", "recall", "f1") + (
+            ("average_precision",) if curve.n_pos else ()) + (() if one_class else ("roc_auc",))
+        extra = _binary_uncertainty(strata, [groups.thresholds.size],
+                                    [groups.cut(threshold)], [point], names, ci=ci,
+                                    resamples=resamples, confidence=confidence, seed=seed,
+                                    progress=progress, warnings=warnings, scored=True)
+    return ScoredBinaryResult(
+        positive=positive, support=curve.n_pos, threshold=threshold, beta=beta, **point,
+        best_f1=best, best_f1_threshold=best_threshold, target_precision=target_precision,
+        threshold_at_precision=target[0], recall_at_precision=target[1],
+        baseline=None, **extra, warnings=tuple(warnings))
 
 
 @dataclass(frozen=True, slots=True)
@@ -645,8 +672,10 @@ class _Cumulative:
         return cls(groups, tps, fps, predicted, tps / predicted, int(tps[-1]), int(fps[-1]))
 
     def average_precision(self) -> float:
-        """Σ_g pos_g·P_g / n₊ = Σ_k (R_k − R_{k−1})·P_k; NaN unless both classes occur."""
-        if not (self.n_pos and self.n_neg):
+        """Σ_g pos_g·P_g / n₊ = Σ_k (R_k − R_{k−1})·P_k; NaN without positives (recall is
+        undefined), 1 when every row is positive (precision 1 at every threshold, as
+        scikit-learn's average_precision_score)."""
+        if not self.n_pos:
             return math.nan
         return float(np.dot(self.groups.pos, self.precision) / self.n_pos)
 
@@ -694,11 +723,19 @@ class _Cumulative:
         return float(self.groups.thresholds[g]), float(recall)
 
 
-def _one_class_warning(n_pos: int, n: int, warnings: list[str], *, scores: bool) -> bool:
+def _one_class_warning(truth: np.ndarray, warnings: list[str], *, scores: bool) -> bool:
+    return _one_class_warning_of(int(np.count_nonzero(truth)), truth.size, warnings,
+                                 scores=scores)
+
+
+def _one_class_warning_of(n_pos: int, n: int, warnings: list[str], *, scores: bool) -> bool:
     if 0 < n_pos < n:
         return False
     which = "positive" if n_pos else "negative"
-    tail = ": average_precision and roc_auc are null" if scores else ""
+    tail = ""
+    if scores:
+        tail = (": roc_auc is null (average_precision is 1: every threshold has precision 1)"
+                if n_pos else ": average_precision and roc_auc are null")
     warnings.append(f"only one class in --true (every row is {which}){tail}")
     return True
 
@@ -724,7 +761,11 @@ def _check_labels(coded: Coded, what: str) -> None:
 
 
 def _range_warning(score: np.ndarray, threshold: float, warnings: list[str], what: str) -> None:
-    low, high = float(score.min()), float(score.max())
+    _range_warning_of(float(score.min()), float(score.max()), threshold, warnings, what)
+
+
+def _range_warning_of(low: float, high: float, threshold: float, warnings: list[str],
+                      what: str) -> None:
     if low < 0 or high > 1:
         warnings.append(f"{what} has values outside [0, 1] (from {low:.6g} to {high:.6g}): read "
                         f"as a ranking; the threshold {threshold:g} is on the same scale")
@@ -836,11 +877,11 @@ def _multiclass_uncertainty(truth: np.ndarray, models: list[np.ndarray], k: int,
     strata = [_Stratum.of([m[truth == c] for m in models], [k] * len(models))
               for c in range(k)]
 
-    def evaluate(tensors: list[np.ndarray]) -> list[dict[str, np.ndarray]]:
+    def evaluate(counts: list[np.ndarray], _pool: Executor) -> list[dict[str, np.ndarray]]:
         return [{n: v for n, v in _confusion_metrics(t).items() if n in _MULTICLASS_INTERVALS}
-                for t in tensors]
+                for t in _group_counts(strata, counts, [k] * len(models))]
 
-    draws = _bootstrap(strata, [k] * len(models), evaluate, resamples=resamples, seed=seed,
+    draws = _bootstrap(strata, evaluate, resamples=resamples, seed=seed, width=k * k,
                        progress=progress)
     points = [{n: float(v) for n, v in _confusion_metrics(
         np.bincount(truth * k + m, minlength=k * k).reshape(k, k)).items()
@@ -860,11 +901,10 @@ class _Stratum:
 
     @classmethod
     def of(cls, row_groups: Sequence[np.ndarray], sizes: Sequence[int]) -> _Stratum:
-        """Cells from each row's group under every model (sizes: groups per model)."""
+        """Cells from each row's group under every model (sizes: groups per model), in the
+        first model's group order."""
         if len(row_groups) == 1:
-            counts = np.bincount(row_groups[0], minlength=sizes[0])
-            cells = np.flatnonzero(counts)
-            return cls(counts[cells], (cells,))
+            return cls.of_counts(np.bincount(row_groups[0], minlength=sizes[0]))
         joint = row_groups[0] * sizes[1] + row_groups[1]
         cells, counts = np.unique(joint, return_counts=True)
         return cls(counts, (cells // sizes[1], cells % sizes[1]))
@@ -879,80 +919,260 @@ class _Stratum:
     def rows(self) -> int:
         return int(self.counts.sum())
 
-    def draw(self, rng: np.random.Generator, sizes: Sequence[int],
-             size: int) -> list[np.ndarray]:
-        """`size` resamples of this class's rows (with replacement) as counts per group."""
-        n = self.rows
-        if n == 0:
-            return [np.zeros((size, g), dtype=np.int64) for g in sizes]
-        if self.counts.size * _CELLS_PER_ROW_DRAW <= n:
-            cell_counts = rng.multinomial(n, self.counts / n, size=size)
-            return [_scatter(groups, g, cell_counts) for groups, g in zip(self.groups, sizes,
-                                                                          strict=True)]
-        cell_of_row = np.repeat(np.arange(self.counts.size), self.counts)
-        cells = cell_of_row[rng.integers(0, n, size=(size, n))]
-        out = []
-        for groups, g in zip(self.groups, sizes, strict=True):
-            flat = (groups[cells] + (np.arange(size) * g)[:, None]).ravel()
-            out.append(np.bincount(flat, minlength=size * g).reshape(size, g))
+
+class _Draws:
+    """Resamples of one stratum's rows (with replacement) as counts per cell, (cells, size).
+
+    The cells, in order, are cut into blocks of about `_BLOCK_ROWS` rows (a cell is never
+    split). A resample of the stratum's n rows puts K_j of them in block j, (K_j) ~
+    Multinomial(n, rows_j/n), and given K_j they are K_j rows drawn uniformly from the
+    block, counted per cell, or one multinomial over the block's cells when it holds at
+    least `_CELLS_PER_ROW_DRAW` rows per cell (cheaper then): exactly the law of a whole
+    resample, with every draw inside a block that fits in the cache. The rows per block come
+    from the stratum's own generator and each block's draws from its own, in resample
+    order, so no count depends on the batch size.
+    """
+
+    def __init__(self, stratum: _Stratum, key: np.random.SeedSequence,
+                 dtype: type[np.integer]) -> None:
+        counts = stratum.counts
+        self.cells, self.rows = counts.size, stratum.rows
+        cum = np.cumsum(counts)
+        ends = np.searchsorted(cum, np.arange(_BLOCK_ROWS, self.rows, _BLOCK_ROWS)) + 1
+        self.edges = np.unique(np.concatenate(([0], ends, [self.cells])))
+        rows = np.add.reduceat(counts, self.edges[:-1]) if self.cells else counts
+        self.shares = rows / max(self.rows, 1)
+        self.totals = np.random.default_rng(key)
+        self.plans = []
+        for j, (lo, hi) in enumerate(itertools.pairwise(self.edges)):
+            rng = np.random.default_rng(np.random.SeedSequence(
+                key.entropy, spawn_key=(*key.spawn_key, j)))
+            block = counts[lo:hi]
+            if (hi - lo) * _CELLS_PER_ROW_DRAW <= rows[j]:
+                self.plans.append((rng, lo, hi, rows[j], block / rows[j], None))
+            else:
+                cell_of_row = (None if rows[j] == hi - lo  # one row per cell
+                               else np.repeat(np.arange(hi - lo), block))
+                self.plans.append((rng, lo, hi, rows[j], None, cell_of_row))
+        self.dtype = dtype
+        self.buffers = [np.empty((0, 0), dtype=self.dtype)] * 2
+
+    def draw(self, size: int) -> np.ndarray:
+        """The counts of the next `size` resamples. Two arrays take turns (one is read while
+        the next batch is drawn into the other): a fresh array this large would cost a page
+        fault per 4 KB on every batch."""
+        self.buffers.reverse()
+        if self.buffers[0].shape != (self.cells, size):
+            self.buffers[0] = np.empty((self.cells, size), dtype=self.dtype)
+        out = self.buffers[0]
+        if not self.plans:  # a class without rows
+            return out
+        if len(self.plans) > 1:
+            per_block = self.totals.multinomial(self.rows, self.shares, size=size)
+        else:
+            per_block = np.full((size, 1), self.rows)
+        for (rng, lo, hi, rows, pvals, cell_of_row), k in zip(self.plans, per_block.T,
+                                                              strict=True):
+            if pvals is not None:
+                out[lo:hi] = rng.multinomial(k, pvals).T
+                continue
+            key = rng.integers(0, rows, size=int(k.sum()))
+            if cell_of_row is not None:
+                key = cell_of_row[key]
+            key *= size  # the count of cell c in resample r goes to c·size + r
+            key += np.repeat(np.arange(size), k)
+            out[lo:hi] = np.bincount(key, minlength=(hi - lo) * size).reshape(hi - lo, size)
         return out
 
 
-def _scatter(groups: np.ndarray, n_groups: int, cell_counts: np.ndarray) -> np.ndarray:
-    """Sum counts per cell (size, C) into counts per group (size, n_groups)."""
-    size = cell_counts.shape[0]
-    flat = (groups + (np.arange(size) * n_groups)[:, None]).ravel()
-    summed = np.bincount(flat, weights=cell_counts.ravel(), minlength=size * n_groups)
-    return summed.reshape(size, n_groups).astype(np.int64)
-
-
-def _bootstrap(strata: Sequence[_Stratum], sizes: Sequence[int],
-               evaluate: Callable[[list[np.ndarray]], list[dict[str, np.ndarray]]], *,
-               resamples: int, seed: int | None,
+def _bootstrap(strata: Sequence[_Stratum],
+               evaluate: Callable[[list[np.ndarray], Executor], list[dict[str, np.ndarray]]],
+               *, resamples: int, seed: int | None, width: int,
                progress: Callable[[int], None] | None) -> list[dict[str, np.ndarray]]:
-    """Resample every stratum, in batches; `evaluate` turns counts into metrics per model.
+    """Resample every stratum in batches; `evaluate(counts, pool)` turns the counts per cell
+    of a batch (one (cells, size) array per stratum) into each model's metrics per resample.
 
-    Each model's counts are a (batch, strata, groups) array; the result holds, per model,
-    each metric's value in every resample.
+    Stratum j draws from child j of the seed's SeedSequence (`_Draws`). A batch holds about
+    `_BATCH_ELEMENTS` / `width` resamples (bounded memory); worker threads draw the next
+    batch while this one is evaluated (NumPy releases the GIL), each stratum's draws one
+    batch after another. Returns, per model, each metric's value in every resample.
     """
-    rng = np.random.default_rng(seed)
-    width = max(max(s.rows for s in strata), len(strata) * max(sizes), 1)
-    batch = max(1, _BATCH_ELEMENTS // width)
-    collected: list[dict[str, list[np.ndarray]]] = [{} for _ in sizes]
-    done = 0
-    while done < resamples:
-        size = min(batch, resamples - done)
-        tensors = [np.zeros((size, len(strata), g), dtype=np.int64) for g in sizes]
-        for j, stratum in enumerate(strata):
-            for tensor, counts in zip(tensors, stratum.draw(rng, sizes, size), strict=True):
-                tensor[:, j, :] = counts
-        for store, values in zip(collected, evaluate(tensors), strict=True):
-            for name, value in values.items():
-                store.setdefault(name, []).append(value)
-        done += size
-        if progress is not None:
-            progress(size)
+    from concurrent.futures import ThreadPoolExecutor
+
+    root = np.random.SeedSequence(seed)
+    # counts and their cumulative sums over every stratum in int32 when they fit: half the
+    # memory traffic of int64
+    dtype = np.int32 if sum(s.rows for s in strata) < 2**31 else np.int64
+    draws = [_Draws(stratum, np.random.SeedSequence(root.entropy, spawn_key=(j,)), dtype)
+             for j, stratum in enumerate(strata)]
+    batch = max(1, _BATCH_ELEMENTS // max(width, 1))
+    collected: list[dict[str, list[np.ndarray]]] = []
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        pending = [pool.submit(d.draw, min(batch, resamples)) for d in draws]
+        for start in range(0, resamples, batch):
+            size = min(batch, resamples - start)
+            counts = [f.result() for f in pending]
+            if start + size < resamples:
+                pending = [pool.submit(d.draw, min(batch, resamples - start - size))
+                           for d in draws]
+            values = evaluate(counts, pool)
+            collected = collected or [{} for _ in values]
+            for store, metrics in zip(collected, values, strict=True):
+                for name, value in metrics.items():
+                    store.setdefault(name, []).append(value)
+            if progress is not None:
+                progress(size)
     return [{name: np.concatenate(parts) for name, parts in store.items()}
             for store in collected]
+
+
+def _group_counts(strata: Sequence[_Stratum], counts: list[np.ndarray],
+                  sizes: Sequence[int]) -> list[np.ndarray]:
+    """Counts per cell of each stratum summed into each model's groups, (size, strata, g)."""
+    size = counts[0].shape[1]
+    out = [np.zeros((size, len(strata), g), dtype=np.int64) for g in sizes]
+    for j, (stratum, cell_counts) in enumerate(zip(strata, counts, strict=True)):
+        for tensor, groups, g in zip(out, stratum.groups, sizes, strict=True):
+            flat = (np.arange(size) * g + groups[:, None]).ravel()  # bin r·g + group
+            summed = np.bincount(flat, weights=cell_counts.ravel(), minlength=size * g)
+            tensor[:, j, :] = summed.reshape(size, g)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Ranking:
+    """One model's order of the scored cells, in blocks, for its curve metrics per resample.
+
+    Cells of the positive and negative strata are taken in the model's group order (`pos`,
+    `neg`: rows of the count arrays; None when they are in that order already) and cut at
+    group boundaries into blocks of about `_BLOCK_CELLS` cells, one boundary at the
+    threshold's cut. Within a block, cumulative sums carried from the blocks before give the
+    positives TP and negatives FP up to each cell; per positive cell, index arrays name the
+    sums to read: to the end of its group (`tp_end`, `fp_end`) and to the end of the group
+    before (`fp_before`, for ties between the classes).
+    """
+
+    pos: np.ndarray | None
+    neg: np.ndarray | None
+    pos_bounds: np.ndarray  # block j holds ordered positive cells pos_bounds[j]:[j + 1]
+    neg_bounds: np.ndarray
+    cut_block: int  # the blocks before it score at least the threshold
+    tp_end: np.ndarray | None  # None: the cell's own position (no two in a group)
+    fp_end: np.ndarray
+    fp_before: np.ndarray | None  # None: as fp_end (no negative shares a positive's group)
+
+    @classmethod
+    def of(cls, pos_groups: np.ndarray, neg_groups: np.ndarray, cut: int,
+           n_groups: int) -> _Ranking:
+        orders = [np.argsort(g, kind="stable") for g in (pos_groups, neg_groups)]
+        pg, ng = pos_groups[orders[0]], neg_groups[orders[1]]
+        per_group = np.cumsum(np.bincount(pg, minlength=n_groups)
+                              + np.bincount(ng, minlength=n_groups))
+        ends = np.searchsorted(per_group, np.arange(_BLOCK_CELLS, per_group[-1],
+                                                    _BLOCK_CELLS)) + 1
+        bounds = np.unique(np.concatenate(([0, cut, n_groups], ends)))
+        tp_end = np.searchsorted(pg, pg, side="right")
+        fp_end = np.searchsorted(ng, pg, side="right")
+        fp_before = np.searchsorted(ng, pg, side="left")
+        return cls(
+            *(None if np.array_equal(o, np.arange(o.size)) else o for o in orders),
+            pos_bounds=np.searchsorted(pg, bounds), neg_bounds=np.searchsorted(ng, bounds),
+            cut_block=int(np.searchsorted(bounds, cut)),
+            tp_end=None if np.array_equal(tp_end, np.arange(1, pg.size + 1)) else tp_end,
+            fp_end=fp_end, fp_before=None if np.array_equal(fp_end, fp_before) else fp_before)
+
+    def sums(self, pos: np.ndarray, neg: np.ndarray,
+             ranking: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per resample (columns of `pos`, `neg`): tp and fp at the threshold, and with
+        `ranking` Σ_c pos_c·TP/(TP + FP) (= AP·n₊) and Σ_c pos_c·(FP_end + FP_before)
+        (= 2n₊n₋(1 − AUC), exact in integers) over the positive cells c.
+
+        A block is worked on with one row per resample (transposed on the copy that starts
+        each cumulative sum), so every sum runs along a long row: no per-row overhead, and
+        each resample's sums never depend on the others' (nor on the batch size).
+        """
+        size = pos.shape[1]
+        tp, fp = np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64)
+        gains, above = np.zeros(size), np.zeros(size, dtype=np.int64)
+        at_cut = (tp, fp)
+        blocks = zip(itertools.pairwise(self.pos_bounds), itertools.pairwise(self.neg_bounds),
+                     strict=True)
+        for j, ((a, b), (c, d)) in enumerate(blocks):
+            if j == self.cut_block:
+                at_cut = (tp, fp)
+            p = (pos[a:b] if self.pos is None else pos.take(self.pos[a:b], axis=0)).T
+            n = (neg[c:d] if self.neg is None else neg.take(self.neg[c:d], axis=0)).T
+            # column 0: the carry; the counts' type holds any sum of them (`_bootstrap`)
+            tps = np.empty((size, b - a + 1), dtype=pos.dtype)
+            tps[:, 0], tps[:, 1:] = tp, p
+            np.cumsum(tps, axis=1, out=tps)
+            fps = np.empty((size, d - c + 1), dtype=neg.dtype)
+            fps[:, 0], fps[:, 1:] = fp, n
+            np.cumsum(fps, axis=1, out=fps)
+            if ranking and b > a:
+                p = np.diff(tps, axis=1)  # the counts again, now one row per resample
+                tp_end = tps[:, 1:] if self.tp_end is None else tps.take(
+                    self.tp_end[a:b] - a, axis=1)
+                fp_end = fps.take(self.fp_end[a:b] - c, axis=1)
+                if self.fp_before is None:
+                    above += 2 * np.einsum("ij,ij->i", fp_end, p, dtype=np.int64)
+                else:
+                    above += np.einsum("ij,ij->i", fp_end, p, dtype=np.int64)
+                    above += np.einsum("ij,ij->i", fps.take(self.fp_before[a:b] - c, axis=1), p,
+                                       dtype=np.int64)
+                fp_end += tp_end  # the rows predicted positive down to the cell's group
+                np.maximum(fp_end, 1, out=fp_end)  # a cell drawn (pos_c > 0) has TP ≥ 1
+                ratio = tp_end / fp_end
+                ratio *= p
+                gains += ratio.sum(axis=1)
+            tp, fp = tps[:, -1], fps[:, -1]
+        if self.cut_block == self.pos_bounds.size - 1:
+            at_cut = (tp, fp)
+        return *(v.astype(np.int64) for v in at_cut), gains, above
 
 
 def _binary_uncertainty(strata: list[_Stratum], sizes: list[int], cuts: list[int],
                         points: list[dict[str, np.ndarray]], names: Sequence[str], *,
                         ci: bool, resamples: int, confidence: float, seed: int | None,
-                        progress: Callable[[int], None] | None,
-                        warnings: list[str]) -> dict[str, Any]:
+                        progress: Callable[[int], None] | None, warnings: list[str],
+                        scored: bool) -> dict[str, Any]:
     """CI and paired-comparison fields of a binary result (strata: positives, negatives).
 
     `points` holds each model's metrics on all rows; the first `cuts[m]` groups of model m
-    are predicted positive.
+    are predicted positive. Scores (`scored`: a group per distinct score) are scored block
+    by block in each model's order (`_Ranking`); predictions (two groups) from their counts
+    per group.
     """
-    ranking = "roc_auc" in names
+    ranking = "average_precision" in names
+    n_pos, n_neg = strata[0].rows, strata[1].rows
+    if scored:
+        rankings = [_Ranking.of(strata[0].groups[m], strata[1].groups[m], cut, g)
+                    for m, (cut, g) in enumerate(zip(cuts, sizes, strict=True))]
 
-    def evaluate(tensors: list[np.ndarray]) -> list[dict[str, np.ndarray]]:
-        return [{n: v for n, v in _at_cut(t[:, 0], t[:, 1], cut, ranking).items() if n in names}
-                for t, cut in zip(tensors, cuts, strict=True)]
+        def evaluate(counts: list[np.ndarray], pool: Executor) -> list[dict[str, np.ndarray]]:
+            # the baseline's metrics on a worker thread while the new model's are made here
+            others = [pool.submit(r.sums, counts[0], counts[1], ranking) for r in rankings[1:]]
+            sums = [rankings[0].sums(counts[0], counts[1], ranking),
+                    *(f.result() for f in others)]
+            out = []
+            for tp, fp, gains, above in sums:
+                metrics = _threshold_metrics(tp, fp, n_pos)
+                if ranking:
+                    metrics["average_precision"] = _divide(gains, n_pos)
+                    pairs = 2 * n_pos * n_neg
+                    metrics["roc_auc"] = _divide(pairs - above, pairs)  # NaN: one class
+                out.append(metrics)
+            return out
 
-    draws = _bootstrap(strata, sizes, evaluate, resamples=resamples, seed=seed,
+        width = strata[0].counts.size + strata[1].counts.size
+    else:
+        def evaluate(counts: list[np.ndarray], _pool: Executor) -> list[dict[str, np.ndarray]]:
+            return [_threshold_metrics(t[:, 0, :cut].sum(axis=-1), t[:, 1, :cut].sum(axis=-1),
+                                       n_pos)
+                    for t, cut in zip(_group_counts(strata, counts, sizes), cuts, strict=True)]
+
+        width = 2 * max(sizes)
+    draws = _bootstrap(strata, evaluate, resamples=resamples, seed=seed, width=width,
                        progress=progress)
     return _uncertainty_fields(draws, [{n: float(p[n]) for n in names} for p in points], names,
                                ci=ci, confidence=confidence, resamples=resamples, seed=seed,
@@ -968,8 +1188,12 @@ def _uncertainty_fields(draws: list[dict[str, np.ndarray]], points: list[dict[st
     """Percentile intervals (`ci`) and paired differences (`comparison`) from the resamples.
 
     The interval is the (1 ± confidence)/2 quantiles (linear interpolation) of the defined
-    resampled values; p_value = min(1, 2·min(share(d ≤ 0), share(d ≥ 0))) of the resampled
-    differences d = new − baseline, so identical models get 1.
+    resampled values. p_value = min(1, 2(k + 1)/(B + 1)) with k = min(#{d ≤ 0}, #{d ≥ 0}) of
+    the B defined resampled differences d = new − baseline: twice the smaller one-sided
+    bootstrap p-value (1 + k)/(B + 1), which counts the observed difference as one of the
+    resamples, so a p-value is never 0 (at least 2/(B + 1), the resolution of B resamples)
+    and identical models get 1.
+    Reference: A. C. Davison & D. V. Hinkley, Bootstrap Methods (1997), §4.4 (eq. 4.11).
     """
     tail = (1 - confidence) / 2
     fields: dict[str, Any] = {"confidence": confidence, "resamples": resamples, "seed": seed}
@@ -992,7 +1216,8 @@ def _uncertainty_fields(draws: list[dict[str, np.ndarray]], points: list[dict[st
                               warnings)
             if defined.size:
                 low, high = np.quantile(defined, [tail, 1 - tail])
-                p = min(1.0, 2 * min(np.mean(defined <= 0), np.mean(defined >= 0)))
+                k = min(np.count_nonzero(defined <= 0), np.count_nonzero(defined >= 0))
+                p = min(1.0, 2 * (k + 1) / (defined.size + 1))
             else:
                 low = high = p = math.nan
             rows.append(MetricComparison(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -155,6 +156,78 @@ def test_values_near_1e300_are_computed_not_zeroed(write_csv):
     assert (huge.exit_code, huge.stderr) == (0, "mlstats: warning: the var of values this large "
                                                 "is outside the float64 range: every result "
                                                 "is null\n")
+
+
+NEAR_LIMITS = {
+    "near 1.8e308, both signs": [1.7e308, 1.6e308, -1.7e308, 5e307, 1e308],
+    "constant 1e150": [1e150] * 5,
+    "constant 1.7e308": [1.7e308] * 4,
+    "subnormal": [5e-324, 1e-323, 2e-323, 0.0, 3e-323],
+    "1e308 beside 1": [1e308, 1.0, -1e308, 2.0, 1e-300],
+}
+
+
+@pytest.mark.parametrize("values", list(NEAR_LIMITS.values()), ids=list(NEAR_LIMITS))
+@pytest.mark.parametrize("stat", ["mean", "median", "std", "var", "cv", "p90", "trimmed-mean",
+                                  "corr"])
+def test_values_near_the_float64_limits_give_results_or_null_with_a_warning(write_csv, values,
+                                                                            stat):
+    # issue 18: bootstrap of such columns crashed (exit 3) in its text histogram; every key is
+    # now a number or null, and a null comes with a warning
+    path = write_csv("x,y\n" + "".join(f"{v!r},{w!r}\n" for v, w in zip(values, values[::-1],
+                                                                        strict=True)))
+    column = "x,y" if stat == "corr" else "x"
+    for command, extra in (("bootstrap", ["--seed", "1", "--resamples", "300"]),
+                           ("jackknife", [])):
+        result = invoke(command, path, "--column", column, "--stat", stat, *extra, "--json")
+        assert result.exit_code == 0, result.stderr
+        record = json.loads(result.stdout)
+        numbers = [record[k] for k in ("estimate", "bias", "std_error", "ci_low", "ci_high")]
+        assert all(v is None or math.isfinite(v) for v in numbers)
+        if None in numbers:
+            assert record["warnings"], (command, numbers)
+
+
+@pytest.mark.parametrize("values", [NEAR_LIMITS["near 1.8e308, both signs"],
+                                    NEAR_LIMITS["constant 1e150"]], ids=["wide", "constant"])
+def test_the_table_view_and_plot_draw_values_near_the_limits(write_csv, tmp_path, values):
+    path = write_csv("x\n" + "".join(f"{v!r}\n" for v in values))
+    target = tmp_path / "dist.png"
+    result = invoke("bootstrap", path, "--column", "x", "--seed", "1", "--resamples", "300",
+                    "--plot", target)
+    assert result.exit_code == 0, result.stderr
+    assert "bootstrap distribution (300 resamples); ◀ marks" in result.stdout
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_histogram_is_drawn_only_for_the_table_view(monkeypatch):
+    import mlstats.stats.resampling as rs
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("histogram computed for a view that does not show it")
+
+    monkeypatch.setattr(rs, "histogram", refuse)
+    for fmt in ("json", "csv", "markdown"):
+        result = invoke("bootstrap", AIR, "--column", "Ozone", "--seed", "1", "--resamples",
+                        "200", "--format", fmt, "--quiet")
+        assert result.exit_code == 0, (fmt, result.stderr)
+
+
+def test_charts_say_how_many_resamples_they_show(monkeypatch, tmp_path):
+    # beyond KEEP values the distribution shown is the first KEEP: the text chart and the
+    # plot's title say so, not the number of resamples
+    import mlstats.render.plot as plot
+    import mlstats.stats.resampling as rs
+
+    monkeypatch.setattr(rs, "KEEP", 100)
+    titles = []
+    monkeypatch.setattr(plot, "save_figure",
+                        lambda figure, path: titles.append(figure.axes[0].get_title()))
+    result = invoke("bootstrap", AIR, "--column", "Ozone", "--seed", "1", "--resamples", "300",
+                    "--plot", tmp_path / "d.png", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    assert "bootstrap distribution (100 of 300 resamples); ◀ marks" in result.stdout
+    assert titles == ["bootstrap distribution (100 of 300 resamples)"]
 
 
 def test_corr_of_two_rows_is_exit_2(write_csv):
@@ -354,3 +427,46 @@ def test_help_has_an_example(name):
     result = invoke(name, "--help")
     assert result.exit_code == 0
     assert f"mlstats {name} sample_data/airquality.csv --column Ozone" in result.stdout
+
+
+def test_plot_never_replaces_the_result(tmp_path):
+    out = tmp_path / "same.png"
+    result = invoke("bootstrap", AIR, "--column", "Ozone", "--plot", out, "-o", out)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"mlstats: error: --plot '{out}' is also the -o file; give them "
+                             "different paths\n")
+    assert not out.exists()
+
+
+def test_a_long_run_is_warned_on_stderr_and_the_result_is_unchanged(monkeypatch):
+    # issue 19: a run expected to take more than MINUTE says how long and how to shorten it;
+    # the warning is not part of the result, so the same seed still gives the same bytes
+    import importlib
+
+    progress = importlib.import_module("mlstats.render.progress")
+    args = ("bootstrap", AIR, "--column", "Ozone", "--seed", "1", "--resamples", "400", "--json")
+    before = invoke(*args)
+    monkeypatch.setattr(progress, "MINUTE", 0.0)
+    monkeypatch.setattr(progress, "SETTLE", 0.0)
+    after = invoke(*args)
+    assert after.exit_code == 0 and after.stdout == before.stdout
+    forecast = [line for line in after.stderr.splitlines() if "will take about" in line]
+    assert len(forecast) == 1 and forecast[0].startswith(
+        "mlstats: warning: this bootstrap will take about ")
+    assert "(400 resamples); --resamples " in forecast[0]
+    quiet = invoke(*args, "--quiet")
+    assert quiet.stderr == "" and quiet.stdout == before.stdout
+
+
+def test_same_seed_is_byte_identical_when_resampled_in_blocks(write_csv):
+    # 20,000 rows: two blocks drawn on two threads; each block's generator is used by one
+    # thread at a time, in resample order, so the output never depends on the scheduling
+    rng = np.random.default_rng(11)
+    x = rng.lognormal(2, 0.7, 20_000).round(4)
+    y = (x + rng.normal(0, 1, x.size)).round(4)
+    path = write_csv("x,y\n" + "".join(f"{a},{b}\n" for a, b in zip(x, y, strict=True)))
+    args = ("bootstrap", path, "--column", "x,y", "--stat", "corr", "--seed", "4",
+            "--resamples", "400", "--method", "percentile", "--json")
+    first, second = run_process(*args), run_process(*args)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout

@@ -19,6 +19,7 @@ class Contract:
     failing_assert: str
     bad_column: list[str] | None = None
     extra_keys: set[str] = field(default_factory=set)
+    data: bool = False  # a data command: rows on stdout, the report (and JSON) on stderr
 
 
 S = str(SAMPLE)
@@ -73,11 +74,34 @@ CONTRACTS: dict[str, Contract] = {
         failing_assert="ci_low > 100",
         bad_column=["bootstrap", f"{S}/airquality.csv", "--column", "Ozon"],
     ),
+    "clean": Contract(
+        run=["clean", f"{S}/trees.csv", "--check"],
+        keys={"rows_in", "rows_out", "columns_in", "columns_out", "duplicate_rows",
+              "empty_rows", "missing_cells", "missing_fraction", "bad_lines", "outliers",
+              "rule_violations", "cells_changed", "columns", "actions"},
+        failing_assert="missing_cells > 0",
+        bad_column=["clean", f"{S}/trees.csv", "--range", "Girt=0:100"],
+    ),
     "jackknife": Contract(
         run=["jackknife", f"{S}/airquality.csv", "--column", "Ozone"],
         keys={"estimate", "jackknife_estimate", "bias", "std_error", "ci_low", "ci_high", "n"},
         failing_assert="std_error < 1",
         bad_column=["jackknife", f"{S}/airquality.csv", "--column", "Ozon"],
+    ),
+    "correlate": Contract(
+        run=["correlate", f"{S}/cars.csv"],
+        keys={"pairs", "matrix", "method", "confidence", "correction"},
+        failing_assert="pairs.speed~dist.r > 0.9",
+        bad_column=["correlate", f"{S}/cars.csv", "--columns", "sped,dist"],
+    ),
+    "sample": Contract(
+        run=["sample", f"{S}/airquality.csv", "--n", "10", "--seed", "1"],
+        keys={"method", "population", "sample_size", "n", "frac", "replace", "strata",
+              "clusters"},
+        failing_assert="sample_size > 100",
+        data=True,
+        bad_column=["sample", f"{S}/airquality.csv", "--n", "5", "--method", "stratified",
+                    "--by", "Mont"],
     ),
 }
 
@@ -102,7 +126,7 @@ def test_json_holds_the_spec_keys(name):
     contract = CONTRACTS[name]
     result = invoke(*contract.run, "--json")
     assert result.exit_code == 0, result.stderr
-    record = json.loads(result.stdout)
+    record = json.loads(result.stderr if contract.data else result.stdout)
     envelope = {"command", "mlstats_version", "warnings"}
     if contract.bad_column is not None:
         envelope |= {"rows_used", "provenance"}
@@ -115,8 +139,10 @@ def test_a_failing_assert_exits_1(name):
     contract = CONTRACTS[name]
     result = invoke(*contract.run, "--assert", contract.failing_assert)
     assert result.exit_code == 1, result.stderr
-    assert result.stderr.splitlines()[-1].startswith(
-        f"mlstats: assertion failed: {contract.failing_assert} (")
+    lines = result.stderr.splitlines()
+    line = next(ln for ln in lines if ln.startswith("mlstats: assertion failed:")) \
+        if contract.data else lines[-1]
+    assert line.startswith(f"mlstats: assertion failed: {contract.failing_assert} (")
 
 
 @pytest.mark.parametrize("name", registered())

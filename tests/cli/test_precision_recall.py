@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -279,10 +280,12 @@ def test_warnings_for_logits_and_one_class(write_csv):
     result = invoke("precision-recall", one, "--true", "y", "--score", "s", "--json")
     assert result.exit_code == 0
     record = json.loads(result.stdout)
-    assert record["average_precision"] is None and record["roc_auc"] is None
+    # scikit-learn 1.9.1: average_precision_score([1, 1], [0.9, 0.2]) = 1.0
+    assert record["average_precision"] == 1.0 and record["roc_auc"] is None
     assert result.stderr.splitlines()[0] == ("mlstats: warning: only one class in --true (every "
-                                             "row is positive): average_precision and roc_auc "
-                                             "are null")
+                                             "row is positive): roc_auc is null "
+                                             "(average_precision is 1: every threshold has "
+                                             "precision 1)")
 
 
 def test_zero_division_warns_and_reports_zero(write_csv):
@@ -451,7 +454,7 @@ def test_compare_file_errors(write_csv, tmp_path):
         ("s\n0.5\n0.4\n0.3\n", ["--id", "id"], "--compare file '{b}' has no --id column 'id'; "
          "columns are: s"),
         ("id,s\n1,0.5\n1,0.4\n3,0.3\n", ["--id", "id"], "--id column 'id' is not unique in "
-         "{b}: '1' occurs 2 times; give a key that names one row"),
+         "'{b}': '1' occurs 2 times; give a key that names one row"),
         ("id,y,s\n1,1,0.5\n2,1,0.4\n3,0,0.3\n", [], "the --true labels of the baseline file "
          "differ from the input's in 2 of 3 rows; join the files on a key with --id COL"),
     ]
@@ -484,11 +487,60 @@ def test_repeated_id_in_the_input_is_an_error(write_csv):
                              "occurs 2 times; give a key that names one row\n")
 
 
-def test_unwritable_curve_is_an_error_and_leaves_nothing(tmp_path):
-    target = tmp_path / "missing" / "curve.csv"
+def test_unwritable_curve_is_an_error_and_leaves_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a short path: quoted values over 80 characters are cut
+    target = Path("missing") / "curve.csv"
     result = invoke("precision-recall", SCORES, "--true", "label", "--score", "score",
                     "--curve", str(target))
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == (f"mlstats: error: cannot write '{target}': no such file or "
                              "directory; check the path and free space\n")
     assert not target.parent.exists()
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--curve", "{out}", "-o", "{out}"],
+     "--curve '{out}' is also the -o file; give them different paths"),
+    (["--plot", "{out}", "-o", "{out}"],
+     "--plot '{out}' is also the -o file; give them different paths"),
+    (["--curve", "{out}", "--plot", "{out}"],
+     "--curve and --plot both name '{out}'; give them different paths"),
+])
+def test_side_files_never_replace_the_result_or_each_other(tmp_path, extra, message):
+    # issue 18: --curve X -o X wrote the curve, then silently replaced it with the report
+    data = tmp_path / "scores.csv"
+    data.write_bytes(Path(SCORES).read_bytes())
+    out = tmp_path / "same.csv"
+    fill = {"out": str(out), "input": str(data)}
+    result = invoke("precision-recall", data, "--true", "label", "--score", "score",
+                    *(a.format(**fill) for a in extra))
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"mlstats: error: {message.format(**fill)}\n"
+    assert not out.exists() and data.read_bytes() == Path(SCORES).read_bytes()
+
+
+def test_a_long_bootstrap_is_warned_on_stderr(monkeypatch):
+    import importlib
+
+    progress = importlib.import_module("mlstats.render.progress")
+    monkeypatch.setattr(progress, "MINUTE", 0.0)
+    monkeypatch.setattr(progress, "SETTLE", 0.0)
+    result = invoke("precision-recall", SCORES, "--true", "label", "--score", "score", "--ci",
+                    "--resamples", "300", "--seed", "1", "--json")
+    assert result.exit_code == 0
+    assert result.stderr.startswith("mlstats: warning: this bootstrap will take about ")
+    assert "(300 resamples); --resamples " in result.stderr
+
+
+def test_same_seed_is_byte_identical_with_worker_threads(write_csv):
+    rng = np.random.default_rng(2)
+    y = rng.random(10_000) < 0.3
+    s = np.clip(0.2 * y + rng.normal(0.4, 0.2, y.size), 0, 1).round(5)
+    b = np.clip(0.1 * y + rng.normal(0.4, 0.2, y.size), 0, 1).round(5)
+    path = write_csv("y,s,b\n" + "".join(f"{int(u)},{v},{w}\n" for u, v, w in zip(y, s, b,
+                                                                                strict=True)))
+    args = ("precision-recall", path, "--true", "y", "--score", "s", "--baseline-score", "b",
+            "--ci", "--seed", "3", "--resamples", "200", "--json")
+    first, second = run_process(*args), run_process(*args)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout

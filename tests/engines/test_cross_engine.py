@@ -216,3 +216,43 @@ ROWS_COMMANDS = [
 @pytest.mark.parametrize("args", ROWS_COMMANDS, ids=" ".join)
 def test_commands_from_rows_agree(args):
     assert_same(record(*args, engine="local"), record(*args, engine="duckdb"))
+
+
+def test_describe_wide_text_columns_agree(monkeypatch, write_csv):
+    # a text column of many distinct values is counted by a GROUP BY of its own; ties for the
+    # most frequent value go to the first seen, as locally
+    from mlstats.engines import duckdb_summaries
+
+    monkeypatch.setattr(duckdb_summaries, "_NARROW", 1)
+    path = write_csv("id,city,x\nu1,Oslo,1\nu2,Rome,2\nu3,,3\nu2,Oslo,4\nu4,Rome,5\n")
+    assert_same(record("describe", path, engine="local"),
+                record("describe", path, engine="duckdb"))
+
+
+@pytest.fixture(scope="module")
+def scores_csv(tmp_path_factory) -> str:
+    """Text labels, logits of both signs, ties, -0.0 and 0.0, missing cells."""
+    rng = np.random.default_rng(9)
+    n = 2000
+    label = np.where(rng.random(n) < 0.3, "spam", "ham")
+    logit = np.round(rng.normal(size=n) + (label == "spam"), 1)
+    lines = ["label,logit"]
+    for i in range(n):
+        score = "-0.0" if i % 101 == 0 else ("" if i % 211 == 0 else repr(float(logit[i])))
+        lines.append(f"{'' if i % 307 == 0 else label[i]},{score}")
+    path = tmp_path_factory.mktemp("scores") / "scores.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+@pytest.mark.parametrize("extra", [[], ["--threshold", "0", "--beta", "0.5"],
+                                   ["--ci", "--seed", "4", "--resamples", "200"],
+                                   ["--target-precision", "0.6", "--where", "logit > -2"]],
+                         ids=" ".join)
+def test_precision_recall_from_score_counts_agrees(scores_csv, tmp_path, extra):
+    args = ["precision-recall", scores_csv, "--true", "label", "--score", "logit",
+            "--positive", "spam", *extra]
+    local = record(*args, "--curve", str(tmp_path / "local.csv"), engine="local")
+    duck = record(*args, "--curve", str(tmp_path / "duck.csv"), engine="duckdb")
+    assert_same(local, duck)
+    assert (tmp_path / "local.csv").read_text() == (tmp_path / "duck.csv").read_text()

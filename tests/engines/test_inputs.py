@@ -163,3 +163,16 @@ def test_unknown_engine_is_a_usage_error(write_csv):
     result = invoke("describe", write_csv("x\n1\n2\n"), "--engine", "spork")
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.startswith("mlstats: error: ") and "--engine" in result.stderr
+
+
+def test_duckdb_progress_bar_is_off(write_csv):
+    # DuckDB draws its progress bar on standard output, where the result goes (JSON, CSV)
+    from mlstats.engines import open_duckdb
+    from mlstats.io.options import ReadOptions
+
+    with open_duckdb(ReadOptions(source=write_csv("x\n1\n"), engine="duckdb")) as src:
+        assert src.query("SELECT current_setting('enable_progress_bar')") == [(False,)]
+        spill = src._spill
+    import os
+
+    assert not os.path.exists(spill)  # DuckDB's temporary directory is removed on close

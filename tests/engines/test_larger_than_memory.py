@@ -11,7 +11,7 @@ from mlstats.stats.summaries import Moments
 pytest.importorskip("duckdb")
 
 LIMIT_MB = 256
-ROWS = 18_000_000  # ≈ 1.1 GB of CSV: over 4 × 256 MB
+ROWS = 16_000_000  # ≈ 1.2 GB of CSV (two more columns the commands do not use): > 4 × 256 MB
 CHUNK = 1_000_000
 
 
@@ -24,13 +24,15 @@ def big_csv(tmp_path_factory):
     rng = np.random.default_rng(7)
     merged = {"A": Moments(), "B": Moments()}
     whole = Moments()
-    schema = pa.schema([("group", pa.string()), ("x", pa.float64()), ("y", pa.float64())])
+    schema = pa.schema([("group", pa.string()), ("x", pa.float64()), ("y", pa.float64()),
+                        ("u", pa.float64()), ("v", pa.float64())])
     with pacsv.CSVWriter(path, schema) as writer:
         for _ in range(ROWS // CHUNK):
             b = rng.random(CHUNK) < 0.5
             x = rng.normal(10, 3, size=CHUNK)
             y = 2 * x + rng.normal(size=CHUNK) + 0.01 * b
-            writer.write_table(pa.table({"group": np.where(b, "B", "A"), "x": x, "y": y}))
+            writer.write_table(pa.table({"group": np.where(b, "B", "A"), "x": x, "y": y,
+                                         "u": rng.random(CHUNK), "v": rng.random(CHUNK)}))
             whole = whole.merge(Moments.of(x))
             for name, mask in (("A", ~b), ("B", b)):
                 merged[name] = merged[name].merge(Moments.of(y[mask], name))

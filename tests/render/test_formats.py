@@ -198,3 +198,14 @@ def test_markdown_stays_below_githubs_job_summary_limit():
     assert cut + text.count("| g") == 40_000
     small = render({**rec, "columns": rows[:10]}, "markdown")
     assert "not shown" not in small
+
+
+def test_shaded_tables_colour_numbers_by_sign_and_size():
+    rows = [{"name": "a", "a": 1.0, "b": -0.5}, {"name": "b", "a": -0.5, "b": 0.1}]
+    rec = {"command": "demo", "mlstats_version": "0.1.0", "matrix": rows, "warnings": []}
+    shaded = render(rec, "table", color=True, shade=("matrix",))
+    assert "\x1b[1;34m" in shaded  # 1.0: bold blue
+    assert "\x1b[31m" in shaded  # −0.5: red
+    assert "\x1b[2;34m" in shaded  # 0.1: dim blue
+    assert "\x1b[31m" not in render(rec, "table", color=True)
+    assert render(rec, "table", shade=("matrix",)) == render(rec, "table")

@@ -235,6 +235,8 @@ def test_score_groups_equal_sklearn_thresholds(data):
     assert np.all(groups.pos + groups.neg > 0)
     np.testing.assert_array_equal(groups.index_of(groups.thresholds),
                                   np.arange(groups.thresholds.size))
+    # each row's group is the one whose threshold is its score (−0.0 counted as 0.0)
+    np.testing.assert_array_equal(groups.thresholds[groups.index_of(s)], s + 0.0)
 
 
 labelled_scores = st.integers(2, 80).flatmap(lambda n: st.tuples(
@@ -261,6 +263,10 @@ def test_invariants(data):
         assert r.roc_auc == pytest.approx(roc_auc_score(y, s), abs=1e-12)
         assert r.average_precision == pytest.approx(average_precision_score(y, s), abs=1e-12)
         assert 0 <= r.average_precision <= 1 and 0 <= r.best_f1 <= 1
+    elif y.all():  # every row positive: AP is scikit-learn's 1.0, ROC-AUC undefined
+        assert r.average_precision == 1.0  # scikit-learn sums ΔR·1: 1 within rounding
+        assert average_precision_score(y, s) == pytest.approx(1.0, abs=1e-12)
+        assert math.isnan(r.roc_auc)
     else:
         assert math.isnan(r.roc_auc) and math.isnan(r.average_precision)
 
@@ -321,6 +327,19 @@ def test_no_predicted_positive_gives_zero_with_a_warning():
     assert (r.precision, r.recall, r.f1, r.fpr) == (0.0, 0.0, 0.0, 0.0)
     assert r.warnings == ("precision undefined (no row is predicted positive): reported as 0, "
                           "as scikit-learn's zero_division default",)
+
+
+def test_every_row_positive_gives_ap_1_as_sklearn():
+    # scikit-learn 1.9.1: average_precision_score([1, 1, 1, 1], s) = 1.0 (precision 1 at every
+    # threshold); roc_auc_score raises "Only one class present", so ROC-AUC stays null
+    y, s = np.ones(4, dtype=bool), np.array([0.9, 0.2, 0.5, 0.5])
+    r, _ = binary_from_scores(y, s, ci=True, seed=1, resamples=50)
+    assert r.average_precision == average_precision_score(y, s) == 1.0
+    assert math.isnan(r.roc_auc)
+    assert r.warnings[0] == ("only one class in --true (every row is positive): roc_auc is "
+                             "null (average_precision is 1: every threshold has precision 1)")
+    assert set(r.ci) == {"precision", "recall", "f1", "average_precision"}
+    assert (r.ci["average_precision"].low, r.ci["average_precision"].high) == (1.0, 1.0)
 
 
 def test_one_class_only_leaves_ap_and_auc_undefined():
@@ -511,33 +530,75 @@ def test_ci_is_reproducible_and_brackets_the_estimate():
     assert (first.confidence, first.resamples, first.seed) == (0.95, 500, 42)
 
 
-def test_resampled_metrics_equal_sklearn_on_the_resampled_rows():
-    # the counts drawn per group are a resample: rebuild its rows and score them with sklearn
-    y, s = _data(3, n=120)
-    groups = score_groups(y, s)
-    strata = [clf._Stratum.of_counts(groups.pos), clf._Stratum.of_counts(groups.neg)]
-    sizes = [groups.thresholds.size]
-    cut = groups.cut(0.5)
+def _paired_strata(y, s, baseline):
+    """The strata and rankings that binary_from_scores builds for a paired comparison."""
+    groups = [score_groups(y, s), score_groups(y, baseline)]
+    rows = [g.index_of(v) for g, v in zip(groups, (s, baseline), strict=True)]
+    sizes = [g.thresholds.size for g in groups]
+    strata = [clf._Stratum.of([r[y] for r in rows], sizes),
+              clf._Stratum.of([r[~y] for r in rows], sizes)]
+    rankings = [clf._Ranking.of(strata[0].groups[m], strata[1].groups[m], groups[m].cut(0.5),
+                                sizes[m]) for m in range(2)]
+    return groups, strata, rankings
+
+
+@pytest.mark.parametrize("block", [3, 1 << 13])
+def test_resampled_metrics_equal_sklearn_on_the_resampled_rows(monkeypatch, block):
+    # the counts drawn per cell are a resample: rebuild its rows and score them, under each
+    # model, with sklearn; ties within and across classes (two digits), and with block = 3
+    # many blocks, a second model read out of order, and the threshold's cut inside
+    monkeypatch.setattr(clf, "_BLOCK_ROWS", block)
+    monkeypatch.setattr(clf, "_BLOCK_CELLS", block)
+    y, s = _data(3, n=160)
+    baseline = np.round(s + np.random.default_rng(4).normal(0, 0.1, s.size), 2)
+    groups, strata, rankings = _paired_strata(y, s, baseline)
     seen = []
 
-    def evaluate(tensors):
-        seen.append(tensors[0])
-        return [clf._at_cut(tensors[0][:, 0], tensors[0][:, 1], cut, ranking=True)]
+    def evaluate(counts, _pool):
+        seen.append([c.copy() for c in counts])
+        return [dict(zip(("tp", "fp", "gains", "above"), r.sums(*counts, ranking=True),
+                         strict=True)) for r in rankings]
 
-    draws = clf._bootstrap(strata, sizes, evaluate, resamples=20, seed=5, progress=None)
-    counts = seen[0]
-    for b in range(20):
-        rows_y = np.repeat([True, False], [counts[b, 0].sum(), counts[b, 1].sum()])
-        rows_s = np.concatenate([np.repeat(groups.thresholds, counts[b, 0]),
-                                 np.repeat(groups.thresholds, counts[b, 1])])
-        assert counts[b, 0].sum() == y.sum() and counts[b, 1].sum() == (~y).sum()
-        pred = rows_s >= 0.5
-        assert draws[0]["precision"][b] == pytest.approx(precision_score(rows_y, pred), rel=1e-12)
-        assert draws[0]["recall"][b] == pytest.approx(recall_score(rows_y, pred), rel=1e-12)
-        assert draws[0]["f1"][b] == pytest.approx(f1_score(rows_y, pred), rel=1e-12)
-        assert draws[0]["average_precision"][b] == pytest.approx(
-            average_precision_score(rows_y, rows_s), rel=1e-12)
-        assert draws[0]["roc_auc"][b] == pytest.approx(roc_auc_score(rows_y, rows_s), rel=1e-12)
+    draws = clf._bootstrap(strata, evaluate, resamples=20, seed=5, width=1, progress=None)
+    pos, neg = (np.concatenate(parts, axis=1) for parts in zip(*seen, strict=True))
+    n_pos, n_neg = int(y.sum()), int((~y).sum())
+    for r in range(20):
+        assert (pos[:, r].sum(), neg[:, r].sum()) == (n_pos, n_neg)  # stratified
+        rows_y = np.repeat([True, False], [n_pos, n_neg])
+        for m, g in enumerate(groups):
+            rows_s = np.concatenate([np.repeat(g.thresholds[strata[0].groups[m]], pos[:, r]),
+                                     np.repeat(g.thresholds[strata[1].groups[m]], neg[:, r])])
+            pred = rows_s >= 0.5
+            got = draws[m]
+            assert got["tp"][r] == np.count_nonzero(rows_y & pred)
+            assert got["fp"][r] == np.count_nonzero(~rows_y & pred)
+            assert got["gains"][r] / n_pos == pytest.approx(
+                average_precision_score(rows_y, rows_s), rel=1e-12)
+            pairs = 2 * n_pos * n_neg
+            assert (pairs - got["above"][r]) / pairs == pytest.approx(
+                roc_auc_score(rows_y, rows_s), rel=1e-12)
+
+
+def test_cells_drawn_in_blocks_have_the_multinomial_law(monkeypatch):
+    # counts per cell of a stratum of 200 rows in 37 cells, drawn in blocks of about 16 rows:
+    # each count is Binomial(n, rows_c/n): its mean and variance, over 20,000 resamples, within
+    # 5 standard errors; every resample has n rows
+    monkeypatch.setattr(clf, "_BLOCK_ROWS", 16)
+    rows = np.random.default_rng(1).integers(1, 10, 37)
+    rows = (rows * 200 / rows.sum()).round().astype(np.int64)
+    stratum = clf._Stratum(rows, (np.arange(rows.size),))
+    n, resamples = stratum.rows, 20_000
+    draws = clf._Draws(stratum, np.random.SeedSequence(3), np.int32)
+    # several blocks, some drawn as one multinomial over cells, some row by row
+    assert draws.edges.size > 5 and {plan[4] is None for plan in draws.plans} == {True, False}
+    counts = np.concatenate([draws.draw(1000).copy() for _ in range(resamples // 1000)], axis=1)
+    assert (counts.sum(axis=0) == n).all()
+    p = rows / n
+    mean_z = (counts.mean(axis=1) - n * p) / np.sqrt(n * p * (1 - p) / resamples)
+    variance = n * p * (1 - p)
+    # the sample variance of Binomial counts has variance ≈ 2σ⁴/B (near-normal counts)
+    var_z = (counts.var(axis=1, ddof=1) - variance) / (variance * np.sqrt(2 / resamples))
+    assert np.abs(mean_z).max() < 5 and np.abs(var_z).max() < 5
 
 
 def test_row_draws_and_cell_draws_agree_in_distribution(monkeypatch):
@@ -553,14 +614,32 @@ def test_row_draws_and_cell_draws_agree_in_distribution(monkeypatch):
         assert by_row.ci[name].high == pytest.approx(by_cell.ci[name].high, abs=0.01)
 
 
-def test_small_batches_give_the_same_kind_of_interval(monkeypatch):
+def test_the_batch_size_changes_no_value(monkeypatch):
+    # every stratum and every block of one draws from its own generator, in resample order,
+    # and the sums run down each resample's column in sequence: batches of 1 to 3 resamples
+    # give exactly the one-batch intervals and comparisons (scores, predictions, multi-class)
     y, s = scores_csv()
-    whole, _ = binary_from_scores(y, s, ci=True, seed=2, resamples=2000)
-    monkeypatch.setattr(clf, "_BATCH_ELEMENTS", 1000)
-    calls = []
-    batched, _ = binary_from_scores(y, s, ci=True, seed=2, resamples=2000, progress=calls.append)
-    assert len(calls) > 1 and sum(calls) == 2000
-    assert batched.ci["roc_auc"].low == pytest.approx(whole.ci["roc_auc"].low, abs=0.01)
+    baseline = np.round(s + np.random.default_rng(1).normal(0, 0.05, s.size), 3)
+    truth, pred, labels = animals()
+
+    monkeypatch.setattr(clf, "_BLOCK_ROWS", 64)  # several blocks of draws and of cells
+    monkeypatch.setattr(clf, "_BLOCK_CELLS", 64)
+
+    def run(batch):
+        monkeypatch.setattr(clf, "_BATCH_ELEMENTS", batch)
+        calls = []
+        scored, _ = binary_from_scores(y, s, ci=True, baseline=baseline, seed=2,
+                                       resamples=301, progress=calls.append)
+        hard = binary_from_predictions(y, s >= 0.5, baseline=s >= 0.6, ci=True, seed=2,
+                                       resamples=301)
+        multi = multiclass_from_predictions(truth, pred, labels, ci=True, seed=2,
+                                            resamples=301)
+        return calls, (scored.ci, scored.comparison, hard.ci, hard.comparison, multi.ci)
+
+    whole_calls, whole = run(1 << 23)
+    batched_calls, batched = run(1000)
+    assert whole_calls == [301] and len(batched_calls) > 100 and sum(batched_calls) == 301
+    assert batched == whole
 
 
 def test_undefined_precision_resamples_are_left_out():
@@ -598,7 +677,8 @@ def test_a_better_model_wins_the_paired_comparison():
     assert auc.new == pytest.approx(roc_auc_score(y, good), rel=1e-12)
     assert auc.baseline == pytest.approx(roc_auc_score(y, bad), rel=1e-12)
     assert auc.diff == pytest.approx(auc.new - auc.baseline, rel=1e-12)
-    assert auc.ci_low > 0.05 and auc.p_value == 0.0
+    # no resampled difference reaches 0: the p-value is the bound 2(0 + 1)/(1000 + 1)
+    assert auc.ci_low > 0.05 and auc.p_value == 2 / 1001
     worse, _ = binary_from_scores(y, bad, baseline=good, seed=3, resamples=1000)
     flipped = next(c for c in worse.comparison if c.name == "roc_auc")
     assert flipped.ci_high < -0.05 and flipped.diff == pytest.approx(-auc.diff, rel=1e-12)
@@ -619,7 +699,7 @@ def test_prediction_comparison_and_multiclass_intervals():
                           "accuracy"]
     assert m.ci["accuracy"].low < m.accuracy < m.ci["accuracy"].high
     accuracy = next(c for c in m.comparison if c.name == "accuracy")
-    assert (accuracy.baseline, accuracy.ci_high, accuracy.p_value) == (1.0, accuracy.ci_high, 0.0)
+    assert (accuracy.baseline, accuracy.p_value) == (1.0, 2 / 401)
     assert accuracy.ci_high < 0
 
 
@@ -655,3 +735,34 @@ def test_interval_coverage_by_simulation():
     for name, hits in covered.items():
         # nominal 0.95; 400 replications give a standard error of about 0.011
         assert 0.91 <= hits / reps <= 0.985, (name, hits / reps)
+
+
+def test_paired_p_value_counts_the_observed_difference():
+    # Davison & Hinkley (1997) eq. 4.11: one-sided p = (1 + #{d on that side of 0})/(B + 1);
+    # two-sided = min(1, twice the smaller). d = [-1, 1, 2, 3, NaN]: B = 4 defined, k = 1
+    new = {"auc": np.array([0.0, 2.0, 3.0, 4.0, np.nan])}
+    old = {"auc": np.array([1.0, 1.0, 1.0, 1.0, 1.0])}
+    warnings = []
+    fields = clf._uncertainty_fields([new, old], [{"auc": 0.9}, {"auc": 0.8}], ["auc"],
+                                     ci=False, confidence=0.95, resamples=5, seed=1,
+                                     warnings=warnings)
+    assert fields["comparison"][0].p_value == 2 * (1 + 1) / (4 + 1)
+    assert warnings == ["the auc difference is undefined in 1 of 5 resamples; they are left "
+                        "out of its interval"]
+
+
+@settings(deadline=None, max_examples=100)
+@given(arrays(np.float64, st.integers(1, 60), elements=st.floats(-3, 3).map(round)))
+def test_paired_p_value_is_never_0_and_symmetric(diffs):
+    def p_of(d):
+        fields = clf._uncertainty_fields([{"m": d}, {"m": np.zeros(d.size)}],
+                                         [{"m": 0.0}, {"m": 0.0}], ["m"], ci=False,
+                                         confidence=0.95, resamples=d.size, seed=None,
+                                         warnings=[])
+        return fields["comparison"][0].p_value
+
+    p = p_of(diffs)
+    assert min(1.0, 2 / (diffs.size + 1)) <= p <= 1
+    assert p == p_of(-diffs)
+    if (diffs == 0).all():
+        assert p == 1

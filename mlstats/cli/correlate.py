@@ -1,0 +1,75 @@
+"""`mlstats correlate`: Pearson, Spearman or Kendall correlation of every pair of columns."""
+
+import enum
+from typing import Annotated, Any
+
+import typer
+
+from mlstats.cli.ab_test import Correction
+from mlstats.cli.app import app
+from mlstats.cli.options import (
+    ColumnsOpt,
+    ConfidenceOpt,
+    OutputOptions,
+    PlotOpt,
+    ReadOptions,
+    command,
+    parse_list,
+)
+
+_NAMES = {"pearson": "Pearson r", "spearman": "Spearman rho", "kendall": "Kendall tau-b"}
+
+
+class Method(enum.StrEnum):
+    pearson = "pearson"
+    spearman = "spearman"
+    kendall = "kendall"
+
+
+@command(app, "correlate",
+         example="mlstats correlate sample_data/airquality.csv --columns Ozone,Temp,Wind "
+         "--method spearman")
+def correlate_command(
+    columns: ColumnsOpt = None,
+    method: Annotated[Method, typer.Option(
+        case_sensitive=False, help="pearson (linear), spearman (ranks) or kendall (tau-b).")]
+    = Method.pearson,
+    confidence: ConfidenceOpt = 0.95,
+    correction: Annotated[Correction, typer.Option(
+        case_sensitive=False, help="Adjust the pairs' p-values for multiple testing "
+        "(R p.adjust) into p_adjusted.")] = Correction.none,
+    plot: PlotOpt = None,
+    *, read: ReadOptions, out: OutputOptions,
+) -> None:
+    """Correlation of every pair of columns, with p-values and confidence intervals."""
+    from mlstats.cli._emit import emit
+    from mlstats.io import read_table
+    from mlstats.stats.correlation import check_options, correlate, rows_in_some_pair
+
+    check_options(method=method.value, confidence=confidence, correction=correction.value)
+    table = read_table(read)
+    chosen = table.resolve_many(parse_list(columns)) or table.numeric_columns()
+
+    values = {name: table.numeric(name) for name in chosen}
+    table.record_use(*rows_in_some_pair(values))
+    result = correlate(values, method=method.value, confidence=confidence,
+                       correction=correction.value)
+    if plot is not None:
+        from mlstats.render.plot import heatmap
+
+        heatmap(list(values), [[row[c] for c in values] for row in result.matrix], plot,
+                title=f"{_NAMES[result.method]} (pairwise complete rows)")
+    emit("correlate", result, out, table=table, main="pairs", summary=_summary(result),
+         keep_layout=("matrix", "pairs"), shade=("matrix",))
+
+
+def _summary(result: Any) -> str:
+    from mlstats.render.text import display
+
+    defined = [p for p in result.pairs if p.r == p.r]
+    strongest = max(defined, key=lambda p: abs(p.r))
+    count = len(result.pairs)
+    adjusted = "" if result.correction == "none" else f", {result.correction}-adjusted"
+    return (f"{_NAMES[result.method]} of {len(result.matrix)} columns ({count} "
+            f"pair{'' if count == 1 else 's'}); strongest: {strongest.name}, "
+            f"{display(strongest.r)} (p = {display(strongest.p_adjusted)}{adjusted}).")
