@@ -447,13 +447,13 @@ class SparkSource:
     def provenance(self, *, seed: int | None = None) -> dict:
         read = self.rows_read or 0
         used = read if self.rows_used is None else self.rows_used
-        digest = ""
+        digest = _done(None)  # a path the cluster reads is not hashed here
         if self.local_path is not None and self.local_path.is_file():
             from mlstats.io.source import _hash_in_background
 
-            digest = _hash_in_background(self.local_path).result()
-        found = provenance(self.name, digest or None, rows_read=read, rows_used=used,
-                           where=self.where, seed=seed, engine=self.engine,
+            digest = _hash_in_background(self.local_path)
+        found = provenance(Source(name=self.name, digest=digest), rows_read=read,
+                           rows_used=used, where=self.where, seed=seed, engine=self.engine,
                            approximate=self.approximate)
         found["versions"]["spark"] = self.version
         found.update(self.extra)
@@ -491,10 +491,10 @@ def _spark_error(exc: Exception, name: str | None) -> InputError:
     return InputError(f"{where} failed: {message}")
 
 
-def _done(value: str):
+def _done(value: str | None):
     from concurrent.futures import Future
 
-    future: Future[str] = Future()
+    future: Future[str | None] = Future()
     future.set_result(value)
     return future
 
