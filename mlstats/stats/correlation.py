@@ -129,11 +129,73 @@ def correlate(columns: Mapping[str, np.ndarray], *, method: str = "pearson",
                                  confidence)
             pairs.append(pair)
             reasons.append(reason)
+    facts = [ColumnFacts(present=int(np.count_nonzero(p)), first=_first_of(a),
+                         constant=i in constant)
+             for i, (a, p) in enumerate(zip(arrays, present, strict=True))]
+    return _assemble(names, facts, pairs, reasons, constant, all(complete), method=method,
+                     confidence=confidence, correction=correction)
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnFacts:
+    """What the finish step needs of a column besides its pairs: how many values are
+    present, and the first of them (for the message about a constant column)."""
+
+    present: int
+    first: float | None
+    constant: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PairFacts:
+    """A pair of columns on the rows where both are present: their number, Pearson's r
+    from the centred co-moments, and the first of the two that is constant there (or None).
+    """
+
+    n: int
+    r: float
+    flat: str | None
+
+
+def pearson_from(names: Sequence[str], columns: Sequence[ColumnFacts],
+                 pairs: Mapping[tuple[int, int], PairFacts], *, rows: int,
+                 confidence: float = 0.95, correction: str = "none") -> CorrelationResult:
+    """Pearson's correlations from summaries an engine gathered (per column, per pair),
+    finished as `correlate` finishes them: t-test p-values, Fisher intervals, warnings,
+    the adjusted p-values and the matrix.
+
+    Reference and checks: as `correlate`.
+    """
+    check_options(method="pearson", confidence=confidence, correction=correction)
+    if len(names) < 2:
+        shown = ", ".join(names) or "none"
+        raise InputError(f"correlate needs at least two numeric columns (got {shown}); "
+                         "name them with --columns")
+    k = len(names)
+    constant = {i for i, c in enumerate(columns) if c.constant}
+    found, reasons = [], []
+    for i in range(k):
+        for j in range(i + 1, k):
+            facts = pairs[(i, j)]
+            pair, reason = _pair_of(names, i, j, facts.n, facts.r, facts.flat, constant,
+                                    "pearson", confidence)
+            found.append(pair)
+            reasons.append(reason)
+    complete = all(c.present == rows for c in columns)
+    return _assemble(names, columns, found, reasons, constant, complete, method="pearson",
+                     confidence=confidence, correction=correction)
+
+
+def _assemble(names: Sequence[str], columns: Sequence[ColumnFacts], pairs: list[dict],
+              reasons: list[str | None], constant: set[int], complete: bool, *, method: str,
+              confidence: float, correction: str) -> CorrelationResult:
+    """The result from every pair's coefficient, test and interval (one finish step)."""
+    k = len(names)
     if all(math.isnan(p["r"]) for p in pairs):
-        raise InputError(_undefined(names, arrays, constant, reasons))
-    warnings = [_constant_warning(names[i], arrays[i]) for i in sorted(constant)]
+        raise InputError(_undefined(names, columns, constant, reasons))
+    warnings = [_constant_warning(names[i], columns[i].first) for i in sorted(constant)]
     warnings += [reason for reason in reasons if reason]
-    if not all(complete):
+    if not complete:
         sizes = [p["n"] for p in pairs]
         warnings.append(
             "pairwise deletion: each pair uses the rows where both columns are present "
@@ -141,7 +203,7 @@ def correlate(columns: Mapping[str, np.ndarray], *, method: str = "pearson",
     adjusted = adjust_pvalues(np.array([p["p_value"] for p in pairs]), correction=correction)
     rows = tuple(Pair(**p, p_adjusted=float(q)) for p, q in zip(pairs, adjusted, strict=True))
     matrix = tuple(
-        {"name": names[i], **{names[j]: _matrix_value(i, j, rows, k, constant, arrays)
+        {"name": names[i], **{names[j]: _matrix_value(i, j, rows, k, constant, columns)
                               for j in range(k)}}
         for i in range(k))
     return CorrelationResult(method=method, confidence=confidence, correction=correction,
@@ -158,12 +220,13 @@ def _constant_columns(arrays: Sequence[np.ndarray], present: Sequence[np.ndarray
     return constant
 
 
-def _first_value(values: np.ndarray) -> str:
-    return f"{values[~np.isnan(values)][0]:g}"
+def _first_of(values: np.ndarray) -> float | None:
+    present = values[~np.isnan(values)]
+    return float(present[0]) if present.size else None
 
 
-def _constant_warning(name: str, values: np.ndarray) -> str:
-    return (f"column '{name}' is constant (every value is {_first_value(values)}): its "
+def _constant_warning(name: str, first: float | None) -> str:
+    return (f"column '{name}' is constant (every value is {first:g}): its "
             "correlations are null")
 
 
@@ -175,13 +238,32 @@ def _pair(names: Sequence[str], arrays: Sequence[np.ndarray], present: Sequence[
     The reason is a warning: why r or the interval is null (None when all is defined, or
     when a constant column, warned about once, is the cause).
     """
-    name = f"{names[i]}~{names[j]}"
     x, y = arrays[i], arrays[j]
     both = present[i] & present[j]
     subset = not both.all()
     if subset:
         x, y = x[both], y[both]
     size = int(x.size)
+    if i in constant or j in constant or size < _MIN_N:
+        return _pair_of(names, i, j, size, math.nan, None, constant, method, confidence)
+    flat = [c for c, v in ((names[i], x), (names[j], y)) if v.min() == v.max()] if subset else []
+    if flat:
+        return _pair_of(names, i, j, size, math.nan, flat[0], constant, method, confidence)
+    if method == "kendall":
+        coefficient, p_value, p_method = kendall_tau(x, y)
+        p = (p_value, p_method)
+    else:
+        coefficient = float(r[i, j]) if n[i, j] else _pair_correlation(x, y, method)
+        p = _t_or_exact_p(coefficient, x, y, method)
+    return _pair_of(names, i, j, size, coefficient, None, constant, method, confidence, p)
+
+
+def _pair_of(names: Sequence[str], i: int, j: int, size: int, coefficient: float,
+             flat: str | None, constant: set[int], method: str, confidence: float,
+             p: tuple[float, str] | None = None) -> tuple[dict, str | None]:
+    """A pair's row from its size and coefficient (`flat`: a column constant on the pair's
+    rows), with the t-test p-value unless `p` gives (p, method), and the interval."""
+    name = f"{names[i]}~{names[j]}"
     pair = {"name": name, "x": names[i], "y": names[j], "r": math.nan, "p_value": math.nan,
             "n": size, "ci_low": math.nan, "ci_high": math.nan, "p_method": None}
     if i in constant or j in constant:
@@ -189,15 +271,10 @@ def _pair(names: Sequence[str], arrays: Sequence[np.ndarray], present: Sequence[
     if size < _MIN_N:
         return pair, (f"r of {name} is null: only {size} rows have values in both "
                       f"'{names[i]}' and '{names[j]}', and a correlation needs {_MIN_N}")
-    flat = [c for c, v in ((names[i], x), (names[j], y)) if v.min() == v.max()] if subset else []
-    if flat:
-        return pair, (f"r of {name} is null: '{flat[0]}' is constant on the {size} rows "
+    if flat is not None:
+        return pair, (f"r of {name} is null: '{flat}' is constant on the {size} rows "
                       "where both columns are present")
-    if method == "kendall":
-        coefficient, p_value, p_method = kendall_tau(x, y)
-    else:
-        coefficient = float(r[i, j]) if n[i, j] else _pair_correlation(x, y, method)
-        p_value, p_method = _t_or_exact_p(coefficient, x, y, method)
+    p_value, p_method = p if p is not None else (t_test_p(coefficient, size), "t")
     low, high = fisher_interval(coefficient, size, method=method, confidence=confidence)
     pair.update(r=coefficient, p_value=p_value, ci_low=low, ci_high=high, p_method=p_method)
     if math.isnan(low):
@@ -212,12 +289,12 @@ def _pair_correlation(x: np.ndarray, y: np.ndarray, method: str) -> float:
     return float(gram_correlation([x, y])[0, 1])
 
 
-def _undefined(names: Sequence[str], arrays: Sequence[np.ndarray], constant: set[int],
+def _undefined(names: Sequence[str], columns: Sequence[ColumnFacts], constant: set[int],
                reasons: Sequence[str | None]) -> str:
     """The input error when no pair has a defined r."""
     if reasons[0] is None:  # a constant column
         i = min(constant)
-        return (f"column '{names[i]}' is constant (every value is {_first_value(arrays[i])}); "
+        return (f"column '{names[i]}' is constant (every value is {columns[i].first:g}); "
                 "a correlation needs values that vary: pick another column")
     reason = reasons[0].split(": ", 1)[1]
     if len(reasons) == 1:
@@ -226,9 +303,9 @@ def _undefined(names: Sequence[str], arrays: Sequence[np.ndarray], constant: set
 
 
 def _matrix_value(i: int, j: int, rows: Sequence[Pair], k: int, constant: set[int],
-                  arrays: Sequence[np.ndarray]) -> float:
+                  columns: Sequence[ColumnFacts]) -> float:
     if i == j:
-        usable = i not in constant and np.count_nonzero(~np.isnan(arrays[i])) >= _MIN_N
+        usable = i not in constant and columns[i].present >= _MIN_N
         return 1.0 if usable else math.nan
     a, b = min(i, j), max(i, j)
     return rows[a * k - a * (a + 1) // 2 + (b - a - 1)].r
