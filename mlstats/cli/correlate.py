@@ -42,11 +42,15 @@ def correlate_command(
     *, read: ReadOptions, out: OutputOptions,
 ) -> None:
     """Correlation of every pair of columns, with p-values and confidence intervals."""
-    from mlstats.cli._emit import emit
     from mlstats.io import read_table
     from mlstats.stats.correlation import check_options, correlate, rows_in_some_pair
 
     check_options(method=method.value, confidence=confidence, correction=correction.value)
+    if read.engine == "spark":
+        table, result = _correlate_spark(columns, method.value, confidence, correction.value,
+                                         read)
+        _emit_result(result, table, out, plot)
+        return
     table = read_table(read)
     chosen = table.resolve_many(parse_list(columns)) or table.numeric_columns()
 
@@ -54,13 +58,36 @@ def correlate_command(
     table.record_use(*rows_in_some_pair(values))
     result = correlate(values, method=method.value, confidence=confidence,
                        correction=correction.value)
+    _emit_result(result, table, out, plot)
+
+
+def _emit_result(result: Any, table: Any, out: OutputOptions, plot: str | None) -> None:
+    from mlstats.cli._emit import emit
+
     if plot is not None:
         from mlstats.render.plot import heatmap
 
-        heatmap(list(values), [[row[c] for c in values] for row in result.matrix], plot,
+        names = [row["name"] for row in result.matrix]
+        heatmap(names, [[row[c] for c in names] for row in result.matrix], plot,
                 title=f"{_NAMES[result.method]} (pairwise complete rows)")
     emit("correlate", result, out, table=table, main="pairs", summary=_summary(result),
          keep_layout=("matrix", "pairs"), shade=("matrix",))
+
+
+def _correlate_spark(columns: str | None, method: str, confidence: float, correction: str,
+                     read: ReadOptions) -> tuple[Any, Any]:
+    """Pearson on a Spark cluster: co-moments per pair come back, `pearson_from` finishes."""
+    from mlstats.engines import open_spark, refuse
+    from mlstats.engines.spark_summaries import correlation_facts
+    from mlstats.stats.correlation import pearson_from
+
+    if method != "pearson":
+        raise refuse("spark", f"--method {method}")
+    with open_spark(read) as src:
+        chosen = src.resolve_many(parse_list(columns)) or src.numeric_columns()
+        facts, pairs, rows = correlation_facts(src, chosen)
+    return src, pearson_from(chosen, facts, pairs, rows=rows, confidence=confidence,
+                             correction=correction)
 
 
 def _summary(result: Any) -> str:

@@ -771,3 +771,95 @@ def _label(src: SparkSource, name: str, value: Any) -> str:
     if src.kinds[name] == NUMBER:
         return label_of(float(value))
     return label_of(value)
+
+
+def correlation_facts(src: SparkSource, names: Sequence[str]) -> tuple[list, dict, int]:
+    """Per column (present, first value, constant) and per pair (rows with both, Pearson's
+    r, a column constant there): the sums Σd, Σd² and Σdᵢdⱼ of d = x/s − c over each pair's
+    rows, re-centred on the pair's means (c a pilot's shift; a far shift or another scale is
+    taken again about the column's mean), and the rows that some pair uses."""
+    from mlstats.stats.correlation import ColumnFacts, PairFacts
+
+    F = src.F
+    rows = src.rows(dict.fromkeys(names, NUMBER), order=True)
+    keep = F.col("_keep")
+    cols = [src.alias(n) for n in names]
+    k = len(cols)
+    pilot = _pilot(src, rows, keep, cols)
+    scale = [_scale(pilot[c][1]) for c in cols]
+    shift = [(pilot[c][0] or 0.0) / scale[i] for i, c in enumerate(cols)]
+    count = F.lit(0)
+    for c in cols:
+        count = count + F.col(c).isNotNull().cast("int")
+
+    def pass_(shifts: list[float], scales: list[float], first: bool) -> dict[str, Any]:
+        fields = []
+        if first:
+            fields += [*src.account_fields(names),
+                       F.count_if(keep & (count >= 2)).alias("used")]
+            for c in cols:
+                value = F.when(keep, F.col(c))
+                fields += [F.count(value).alias(f"n_{c}"), F.min(value).alias(f"lo_{c}"),
+                           F.max(value).alias(f"hi_{c}"),
+                           F.min_by(value, F.when(value.isNotNull(), F.col("_order")))
+                           .alias(f"f_{c}")]
+        for i in range(k):
+            for j in range(i + 1, k):
+                both = keep & F.col(cols[i]).isNotNull() & F.col(cols[j]).isNotNull()
+                di = F.when(both, F.col(cols[i]) / F.lit(scales[i]) - F.lit(shifts[i]))
+                dj = F.when(both, F.col(cols[j]) / F.lit(scales[j]) - F.lit(shifts[j]))
+                fields += [F.count_if(both).alias(f"n{i}_{j}"), F.sum(di).alias(f"a{i}_{j}"),
+                           F.sum(dj).alias(f"b{i}_{j}"), F.sum(di * di).alias(f"aa{i}_{j}"),
+                           F.sum(dj * dj).alias(f"bb{i}_{j}"),
+                           F.sum(di * dj).alias(f"ab{i}_{j}")]
+                if first:
+                    fields += [F.min(F.when(both, F.col(cols[i]))).alias(f"il{i}_{j}"),
+                               F.max(F.when(both, F.col(cols[i]))).alias(f"ih{i}_{j}"),
+                               F.min(F.when(both, F.col(cols[j]))).alias(f"jl{i}_{j}"),
+                               F.max(F.when(both, F.col(cols[j]))).alias(f"jh{i}_{j}")]
+        (found,) = src.records(rows.agg(*fields))
+        return found
+
+    first = pass_(shift, scale, True)
+    used = int(first["used"])
+    src.account(names, first, used=used)
+
+    def centred(found: dict, i: int, j: int) -> tuple[int, float, float, float]:
+        n = found[f"n{i}_{j}"]
+        if not n:
+            return 0, 0.0, 0.0, 0.0
+        a, b = found[f"a{i}_{j}"] / n, found[f"b{i}_{j}"] / n
+        return (n, found[f"aa{i}_{j}"] - n * a * a, found[f"bb{i}_{j}"] - n * b * b,
+                found[f"ab{i}_{j}"] - n * a * b)
+
+    exact = [_scale(max(-first[f"lo_{c}"], first[f"hi_{c}"])) if first[f"n_{c}"] else 1.0
+             for c in cols]
+    far = exact != scale
+    for i in range(k):
+        for j in range(i + 1, k):
+            n, sxx, syy, _sxy = centred(first, i, j)
+            for s1, m2 in ((first[f"a{i}_{j}"], sxx), (first[f"b{i}_{j}"], syy)):
+                if n and ((s1 * s1 / n > _SHIFT_LIMIT * m2) if m2 > 0 else s1 != 0):
+                    far = True
+    sums = first
+    if far:  # about each column's mean, in its exact scale
+        (found,) = src.collect(rows.where(keep).agg(*[F.avg(F.col(c)) for c in cols]))
+        sums = pass_([(m or 0.0) / s for m, s in zip(found, exact, strict=True)], exact,
+                     False)
+    columns = [ColumnFacts(present=int(first[f"n_{c}"]),
+                           first=first[f"f_{c}"],
+                           constant=bool(first[f"n_{c}"]) and first[f"lo_{c}"] == first[f"hi_{c}"])
+               for c in cols]
+    pairs = {}
+    for i in range(k):
+        for j in range(i + 1, k):
+            n, sxx, syy, sxy = centred(sums, i, j)
+            flat = None
+            if n and first[f"il{i}_{j}"] == first[f"ih{i}_{j}"]:
+                flat = names[i]
+            elif n and first[f"jl{i}_{j}"] == first[f"jh{i}_{j}"]:
+                flat = names[j]
+            r = sxy / math.sqrt(sxx * syy) if sxx > 0 and syy > 0 else math.nan
+            pairs[(i, j)] = PairFacts(n=int(n), r=max(-1.0, min(1.0, r)) if r == r else r,
+                                      flat=flat)
+    return columns, pairs, int(first["_kept"])

@@ -205,3 +205,23 @@ def test_precision_recall_bins_many_scores(spark_remote, monkeypatch):
         assert spark[key] == local[key], key
     assert abs(spark["roc_auc"] - local["roc_auc"]) < 0.05
     assert abs(spark["average_precision"] - local["average_precision"]) < 0.05
+
+
+CORRELATE = [
+    [str(SAMPLE / "airquality.csv")],
+    [str(SAMPLE / "airquality.csv"), "--columns", "Ozone,Temp,Wind", "--correction", "holm",
+     "--where", "Month >= 7"],
+    [str(SAMPLE / "trees.csv"), "--confidence", "0.9"],
+]
+
+
+@pytest.mark.parametrize("args", CORRELATE, ids=lambda a: " ".join(a[1:]) or a[0][-14:])
+def test_correlate_agrees(spark_remote, args):
+    assert_same(record("correlate", *args, engine="local"),
+                record("correlate", *args, engine="spark", remote=spark_remote))
+
+
+def test_correlate_constant_column_agrees(spark_remote, write_csv):
+    path = write_csv("a,b,c\n1,5,2\n2,5,4\n3,5,5\n4,5,9\n,5,1\n")
+    assert_same(record("correlate", path, engine="local"),
+                record("correlate", path, engine="spark", remote=spark_remote))
