@@ -134,6 +134,7 @@ class SparkSource:
         self.approximate: tuple[str, ...] = ()
         self.extra: dict[str, Any] = {}
         self.csv = False
+        self.header_line: str | None = None  # a CSV's header as read
         self.local_path: Path | None = None
         if read.encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
             raise InputError(f"--engine spark reads UTF-8 text, not {read.encoding}; convert "
@@ -210,6 +211,7 @@ class SparkSource:
         if not lines:
             raise InputError(f"'{self.name}' is empty; give a file with a header and data rows")
         lines[0] = lines[0].removeprefix("\ufeff")
+        self.header_line = None if self.read.no_header else lines[0]
         head = ("\n".join(lines) + "\n").encode()
         sample = Source(name=self.name, digest=_done(""), data=head)
         sep = self.read.sep

@@ -863,3 +863,34 @@ def correlation_facts(src: SparkSource, names: Sequence[str]) -> tuple[list, dic
             pairs[(i, j)] = PairFacts(n=int(n), r=max(-1.0, min(1.0, r)) if r == r else r,
                                       flat=flat)
     return columns, pairs, int(first["_kept"])
+
+
+def bottom_k(src: SparkSource, *, n: int | None, frac: float | None,
+             seed: int) -> tuple[list[list[Any]], int]:
+    """A simple random sample without replacement by bottom-k hashing: each row's key is a
+    64-bit hash of (seed, its fields, which copy of an identical row it is), and the k rows
+    of least key are taken, ties by the fields. The key depends on a row's content alone,
+    so the same rows are drawn however the cluster splits the input; they come back in
+    input order. Returns the rows (fields as text, None for null) and the population."""
+    from pyspark.sql import Window
+
+    from mlstats.stats import sampling
+
+    F = src.F
+    keep = src.keep()
+    fields = [src.raw(name).cast("string").alias(src.alias(name)) for name in src.names]
+    rows = src.frame.select(*fields, keep.alias("_keep"), src._order().alias("_order"),
+                            *([F.col("_corrupt_record")] if src.csv else []))
+    # (Spark refuses a query of a CSV's corrupt-record column alone: count a field too)
+    (found,) = src.records(rows.agg(*src.account_fields([]),
+                                    F.count(src.alias(src.names[0])).alias("fields")))
+    src.account([], found, used=int(found["_kept"]), complete=False)
+    population = int(found["_kept"])
+    size = sampling.target_size(population, n=n, frac=frac, replace=False)
+    kept = rows.where(F.col("_keep"))
+    names = [src.alias(name) for name in src.names]
+    copy = F.row_number().over(Window.partitionBy(*names).orderBy(F.lit(1)))
+    keyed = kept.withColumn("_copy", copy).withColumn(
+        "_key", F.xxhash64(F.lit(seed), *names, F.col("_copy")))
+    picked = keyed.orderBy("_key", *names, "_copy").limit(size).orderBy("_order")
+    return [[r[c] for c in names] for r in src.collect(picked.select(*names))], population

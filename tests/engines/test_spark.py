@@ -225,3 +225,39 @@ def test_correlate_constant_column_agrees(spark_remote, write_csv):
     path = write_csv("a,b,c\n1,5,2\n2,5,4\n3,5,5\n4,5,9\n,5,1\n")
     assert_same(record("correlate", path, engine="local"),
                 record("correlate", path, engine="spark", remote=spark_remote))
+
+
+def _sample(remote: str, path: str, *extra: str) -> tuple[list[str], dict]:
+    result = invoke("sample", path, "--n", "20", "--seed", "7", "--format", "json",
+                    "--engine", "spark", "--remote", remote, *extra)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout.splitlines(), json.loads(result.stderr)
+
+
+def test_sample_is_the_same_rows_however_the_input_is_split(spark_remote, tmp_path):
+    lines = (SAMPLE / "airquality.csv").read_text().splitlines()
+    header, rows = lines[0], lines[1:]
+    whole = tmp_path / "whole.csv"
+    whole.write_text("\n".join(lines) + "\n")
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    for i, start in enumerate(range(0, len(rows), 40)):
+        (parts / f"part-{i}.csv").write_text("\n".join([header, *rows[start:start + 40]]) + "\n")
+    drawn, report = _sample(spark_remote, str(whole))
+    assert drawn == _sample(spark_remote, str(parts))[0]
+    assert drawn[0] == header and len(drawn) == 21
+    assert set(drawn[1:]) <= set(rows)
+    # in input order, 20 distinct rows of the 153 (airquality has no duplicate rows)
+    assert [rows.index(r) for r in drawn[1:]] == sorted(rows.index(r) for r in drawn[1:])
+    assert (report["population"], report["sample_size"]) == (153, 20)
+    assert report["provenance"]["engine"] == "spark"
+    other, _ = _sample(spark_remote, str(whole), "--where", "Month >= 7")
+    assert other != drawn and len(other) == 21
+
+
+def test_sample_refuses_other_methods_naming_the_engine(spark_remote):
+    result = invoke("sample", str(SAMPLE / "airquality.csv"), "--n", "5", "--method",
+                    "systematic", "--engine", "spark", "--remote", spark_remote)
+    assert result.exit_code == 2
+    assert result.stderr == ("mlstats: error: --method systematic runs on --engine local "
+                             "only, not on --engine spark; use --engine local\n")
