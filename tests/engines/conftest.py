@@ -46,6 +46,7 @@ def spark_remote(tmp_path_factory) -> str:
         yield given
         return
     python = os.environ.get("MLSTATS_SPARK_PYTHON")
+    python = os.path.abspath(python) if python else None
     if not python:
         pytest.skip("no Spark Connect server: set MLSTATS_SPARK_PYTHON to the Python of an "
                     "environment with pyspark[connect] installed (.ci/run makes one)")
