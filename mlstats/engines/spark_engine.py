@@ -135,6 +135,7 @@ class SparkSource:
         self.extra: dict[str, Any] = {}
         self.csv = False
         self.header_line: str | None = None  # a CSV's header as read
+        self._one_file: bool | None = None
         self.local_path: Path | None = None
         if read.encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
             raise InputError(f"--engine spark reads UTF-8 text, not {read.encoding}; convert "
@@ -322,11 +323,28 @@ class SparkSource:
         return self.frame.select(*picked)
 
     def _order(self) -> Any:
+        """A key that sorts the rows in input order: Spark's row id when the input is one file
+        (its splits are partitions in file order), else (file, split start, row id), which
+        costs more to aggregate."""
         F = self.F
         row = F.monotonically_increasing_id()
+        if self._single_file():
+            return row
+        return self._file_order(row)
+
+    def _file_order(self, row: Any) -> Any:
+        F = self.F
         if self.read.table is not None and not self._has_metadata():
             return F.struct(F.lit(""), F.lit(0), row)
         return F.struct(F.col("_metadata.file_path"), F.col("_metadata.file_block_start"), row)
+
+    def _single_file(self) -> bool:
+        if self._one_file is None:
+            try:
+                self._one_file = len(self.frame.inputFiles()) == 1
+            except Exception:  # a source without files: the general key
+                self._one_file = False
+        return self._one_file
 
     def _has_metadata(self) -> bool:
         try:
@@ -400,7 +418,7 @@ class SparkSource:
         """The first row (in input order) where `condition` holds: `value` there, and its
         1-based data record number within its file."""
         F = self.F
-        key = self._order()
+        key = self._file_order(F.monotonically_increasing_id())
         (first,) = self.collect(self.frame.where(condition).agg(
             F.min_by(F.struct(key.alias("k"), value.alias("v")), key).alias("f")))
         found = first["f"]

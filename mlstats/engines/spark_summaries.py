@@ -123,7 +123,7 @@ def describe_summaries(src: SparkSource, columns: Sequence[str], *, by: str | No
     used_rows = sum(r["_kept"] for r in groups) if g else 0
     src.account(names, totals, used=used_rows, complete=g is not None)
     if g:
-        groups.sort(key=lambda r: tuple(r["_first"]))
+        groups.sort(key=lambda r: _in_order(r["_first"]))
     keys = [r["_g"] if g else None for r in groups]
     # the exact scale of each column (by its extremes) and a shift near each mean, or again
     shifts = {c: {} for c in cols}
@@ -319,7 +319,7 @@ def abtest_summaries(src: SparkSource, group: str, metric: str,
     account_keys = [k for k in first[0] if k.startswith("_") and k not in ("_g", "_first")]
     groups = [r for r in first if r["_g"] is not None and r["n"]]
     src.account(names, _summed(first, account_keys), used=sum(r["n"] for r in groups))
-    groups.sort(key=lambda r: tuple(r["_first"]))
+    groups.sort(key=lambda r: _in_order(r["_first"]))
     labels = [label_of(r["_g"]) for r in groups]
     binary = bool(groups) and all(r["two"] for r in groups)
     found: dict[str, Any] = {"labels": labels, "binary": binary, "scale": 1.0,
@@ -389,6 +389,11 @@ def abtest_summaries(src: SparkSource, group: str, metric: str,
             return rank_sums(y - F.lit(theta) * (x_scaled - F.lit(x_bar)))
         found["samples"] = adjusted
     return found
+
+
+def _in_order(key: Any) -> tuple:
+    """An input-order key (a row id, or a (file, split, row id) struct) as a sortable tuple."""
+    return tuple(key) if isinstance(key, tuple) else (key,)
 
 
 def _complete(src: SparkSource, names: Sequence[str]) -> Any:

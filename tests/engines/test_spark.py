@@ -228,7 +228,7 @@ def test_correlate_constant_column_agrees(spark_remote, write_csv):
 
 
 def _sample(remote: str, path: str, *extra: str) -> tuple[list[str], dict]:
-    result = invoke("sample", path, "--n", "20", "--seed", "7", "--format", "json",
+    result = invoke("sample", path, "--n", "20", "--seed", "7", "--format", "json", "--quiet",
                     "--engine", "spark", "--remote", remote, *extra)
     assert result.exit_code == 0, result.stderr
     return result.stdout.splitlines(), json.loads(result.stderr)
