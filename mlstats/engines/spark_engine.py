@@ -213,6 +213,8 @@ class SparkSource:
             raise InputError(f"'{self.name}' is empty; give a file with a header and data rows")
         lines[0] = lines[0].removeprefix("\ufeff")
         self.header_line = None if self.read.no_header else lines[0]
+        if self.header_line is not None:  # several files: each one's header is not data
+            lines = [lines[0], *(line for line in lines[1:] if line != self.header_line)]
         head = ("\n".join(lines) + "\n").encode()
         sample = Source(name=self.name, digest=_done(""), data=head)
         sep = self.read.sep

@@ -41,6 +41,8 @@ def _summed(records: list[dict[str, Any]], keys: Sequence[str]) -> dict[str, Any
 def _pilot(src: SparkSource, rows: Any, use: Any, columns: Sequence[str]) -> dict[str, tuple]:
     """Over the first PILOT_ROWS rows: (mean, largest magnitude) of each column."""
     F = src.F
+    if not columns:
+        return {}
     fields = []
     for i, c in enumerate(columns):
         value = F.when(use, F.col(c))
@@ -83,7 +85,7 @@ def describe_summaries(src: SparkSource, columns: Sequence[str], *, by: str | No
     for name in text:
         used.setdefault(name, src.kinds[name])
     g = src.alias(by) if by is not None else None
-    rows = src.rows(used, order=g is not None or bool(text))
+    rows = src.rows(used, order=bool(text))
     use = F.col("_keep") & (F.col(g).isNotNull() if g else F.lit(True))
     cols = [src.alias(n) for n in columns]
     pilot = _pilot(src, rows, use, cols)
@@ -110,20 +112,19 @@ def describe_summaries(src: SparkSource, columns: Sequence[str], *, by: str | No
             for t in text:
                 a = src.alias(t)
                 fields.append(F.count_if(use & F.col(a).isNull()).alias(f"tmiss_{a}"))
-            if g:
-                fields.append(F.min(F.col("_order")).alias("_first"))
         frame = rows.groupBy(F.col(g).alias("_g")).agg(*fields) if g else rows.agg(*fields)
         return src.records(frame)
 
     first = one_pass({c: {None: shift[c]} for c in cols}, {c: {None: scale[c]} for c in cols},
                      True)
-    account_keys = [k for k in first[0] if k.startswith("_") and k not in ("_g", "_first")]
+    account_keys = [k for k in first[0] if k.startswith("_") and k != "_g"]
     totals = _summed(first, account_keys)
     groups = [r for r in first if not g or r["_g"] is not None]
     used_rows = sum(r["_kept"] for r in groups) if g else 0
     src.account(names, totals, used=used_rows, complete=g is not None)
     if g:
-        groups.sort(key=lambda r: _in_order(r["_first"]))
+        order = first_rows(src, used, g, use, [r["_g"] for r in groups])
+        groups.sort(key=lambda r: order[r["_g"]])
     keys = [r["_g"] if g else None for r in groups]
     # the exact scale of each column (by its extremes) and a shift near each mean, or again
     shifts = {c: {} for c in cols}
@@ -309,17 +310,19 @@ def abtest_summaries(src: SparkSource, group: str, metric: str,
         else:
             hits = [lab for lab, ok in zip(labels, success, strict=True) if ok]
             value = F.when(shown.isin(hits), F.lit(1.0)).otherwise(F.lit(0.0))
-    rows = src.rows(used, order=True)
+    rows = src.rows(used)
     use = F.col("_keep") & _complete(src, names)
     parts = [value] + ([x] if x is not None else [])
     pilot = _pilot_of(src, rows, use, parts)
     scales = [_scale_of(np.array([peak])) for _mean, peak in pilot]
     centre = [(mean or 0.0) / scales[i] for i, (mean, _peak) in enumerate(pilot)]
     first, sums = _abtest_pass(src, rows, g, use, names, parts, {None: centre}, scales)
-    account_keys = [k for k in first[0] if k.startswith("_") and k not in ("_g", "_first")]
+    account_keys = [k for k in first[0] if k.startswith("_") and k != "_g"]
     groups = [r for r in first if r["_g"] is not None and r["n"]]
     src.account(names, _summed(first, account_keys), used=sum(r["n"] for r in groups))
-    groups.sort(key=lambda r: _in_order(r["_first"]))
+    if groups:
+        order = first_rows(src, used, g, use, [r["_g"] for r in groups])
+        groups.sort(key=lambda r: order[r["_g"]])
     labels = [label_of(r["_g"]) for r in groups]
     binary = bool(groups) and all(r["two"] for r in groups)
     found: dict[str, Any] = {"labels": labels, "binary": binary, "scale": 1.0,
@@ -391,6 +394,24 @@ def abtest_summaries(src: SparkSource, group: str, metric: str,
     return found
 
 
+def first_rows(src: SparkSource, used: dict[str, str], g: str, use: Any,
+               keys: Sequence[Any]) -> dict[Any, tuple]:
+    """Each group's first row (an input-order key): from a pilot of the first rows when the
+    input is one file and every group shows up there, else from a pass over all rows (a row
+    id in the aggregate costs a pass several times dearer than the sums)."""
+    F = src.F
+    rows = src.rows(used, order=True)
+    found: dict[Any, tuple] = {}
+    if src._single_file():
+        pilot = rows.limit(PILOT_ROWS).where(use).groupBy(F.col(g).alias("_g")).agg(
+            F.min("_order").alias("_first"))
+        found = {r["_g"]: _in_order(r["_first"]) for r in src.records(pilot)}
+    if not all(key in found for key in keys):
+        every = rows.where(use).groupBy(F.col(g).alias("_g")).agg(F.min("_order").alias("_first"))
+        found = {r["_g"]: _in_order(r["_first"]) for r in src.records(every)}
+    return found
+
+
 def _in_order(key: Any) -> tuple:
     """An input-order key (a row id, or a (file, split, row id) struct) as a sortable tuple."""
     return tuple(key) if isinstance(key, tuple) else (key,)
@@ -433,8 +454,7 @@ def _abtest_pass(src: SparkSource, rows: Any, g: str, use: Any, names: list[str]
     if first:
         fields += [*src.account_fields(names), F.sum(value).alias("s"),
                    F.min(value).alias("lo"), F.max(value).alias("hi"),
-                   F.bool_and(F.coalesce(value.isin(0.0, 1.0), F.lit(True))).alias("two"),
-                   F.min(F.when(use, F.col("_order"))).alias("_first")]
+                   F.bool_and(F.coalesce(value.isin(0.0, 1.0), F.lit(True))).alias("two")]
         fields += [F.avg(F.when(use, e)).alias(f"m{i}") for i, e in enumerate(parts)]
         if len(parts) > 1:
             fields += [F.min(F.when(use, parts[1])).alias("xlo"),
@@ -729,7 +749,8 @@ def score_groups(src: SparkSource, truth: str, score: str, *, positive: str | No
     from mlstats.stats.classification import NO_ROWS, ScoreGroups, positive_label
 
     F = src.F
-    rows = src.rows({truth: src.kinds[truth], score: NUMBER}, order=True)
+    used = {truth: src.kinds[truth], score: NUMBER}
+    rows = src.rows(used)
     t, s = F.col(src.alias(truth)), F.col(src.alias(score))
     names = [truth, score]
     use = F.col("_keep") & _complete(src, names)
@@ -741,9 +762,12 @@ def score_groups(src: SparkSource, truth: str, score: str, *, positive: str | No
     src.account(names, first, used=int(first["n"]))
     if not first["n"]:
         raise InputError(NO_ROWS)
-    labelled = src.records(kept.groupBy(t.alias("v")).agg(F.min("_order").alias("first"))
-                           .orderBy("first").limit(1001))
-    labels = [_label(src, truth, r["v"]) for r in labelled]
+    values = [r["v"] for r in src.records(kept.select(t.alias("v")).distinct().limit(1001))]
+    if len(values) > 1:
+        order = first_rows(src, used, src.alias(truth), use, values)
+        values.sort(key=lambda v: order[v])
+    labelled = [{"v": v} for v in values]
+    labels = [_label(src, truth, v) for v in values]
     label = positive_label(labels, positive)
     hits = [r["v"] for r, lab in zip(labelled, labels, strict=True) if lab == label]
     is_positive = t.isin(hits) if hits else F.lit(False)
@@ -786,7 +810,7 @@ def correlation_facts(src: SparkSource, names: Sequence[str]) -> tuple[list, dic
     from mlstats.stats.correlation import ColumnFacts, PairFacts
 
     F = src.F
-    rows = src.rows(dict.fromkeys(names, NUMBER), order=True)
+    rows = src.rows(dict.fromkeys(names, NUMBER))
     keep = F.col("_keep")
     cols = [src.alias(n) for n in names]
     k = len(cols)
@@ -805,9 +829,7 @@ def correlation_facts(src: SparkSource, names: Sequence[str]) -> tuple[list, dic
             for c in cols:
                 value = F.when(keep, F.col(c))
                 fields += [F.count(value).alias(f"n_{c}"), F.min(value).alias(f"lo_{c}"),
-                           F.max(value).alias(f"hi_{c}"),
-                           F.min_by(value, F.when(value.isNotNull(), F.col("_order")))
-                           .alias(f"f_{c}")]
+                           F.max(value).alias(f"hi_{c}")]
         for i in range(k):
             for j in range(i + 1, k):
                 both = keep & F.col(cols[i]).isNotNull() & F.col(cols[j]).isNotNull()
@@ -851,8 +873,8 @@ def correlation_facts(src: SparkSource, names: Sequence[str]) -> tuple[list, dic
         (found,) = src.collect(rows.where(keep).agg(*[F.avg(F.col(c)) for c in cols]))
         sums = pass_([(m or 0.0) / s for m, s in zip(found, exact, strict=True)], exact,
                      False)
-    columns = [ColumnFacts(present=int(first[f"n_{c}"]),
-                           first=first[f"f_{c}"],
+    # (the first value matters only for a constant column, whose values all equal its min)
+    columns = [ColumnFacts(present=int(first[f"n_{c}"]), first=first[f"lo_{c}"],
                            constant=bool(first[f"n_{c}"]) and first[f"lo_{c}"] == first[f"hi_{c}"])
                for c in cols]
     pairs = {}

@@ -261,3 +261,28 @@ def test_sample_refuses_other_methods_naming_the_engine(spark_remote):
     assert result.exit_code == 2
     assert result.stderr == ("mlstats: error: --method systematic runs on --engine local "
                              "only, not on --engine spark; use --engine local\n")
+
+
+@pytest.mark.parametrize("args", [AB_TESTS[4], AB_TESTS[7]], ids=" ".join)
+def test_ab_test_agrees_without_a_pilot(spark_remote, ab_csv, monkeypatch, args):  # noqa: F811
+    # the pilot sees one row: groups first seen later are ordered by a pass over all rows
+    from mlstats.engines import spark_summaries
+
+    monkeypatch.setattr(spark_summaries, "PILOT_ROWS", 1)
+    assert_same(record("ab-test", ab_csv, *args, engine="local"),
+                record("ab-test", ab_csv, *args, engine="spark", remote=spark_remote))
+
+
+def test_describe_by_group_over_several_files(spark_remote, tmp_path):
+    # several files: groups in order of first appearance by (file, split, row)
+    lines = (SAMPLE / "toothgrowth.csv").read_text().splitlines()
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    for i, start in enumerate(range(1, len(lines), 25)):
+        (parts / f"part-{i}.csv").write_text("\n".join([lines[0], *lines[start:start + 25]])
+                                             + "\n")
+    args = ("describe", "--by", "dose", "--exact-quantiles")
+    local = record(args[0], str(SAMPLE / "toothgrowth.csv"), *args[1:], engine="local")
+    spark = record(args[0], str(parts), *args[1:], engine="spark", remote=spark_remote)
+    assert [c["name"] for c in spark["columns"]] == [c["name"] for c in local["columns"]]
+    assert_same({**local, "provenance": None}, {**spark, "provenance": None})
