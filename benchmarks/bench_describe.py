@@ -48,20 +48,68 @@ def run() -> list[Comparison]:
     return run_tall() + run_wide()
 
 
+# The parse-plus-reduce floor (issue 19): the same pyarrow parse mlstats uses, and the
+# NumPy reductions of describe, with nothing else: no CLI, no checks, no provenance.
+FLOOR = """
+import sys
+import numpy as np, pyarrow.csv as pc
+t = pc.read_csv(sys.argv[1], read_options=pc.ReadOptions(block_size=1 << 24))
+for c in t.columns:
+    x = c.to_numpy()
+    x = x[~np.isnan(x)]
+    m = x.mean(); d = x - m; d2 = d * d
+    d2.sum(); (d2 * d).sum(); (d2 * d2).sum()
+    np.quantile(x, [0.25, 0.5, 0.75]); x.min(); x.max()
+"""
+
+
+def alternated(commands: dict[str, list[str]], repeat: int = 5) -> dict[str, float]:
+    """Best wall time of each whole process, the commands run in turn `repeat` times."""
+    import gc
+    import os
+    import subprocess
+    import time
+
+    from benchmarks.harness import ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    best = dict.fromkeys(commands, float("inf"))
+    for _ in range(repeat):
+        for name, args in commands.items():
+            gc.collect()
+            start = time.perf_counter()
+            subprocess.run(args, check=True, env=env, stdout=subprocess.DEVNULL)
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
+
+
 def run_tall() -> list[Comparison]:
+    """Issue 19: ≤ 1.0× the fastest of pandas and polars, ≤ 1.1× the parse-plus-reduce floor."""
+    import importlib.util
+
     path = make_file()
-    ours = mlstats("describe", path, "--json")
-    c_engine = python(f"import pandas as pd; pd.read_csv({path!r}).describe()")
-    arrow_engine = python(
-        f"import pandas as pd; pd.read_csv({path!r}, engine='pyarrow').describe()")
-    t_ours = command_time(ours)
-    t_c = command_time(c_engine)
-    t_arrow = command_time(arrow_engine)
-    peer, name = min((t_c, "pandas C"), (t_arrow, "pandas pyarrow"))
-    mem_ours, mem_c = peak_rss_mb(ours), peak_rss_mb(c_engine)
+    commands = {
+        "mlstats": mlstats("describe", path, "--json"),
+        "pandas C": python(f"import pandas as pd; pd.read_csv({path!r}).describe()"),
+        "pandas pyarrow": python(
+            f"import pandas as pd; pd.read_csv({path!r}, engine='pyarrow').describe()"),
+        "floor": [*python(FLOOR), path],
+    }
+    if importlib.util.find_spec("polars") is not None:
+        commands["polars"] = python(f"import polars as pl; pl.read_csv({path!r}).describe()")
+    times = alternated(commands)
+    peers = {k: v for k, v in times.items() if k not in ("mlstats", "floor")}
+    name = min(peers, key=peers.get)
+    note = ", ".join(f"{k} {v:.3f}s" for k, v in times.items())
+    mem_ours = peak_rss_mb(commands["mlstats"])
+    mem_c = peak_rss_mb(commands["pandas C"])
     return [
-        Comparison("describe 1M x 10 (end to end, vs faster pandas)", t_ours, peer, name,
-                   "<= 1.3", note=f"C engine {t_c:.3f}s, pyarrow engine {t_arrow:.3f}s"),
+        Comparison("describe 1M x 10 (end to end, vs fastest peer)", times["mlstats"],
+                   peers[name], name, "<= 1.0", note=note),
+        Comparison("describe 1M x 10 vs parse + reduce floor", times["mlstats"],
+                   times["floor"], "pyarrow + NumPy", "<= 1.1"),
         Comparison("describe 1M x 10 peak memory (MB)", mem_ours, mem_c, "pandas C", "<= 1.0",
                    unit=" MB"),
     ]
+
+

@@ -37,6 +37,16 @@ COMMANDS = [
     ["precision-recall", "--true", "1", "--score", "2"],
     ["bootstrap", "--column", "1", "--resamples", "30", "--seed", "1"],
     ["jackknife", "--column", "1"],
+    ["correlate"],
+    ["correlate", "--method", "kendall"],
+    ["sample", "--n", "2", "--seed", "1"],
+    ["sample", "--frac", "0.5", "--method", "systematic", "--seed", "1"],
+    ["clean"],
+    ["clean", "--check", "--coerce", "--missing", "median"],
+    ["kmeans", "--k", "2", "--n-init", "2", "--seed", "1"],
+    ["kmeans", "--k-range", "1:3", "--n-init", "1", "--seed", "1", "--assign"],
+    ["describe", "--engine", "duckdb"],
+    ["ab-test", "--group", "1", "--metric", "2", "--engine", "duckdb"],
 ]
 
 _PIECES = [b'"', b",", b";", b"\t", b"|", b"\n", b"\r", b"\r\n", b"\x00", b"\xe9", b"\xff",

@@ -108,11 +108,13 @@ def test_start_up_loads_only_what_the_run_uses():
     run = imported("sample-size", "--std", "0.5", "--margin", "0.05")
     commands = {m for m in run if m.startswith("mlstats.cli.") and m.count(".") == 2}
     assert commands == {"mlstats.cli.app", "mlstats.cli.main", "mlstats.cli.options",
-                        "mlstats.cli._emit", "mlstats.cli._process",
+                        "mlstats.cli._emit", "mlstats.cli._process", "mlstats.cli._coerce",
                         "mlstats.cli.sample_size"}
-    assert run & (HEAVY | {"mlstats.io.reader"}) == set()
+    assert run & (HEAVY | {"mlstats.io.reader", "pydantic"}) == set()
     described = imported("describe", str(CARS), "--json")
     assert "mlstats.cli.regression" not in described and "pandas" not in described
+    assert "pydantic" not in described  # options are coerced without it (cli/_coerce.py)
+    assert "scipy" not in described  # its t quantile is stats/tdist.py
 
 
 def test_version_is_importable_alone():

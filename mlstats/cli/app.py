@@ -23,8 +23,11 @@ from typer.main import get_command, get_command_from_info, get_command_name
 from typer.models import CommandInfo
 
 from mlstats import __version__
+from mlstats.cli import _coerce
 from mlstats.cli._process import interruptible
 from mlstats.errors import ExitCode, InputError, PipeClosed, Terminated
+
+_coerce.install()
 
 _ALLOWED = {int(code) for code in ExitCode}
 # Command name → its definition, filled as command modules are imported.

@@ -18,6 +18,7 @@ COMMANDS = {
     "correlate": "mlstats.cli.correlate",
     "describe": "mlstats.cli.describe",
     "jackknife": "mlstats.cli.jackknife",
+    "kmeans": "mlstats.cli.kmeans",
     "sample-size": "mlstats.cli.sample_size",
     "power": "mlstats.cli.power",
     "precision-recall": "mlstats.cli.precision_recall",

@@ -37,6 +37,7 @@ from mlstats.io.reader import (
     PANDAS_NA,
     ReadOptions,
     Table,
+    _check_first_line,
     _check_header,
     _first_record,
     _na_numbers,
@@ -134,10 +135,12 @@ class DuckDBSource:
         self.names = [row[0] for row in described]
         self.kinds = {row[0]: _parquet_kind(row[1]) for row in described}
         _check_header(self.names)
+        _check_case(self.names)
 
     def _inspect_csv(self) -> None:
         head = _head(self.files[0])
         sample = Source(name=str(self.files[0]), digest=_done(""), data=head)
+        _check_first_line(sample)
         sep = self.read.sep
         sep = _SEP_NAMES.get(sep, sep) if sep is not None else sniff_delimiter(sample)
         if len(sep) != 1:
@@ -147,6 +150,7 @@ class DuckDBSource:
             self.names = [str(i) for i in range(1, len(header) + 1)]
         else:
             _check_header(header)
+            _check_case(header)
             self.names = header
         self.sep = sep
         nulls = ([] if self.read.no_default_na else list(PANDAS_NA)) + list(self.read.na)
@@ -488,3 +492,13 @@ def _done(value: str) -> Future[str]:
 
 def _first_line(message: str) -> str:
     return message.strip().splitlines()[0] if message.strip() else "unknown error"
+
+
+def _check_case(names: list[str]) -> None:
+    """DuckDB's column names ignore case: two that differ only in case cannot be told apart."""
+    seen: dict[str, str] = {}
+    for name in names:
+        other = seen.setdefault(name.casefold(), name)
+        if other != name:
+            raise InputError(f"columns '{other}' and '{name}' differ only in case, which DuckDB "
+                             "cannot tell apart; rename one, or use --engine local")

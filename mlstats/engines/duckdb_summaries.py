@@ -19,6 +19,7 @@ import numpy as np
 from mlstats.engines.common import BOOL, NUMBER, label_of
 from mlstats.engines.common import lerp as _lerp
 from mlstats.engines.duckdb_engine import DuckDBSource
+from mlstats.errors import InputError
 from mlstats.stats.summaries import Moments, _scales_for, central_sums
 
 
@@ -338,6 +339,8 @@ def _abtest_pass(src: DuckDBSource, rows: str, g: str, use: str, names: list[str
                for i in range(len(d)) for j in range(i, len(d))]
     buckets = _records(src, f"WITH t AS ({rows}) SELECT {g} AS _g, _keep AS _k, ({use}) AS _u, "
                             f"{', '.join(fields)} FROM t GROUP BY ALL", params)
+    if not buckets:
+        raise InputError("the input has a header but no data rows; give a file with data")
     accounting = {"_read": sum(r["n"] for r in buckets),
                   "_kept": sum(r["n"] for r in buckets if r["_k"])}
     for c in columns:
@@ -672,6 +675,8 @@ def score_counts(src: DuckDBSource, truth: str, score: str) -> tuple[list[str], 
     buckets = _records(src, f"WITH t AS ({rows}) SELECT _keep AS _k, ({use}) AS _u, "
                             f"count(*) AS n, count({t}) AS nt, count({c}) AS nc, min({c}) AS lo, "
                             f"max({c}) AS hi FROM t GROUP BY ALL")
+    if not buckets:
+        raise InputError("the input has a header but no data rows; give a file with data")
     accounting = {"_read": sum(r["n"] for r in buckets),
                   "_kept": sum(r["n"] for r in buckets if r["_k"]),
                   f"_miss_{t}": sum(r["n"] - r["nt"] for r in buckets if r["_k"]),

@@ -105,9 +105,11 @@ def open_records(options: ReadOptions) -> Records:
 
     refuse_engines_and_where(options)
     from mlstats.io.reader import _check_first_line, _check_header, _first_record, delimiter
-    from mlstats.io.source import load_source
+    from mlstats.io.source import load_source, parquet_has_no_rows
 
     source = load_source(options.source, encoding=options.encoding)
+    if source.parquet:
+        raise InputError(parquet_has_no_rows(source.name))
     sep = delimiter(source, options.sep)
     _check_first_line(source)
     names = _first_record(source, sep)

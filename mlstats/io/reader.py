@@ -246,6 +246,9 @@ def _parse(source: Source, sep: str, names: list[str], no_header: bool,
                 column_types[names[int(found.group(1))]] = pa.string()
                 continue
             _diagnose(source, sep, no_header)
+            if "Empty CSV file" in message:  # a header line alone, with no line break after it
+                raise InputError("the input has a header but no data rows; give a file with "
+                                 "data") from None
             raise InputError(f"cannot parse the input as CSV: {message.splitlines()[0]}") from None
     raise InputError("cannot parse the input as CSV")  # pragma: no cover - loop is bounded
 
@@ -468,8 +471,10 @@ class Table:
 
         column = self.arrow.column(name)
         if pa.types.is_floating(column.type):
-            # 1.0 and 2.0 read back as the labels "1" and "2", as they were most likely written.
-            text = [None if v != v else (str(int(v)) if v.is_integer() else repr(v))
+            # 1.0 and 2.0 read back as the labels "1" and "2", as they were most likely written
+            # (1e308 stays 1e+308, not its 309 digits).
+            text = [None if v != v else (str(int(v)) if v.is_integer() and abs(v) < 1e16
+                                         else repr(v))
                     for v in to_float64(column).tolist()]
         elif pa.types.is_boolean(column.type):
             text = [None if v is None else ("true" if v else "false")
@@ -641,6 +646,11 @@ class Table:
         """Where each record (header first, when there is one) lies in the input."""
         if self._index is None:
             from mlstats.io.records import index_records
+
+            if self.source.parquet:
+                from mlstats.io.source import parquet_has_no_rows
+
+                raise InputError(parquet_has_no_rows(self.source.name))
 
             self._index = index_records(self.source, self.sep,
                                         multiline=self._breaks_in_fields())

@@ -106,6 +106,12 @@ def load_source(source: str | None, *, encoding: str = "utf-8") -> Source:
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
+def parquet_has_no_rows(name: str) -> str:
+    """The message for copying rows as read from a Parquet input, which has no text rows."""
+    return (f"'{name}' is Parquet, which has no CSV rows to copy as read; convert it to CSV "
+            "first")
+
+
 def is_parquet(name: str, magic: bytes = b"") -> bool:
     """Parquet input: by extension (SPEC 1), or by its magic bytes."""
     return name.lower().endswith(PARQUET_SUFFIXES) or magic.startswith(b"PAR1")

@@ -420,6 +420,7 @@ def ab_test_groups(labels: Sequence[str],
     M2′ = C_yy − 2θC_yx + θ²C_xx, the moments of y − θ(x − x̄) exactly;
     variance_reduction = 1 − M2′/C_yy over all rows.
     """
+    _two_groups([str(lab) for lab in labels])
     sizes = [s.n for s in summaries]
     rng = np.random.default_rng(options.seed)
     if isinstance(summaries[0], Counts):
@@ -747,15 +748,19 @@ class _Options:
         return test
 
 
+def _two_groups(names: Sequence[str]) -> None:
+    if len(names) < 2:
+        shown = f"only '{names[0]}'" if names else "none"
+        raise InputError(f"an A/B test needs at least two groups, and there is {shown}; "
+                         "check --group (or give --counts/--means once per group)")
+
+
 def _control_index(labels: Sequence[str], control: str | None, sizes: Sequence[int], *,
                    means: bool) -> tuple[int, str]:
     """The control's index and how it was chosen: `given` (--control), `named` (a group
     called control, any case) or `first` (the first group in order of appearance)."""
     names = [str(lab) for lab in labels]
-    if len(names) < 2:
-        shown = f"only '{names[0]}'" if names else "none"
-        raise InputError(f"an A/B test needs at least two groups, and there is {shown}; "
-                         "check --group (or give --counts/--means once per group)")
+    _two_groups(names)
     if means:
         for name, n in zip(names, sizes, strict=True):
             if n < 2:

@@ -343,7 +343,8 @@ def gram_correlation(columns: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def _power_of_two(peak: float) -> float:
-    return 2.0 ** math.frexp(peak)[1] if peak > 0 and math.isfinite(peak) else 1.0
+    """A power of two within a factor of 2 of `peak` (2^(e−1) for m·2^e: 9e307 has one too)."""
+    return math.ldexp(1.0, math.frexp(peak)[1] - 1) if peak > 0 and math.isfinite(peak) else 1.0
 
 
 def average_ranks(x: np.ndarray) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -231,18 +232,45 @@ def _summarise_block(names: list[str], x: np.ndarray, missing: list[int],
     if n == 0:
         quartiles = [(math.nan,) * 3] * len(names)
     else:
-        quartiles = [tuple(q) for q in np.quantile(x, [0.25, 0.5, 0.75], axis=0).T.tolist()]
+        quartiles = [tuple(q) for q in type7_quartiles(x).T.tolist()]
     t = _t_quantile(n, confidence)
     return [summarise(name, m, q, lost, t) for name, m, q, lost in
             zip(names, column_moments(x), quartiles, missing, strict=True)]
 
 
+_QUARTILES = np.array([0.25, 0.5, 0.75])
+
+
+def type7_quartiles(x: np.ndarray) -> np.ndarray:
+    """The type-7 quartiles of each column of `x` (n ≥ 1 rows, no NaN): 3 × columns.
+
+    Exactly `np.quantile(x, [0.25, 0.5, 0.75], axis=0)` (its virtual index and its lerp,
+    operation for operation), from a full sort: NumPy's vectorised sort of float64 runs
+    about three times faster than the partition that `np.quantile` does.
+    """
+    n = x.shape[0]
+    q = _QUARTILES
+    virtual = n * q + (1 + q * (1 - 1 - 1)) - 1
+    below = np.floor(virtual)
+    gamma = (virtual - below)[:, None]
+    low = np.clip(below.astype(np.intp), 0, n - 1)
+    high = np.clip(below.astype(np.intp) + 1, 0, n - 1)
+    ordered = np.sort(x, axis=0)
+    a, b = ordered[low], ordered[high]
+    diff = b - a
+    out = a + diff * gamma
+    np.subtract(b, diff * (1 - gamma), out=out, where=np.broadcast_to(gamma >= 0.5, out.shape))
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
 def _t_quantile(n: int, confidence: float) -> float:
+    """t(1 − α/2, n − 1), α = 1 − confidence; NaN below 2 values."""
     if n < 2:
         return math.nan
-    from scipy.special import stdtrit
+    from mlstats.stats.tdist import t_upper_quantile
 
-    return float(stdtrit(n - 1, 0.5 + confidence / 2))
+    return t_upper_quantile(n - 1, (1 - confidence) / 2)
 
 
 def summarise(name: str, m: Moments, quartiles: tuple[float, float, float], missing: int,

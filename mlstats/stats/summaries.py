@@ -20,13 +20,13 @@ _HUGE = 2.0**200
 _TINY = 2.0**-200
 
 
-def _scale_for(peak: float) -> float:
+def scale_for(peak: float) -> float:
     """1 for ordinary magnitudes; else a power of two near `peak` (within a factor of 2)."""
     return float(_scales_for(np.array([peak]))[0])
 
 
 def _scales_for(peaks: np.ndarray) -> np.ndarray:
-    """`_scale_for` of each peak; 2^(e−1) for peak = m·2^e, so that 9e307 has a scale too."""
+    """`scale_for` of each peak; 2^(e−1) for peak = m·2^e, so that 9e307 has a scale too."""
     with np.errstate(invalid="ignore"):
         odd = (peaks > _HUGE) | ((peaks > 0) & (peaks < _TINY))
     return np.where(odd, np.ldexp(1.0, np.frexp(np.nan_to_num(peaks))[1] - 1), 1.0)
@@ -106,7 +106,7 @@ class Moments:
         peak = max(peaks) if len(peaks) == 2 else math.nan
         # The scale follows the larger peak (a part with zero sums needs none); with a peak
         # unknown, the larger scale, so that rescaling only shrinks sums.
-        s = _scale_for(peak) if peak == peak else max(self.scale, other.scale)
+        s = scale_for(peak) if peak == peak else max(self.scale, other.scale)
         a, b = self.rescaled(s), other.rescaled(s)
         na, nb = a.n, b.n
         n = na + nb

@@ -88,6 +88,13 @@ CONTRACTS: dict[str, Contract] = {
         failing_assert="std_error < 1",
         bad_column=["jackknife", f"{S}/airquality.csv", "--column", "Ozon"],
     ),
+    "kmeans": Contract(
+        run=["kmeans", f"{S}/faithful.csv", "--seed", "1"],
+        keys={"k", "inertia", "explained_variance", "silhouette", "iterations", "sizes",
+              "centroids", "elbow", "elbow_k"},
+        failing_assert="elbow_k >= 3",
+        bad_column=["kmeans", f"{S}/faithful.csv", "--columns", "waitin"],
+    ),
     "correlate": Contract(
         run=["correlate", f"{S}/cars.csv"],
         keys={"pairs", "matrix", "method", "confidence", "correction"},

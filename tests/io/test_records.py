@@ -187,3 +187,52 @@ def test_a_broken_byte_order_mark_is_an_input_error(write_csv, content):
     # Found by the fuzzer: bytes of a BOM were stripped one by one, then the header crashed.
     assert error_of("describe", write_csv(content)).startswith(
         "line 1: bytes that are not valid UTF-8")
+
+
+@pytest.mark.parametrize(("content", "args", "message"), [
+    # Found by the fuzzer: no group at all, 1e308 as a group label, a header-only file on
+    # DuckDB, a header that is not UTF-8 on DuckDB.
+    (b"a,b\n,2", ("ab-test", "--group", "1", "--metric", "2"),
+     "an A/B test needs at least two groups, and there is none; check --group (or give "
+     "--counts/--means once per group)"),
+    (b"v,w\n1e308,1\n-1e308,2\n", ("ab-test", "--group", "1", "--metric", "2"),
+     "group '1e+308' has 1 row; comparing means needs at least 2 rows per group"),
+    (b"p,q\n", ("ab-test", "--group", "1", "--metric", "2", "--engine", "duckdb"),
+     "the input has a header but no data rows; give a file with data"),
+    (b"p;q\xc3\n1;2\n", ("describe", "--engine", "duckdb"),
+     "line 1: bytes that are not valid UTF-8 (unexpected end of data); give the file's "
+     "encoding with --encoding (e.g. --encoding latin-1)"),
+])
+def test_fuzzer_finds_are_one_line_errors(write_csv, content, args, message):
+    assert error_of(args[0], write_csv(content), *args[1:]) == message
+
+
+def test_correlation_of_values_near_the_float64_limit(write_csv):
+    # Found by the fuzzer: the scaling of 1e308 overflowed. Pearson r is scale-free.
+    record = invoke_json("correlate", write_csv("v,w\n1e308,1\n-1e308,2\n1e-308,3\n0,4\n"))
+    expected = np.corrcoef([1.0, -1.0, 1e-308 / 1e308, 0.0], [1, 2, 3, 4])[0, 1]
+    assert record["pairs"][0]["r"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_rows_as_read_from_parquet_are_refused(tmp_path):
+    # kmeans --assign and sample copy CSV rows as read; Parquet has none (was garbage).
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"a": [1.0, 2, 3, 4], "b": [2.0, 1, 4, 3]}), path)
+    message = f"'{path}' is Parquet, which has no CSV rows to copy as read; convert it to CSV first"
+    assert error_of("sample", str(path), "--n", "2", "--seed", "1") == message
+    assert error_of("sample", str(path), "--n", "2", "--method", "stratified", "--by",
+                    "a") == message
+
+
+@pytest.mark.parametrize(("content", "args", "message"), [
+    (b"g,G", ("ab-test", "--group", "1", "--metric", "2"),
+     "the input has a header but no data rows; give a file with data"),
+    (b"g,G\n1,2\n", ("describe", "--engine", "duckdb"),
+     "columns 'g' and 'G' differ only in case, which DuckDB cannot tell apart; rename one, or "
+     "use --engine local"),
+])
+def test_more_fuzzer_finds(write_csv, content, args, message):
+    assert error_of(args[0], write_csv(content), *args[1:]) == message

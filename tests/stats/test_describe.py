@@ -289,3 +289,12 @@ def test_results_beyond_the_float64_range_are_null_with_a_warning():
     assert math.isfinite(row.std) and row.max == 1.7e308
     assert result.warnings == (
         "column 'x' has iqr, ci_low, ci_high beyond the float64 range: null",)
+
+
+@given(st.integers(1, 400).flatmap(lambda n: arrays(
+    np.float64, (n, 3), elements=st.floats(-1e300, 1e300, allow_nan=False))))
+def test_sorted_quartiles_are_numpys_bit_for_bit(x):
+    from mlstats.stats.describe import type7_quartiles
+
+    x = np.asfortranarray(x)
+    np.testing.assert_array_equal(type7_quartiles(x), np.quantile(x, [0.25, 0.5, 0.75], axis=0))

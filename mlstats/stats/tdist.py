@@ -1,0 +1,95 @@
+"""Student's t quantile without SciPy, for commands that need nothing else from it.
+
+`describe` needs one number per sample size, t(1 − α/2, ν), for the interval of each mean;
+importing `scipy.special` for it cost describe a sixth of its run on small files.
+"""
+
+from __future__ import annotations
+
+import math
+from statistics import NormalDist
+
+# From this many degrees of freedom the Cornish–Fisher series is within 4e-13 of the quantile
+# for tails down to 1e-10 (its next term is of order z¹¹/ν⁵).
+_SERIES_DF = 2000
+
+
+def t_upper_quantile(df: float, tail: float) -> float:
+    """The t with P(T > t) = `tail` (0 < tail ≤ 0.5) for Student's t with `df` > 0.
+
+    ν = 1 and 2 in closed form; ν ≥ 2000 by the Cornish–Fisher expansion to ν⁻⁴
+    (Abramowitz & Stegun 26.7.5); otherwise Newton's method on the upper tail
+    P(T > t) = I_x(ν/2, 1/2)/2, x = ν/(ν + t²), from the series start.
+    Reference: Abramowitz & Stegun (1964) 26.5.27, 26.7.5; Press et al., Numerical Recipes
+    (3rd ed.) §6.4 for the continued fraction.
+    Checked against: SciPy `scipy.special.stdtrit` (tests/stats/test_tdist.py).
+    """
+    if df == 1:
+        return 1 / math.tan(math.pi * tail)
+    if df == 2:
+        return (1 - 2 * tail) / math.sqrt(2 * tail * (1 - tail))
+    t = _series(df, -NormalDist().inv_cdf(tail))
+    if df >= _SERIES_DF:
+        return t
+    log_density = (math.lgamma((df + 1) / 2) - math.lgamma(df / 2)
+                   - 0.5 * math.log(df * math.pi))
+    # Newton's method on log P(T > t) against log t: near linear (slope −ν) in the heavy
+    # tail, where a start from the normal quantile is far off for few degrees of freedom.
+    target = math.log(tail)
+    previous = math.inf
+    for _ in range(60):
+        upper = _upper_tail(t, df)
+        density = math.exp(log_density - (df + 1) / 2 * math.log1p(t * t / df))
+        step = (math.log(upper) - target) / (t * density / upper)
+        if abs(step) >= previous / 2 and previous < 1e-8:  # rounding noise reached
+            break
+        t *= math.exp(max(min(step, 2.0), -2.0))
+        previous = abs(step)
+        if previous <= 1e-16:
+            break
+    return t
+
+
+def _series(df: float, z: float) -> float:
+    z2 = z * z
+    g1 = (z2 + 1) * z / 4
+    g2 = ((5 * z2 + 16) * z2 + 3) * z / 96
+    g3 = (((3 * z2 + 19) * z2 + 17) * z2 - 15) * z / 384
+    g4 = ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945) * z / 92160
+    return z + (g1 + (g2 + (g3 + g4 / df) / df) / df) / df
+
+
+def _upper_tail(t: float, df: float) -> float:
+    """P(T > t) for t ≥ 0: I_x(ν/2, 1/2)/2 with x = ν/(ν + t²), written without cancellation."""
+    x = df / (df + t * t)
+    a, b = df / 2, 0.5
+    if x < (a + 1) / (a + b + 2):
+        return _beta(x, a, b) / 2
+    # I_x(a, b) = 1 − I_{1−x}(b, a), with 1 − x = t²/(ν + t²) taken directly
+    return (1 - _beta(t * t / (df + t * t), b, a)) / 2
+
+
+def _beta(x: float, a: float, b: float) -> float:
+    """The regularized incomplete beta I_x(a, b) by its continued fraction (modified Lentz)."""
+    if x <= 0:
+        return 0.0
+    front = math.exp(math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+                     + a * math.log(x) + b * math.log1p(-x)) / a
+    tiny = 1e-300
+    f, c, d = 1.0, 1.0, 0.0
+    for i in range(100_000):
+        m = i // 2
+        if i == 0:
+            numerator = 1.0
+        elif i % 2 == 0:
+            numerator = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
+        else:
+            numerator = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
+        d = 1 + numerator * d
+        d = 1 / (d if abs(d) > tiny else tiny)
+        c = 1 + numerator / c
+        c = c if abs(c) > tiny else tiny
+        f *= c * d
+        if abs(1 - c * d) < 1e-16:
+            break
+    return front * (f - 1)
