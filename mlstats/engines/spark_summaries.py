@@ -921,3 +921,95 @@ def bottom_k(src: SparkSource, *, n: int | None, frac: float | None,
         "_key", F.xxhash64(F.lit(seed), *names, F.col("_copy")))
     picked = keyed.orderBy("_key", *names, "_copy").limit(size).orderBy("_order")
     return [[r[c] for c in names] for r in src.collect(picked.select(*names))], population
+
+
+def kmeans_fits(src: SparkSource, names: Sequence[str], ks: Sequence[int], *, n_init: int,
+                max_iter: int, tol: float, scale: str, seed: int) -> dict[str, Any]:
+    """k-means by Spark MLlib's `KMeans` (k-means‖ initialisation, Lloyd's iterations on the
+    cluster) for each k, on the columns centred (and scaled) as the local engine does: two
+    passes for n, the means, ranges and centred sums of squares (the total sum of squares and
+    the scale), one fit per k and start (seed + start; the lowest cost wins), and a sample of
+    at most `SILHOUETTE_ROWS` rows (the least hashes of seed and content) for the
+    silhouette. MLlib's tolerance is a distance each centre moves less than: √(tol × the mean
+    column variance), scikit-learn's threshold on the squared shift."""
+    from pyspark.ml.clustering import KMeans
+    from pyspark.ml.feature import VectorAssembler
+
+    from mlstats.errors import InputError
+    from mlstats.stats.kmeans import SILHOUETTE_ROWS, EngineFit
+
+    F = src.F
+    rows = src.rows(dict.fromkeys(names, NUMBER))
+    use = F.col("_keep") & _complete(src, names)
+    cols = [src.alias(n) for n in names]
+    fields = [*src.account_fields(names), F.count_if(use).alias("n")]
+    for c in cols:
+        value = F.when(use, F.col(c))
+        fields += [F.avg(value).alias(f"m_{c}"), F.min(value).alias(f"lo_{c}"),
+                   F.max(value).alias(f"hi_{c}")]
+    (first,) = src.records(rows.agg(*fields))
+    n = int(first["n"])
+    src.account(names, first, used=n)
+    if n == 0:
+        raise InputError("no rows to cluster: every row misses a value in the columns used")
+    offset = np.array([first[f"m_{c}"] for c in cols], dtype=np.float64)
+    (second,) = src.records(rows.agg(*[
+        F.sum(F.when(use, (F.col(c) - F.lit(m)) ** 2)).alias(f"ss_{c}")
+        for c, m in zip(cols, offset, strict=True)]))
+    squares = np.array([second[f"ss_{c}"] for c in cols], dtype=np.float64)
+    if scale == "zscore":
+        spread = np.sqrt(squares / (n - 1)) if n > 1 else np.zeros(len(cols))
+    elif scale == "minmax":
+        spread = np.array([first[f"hi_{c}"] - first[f"lo_{c}"] for c in cols])
+    else:
+        spread = None
+    warnings: list[str] = []
+    if spread is not None:
+        flat = [name for name, s in zip(names, spread, strict=True) if not s > 0]
+        if flat and scale == "zscore":
+            raise InputError(f"column {', '.join(repr(f) for f in flat)} constant (standard "
+                             "deviation 0), so --scale zscore cannot scale it; leave it out "
+                             "of --columns, or use --scale minmax or none")
+        if flat:
+            warnings.append(f"column {', '.join(repr(f) for f in flat)} is constant: --scale "
+                            "minmax leaves it at 0")
+    factor = np.ones(len(cols)) if spread is None else np.where(spread > 0, spread, 1.0)
+    total = float(np.sum(squares / factor**2))
+    z = [((F.col(c) - F.lit(float(o))) / F.lit(float(f))).alias(f"z{i}")
+         for i, (c, o, f) in enumerate(zip(cols, offset, factor, strict=True))]
+    data = rows.where(use).select(*z)
+    features = VectorAssembler(inputCols=[f"z{i}" for i in range(len(cols))],
+                               outputCol="features").transform(data).select("features")
+    features = features.localCheckpoint()  # read and parsed once for every fit
+    distance = math.sqrt(tol * total / (n * len(cols)))
+    fits = []
+    for k in ks:
+        if k > n:
+            raise InputError(f"--k {k} is more than the {n} rows to cluster; give a smaller k")
+        best = None
+        for start in range(n_init):
+            model = _guard_fit(src, KMeans(k=k, seed=(seed + start) % (1 << 63),
+                                           initMode="k-means||", maxIter=max_iter,
+                                           tol=distance), features)
+            summary = model.summary
+            cost = float(summary.trainingCost)
+            if best is None or cost < best[0]:
+                best = (cost, model, summary)
+        cost, model, summary = best
+        iterations = int(summary.numIter)
+        fits.append(EngineFit(k=k, centres=np.array(model.clusterCenters(), dtype=np.float64),
+                              inertia=cost, iterations=iterations,
+                              converged=iterations < max_iter,
+                              sizes=tuple(int(s) for s in summary.clusterSizes)))
+    picked = data if n <= SILHOUETTE_ROWS else data.orderBy(
+        F.xxhash64(F.lit(seed), *[f"z{i}" for i in range(len(cols))])).limit(SILHOUETTE_ROWS)
+    sample = np.array([list(r) for r in src.collect(picked)], dtype=np.float64)
+    return {"fits": fits, "total": total, "sample": sample.reshape(-1, len(cols)), "n": n,
+            "offset": offset, "factor": factor, "warnings": warnings}
+
+
+def _guard_fit(src: SparkSource, estimator: Any, frame: Any) -> Any:
+    """A fit on the cluster; Spark's errors as one-line input errors."""
+    from mlstats.engines.spark_engine import _guard
+
+    return _guard(lambda: estimator.fit(frame), src.name)
