@@ -986,6 +986,10 @@ def kmeans_fits(src: SparkSource, names: Sequence[str], ks: Sequence[int], *, n_
     for k in ks:
         if k > n:
             raise InputError(f"--k {k} is more than the {n} rows to cluster; give a smaller k")
+        if k == 1:  # the mean (MLlib wants k ≥ 2); its inertia is the total sum of squares
+            fits.append(EngineFit(k=1, centres=np.zeros((1, len(cols))), inertia=total,
+                                  iterations=1, converged=True, sizes=(n,)))
+            continue
         best = None
         for start in range(n_init):
             model = _guard_fit(src, KMeans(k=k, seed=(seed + start) % (1 << 63),

@@ -286,3 +286,40 @@ def test_describe_by_group_over_several_files(spark_remote, tmp_path):
     spark = record(args[0], str(parts), *args[1:], engine="spark", remote=spark_remote)
     assert [c["name"] for c in spark["columns"]] == [c["name"] for c in local["columns"]]
     assert_same({**local, "provenance": None}, {**spark, "provenance": None})
+
+
+def _by_first_column(centroids: list[dict]) -> list[float]:
+    """The centroids' coordinates, the clusters in order of their first coordinate."""
+    rows = sorted(tuple(v for k, v in c.items() if k != "name") for c in centroids)
+    return [v for row in rows for v in row]
+
+
+@pytest.mark.parametrize("scale", ["none", "zscore", "minmax"])
+def test_kmeans_one_k_agrees(spark_remote, scale):
+    # faithful's two clusters: one optimum, which k-means|| and k-means++ both reach
+    args = ("kmeans", str(SAMPLE / "faithful.csv"), "--k", "2", "--seed", "1", "--scale", scale)
+    local = record(*args, engine="local")
+    spark = record(*args, engine="spark", remote=spark_remote)
+    assert spark["algorithm"] == "spark.ml KMeans (k-means||)" and spark["n_init"] == 1
+    assert _by_first_column(spark["centroids"]) == pytest.approx(
+        _by_first_column(local["centroids"]), rel=REL)
+    assert sorted(spark["sizes"]) == sorted(local["sizes"])
+    for key in ("inertia", "explained_variance", "silhouette"):
+        assert math.isclose(spark[key], local[key], rel_tol=REL), key
+    assert spark["provenance"]["engine"] == "spark" and spark["provenance"]["versions"]["spark"]
+
+
+def test_kmeans_sweep_agrees(spark_remote):
+    args = ("kmeans", str(SAMPLE / "faithful.csv"), "--k-range", "1:4", "--seed", "3",
+            "--where", "waiting > 40")
+    local = record(*args, engine="local")
+    spark = record(*args, engine="spark", remote=spark_remote)
+    assert [p["k"] for p in spark["elbow"]] == [1, 2, 3, 4]
+    assert spark["elbow_k"] == local["elbow_k"]
+    for mine, theirs in zip(spark["elbow"][:2], local["elbow"][:2], strict=True):
+        assert math.isclose(mine["inertia"], theirs["inertia"], rel_tol=REL)
+    # a local optimum of k-means can only be worse than scikit-learn's best of 10 by a little
+    for mine, theirs in zip(spark["elbow"][2:], local["elbow"][2:], strict=True):
+        assert theirs["inertia"] * (1 - 1e-9) <= mine["inertia"] <= theirs["inertia"] * 1.05
+    assert spark["rows_used"] == local["rows_used"]
+    assert spark["warnings"] == local["warnings"]

@@ -50,7 +50,7 @@ def test_no_address_says_how_to_give_one(monkeypatch):
      "--table"),
     (("describe", "--table", "db.events", AIR, "--engine", "spark"),
      "--table replaces INPUT: give the catalog table or the path, not both"),
-    (("bootstrap", AIR, "--column", "Ozone", "--engine", "spark"),
+    (("clean", AIR, "--engine", "spark"),
      "this command runs on --engine local only, not spark; use --engine local (or unset "
      "MLSTATS_ENGINE)"),
     (("jackknife", AIR, "--column", "Ozone", "--engine", "spark"),
