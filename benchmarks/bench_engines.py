@@ -26,6 +26,7 @@ def make_file(rows: int = ROWS) -> str:
     import pyarrow.csv as pacsv
 
     rng = np.random.default_rng(16)
+    DATA.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")
     with pacsv.CSVWriter(tmp, pa.schema([("group", pa.string()), ("x1", pa.float64()),
                                          ("x2", pa.float64()), ("y", pa.float64()),

@@ -29,6 +29,11 @@ class Method(enum.StrEnum):
     basic = "basic"
 
 
+class Scheme(enum.StrEnum):
+    multinomial = "multinomial"
+    poisson = "poisson"
+
+
 @command(app, "bootstrap",
          example="mlstats bootstrap sample_data/airquality.csv --column Ozone --stat median "
          "--seed 1")
@@ -44,6 +49,11 @@ def bootstrap_command(
     confidence: ConfidenceOpt = 0.95,
     resamples: ResamplesOpt = 9999,
     seed: SeedOpt = None,
+    scheme: Annotated[Scheme | None, typer.Option(
+        help="How a resample is drawn: multinomial (n rows with replacement; the local "
+        "engine's default) or poisson (each row's count Poisson(1), keyed on seed, row and "
+        "resample: the same on every engine; the DuckDB engine's, for mean, var, std, cv, "
+        "corr).", show_default=False)] = None,
     plot: PlotOpt = None,
     *, read: ReadOptions, out: OutputOptions,
 ) -> None:
@@ -60,25 +70,27 @@ def bootstrap_command(
         planned_resamples,
     )
 
-    check_options(stat=stat, confidence=confidence, seed=seed)
+    parsed = check_options(stat=stat, confidence=confidence, seed=seed)
     seed = resolve_seed(seed)
     check_side_outputs(out.output, {"--plot": plot})
-    if read.engine == "duckdb":
-        from mlstats.engines import rows_of
-
-        table = rows_of(read, [*parse_list(column), by])
-    else:
-        table = read_table(read)
-    names = table.resolve_many(parse_list(column))
-    group = table.resolve(by) if by is not None else None
-    table.drop_missing([*names, group] if group is not None else names)
-    values = [table.numeric(name) for name in names]
-    codes, labels = table.codes(group) if group is not None else (None, None)
     with progress(planned_resamples(resamples), "bootstrap", quiet=out.quiet,
                   forecast=resampling_forecast(resamples, "this bootstrap")) as advance:
-        run = bootstrap_ci(values, stat=stat, groups=codes, group_labels=labels,
-                           resamples=resamples, confidence=confidence, method=method.value,
-                           seed=seed, column=",".join(names), by=group, progress=advance)
+        if read.engine == "duckdb":
+            table, run = _bootstrap_duckdb(read, parsed, column, by, scheme, method=method,
+                                           resamples=resamples, confidence=confidence,
+                                           seed=seed, progress=advance)
+        else:
+            table = read_table(read)
+            names = table.resolve_many(parse_list(column))
+            group = table.resolve(by) if by is not None else None
+            table.drop_missing([*names, group] if group is not None else names)
+            values = [table.numeric(name) for name in names]
+            codes, labels = table.codes(group) if group is not None else (None, None)
+            run = bootstrap_ci(values, stat=stat, groups=codes, group_labels=labels,
+                               resamples=resamples, confidence=confidence,
+                               method=method.value, seed=seed, column=",".join(names),
+                               by=group, scheme=(scheme or Scheme.multinomial).value,
+                               rows=table.row_numbers(), progress=advance)
     result = run.result
     if plot is not None:
         _plot(plot, run)
@@ -89,6 +101,55 @@ def bootstrap_command(
                                                 marks=(result.ci_low, result.ci_high)))
     emit("bootstrap", result, out, table=table, summary=_summary(result), figure=figure,
          seed=seed)
+
+
+def _bootstrap_duckdb(read: ReadOptions, parsed: Any, column: str, by: str | None,
+                      scheme: Scheme | None, *, method: Method, resamples: int,
+                      confidence: float, seed: int, progress: Any) -> tuple[Any, Any]:
+    """The Poisson bootstrap on DuckDB (`Resampler`), finished by `bootstrap_from`. Without
+    --scheme poisson the record marks the resampled values as not the local engine's (its
+    default draws multinomial resamples)."""
+    from mlstats.engines import open_duckdb, refuse
+    from mlstats.engines.duckdb_resampling import Resampler
+    from mlstats.errors import InputError
+    from mlstats.stats.poisson import check_statistic
+    from mlstats.stats.resampling import (
+        _group_count_error,
+        _power,
+        _too_few,
+        bootstrap_from,
+        check_resampling,
+    )
+
+    if scheme == Scheme.multinomial:
+        raise refuse(read.engine, "--scheme multinomial")
+    check_statistic(parsed.kind, parsed.name)
+    check_resampling(method.value, resamples)
+    with open_duckdb(read) as src:
+        names = src.resolve_many(parse_list(column))
+        if len(names) != parsed.columns:
+            raise InputError(f"--stat {parsed.name} takes {parsed.columns} column"
+                             f"{'s' if parsed.columns > 1 else ''} in --column (got "
+                             f"{len(names)}: {','.join(names)})")
+        group = src.resolve(by) if by is not None else None
+        resampler = Resampler(src, names, group, parsed)
+        if group is not None and len(resampler.labels) != 2:
+            raise _group_count_error(group, resampler.labels)
+        parts = resampler.parts()
+        least = 3 if parsed.kind == "corr" else 2
+        for part, label in zip(parts, resampler.labels or [None], strict=False):
+            if part.n < least:
+                raise _too_few(part.n, least, f"group '{label}' of --by {group}"
+                               if label is not None else f"--column {','.join(names)}")
+        run = bootstrap_from(parts, resampler.stream(parts, seed, resamples),
+                             labels=resampler.labels, confidence=confidence,
+                             method=method.value, resamples=resamples,
+                             column=",".join(names), by=group,
+                             unit=_power(parsed) * resampler.exponents[0], warnings=[],
+                             progress=progress)
+    if scheme is None:
+        src.approximate = ("bias", "std_error", "ci_low", "ci_high")
+    return src, run
 
 
 def _summary(result: Any) -> str:

@@ -46,9 +46,8 @@ def correlate_command(
     from mlstats.stats.correlation import check_options, correlate, rows_in_some_pair
 
     check_options(method=method.value, confidence=confidence, correction=correction.value)
-    if read.engine == "spark":
-        table, result = _correlate_spark(columns, method.value, confidence, correction.value,
-                                         read)
+    if read.engine in ("duckdb", "spark"):
+        table, result = _correlate_engine(columns, method, confidence, correction, read)
         _emit_result(result, table, out, plot)
         return
     table = read_table(read)
@@ -74,20 +73,24 @@ def _emit_result(result: Any, table: Any, out: OutputOptions, plot: str | None) 
          keep_layout=("matrix", "pairs"), shade=("matrix",))
 
 
-def _correlate_spark(columns: str | None, method: str, confidence: float, correction: str,
-                     read: ReadOptions) -> tuple[Any, Any]:
-    """Pearson on a Spark cluster: co-moments per pair come back, `pearson_from` finishes."""
-    from mlstats.engines import open_spark, refuse
-    from mlstats.engines.spark_summaries import correlation_facts
-    from mlstats.stats.correlation import pearson_from
+def _correlate_engine(columns: str | None, method: Method, confidence: float,
+                      correction: Correction, read: ReadOptions) -> tuple[Any, Any]:
+    """Pearson on DuckDB or Spark from each pair's centred sums (ranks need the local
+    engine), finished by `correlation_from`."""
+    from mlstats.engines import open_duckdb, open_spark, refuse
+    from mlstats.stats.correlation import correlation_from
 
-    if method != "pearson":
-        raise refuse("spark", f"--method {method}")
-    with open_spark(read) as src:
+    if method != Method.pearson:
+        raise refuse(read.engine, f"--method {method.value}")
+    if read.engine == "spark":
+        from mlstats.engines.spark_summaries import correlation_facts as summaries
+    else:
+        from mlstats.engines.duckdb_summaries import correlation_summaries as summaries
+    with (open_spark if read.engine == "spark" else open_duckdb)(read) as src:
         chosen = src.resolve_many(parse_list(columns)) or src.numeric_columns()
-        facts, pairs, rows = correlation_facts(src, chosen)
-    return src, pearson_from(chosen, facts, pairs, rows=rows, confidence=confidence,
-                             correction=correction)
+        found, pairs, size = summaries(src, chosen) if len(chosen) >= 2 else ([], {}, 0)
+    return src, correlation_from(chosen, found, pairs, size=size, method=method.value,
+                                 confidence=confidence, correction=correction.value)
 
 
 def _summary(result: Any) -> str:

@@ -184,6 +184,10 @@ def command(app: typer.Typer, name: str, *, example: str, reads: bool = True,
                 _check_spark_options(read)
                 if not checks_output:
                     _refuse_overwrite(read.source, out.output)
+                if read.engine == "duckdb":
+                    from mlstats.io.source import hash_early
+
+                    hash_early(read.source)
                 return func(**kwargs, read=read, out=out)
             return func(**kwargs, out=out)
 

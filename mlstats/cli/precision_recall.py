@@ -87,20 +87,26 @@ def precision_recall_command(
         _finish(result, groups, table, out, curve=curve, plot=plot, seed=seed)
         return
     if read.engine == "duckdb":
-        from mlstats.engines import refuse, rows_of
+        from mlstats.engines import refuse
 
         if compare is not None:
             raise refuse(read.engine, "--compare")
-        if score is not None and baseline_score is None:
-            table, result, groups = _scored_on_duckdb(
-                read, true, score, positive=positive, threshold=threshold, beta=beta,
-                target_precision=target_precision, ci=ci, resamples=resamples,
-                confidence=confidence, seed=seed, quiet=out.quiet)
-            _finish(result, groups, table, out, curve=curve, plot=plot, seed=seed)
+        if baseline_score is not None:
+            raise refuse(read.engine, "--baseline-score")
+        if pred is not None:
+            table, result = _predicted_on_duckdb(read, true, pred, positive=positive, beta=beta,
+                                                 ci=ci, resamples=resamples,
+                                                 confidence=confidence, seed=seed,
+                                                 quiet=out.quiet)
+            _finish(result, None, table, out, curve=curve, plot=plot, seed=seed)
             return
-        table = rows_of(read, [true, score, pred, baseline_score, id_column])
-    else:
-        table = read_table(read)
+        table, result, groups = _scored_on_duckdb(
+            read, true, score, positive=positive, threshold=threshold, beta=beta,
+            target_precision=target_precision, ci=ci, resamples=resamples,
+            confidence=confidence, seed=seed, quiet=out.quiet)
+        _finish(result, groups, table, out, curve=curve, plot=plot, seed=seed)
+        return
+    table = read_table(read)
     truth = table.resolve(true)
     column = table.resolve(score if score is not None else pred)
     baseline, baseline_truth, baseline_name = _baseline(table, read, column, truth,
@@ -200,6 +206,28 @@ def _scored_on_spark(read: ReadOptions, true: str, score: str | None, *, pred: s
         result = binary_from_groups(groups, score_range=score_range, positive=label,
                                     threshold=cut, progress=advance, **options)
     return src, result, groups
+
+
+def _predicted_on_duckdb(read: ReadOptions, true: str, pred: str, *, quiet: bool,
+                         **options: Any) -> tuple[Any, Result]:
+    """Hard predictions on DuckDB: the rows per (true label, predicted label) by one GROUP
+    BY, finished by `predictions_from` (memory: the label pairs, not the rows)."""
+    from mlstats.engines import open_duckdb
+    from mlstats.engines.duckdb_summaries import label_counts
+    from mlstats.errors import InputError
+    from mlstats.render.progress import progress, resampling_forecast
+    from mlstats.stats.classification import NO_ROWS, predictions_from
+
+    with open_duckdb(read) as src:
+        codes, labels, counts = label_counts(src, [src.resolve(true), src.resolve(pred)])
+    if not counts.size:
+        raise InputError(NO_ROWS)
+    resamples = options["resamples"]
+    with progress(resamples, "bootstrap", quiet=quiet or not options["ci"],
+                  forecast=resampling_forecast(resamples, "this bootstrap")) as advance:
+        result = predictions_from(codes, labels, counts, progress=advance,
+                                  baseline_name=None, **options)
+    return src, result
 
 
 def _check_usage(*, score: str | None, pred: str | None, threshold: float | None,

@@ -110,6 +110,20 @@ def regression_command(
                           anova=int(anova_type) if anova else None, refused=refused,
                           read=read, out=out)
         return
+    if read.engine == "duckdb" and not logistic:
+        for option, value in (("--formula", formula), ("--cv", cv), ("--residuals", residuals),
+                              ("--plot", plot)):
+            if value is not None:
+                from mlstats.engines import refuse
+
+                raise refuse(read.engine, option)
+        src, result = _ols_duckdb(read, y=y, x=x, references=reference or [], weights=weights,
+                                  degree=degree, intercept=not no_intercept, robust=robust,
+                                  anova=int(anova_type) if anova else None, predict=predict,
+                                  confidence=confidence)
+        emit("regression", result, out, table=src, main="coefficients",
+             summary=_summary(result), seed=seed, head=regression_head)
+        return
     if read.engine == "duckdb":
         from mlstats.engines import rows_of
 
@@ -151,13 +165,24 @@ def _regression_spark(y: str | None, x: str | None, *, intercept: bool, logistic
                       out: OutputOptions) -> None:
     """Least squares (or logistic regression) of numeric columns on a Spark cluster: only the
     merged R factor and a few sums come back (see `spark_summaries.regression_factor`)."""
+    import math
+
     import numpy as np
 
     from mlstats.cli._emit import emit
     from mlstats.engines import open_spark, refuse
     from mlstats.errors import InputError
     from mlstats.render.regression import regression_head
-    from mlstats.stats.regression import build_design, check_rows, finish_ols, working_fit_from_r
+    from mlstats.stats.regression import (
+        MSE_NULL,
+        OlsResult,
+        build_design,
+        check_rows,
+        ols_fields,
+        ssr_of_r,
+        with_scaling,
+        working_fit_from_r,
+    )
 
     for option, value in refused.items():
         if value:
@@ -177,8 +202,9 @@ def _regression_spark(y: str | None, x: str | None, *, intercept: bool, logistic
         if logistic:
             from mlstats.engines.spark_summaries import logistic_fit
 
-            fit = logistic_fit(src, response, names, intercept=intercept, positive=positive,
-                               confidence=confidence, predict=points, anova=anova)
+            result = logistic_fit(src, response, names, intercept=intercept,
+                                  positive=positive, confidence=confidence, predict=points,
+                                  anova=anova).result
         else:
             from mlstats.engines.spark_summaries import regression_factor, residual_sums
 
@@ -193,13 +219,99 @@ def _regression_spark(y: str | None, x: str | None, *, intercept: bool, logistic
                                  "regression needs variation in y")
             working = working_fit_from_r(found["factor"], intercept=intercept,
                                          names=design.terms, ranges=design.ranges)
-            sums = residual_sums(src, found, working,
-                                 leverage=bool(points) and len(names) > 1)
-            fit = finish_ols(working, design, unit=found["unit"], y_name=response, degree=1,
-                             confidence=confidence, robust=None, weights_name=None,
-                             predict=points, cv=None, seed=None, anova=anova, sums=sums)
-    emit("regression", fit.result, out, table=src, main="coefficients",
-         summary=_summary(fit.result), head=regression_head)
+            statistics = residual_sums(src, found, working,
+                                       ssr=ssr_of_r(found["factor"], intercept=intercept),
+                                       leverage=bool(points) and len(names) > 1)
+            warnings: list[str] = []
+            fields = ols_fields(with_scaling(design, working), working, statistics,
+                                y_name=response, degree=1, confidence=confidence, robust=None,
+                                weights_name=None, predict=points, anova=anova,
+                                unit=found["unit"], warnings=warnings)
+            if math.isnan(fields["mse"]):
+                warnings.append(MSE_NULL)
+            result = OlsResult(**fields, warnings=tuple(warnings))
+    emit("regression", result, out, table=src, main="coefficients",
+         summary=_summary(result), head=regression_head)
+
+
+def _ols_duckdb(read: ReadOptions, *, y: str | None, x: str | None, references: list[str],
+                weights: str | None, degree: int, intercept: bool, robust: Robust | None,
+                anova: int | None, predict: list[str] | None, confidence: float) -> Any:
+    """Least squares on DuckDB from aggregates (memory bounded by the number of terms): the
+    design from the columns' ranges and levels, the fit and every statistic from passes over
+    a temporary table of the used columns (`ols_by_aggregates`)."""
+    from mlstats.engines import open_duckdb
+    from mlstats.engines.duckdb_regression import DuckDBRows, Prepared, working_terms
+    from mlstats.errors import InputError
+    from mlstats.stats.design import parse_references, treatment_terms
+    from mlstats.stats.regression import (
+        _power_of_two,
+        build_design,
+        check_ols_options,
+        check_rows,
+        ols_by_aggregates,
+    )
+
+    check_ols_options(confidence=confidence, robust=robust.value if robust else None,
+                      anova=anova)
+    refs = parse_references(references)
+    with open_duckdb(read) as src:
+        response, names = _columns(src, y, x)
+        weight = src.resolve(weights) if weights is not None else None
+        if weight is not None and weight in (response, *names):
+            raise InputError(f"--weights '{weight}' is also the response or a predictor; "
+                             "weights are a column of their own")
+        prepared = Prepared(src, response, names, weight, degree=degree)
+        text = prepared.categorical
+        proxy = prepared.proxy()
+        predictors = (treatment_terms(proxy, categorical=text, references=refs,
+                                      intercept=intercept) if text or refs else proxy)
+        design, _ = build_design(predictors, degree=degree, intercept=intercept)
+        check_rows(prepared.n, design)
+        low, high = prepared.low_high(response)
+        if low == high:
+            raise InputError(f"--y '{response}' is constant (every value is {low:g}); a "
+                             "regression needs variation in y")
+        unit = _power_of_two(max(abs(low), abs(high)))
+        params: dict[str, Any] = {}
+        terms = working_terms(src, design, prepared, unit, params)
+        shift = [prepared.mean(n) / u if n not in text and design.degree == 1 else 0.0
+                 for n, u in zip(_term_columns(design), _units(design), strict=True)]
+        shift.append(prepared.mean(response) / unit)
+        rows = DuckDBRows(prepared, terms, src.alias(weight) if weight else None, params)
+        model = _Model(y_name=response, y=None, predictors=None, weights=None, rows=None,
+                       variables=names, aliases={**dict(zip(parse_list(x), names, strict=True)),
+                                                 **{n: n for n in names}},
+                       numeric={n for n in names if n not in text},
+                       single=names[0] if len(names) == 1 else None, values=None)
+        points = _points(predict or [], model)
+        import numpy as np
+
+        result = ols_by_aggregates(
+            rows, design, np.array(shift), n=prepared.n, y_name=response, degree=degree,
+            confidence=confidence, robust=robust.value if robust else None,
+            weights_name=weights if weight is not None else None,
+            log_weights=prepared.log_weights, predict=points, anova=anova, unit=unit)
+    return src, result
+
+
+def _term_columns(design: Any) -> list[str]:
+    """The column each working term comes from (its variable's, for categorical levels)."""
+    if design.degree > 1:
+        return [design.base[0]] * design.degree
+    levels = {level.name: level for level in design.levels}
+    found = []
+    for name in design.base:
+        level = levels.get(name)
+        count = (1 if level is None else
+                 len(level.levels) - (0 if level.reference is None else 1))
+        found += [name] * count
+    return found
+
+
+def _units(design: Any) -> list[float]:
+    p = len(design.terms)
+    return [1.0] * p if design.units is None else [float(u) for u in design.units]
 
 
 def _check_options(*, y: str | None, x: str | None, formula: str | None, degree: int,

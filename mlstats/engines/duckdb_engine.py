@@ -98,6 +98,7 @@ class DuckDBSource:
         self.rows_used: int | None = None
         self.rows_read: int | None = None
         self._digest = _hash_files(self.files)
+        self._shape: Future[tuple[int, int, bool]] | None = None
         self._memory: int | None = None
         self._params: dict[str, Any] = {"files": [str(f) for f in self.files]}
         try:
@@ -374,13 +375,45 @@ class DuckDBSource:
             self.rows_used = rows.kept
         return rows
 
+    def count_lines(self) -> None:
+        """Start counting the lines of a plain CSV file (for `lines_of`), in the background."""
+        plain = not self.parquet and len(self.files) == 1 and not (
+            self.files[0].name.lower().endswith(_COMPRESSED))
+        if plain and self._shape is None:
+            self._shape = _count_lines(self.files[0])
+
+    def lines_of(self, rows: Sequence[int]) -> list[int]:
+        """The physical line (1-based) where each data row starts (rows 0-based among the rows
+        read); of Parquet or several files, the row's 1-based number. When every record of a
+        CSV file is one line (as many lines as records), the line follows from the row; else
+        the local reader's record index finds it."""
+        if self.parquet or len(self.files) > 1:
+            return [int(r) + 1 for r in rows]
+        header = 0 if self.read.no_header else 1
+        self.count_lines()
+        if self._shape is not None and self.rows_read is not None:
+            # a record spans one line or more and an empty line holds none, so as many lines
+            # as records means one line each (line breaks: \n or \r\n, never a lone \r)
+            feeds, returns, ends = self._shape.result()
+            if (returns in (0, feeds) and
+                    feeds + (0 if ends else 1) == self.rows_read + header):
+                return [int(r) + 1 + header for r in rows]
+        from mlstats.io.records import index_records
+        from mlstats.io.source import load_source
+
+        index = index_records(load_source(str(self.files[0])), self.sep, multiline=True)
+        return [index.line_number(int(r) + header) for r in rows]
+
+    # the result keys that are not what the local engine computes (see `provenance`)
+    approximate: tuple[str, ...] = ()
+
     def provenance(self, *, seed: int | None = None,
                    approximate: tuple[str, ...] = ()) -> dict:
         read = self.rows_read or 0
         used = read if self.rows_used is None else self.rows_used
         return provenance(Source(name=self.name, digest=self._digest), rows_read=read,
                           rows_used=used, where=self.where, seed=seed, engine=self.engine,
-                          approximate=approximate)
+                          approximate=approximate or self.approximate)
 
 
 # Beyond this many values in all, quantiles are found by histograms whatever the memory.
@@ -463,6 +496,29 @@ def _parquet_kind(sql_type: str) -> str:
     if re.match(r"^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE|REAL|DECIMAL.*)$", upper):
         return NUMBER
     return TEXT
+
+
+def _count_lines(path: Path) -> Future[tuple[int, int, bool]]:
+    """A file's line feeds and carriage returns and whether it ends with a line feed,
+    counted by a background thread."""
+    import threading
+
+    found: Future[tuple[int, int, bool]] = Future()
+
+    def run() -> None:
+        try:
+            feeds, returns, last = 0, 0, b""
+            with path.open("rb") as f:
+                while chunk := f.read(1 << 22):
+                    feeds += chunk.count(b"\n")
+                    returns += chunk.count(b"\r")
+                    last = chunk[-1:]
+            found.set_result((feeds, returns, last == b"\n"))
+        except BaseException as exc:  # surfaced where the count is read
+            found.set_exception(exc)
+
+    threading.Thread(target=run, name="mlstats-lines", daemon=True).start()
+    return found
 
 
 def _hash_files(files: list[Path]) -> Future[str]:

@@ -709,3 +709,143 @@ def score_counts(src: DuckDBSource, truth: str, score: str) -> tuple[list[str], 
                                                  negatives=(total - pos).astype(np.int64)))
 
     return labels, groups
+
+
+def correlation_summaries(src: DuckDBSource, names: Sequence[str]) -> tuple[list, dict, int]:
+    """Pearson correlation of every pair of columns on the rows where both are present: each
+    column's present count and range, each pair's count, extremes and the sums Σdx, Σdy,
+    Σdx², Σdy², Σdxdy of deviations from a shift per column, in one pass (a product with a
+    missing value is missing, so each pair's sums run over its own rows). The shifts come
+    from the pilot; a pass about the exact means follows when one is far from a pair's mean.
+    Returns the `ColumnSummary`s, the `PairSummary`s and the rows kept."""
+    from mlstats.stats.correlation import _MIN_N, ColumnSummary, PairSummary, t_test_p
+    from mlstats.stats.summaries import Gram
+
+    used = dict.fromkeys(names, NUMBER)
+    cols = [src.alias(n) for n in names]
+    k = len(cols)
+    pilot = _pilot(src, used, None, "_keep", cols)[None]
+    shift = [float(pilot[f"a{i}"] or 0.0) for i in range(k)]
+    scale = [float(_scales_for(np.array([pilot[f"p{i}"] or 0.0]))[0]) for i in range(k)]
+    rows = src.rows_sql(used, numbered=False)
+    present = " + ".join(f"CAST({c} IS NOT NULL AS INTEGER)" for c in cols)
+
+    def run(shift: list[float], scale: list[float]) -> dict[str, Any]:
+        # unfiltered aggregates over two buckets (kept by --where or not): cheaper than a
+        # FILTER per aggregate; the accounting from both, the sums from the kept one
+        params = {f"c{i}": shift[i] for i in range(k)} | {f"s{i}": scale[i] for i in range(k)}
+        d = [f"({c} / $s{i} - $c{i})" for i, c in enumerate(cols)]
+        fields = ["count(*) AS cnt", f"count(*) FILTER (WHERE {present} >= 2) AS _some"]
+        for i, c in enumerate(cols):
+            fields += [f"count({c}) AS cn{i}", f"min({c}) AS lo{i}", f"max({c}) AS hi{i}",
+                       f"avg({c}) AS m{i}"]
+        for i in range(k):
+            for j in range(i + 1, k):
+                x, y = f"({d[i]} + 0 * {d[j]})", f"({d[j]} + 0 * {d[i]})"
+                fields += [f"count({x}) AS n{i}_{j}",
+                           f"min({cols[i]} + 0 * {cols[j]}) AS xl{i}_{j}",
+                           f"max({cols[i]} + 0 * {cols[j]}) AS xh{i}_{j}",
+                           f"min({cols[j]} + 0 * {cols[i]}) AS yl{i}_{j}",
+                           f"max({cols[j]} + 0 * {cols[i]}) AS yh{i}_{j}",
+                           f"fsum({x}) AS sx{i}_{j}", f"fsum({y}) AS sy{i}_{j}",
+                           f"fsum({x} * {x}) AS xx{i}_{j}", f"fsum({y} * {y}) AS yy{i}_{j}",
+                           f"fsum({x} * {y}) AS xy{i}_{j}"]
+        buckets = _records(src, f"WITH t AS ({rows}) SELECT _keep AS _k, {', '.join(fields)} "
+                                "FROM t GROUP BY ALL", params)
+        kept = [r for r in buckets if r["_k"]]
+        found: dict[str, Any] = dict(kept[0]) if kept else {}
+        found["_read"] = sum(r["cnt"] for r in buckets)
+        found["_kept"] = sum(r["cnt"] for r in kept)
+        found["_some"] = sum(r["_some"] for r in kept)
+        for i, c in enumerate(cols):
+            found[f"_miss_{c}"] = sum(r["cnt"] - r[f"cn{i}"] for r in kept)
+            found[f"_inf_{c}"] = int(any(r[f"lo{i}"] == -math.inf or r[f"hi{i}"] == math.inf
+                                         for r in buckets))
+            if not kept:
+                found.update({f"lo{i}": None, f"hi{i}": None, f"m{i}": None})
+        if not kept:
+            found.update({f"n{i}_{j}": 0 for i in range(k) for j in range(i + 1, k)})
+        return found
+
+    found = run(shift, scale)
+    accounting = {key: v for key, v in found.items()
+                  if key in ("_read", "_kept") or key.startswith(("_miss_", "_inf_"))}
+    src.account(names, accounting, used=int(found["_some"]))
+
+    def gram(found: dict[str, Any], i: int, j: int) -> Gram:
+        products = np.array([[found[f"xx{i}_{j}"] or 0.0, found[f"xy{i}_{j}"] or 0.0],
+                             [found[f"xy{i}_{j}"] or 0.0, found[f"yy{i}_{j}"] or 0.0]])
+        n = int(found[f"n{i}_{j}"])
+        return Gram(n=n, total=float(n), shift=np.zeros(2),
+                    sums=np.array([found[f"sx{i}_{j}"] or 0.0, found[f"sy{i}_{j}"] or 0.0]),
+                    products=products)
+
+    exact = [float(_scales_for(np.array([max(-found[f"lo{i}"], found[f"hi{i}"])
+                                             if found[f"lo{i}"] is not None else 0.0]))[0])
+             for i in range(k)]
+    if exact != scale or any(found[f"n{i}_{j}"] and gram(found, i, j).far()
+                             for i in range(k) for j in range(i + 1, k)):
+        means = [(found[f"m{i}"] or 0.0) / exact[i] for i in range(k)]
+        found = run(means, exact)
+    columns = []
+    for i in range(k):
+        low, high = found[f"lo{i}"], found[f"hi{i}"]
+        count = int(found["_kept"]) - int(found[f"_miss_{cols[i]}"])
+        columns.append(ColumnSummary(present=count, constant=f"{low:g}" if count and low == high
+                                     else None))
+    pairs = {}
+    for i in range(k):
+        for j in range(i + 1, k):
+            n = int(found[f"n{i}_{j}"])
+            if columns[i].constant is not None or columns[j].constant is not None or n < _MIN_N:
+                pairs[(i, j)] = PairSummary(n=n)
+                continue
+            flat = [names[a] for a, (lo, hi) in ((i, ("xl", "xh")), (j, ("yl", "yh")))
+                    if found[f"{lo}{i}_{j}"] == found[f"{hi}{i}_{j}"]]
+            if flat:
+                pairs[(i, j)] = PairSummary(n=n, flat=flat[0])
+                continue
+            c = gram(found, i, j).centred()
+            r = float(np.clip(c[0, 1] / math.sqrt(c[0, 0] * c[1, 1]), -1.0, 1.0))
+            pairs[(i, j)] = PairSummary(n=n, r=r, p_value=t_test_p(r, n), p_method="t")
+    return columns, pairs, int(found["_kept"])
+
+
+# Distinct label combinations fetched at most: beyond, the columns hold too many classes
+# (the local engine allows 1000 in a confusion matrix).
+_MAX_CELLS = 1001 * 1001
+
+
+def label_counts(src: DuckDBSource, names: Sequence[str]) -> tuple[list[np.ndarray], list[str],
+                                                                   np.ndarray]:
+    """Rows per distinct combination of the labels of `names` (the true labels first) over
+    the rows where every one is present, by one GROUP BY: each column's codes into one label
+    list (each column's labels in order of first appearance, as `union_codes` lists them),
+    and the rows of each combination: the confusion counts of hard predictions."""
+    used = {n: src.kinds[n] for n in names}
+    cols = [src.alias(n) for n in names]
+    rows = src.rows_sql(used, numbered=True)
+    found = src.query(f"WITH t AS ({rows}) SELECT _keep, {', '.join(cols)}, count(*), min(_row) "
+                      f"FROM t GROUP BY ALL LIMIT {2 * _MAX_CELLS + 1}")
+    if len(found) > 2 * _MAX_CELLS:
+        raise InputError(f"{' and '.join(names)} hold too many distinct labels for "
+                         "--engine duckdb's confusion counts; if a column holds scores, give "
+                         "it as --score, or use --engine local")
+    k = len(cols)
+    accounting: dict[str, int] = {"_read": sum(r[k + 1] for r in found),
+                                  "_kept": sum(r[k + 1] for r in found if r[0])}
+    for i, c in enumerate(cols):
+        accounting[f"_miss_{c}"] = sum(r[k + 1] for r in found if r[0] and r[1 + i] is None)
+    cells = [r for r in found if r[0] and all(v is not None for v in r[1:k + 1])]
+    src.account(names, accounting, used=sum(r[k + 1] for r in cells))
+    labels: dict[str, int] = {}
+    for i in range(k):  # each column's labels by first appearance, in column order
+        first: dict[str, int] = {}
+        for r in cells:
+            label = label_of(r[1 + i])
+            first[label] = min(first.get(label, r[k + 2]), r[k + 2])
+        for label in sorted(first, key=first.__getitem__):
+            labels.setdefault(label, len(labels))
+    codes = [np.array([labels[label_of(r[1 + i])] for r in cells], dtype=np.int64)
+             for i in range(k)]
+    return codes, list(labels), np.array([r[k + 1] for r in cells], dtype=np.int64)

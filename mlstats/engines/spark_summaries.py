@@ -542,13 +542,14 @@ def regression_factor(src: SparkSource, y: str, xs: Sequence[str],
     return found
 
 
-def residual_sums(src: SparkSource, found: dict[str, Any], fit: Any, *,
+def residual_sums(src: SparkSource, found: dict[str, Any], fit: Any, *, ssr: float,
                   leverage: bool) -> Any:
-    """Σ|eᵢ| of y/unit, and with `leverage` the largest leverage of a row, in one pass:
+    """The `RowStatistics` of a fit without its rows: ‖e‖² = `ssr` (from the R factor),
+    Σ|eᵢ| of y/unit and with `leverage` the largest leverage of a row, in one pass:
     eᵢ = (yᵢ − ȳ) − zᵢ'g and hᵢ = 1/n + ‖R⁻ᵀzᵢ‖² on the working rows zᵢ = (xᵢ/u − t̄)/s."""
     from scipy.linalg import solve_triangular
 
-    from mlstats.stats.regression import ResidualSums
+    from mlstats.stats.regression import _EXACT_TOL, RowStatistics
 
     F = src.F
     cols, scales = found["cols"], found["scales"]
@@ -570,8 +571,9 @@ def residual_sums(src: SparkSource, found: dict[str, Any], fit: Any, *,
             h = h + v * v
         fields.append(F.max(h).alias("top"))
     (row,) = src.records(found["rows"].where(found["use"]).agg(*fields))
-    return ResidualSums(absolute=float(row["absolute"]),
-                        top_leverage=float(row["top"]) if leverage else None)
+    return RowStatistics(exact=math.sqrt(ssr) <= _EXACT_TOL * math.sqrt(fit.sst), ssr=ssr,
+                         abs_sum=float(row["absolute"]),
+                         top_leverage=float(row["top"]) if leverage else math.nan)
 
 
 def logistic_fit(src: SparkSource, y: str, xs: Sequence[str], *, intercept: bool,
@@ -636,7 +638,7 @@ def logistic_fit(src: SparkSource, y: str, xs: Sequence[str], *, intercept: bool
     final = data.final(newton.phi)
     top = None
     if predict and len(xs) > 1:
-        top = residual_sums(src, found, ols, leverage=True).top_leverage
+        top = residual_sums(src, found, ols, ssr=math.nan, leverage=True).top_leverage
     tp, fp, fn = int(final["tp"]), int(final["fp"]), int(final["fn"])
     tn = found["n"] - tp - fp - fn
     classification = Classification(threshold=0.5, tp=tp, fp=fp, fn=fn, tn=tn,
@@ -803,11 +805,12 @@ def _label(src: SparkSource, name: str, value: Any) -> str:
 
 
 def correlation_facts(src: SparkSource, names: Sequence[str]) -> tuple[list, dict, int]:
-    """Per column (present, first value, constant) and per pair (rows with both, Pearson's
+    """Per column (`ColumnSummary`: present, the value of a constant one) and per pair
+    (`PairSummary`: rows with both, Pearson's
     r, a column constant there): the sums Σd, Σd² and Σdᵢdⱼ of d = x/s − c over each pair's
     rows, re-centred on the pair's means (c a pilot's shift; a far shift or another scale is
     taken again about the column's mean), and the rows that some pair uses."""
-    from mlstats.stats.correlation import ColumnFacts, PairFacts
+    from mlstats.stats.correlation import _MIN_N, ColumnSummary, PairSummary, t_test_p
 
     F = src.F
     rows = src.rows(dict.fromkeys(names, NUMBER))
@@ -873,22 +876,26 @@ def correlation_facts(src: SparkSource, names: Sequence[str]) -> tuple[list, dic
         (found,) = src.collect(rows.where(keep).agg(*[F.avg(F.col(c)) for c in cols]))
         sums = pass_([(m or 0.0) / s for m, s in zip(found, exact, strict=True)], exact,
                      False)
-    # (the first value matters only for a constant column, whose values all equal its min)
-    columns = [ColumnFacts(present=int(first[f"n_{c}"]), first=first[f"lo_{c}"],
-                           constant=bool(first[f"n_{c}"]) and first[f"lo_{c}"] == first[f"hi_{c}"])
-               for c in cols]
+    columns = []
+    for c in cols:
+        count, low, high = int(first[f"n_{c}"]), first[f"lo_{c}"], first[f"hi_{c}"]
+        columns.append(ColumnSummary(present=count, constant=f"{low:g}" if count and low == high
+                                     else None))
     pairs = {}
     for i in range(k):
         for j in range(i + 1, k):
             n, sxx, syy, sxy = centred(sums, i, j)
-            flat = None
-            if n and first[f"il{i}_{j}"] == first[f"ih{i}_{j}"]:
-                flat = names[i]
-            elif n and first[f"jl{i}_{j}"] == first[f"jh{i}_{j}"]:
-                flat = names[j]
-            r = sxy / math.sqrt(sxx * syy) if sxx > 0 and syy > 0 else math.nan
-            pairs[(i, j)] = PairFacts(n=int(n), r=max(-1.0, min(1.0, r)) if r == r else r,
-                                      flat=flat)
+            n = int(n)
+            if columns[i].constant is not None or columns[j].constant is not None or n < _MIN_N:
+                pairs[(i, j)] = PairSummary(n=n)
+                continue
+            flat = [names[a] for a, lo, hi in ((i, "il", "ih"), (j, "jl", "jh"))
+                    if first[f"{lo}{i}_{j}"] == first[f"{hi}{i}_{j}"]]
+            if flat:
+                pairs[(i, j)] = PairSummary(n=n, flat=flat[0])
+                continue
+            r = float(np.clip(sxy / math.sqrt(sxx * syy), -1.0, 1.0))
+            pairs[(i, j)] = PairSummary(n=n, r=r, p_value=t_test_p(r, n), p_method="t")
     return columns, pairs, int(first["_kept"])
 
 

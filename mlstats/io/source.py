@@ -152,7 +152,27 @@ def _stream_file(path: Path, name: str) -> Source:
     return Source(name=name, digest=_hash_in_background(path), path=path, has_quotes=has_quotes)
 
 
+# SHA-256s started before the command's modules were imported (see `hash_early`), by path
+_EARLY: dict[str, Future[str]] = {}
+
+
+def hash_early(source: str | None) -> None:
+    """Start the SHA-256 of an input file now, in a background thread: the command's
+    modules then load on one core while the other hashes (provenance needs the digest; a
+    file read where it lies, by DuckDB, is hashed by no other pass)."""
+    if source in (None, "-") or any(ch in source for ch in "*?["):
+        return
+    path = Path(source)
+    if path.is_file():
+        _EARLY[str(path.resolve())] = _start_hash(path)
+
+
 def _hash_in_background(path: Path) -> Future[str]:
+    early = _EARLY.pop(str(path.resolve()), None)
+    return early if early is not None else _start_hash(path)
+
+
+def _start_hash(path: Path) -> Future[str]:
     def digest() -> str:
         sha = hashlib.sha256()
         with path.open("rb") as f:

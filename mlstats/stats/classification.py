@@ -498,9 +498,10 @@ def binary_from_predictions(
     truth: np.ndarray, predicted: np.ndarray, *, positive: str = "1", beta: float | None = None,
     ci: bool = False, resamples: int = 2000, confidence: float = 0.95, seed: int | None = None,
     baseline: np.ndarray | None = None, baseline_name: str | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, counts: np.ndarray | None = None,
 ) -> BinaryResult:
-    """Binary metrics of hard predictions (`truth`, `predicted`: booleans, True = positive).
+    """Binary metrics of hard predictions (`truth`, `predicted`: booleans, True = positive;
+    one entry per row, or with `counts` one per distinct combination with its rows).
 
     precision = tp/(tp+fp), recall = tp/(tp+fn), F1 = 2tp/(2tp+fp+fn),
     F-beta = (1+β²)tp/((1+β²)tp + β²fn + fp), specificity = tn/(tn+fp) = 1 − fpr,
@@ -512,25 +513,29 @@ def binary_from_predictions(
     _check_options(beta=beta, confidence=confidence, resamples=resamples, seed=seed)
     truth = np.asarray(truth, dtype=bool)
     predicted = np.asarray(predicted, dtype=bool)
-    if truth.size == 0:
+    weights = np.ones(truth.size, dtype=np.int64) if counts is None else np.asarray(counts)
+    total = int(weights.sum())
+    if total == 0:
         raise InputError(NO_ROWS)
     warnings: list[str] = []
-    _one_class_warning(truth, warnings, scores=False)
+    n_pos = int(weights[truth].sum())
+    _one_class_warning_of(n_pos, total, warnings, scores=False)
     models = [predicted] if baseline is None else [predicted, np.asarray(baseline, dtype=bool)]
-    n_pos = int(np.count_nonzero(truth))
     points = []
     for i, model in enumerate(models):
-        tp = int(np.count_nonzero(truth & model))
-        fp = int(np.count_nonzero(~truth & model))
-        counts = {"tp": tp, "fp": fp, "fn": n_pos - tp, "tn": truth.size - n_pos - fp}
-        points.append({**counts, **_binary_fields(**counts, beta=beta, warnings=warnings,
-                                                  prefix="baseline " if i else "")})
+        tp = int(weights[truth & model].sum())
+        fp = int(weights[~truth & model].sum())
+        found = {"tp": tp, "fp": fp, "fn": n_pos - tp, "tn": total - n_pos - fp}
+        points.append({**found, **_binary_fields(**found, beta=beta, warnings=warnings,
+                                                 prefix="baseline " if i else "")})
     extra = {}
     if ci or baseline is not None:
         # group 0 = predicted positive, 1 = predicted negative: the first group is the cut
         rows = [(~m).astype(np.int64) for m in models]
-        strata = [_Stratum.of([g[truth] for g in rows], [2] * len(rows)),
-                  _Stratum.of([g[~truth] for g in rows], [2] * len(rows))]
+        strata = [_Stratum.of([g[truth] for g in rows], [2] * len(rows), counts if counts is
+                              None else weights[truth]),
+                  _Stratum.of([g[~truth] for g in rows], [2] * len(rows), counts if counts is
+                              None else weights[~truth])]
         extra = _binary_uncertainty(strata, [2] * len(rows), [1] * len(rows), points,
                                     ("precision", "recall", "f1"), ci=ci, resamples=resamples,
                                     confidence=confidence, seed=seed, progress=progress,
@@ -789,10 +794,12 @@ def multiclass_from_predictions(
     beta: float | None = None, ci: bool = False, resamples: int = 2000,
     confidence: float = 0.95, seed: int | None = None, baseline: np.ndarray | None = None,
     baseline_name: str | None = None, progress: Callable[[int], None] | None = None,
+    counts: np.ndarray | None = None,
 ) -> MulticlassResult:
     """Per-class, macro, micro and weighted precision, recall and F1, and the confusion matrix.
 
-    `truth`, `predicted` (and `baseline`) are codes into `labels`. Classes are the union of
+    `truth`, `predicted` (and `baseline`) are codes into `labels`, one per row, or with
+    `counts` one per distinct combination with its rows. Classes are the union of
     true and predicted labels, sorted as scikit-learn sorts them (numerically when every label
     is a number). Per class k (one-vs-rest): precision = C_kk/Σ_t C_tk, recall = C_kk/Σ_p C_kp,
     F1 = 2C_kk/(Σ_p C_kp + Σ_t C_tk); an undefined ratio is 0 with a warning; macro = mean
@@ -804,7 +811,7 @@ def multiclass_from_predictions(
     _check_options(beta=beta, confidence=confidence, resamples=resamples, seed=seed)
     truth = np.asarray(truth, dtype=np.int64)
     predicted = np.asarray(predicted, dtype=np.int64)
-    if truth.size == 0:
+    if (truth.size if counts is None else int(np.sum(counts))) == 0:
         raise InputError(NO_ROWS)
     models = [predicted] if baseline is None else [predicted, np.asarray(baseline, np.int64)]
     # classes: every label that occurs (the baseline's too, for the paired bootstrap); the
@@ -820,7 +827,8 @@ def multiclass_from_predictions(
     names = [labels[i] for i in order]
     k = len(names)
     truth, models = recode[truth], [recode[m] for m in models]
-    confusion = np.bincount(truth * k + models[0], minlength=k * k).reshape(k, k)
+    confusion = np.bincount(truth * k + models[0], weights=counts,
+                            minlength=k * k).reshape(k, k).astype(np.int64)
     values = _confusion_metrics(confusion, beta)
     shown = np.flatnonzero(confusion.sum(axis=0) + confusion.sum(axis=1))
     warnings: list[str] = []
@@ -845,7 +853,7 @@ def multiclass_from_predictions(
     accuracy = float(values["accuracy"])
     extra = _multiclass_uncertainty(truth, models, k, beta, ci=ci, resamples=resamples,
                                     confidence=confidence, seed=seed, progress=progress,
-                                    warnings=warnings)
+                                    warnings=warnings, counts=counts)
     return MulticlassResult(
         accuracy=accuracy,
         macro_precision=float(values["macro_precision"]),
@@ -871,10 +879,12 @@ _MULTICLASS_INTERVALS = ("macro_precision", "macro_recall", "macro_f1", "weighte
 def _multiclass_uncertainty(truth: np.ndarray, models: list[np.ndarray], k: int,
                             beta: float | None, *, ci: bool, resamples: int, confidence: float,
                             seed: int | None, progress: Callable[[int], None] | None,
-                            warnings: list[str]) -> dict[str, Any]:
+                            warnings: list[str],
+                            counts: np.ndarray | None = None) -> dict[str, Any]:
     if not ci and len(models) == 1:
         return {}
-    strata = [_Stratum.of([m[truth == c] for m in models], [k] * len(models))
+    strata = [_Stratum.of([m[truth == c] for m in models], [k] * len(models),
+                          None if counts is None else counts[truth == c])
               for c in range(k)]
 
     def evaluate(counts: list[np.ndarray], _pool: Executor) -> list[dict[str, np.ndarray]]:
@@ -884,7 +894,7 @@ def _multiclass_uncertainty(truth: np.ndarray, models: list[np.ndarray], k: int,
     draws = _bootstrap(strata, evaluate, resamples=resamples, seed=seed, width=k * k,
                        progress=progress)
     points = [{n: float(v) for n, v in _confusion_metrics(
-        np.bincount(truth * k + m, minlength=k * k).reshape(k, k)).items()
+        np.bincount(truth * k + m, weights=counts, minlength=k * k).reshape(k, k)).items()
         if n in _MULTICLASS_INTERVALS} for m in models]
     return _uncertainty_fields(draws, points, _MULTICLASS_INTERVALS, ci=ci,
                                confidence=confidence, resamples=resamples, seed=seed,
@@ -900,14 +910,22 @@ class _Stratum:
     groups: tuple[np.ndarray, ...]  # per model: the group of each cell
 
     @classmethod
-    def of(cls, row_groups: Sequence[np.ndarray], sizes: Sequence[int]) -> _Stratum:
+    def of(cls, row_groups: Sequence[np.ndarray], sizes: Sequence[int],
+           counts: np.ndarray | None = None) -> _Stratum:
         """Cells from each row's group under every model (sizes: groups per model), in the
-        first model's group order."""
+        first model's group order; `counts`, the rows each entry stands for (1 each when
+        None: one entry per row)."""
         if len(row_groups) == 1:
-            return cls.of_counts(np.bincount(row_groups[0], minlength=sizes[0]))
+            found = np.bincount(row_groups[0], weights=counts, minlength=sizes[0])
+            return cls.of_counts(found.astype(np.int64))
         joint = row_groups[0] * sizes[1] + row_groups[1]
-        cells, counts = np.unique(joint, return_counts=True)
-        return cls(counts, (cells // sizes[1], cells % sizes[1]))
+        if counts is None:
+            cells, found = np.unique(joint, return_counts=True)
+        else:
+            cells, where = np.unique(joint, return_inverse=True)
+            found = np.bincount(where, weights=counts, minlength=cells.size).astype(np.int64)
+            cells, found = cells[found > 0], found[found > 0]
+        return cls(found, (cells // sizes[1], cells % sizes[1]))
 
     @classmethod
     def of_counts(cls, counts: np.ndarray) -> _Stratum:
@@ -1282,23 +1300,33 @@ def precision_recall(
     recoded, labels = union_codes(*coded)
     if baseline_truth is not None:
         _check_same_truth(truth, baseline_truth)
-    present = _present(np.concatenate(recoded), labels)
+    return predictions_from(recoded, labels, positive=positive, beta=beta, **common), None
+
+
+def predictions_from(codes: Sequence[np.ndarray], labels: Sequence[str],
+                     counts: np.ndarray | None = None, *, positive: str | None,
+                     beta: float | None, **common: Any) -> Result:
+    """The report of hard predictions: `codes` are the true labels, the predictions and the
+    baseline's (when compared) as codes into `labels` (first appearance order), one entry
+    per row, or with `counts` one per distinct combination (the confusion counts an engine
+    gathers). More than two labels and no `positive` give the multi-class report."""
+    present = _present(np.concatenate(codes), labels)
     warnings = []
-    if not set(_present(recoded[0], labels)) & set(_present(recoded[1], labels)):
+    if not set(_present(codes[0], labels)) & set(_present(codes[1], labels)):
         warnings.append("no label of --pred occurs in --true: are these the right columns?")
     if positive is None and len(present) > 2:
-        result = multiclass_from_predictions(
-            recoded[0], recoded[1], labels, beta=beta,
-            baseline=recoded[2] if len(recoded) > 2 else None, **common)
+        result: Result = multiclass_from_predictions(
+            codes[0], codes[1], labels, beta=beta, counts=counts,
+            baseline=codes[2] if len(codes) > 2 else None, **common)
     else:
         positive = positive_label(present, positive, what="--true and --pred")
         code = labels.index(positive) if positive in labels else -2
         result = binary_from_predictions(
-            recoded[0] == code, recoded[1] == code, positive=positive, beta=beta,
-            baseline=recoded[2] == code if len(recoded) > 2 else None, **common)
+            codes[0] == code, codes[1] == code, positive=positive, beta=beta, counts=counts,
+            baseline=codes[2] == code if len(codes) > 2 else None, **common)
     if warnings:
         result = dataclasses.replace(result, warnings=(*warnings, *result.warnings))
-    return result, None
+    return result
 
 
 def _present(codes: np.ndarray, labels: Sequence[str]) -> list[str]:

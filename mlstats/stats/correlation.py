@@ -105,10 +105,7 @@ def correlate(columns: Mapping[str, np.ndarray], *, method: str = "pearson",
     """
     check_options(method=method, confidence=confidence, correction=correction)
     names = list(columns)
-    if len(names) < 2:
-        shown = ", ".join(names) or "none"
-        raise InputError(f"correlate needs at least two numeric columns (got {shown}); "
-                         "name them with --columns")
+    _check_count(names)
     arrays = [np.asarray(columns[name], dtype=np.float64) for name in names]
     present = [~np.isnan(a) for a in arrays]
     complete = [bool(p.all()) for p in present]
@@ -121,93 +118,79 @@ def correlate(columns: Mapping[str, np.ndarray], *, method: str = "pearson",
         data = [arrays[i] if method == "pearson" else average_ranks(arrays[i]) for i in full]
         r[np.ix_(full, full)] = gram_correlation(data)
         n[np.ix_(full, full)] = arrays[full[0]].size
-
-    pairs, reasons = [], []
+    summaries = {}
     for i in range(k):
         for j in range(i + 1, k):
-            pair, reason = _pair(names, arrays, present, i, j, r, n, constant, method,
-                                 confidence)
-            pairs.append(pair)
-            reasons.append(reason)
-    facts = [ColumnFacts(present=int(np.count_nonzero(p)), first=_first_of(a),
-                         constant=i in constant)
-             for i, (a, p) in enumerate(zip(arrays, present, strict=True))]
-    return _assemble(names, facts, pairs, reasons, constant, all(complete), method=method,
-                     confidence=confidence, correction=correction)
+            summaries[(i, j)] = _pair_summary(names, arrays, present, i, j, r, n, constant,
+                                              method)
+    columns_found = [ColumnSummary(present=int(np.count_nonzero(ok)),
+                                   constant=_first_value(a) if i in constant else None)
+                     for i, (a, ok) in enumerate(zip(arrays, present, strict=True))]
+    return correlation_from(names, columns_found, summaries, size=arrays[0].size,
+                            method=method, confidence=confidence, correction=correction)
 
 
-@dataclass(frozen=True, slots=True)
-class ColumnFacts:
-    """What the finish step needs of a column besides its pairs: how many values are
-    present, and the first of them (for the message about a constant column)."""
-
-    present: int
-    first: float | None
-    constant: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class PairFacts:
-    """A pair of columns on the rows where both are present: their number, Pearson's r
-    from the centred co-moments, and the first of the two that is constant there (or None).
-    """
-
-    n: int
-    r: float
-    flat: str | None
-
-
-def pearson_from(names: Sequence[str], columns: Sequence[ColumnFacts],
-                 pairs: Mapping[tuple[int, int], PairFacts], *, rows: int,
-                 confidence: float = 0.95, correction: str = "none") -> CorrelationResult:
-    """Pearson's correlations from summaries an engine gathered (per column, per pair),
-    finished as `correlate` finishes them: t-test p-values, Fisher intervals, warnings,
-    the adjusted p-values and the matrix.
-
-    Reference and checks: as `correlate`.
-    """
-    check_options(method="pearson", confidence=confidence, correction=correction)
+def _check_count(names: Sequence[str]) -> None:
     if len(names) < 2:
         shown = ", ".join(names) or "none"
         raise InputError(f"correlate needs at least two numeric columns (got {shown}); "
                          "name them with --columns")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ColumnSummary:
+    """One column of a correlation: its present values, and the one value of a constant
+    column (None when it varies)."""
+
+    present: int
+    constant: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PairSummary:
+    """What one pair's row needs of its rows (where both columns are present): their number,
+    the first column constant on them (None when neither is), the coefficient and the
+    p-value with its method (unset when not defined)."""
+
+    n: int
+    flat: str | None = None
+    r: float = math.nan
+    p_value: float = math.nan
+    p_method: str | None = None
+
+
+def correlation_from(names: Sequence[str], columns: Sequence[ColumnSummary],
+                     pairs: Mapping[tuple[int, int], PairSummary], *, size: int, method: str,
+                     confidence: float, correction: str) -> CorrelationResult:
+    """The result from each column's and each pair's summary (see `correlate`), `size` rows
+    in all: the one finish, whichever engine gathered them."""
+    check_options(method=method, confidence=confidence, correction=correction)
+    _check_count(names)
     k = len(names)
-    constant = {i for i, c in enumerate(columns) if c.constant}
-    found, reasons = [], []
+    constant = {i for i, c in enumerate(columns) if c.constant is not None}
+    rows, reasons = [], []
     for i in range(k):
         for j in range(i + 1, k):
-            facts = pairs[(i, j)]
-            pair, reason = _pair_of(names, i, j, facts.n, facts.r, facts.flat, constant,
-                                    "pearson", confidence)
-            found.append(pair)
+            pair, reason = _pair(names, i, j, pairs[(i, j)], constant, method, confidence)
+            rows.append(pair)
             reasons.append(reason)
-    complete = all(c.present == rows for c in columns)
-    return _assemble(names, columns, found, reasons, constant, complete, method="pearson",
-                     confidence=confidence, correction=correction)
-
-
-def _assemble(names: Sequence[str], columns: Sequence[ColumnFacts], pairs: list[dict],
-              reasons: list[str | None], constant: set[int], complete: bool, *, method: str,
-              confidence: float, correction: str) -> CorrelationResult:
-    """The result from every pair's coefficient, test and interval (one finish step)."""
-    k = len(names)
-    if all(math.isnan(p["r"]) for p in pairs):
+    if all(math.isnan(p["r"]) for p in rows):
         raise InputError(_undefined(names, columns, constant, reasons))
-    warnings = [_constant_warning(names[i], columns[i].first) for i in sorted(constant)]
+    warnings = [_constant_warning(names[i], columns[i].constant) for i in sorted(constant)]
     warnings += [reason for reason in reasons if reason]
-    if not complete:
-        sizes = [p["n"] for p in pairs]
+    if any(c.present < size for c in columns):
+        sizes = [p["n"] for p in rows]
         warnings.append(
             "pairwise deletion: each pair uses the rows where both columns are present "
             f"(n from {min(sizes)} to {max(sizes)}; see pairs.n)")
-    adjusted = adjust_pvalues(np.array([p["p_value"] for p in pairs]), correction=correction)
-    rows = tuple(Pair(**p, p_adjusted=float(q)) for p, q in zip(pairs, adjusted, strict=True))
+    adjusted = adjust_pvalues(np.array([p["p_value"] for p in rows]), correction=correction)
+    found = tuple(Pair(**p, p_adjusted=float(q)) for p, q in zip(rows, adjusted, strict=True))
     matrix = tuple(
-        {"name": names[i], **{names[j]: _matrix_value(i, j, rows, k, constant, columns)
+        {"name": names[i], **{names[j]: _matrix_value(i, j, found, k, constant, columns)
                               for j in range(k)}}
         for i in range(k))
     return CorrelationResult(method=method, confidence=confidence, correction=correction,
-                             matrix=matrix, pairs=rows, warnings=tuple(warnings))
+                             matrix=matrix, pairs=found, warnings=tuple(warnings))
 
 
 def _constant_columns(arrays: Sequence[np.ndarray], present: Sequence[np.ndarray]) -> set[int]:
@@ -220,24 +203,19 @@ def _constant_columns(arrays: Sequence[np.ndarray], present: Sequence[np.ndarray
     return constant
 
 
-def _first_of(values: np.ndarray) -> float | None:
-    present = values[~np.isnan(values)]
-    return float(present[0]) if present.size else None
+def _first_value(values: np.ndarray) -> str:
+    return f"{values[~np.isnan(values)][0]:g}"
 
 
-def _constant_warning(name: str, first: float | None) -> str:
-    return (f"column '{name}' is constant (every value is {first:g}): its "
-            "correlations are null")
+def _constant_warning(name: str, value: str) -> str:
+    return (f"column '{name}' is constant (every value is {value}): its correlations are "
+            "null")
 
 
-def _pair(names: Sequence[str], arrays: Sequence[np.ndarray], present: Sequence[np.ndarray],
-          i: int, j: int, r: np.ndarray, n: np.ndarray, constant: set[int], method: str,
-          confidence: float) -> tuple[dict, str | None]:
-    """One pair's coefficient (from the Gram matrix when there), test and interval.
-
-    The reason is a warning: why r or the interval is null (None when all is defined, or
-    when a constant column, warned about once, is the cause).
-    """
+def _pair_summary(names: Sequence[str], arrays: Sequence[np.ndarray],
+                  present: Sequence[np.ndarray], i: int, j: int, r: np.ndarray,
+                  n: np.ndarray, constant: set[int], method: str) -> PairSummary:
+    """One pair's summary from its rows (the coefficient from the Gram matrix when there)."""
     x, y = arrays[i], arrays[j]
     both = present[i] & present[j]
     subset = not both.all()
@@ -245,25 +223,27 @@ def _pair(names: Sequence[str], arrays: Sequence[np.ndarray], present: Sequence[
         x, y = x[both], y[both]
     size = int(x.size)
     if i in constant or j in constant or size < _MIN_N:
-        return _pair_of(names, i, j, size, math.nan, None, constant, method, confidence)
+        return PairSummary(n=size)
     flat = [c for c, v in ((names[i], x), (names[j], y)) if v.min() == v.max()] if subset else []
     if flat:
-        return _pair_of(names, i, j, size, math.nan, flat[0], constant, method, confidence)
+        return PairSummary(n=size, flat=flat[0])
     if method == "kendall":
         coefficient, p_value, p_method = kendall_tau(x, y)
-        p = (p_value, p_method)
     else:
         coefficient = float(r[i, j]) if n[i, j] else _pair_correlation(x, y, method)
-        p = _t_or_exact_p(coefficient, x, y, method)
-    return _pair_of(names, i, j, size, coefficient, None, constant, method, confidence, p)
+        p_value, p_method = _t_or_exact_p(coefficient, x, y, method)
+    return PairSummary(n=size, r=coefficient, p_value=p_value, p_method=p_method)
 
 
-def _pair_of(names: Sequence[str], i: int, j: int, size: int, coefficient: float,
-             flat: str | None, constant: set[int], method: str, confidence: float,
-             p: tuple[float, str] | None = None) -> tuple[dict, str | None]:
-    """A pair's row from its size and coefficient (`flat`: a column constant on the pair's
-    rows), with the t-test p-value unless `p` gives (p, method), and the interval."""
+def _pair(names: Sequence[str], i: int, j: int, found: PairSummary, constant: set[int],
+          method: str, confidence: float) -> tuple[dict, str | None]:
+    """One pair's row: its coefficient, test and interval.
+
+    The reason is a warning: why r or the interval is null (None when all is defined, or
+    when a constant column, warned about once, is the cause).
+    """
     name = f"{names[i]}~{names[j]}"
+    size = found.n
     pair = {"name": name, "x": names[i], "y": names[j], "r": math.nan, "p_value": math.nan,
             "n": size, "ci_low": math.nan, "ci_high": math.nan, "p_method": None}
     if i in constant or j in constant:
@@ -271,12 +251,12 @@ def _pair_of(names: Sequence[str], i: int, j: int, size: int, coefficient: float
     if size < _MIN_N:
         return pair, (f"r of {name} is null: only {size} rows have values in both "
                       f"'{names[i]}' and '{names[j]}', and a correlation needs {_MIN_N}")
-    if flat is not None:
-        return pair, (f"r of {name} is null: '{flat}' is constant on the {size} rows "
+    if found.flat is not None:
+        return pair, (f"r of {name} is null: '{found.flat}' is constant on the {size} rows "
                       "where both columns are present")
-    p_value, p_method = p if p is not None else (t_test_p(coefficient, size), "t")
-    low, high = fisher_interval(coefficient, size, method=method, confidence=confidence)
-    pair.update(r=coefficient, p_value=p_value, ci_low=low, ci_high=high, p_method=p_method)
+    low, high = fisher_interval(found.r, size, method=method, confidence=confidence)
+    pair.update(r=found.r, p_value=found.p_value, ci_low=low, ci_high=high,
+                p_method=found.p_method)
     if math.isnan(low):
         return pair, (f"the interval of {name} is null: Fisher's z needs n ≥ "
                       f"{5 if method == 'kendall' else 4} (n = {size})")
@@ -289,12 +269,12 @@ def _pair_correlation(x: np.ndarray, y: np.ndarray, method: str) -> float:
     return float(gram_correlation([x, y])[0, 1])
 
 
-def _undefined(names: Sequence[str], columns: Sequence[ColumnFacts], constant: set[int],
+def _undefined(names: Sequence[str], columns: Sequence[ColumnSummary], constant: set[int],
                reasons: Sequence[str | None]) -> str:
     """The input error when no pair has a defined r."""
     if reasons[0] is None:  # a constant column
         i = min(constant)
-        return (f"column '{names[i]}' is constant (every value is {columns[i].first:g}); "
+        return (f"column '{names[i]}' is constant (every value is {columns[i].constant}); "
                 "a correlation needs values that vary: pick another column")
     reason = reasons[0].split(": ", 1)[1]
     if len(reasons) == 1:
@@ -303,7 +283,7 @@ def _undefined(names: Sequence[str], columns: Sequence[ColumnFacts], constant: s
 
 
 def _matrix_value(i: int, j: int, rows: Sequence[Pair], k: int, constant: set[int],
-                  columns: Sequence[ColumnFacts]) -> float:
+                  columns: Sequence[ColumnSummary]) -> float:
     if i == j:
         usable = i not in constant and columns[i].present >= _MIN_N
         return 1.0 if usable else math.nan

@@ -65,14 +65,52 @@ def residual_summary(e: np.ndarray) -> ResidualSummary:
 Explained = Callable[[np.ndarray], tuple[float, int]]
 
 
-def diagnostics(e: np.ndarray, explained_by: Explained, warnings: list[str]) -> Diagnostics:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResidualSums:
+    """What the tests of the error assumptions read of the residuals e (in input row order),
+    gathered in one pass: by the local engine from arrays (`residual_sums`), by another
+    engine with aggregates. M2, M3, M4 are the central sums Σ(e − ē)ᵏ; `explained` is the
+    sum of squares of u = e² − Σe²/n explained by the predictors' centred columns, `df`
+    their number, `u_squares` = Σu²; `steps` = Σ(eᵢ − eᵢ₋₁)²; `residuals` holds e itself
+    when Shapiro–Wilk is defined (3 ≤ n ≤ 5000), else None."""
+
+    n: int
+    ssr: float
+    m2: float
+    m3: float
+    m4: float
+    explained: float
+    df: int
+    u_squares: float
+    steps: float
+    residuals: np.ndarray | None = None
+
+
+def residual_sums(e: np.ndarray, explained_by: Explained) -> ResidualSums:
+    """The `ResidualSums` of residuals e; `explained_by(u)` gives the sum of squares of a
+    centred u explained by the predictors' centred columns, and their number (see `by_basis`
+    and `by_columns`)."""
+    n = e.size
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        u = e * e
+        ssr = float(u.sum())
+        u -= ssr / n
+        explained, df = explained_by(u)
+        steps = np.diff(e)
+        centred = e - e.mean()
+        square = centred * centred  # moments by dot products, not powers (a pass each)
+        sums = ResidualSums(n=n, ssr=ssr, m2=float(square.sum()), m3=float(square @ centred),
+                            m4=float(square @ square), explained=explained, df=df,
+                            u_squares=float(u @ u), steps=float(steps @ steps),
+                            residuals=e if 3 <= n <= SHAPIRO_MAX else None)
+    return sums
+
+
+def diagnostics(sums: ResidualSums, warnings: list[str]) -> Diagnostics:
     """Breusch–Pagan (studentized), Durbin–Watson, Jarque–Bera and Shapiro–Wilk.
 
-    `explained_by(u)` gives the sum of squares of a centred u explained by the predictors'
-    centred columns, and their number (the auxiliary regression of Breusch–Pagan has an
-    intercept besides them): see `by_basis` and `by_columns`.
     Breusch–Pagan (Koenker's studentized form): LM = n·R² of eᵢ² on [1, X], χ² with as many
-    degrees of freedom as X has (linearly independent) columns.
+    degrees of freedom as X has (linearly independent) columns: n·explained/Σu².
     Durbin–Watson: d = Σ(eᵢ − eᵢ₋₁)²/Σeᵢ², in input row order.
     Jarque–Bera: JB = n/6·(S² + (K − 3)²/4), S and K the moment skewness and kurtosis, χ²(2).
     Shapiro–Wilk: W (Royston's algorithm, as R's shapiro.test), for 3 ≤ n ≤ 5000.
@@ -84,28 +122,21 @@ def diagnostics(e: np.ndarray, explained_by: Explained, warnings: list[str]) -> 
     """
     from scipy.special import chdtrc
 
-    n = e.size
+    n, ssr, df = sums.n, sums.ssr, sums.df
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        u = e * e
-        ssr = float(u.sum())
-        u -= ssr / n
-        explained, df = explained_by(u)
-        bp = n * explained / float(u @ u)
+        bp = n * sums.explained / sums.u_squares if sums.u_squares else math.nan
         bp_p = float(chdtrc(df, bp)) if math.isfinite(bp) else math.nan
-        steps = np.diff(e)
-        dw = float(steps @ steps) / ssr
-        centred = e - e.mean()
-        square = centred * centred  # moments by dot products, not powers (a pass each)
-        m2 = float(square.sum()) / n
-        skew = float(square @ centred) / n / m2**1.5
-        kurtosis = float(square @ square) / n / (m2 * m2)
+        dw = sums.steps / ssr if ssr else math.nan
+        m2 = sums.m2 / n
+        skew = sums.m3 / n / m2**1.5 if m2 else math.nan
+        kurtosis = sums.m4 / n / (m2 * m2) if m2 else math.nan
         jb = n / 6 * (skew * skew + (kurtosis - 3) ** 2 / 4)
     jb_p = float(chdtrc(2, jb)) if math.isfinite(jb) else math.nan
     w = w_p = math.nan
     if 3 <= n <= SHAPIRO_MAX and ssr > 0:
         from scipy.stats import shapiro
 
-        w, w_p = (float(v) for v in shapiro(e))
+        w, w_p = (float(v) for v in shapiro(sums.residuals))
     elif n > SHAPIRO_MAX:
         warnings.append(f"shapiro_wilk is null: the Shapiro–Wilk test is defined for 3 to "
                         f"{SHAPIRO_MAX} rows (as R's shapiro.test), and {n} were used; "

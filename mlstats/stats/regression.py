@@ -27,7 +27,7 @@ from mlstats.stats.design import Encoder, Level, ModelTerms, TermGroup
 
 if TYPE_CHECKING:
     from mlstats.stats.anova import AnovaRow
-    from mlstats.stats.diagnostics import Diagnostics, Influence, ResidualSummary
+    from mlstats.stats.diagnostics import Diagnostics, Influence, ResidualSummary, ResidualSums
     from mlstats.stats.summaries import RFactor
 
 ROBUST = ("hc0", "hc1", "hc2", "hc3")
@@ -365,7 +365,10 @@ class WorkingFit:
     Z = Q·R (Householder), g = R⁻¹Q'(y − ȳ) the coefficients of Z, `e` the residuals.
     With weights w the rows are multiplied by √w (R's lm.wfit) and centred by the weighted
     means, so that the constant's column is √w, of norm √Σw (`total`), instead of 1, of norm
-    √n; `e` is then the weighted residual √w·(y − ŷ).
+    √n; `e` is then the weighted residual √w·(y − ŷ). A fit from aggregates (`fit_by_grams`)
+    has no rows (`z` and `e` None); without an intercept it keeps `centred_r`, the R factor
+    of the centred Z, for the variance inflation factors; `y_parts` is ȳ in two parts, as
+    `offset` is t̄, for the residuals an engine computes.
     """
 
     n: int
@@ -376,14 +379,14 @@ class WorkingFit:
     r: np.ndarray
     qty: np.ndarray
     g: np.ndarray
-    z: np.ndarray
-    e: np.ndarray
     sst: float
+    z: np.ndarray | None = None
+    e: np.ndarray | None = None
     shift_low: np.ndarray | None = None
     root_w: np.ndarray | None = None
     total: float = 0.0
-    ssr_of_factor: float = math.nan  # ‖e‖² from R, when the residuals are not held (z, e empty)
-    centred_r: np.ndarray | None = None  # then R of the centred working columns (no intercept)
+    centred_r: np.ndarray | None = None
+    y_parts: tuple[float, float] = (0.0, 0.0)
 
     @property
     def offset(self) -> np.ndarray:
@@ -393,7 +396,7 @@ class WorkingFit:
     @property
     def weight_total(self) -> float:
         """Σw (n without weights): the squared norm of the constant's column."""
-        return self.total if self.root_w is not None else float(self.n)
+        return self.total or float(self.n)
 
     def constant(self) -> np.ndarray:
         """The unit vector along the constant's column: 1/√n, or √w/√Σw with weights."""
@@ -529,7 +532,7 @@ def working_fit_from_r(factor: RFactor, *, intercept: bool, names: Sequence[str]
     With an intercept R is the factor of the centred columns; without, of the raw ones
     (`RFactor.uncentred`). The scale of column j is its norm ‖R e_j‖, the working R is R
     with its columns so divided (QR commutes with column scaling), Q'y is R's last column
-    above the diagonal and ‖e‖² = R_yy². The residuals themselves are not held.
+    above the diagonal and ‖e‖² = R_yy² (`ssr_of_r`). The residuals themselves are not held.
     """
     from scipy.linalg import solve_triangular
 
@@ -548,9 +551,14 @@ def working_fit_from_r(factor: RFactor, *, intercept: bool, names: Sequence[str]
     return WorkingFit(n=factor.n, intercept=intercept,
                       y_mean=float(factor.mean[p]) if intercept else 0.0, shift=shift,
                       shift_low=np.zeros(p) if intercept else None, scale=scale, r=r,
-                      qty=qty, g=g, z=np.empty((0, p)), e=np.empty(0),
-                      sst=float(full[:, p] @ full[:, p]), ssr_of_factor=float(full[p, p]**2),
+                      qty=qty, g=g, sst=float(full[:, p] @ full[:, p]),
                       centred_r=None if intercept else factor.r[:p, :p] / scale[None, :])
+
+
+def ssr_of_r(factor: RFactor, *, intercept: bool) -> float:
+    """‖e‖² of the fit of `working_fit_from_r`: the square of R's last diagonal entry."""
+    full = factor.r if intercept else factor.uncentred()
+    return float(full[-1, -1] ** 2)
 
 
 def _centre(values: np.ndarray, weights: np.ndarray | None, total: float, *,
@@ -691,22 +699,13 @@ def ols(y: np.ndarray, predictors: Mapping[str, np.ndarray] | ModelTerms, *,
     scikit-learn cross_val_predict, and the NIST StRD certified values
     (tests/stats/test_regression.py, tests/stats/test_formula.py, tests/stats/test_nist.py).
     """
-    from mlstats.stats.anova import check_anova_type
-
-    if not 0 < confidence < 1:
-        raise InputError(f"--confidence must be between 0 and 1 (got {confidence:g})")
-    if robust is not None and robust not in ROBUST:
-        raise InputError(f"--robust must be one of {', '.join(ROBUST)} (got {robust})")
-    check_anova_type(anova)
-    if anova is not None and robust is not None:
-        raise InputError("--anova tests with the classical F, not a --robust covariance; drop "
-                         "one of them")
+    check_ols_options(confidence=confidence, robust=robust, anova=anova)
     y = np.asarray(y, dtype=np.float64)
     if not isinstance(predictors, ModelTerms):
         predictors = {k: np.asarray(v, dtype=np.float64) for k, v in predictors.items()}
     design, columns = build_design(predictors, degree=degree, intercept=intercept)
     intercept = design.intercept
-    n = y.size
+    n, k = y.size, design.k
     check_rows(n, design)
     check_cv(cv, n, design, seed)
     _check_response(y, y_name)
@@ -718,72 +717,145 @@ def ols(y: np.ndarray, predictors: Mapping[str, np.ndarray] | ModelTerms, *,
     fit = working_fit(columns, ys, intercept=intercept, names=design.terms,
                       ranges=design.ranges if design.plain else None, degree=degree,
                       weights=w)
-    rows = OlsRows(columns=columns, y=ys, weights=w, lines_of=lines_of, progress=progress)
-    return finish_ols(fit, design, unit=unit, y_name=y_name, degree=degree,
-                      confidence=confidence, robust=robust, weights_name=weights_name,
-                      predict=predict, cv=cv, seed=seed, anova=anova, rows=rows)
+    design = with_scaling(design, fit)
+    e, exact = fit.e, False
+    if math.sqrt(float(e @ e)) <= _EXACT_TOL * math.sqrt(fit.sst):
+        e, exact = np.zeros_like(e), True
+    q = fit.q_basis()
+    raw = e if fit.root_w is None else e / fit.root_w  # y − ŷ (R's residuals())
+    rows = row_statistics(fit, e, q, columns, raw, exact=exact, robust=robust,
+                          df_resid=n - k, unit=unit, lines_of=lines_of or _row_numbers,
+                          weights=w, leverage=bool(predict))
+    warnings: list[str] = []
+    fields = ols_fields(design, fit, rows, y_name=y_name, degree=degree, confidence=confidence,
+                        robust=robust, weights_name=weights_name if w is not None else None,
+                        predict=predict, anova=anova, unit=unit, warnings=warnings)
+    cv_r2 = cv_mse = math.nan
+    if cv is not None:
+        cv_r2, cv_mse = _cross_validate_ols(fit, e, columns, ys, design, cv, seed, progress,
+                                            weights=w, q=q)
+        cv_mse = _in_squared_units(cv_mse, unit)
+    if math.isnan(fields["mse"]) or (cv is not None and math.isnan(cv_mse)):
+        warnings.append(MSE_NULL)
+    if cv is not None:
+        result: OlsResult = OlsCvResult(**fields, cv_folds=cv, seed=seed, cv_r2=cv_r2,
+                                        cv_mse=cv_mse, warnings=tuple(warnings))
+    else:
+        result = OlsResult(**fields, warnings=tuple(warnings))
+    return OlsFit(result=result, fitted=(ys - raw) * unit, residuals=raw * unit, design=design,
+                  working=fit, unit=unit)
+
+
+def check_ols_options(*, confidence: float, robust: str | None, anova: int | None) -> None:
+    """The options of a least-squares fit, checked before any data is read."""
+    from mlstats.stats.anova import check_anova_type
+
+    if not 0 < confidence < 1:
+        raise InputError(f"--confidence must be between 0 and 1 (got {confidence:g})")
+    if robust is not None and robust not in ROBUST:
+        raise InputError(f"--robust must be one of {', '.join(ROBUST)} (got {robust})")
+    check_anova_type(anova)
+    if anova is not None and robust is not None:
+        raise InputError("--anova tests with the classical F, not a --robust covariance; drop "
+                         "one of them")
+
+
+MSE_NULL = ("mse is outside the double-precision range (|y| is near 1e±300), so it is null; "
+            "rmse and residual_std_error give its scale")
+EXACT_FIT = ("the fit is exact (every residual is zero to machine precision): statistics, "
+             "p-values and the log-likelihood are null")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class OlsRows:
-    """The rows of a fit held in memory (the local engine): the working columns, y/unit and
-    the weights, for what needs every row (residual diagnostics, robust covariances,
-    cross-validation, leverage)."""
+class RowStatistics:
+    """What the finish of a least-squares fit reads of its rows, gathered in one pass: by
+    the local engine from arrays (`row_statistics`), by another engine with aggregates.
 
-    columns: list[np.ndarray]
-    y: np.ndarray
-    weights: np.ndarray | None = None
-    lines_of: Callable[[Sequence[int]], list[int]] | None = None
-    progress: Callable[[int], None] | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ResidualSums:
-    """What an engine without the rows gathers in a pass over them once the fit is known:
-    Σ|eᵢ| (of y/unit) and the largest leverage of a row (None when not needed)."""
-
-    absolute: float
-    top_leverage: float | None = None
-
-
-def finish_ols(fit: WorkingFit, design: Design, *, unit: float, y_name: str, degree: int,
-               confidence: float, robust: str | None, weights_name: str | None,
-               predict: Sequence[tuple[str, Mapping[str, float | str]]], cv: int | None,
-               seed: int | None, anova: int | None, rows: OlsRows | None = None,
-               sums: ResidualSums | None = None) -> OlsFit:
-    """The finish step of least squares from the working fit, whichever engine built it:
-    with `rows` (in memory) every statistic; without (an R factor merged from partitions,
-    `working_fit_from_r`), everything but the residual diagnostics, influential rows,
-    robust covariances and cross-validation, with Σ|eᵢ| and the top leverage from `sums`.
+    e are the working residuals √wᵢ·(yᵢ − ŷᵢ) in units of y/unit, hᵢ the leverages.
+    `exact`: ‖e‖ ≤ 1e-13·‖y − ȳ‖ (every statistic of e is then left out); `ssr` = Σe²,
+    `abs_sum` = Σ|e|, `log_weights` = Σ log wᵢ; `quantiles`: min, q1, median, q3, max of
+    e·unit (R's type 7); `sums` for the residual diagnostics; `influential` the rows of
+    largest Cook's distance; `hc` the robust middle matrix G = Q_f'·diag(ω)·Q_f of
+    `robust` (NaN when a row has leverage 1, `alone`); `top_leverage` max hᵢ (hᵢ/wᵢ with
+    weights), for the hidden extrapolation of predictions (NaN when not gathered).
     """
+
+    exact: bool
+    ssr: float
+    abs_sum: float
+    log_weights: float = 0.0
+    quantiles: tuple[float, ...] = ()
+    sums: ResidualSums | None = None
+    influential: tuple[Influence, ...] = ()
+    hc: np.ndarray | None = None
+    alone: bool = False
+    top_leverage: float = math.nan
+
+
+def row_statistics(fit: WorkingFit, e: np.ndarray, q: np.ndarray, columns: Sequence[np.ndarray],
+                   raw: np.ndarray, *, exact: bool, robust: str | None, df_resid: int,
+                   unit: float, lines_of: Callable[[Sequence[int]], list[int]],
+                   weights: np.ndarray | None, leverage: bool) -> RowStatistics:
+    """`RowStatistics` of a fit from its rows: e (zeros when `exact`), the basis Q_c of the
+    working columns, the working columns themselves (for Breusch–Pagan's auxiliary
+    regression when the fit is weighted or has no intercept) and the residuals y − ŷ."""
+    from mlstats.stats import diagnostics as diag
+
+    hc, alone = (_hc_gram(fit, q, e, robust, df_resid) if robust is not None
+                 else (None, False))
+    top = math.nan
+    if leverage:
+        h = fit.leverage(q)
+        if fit.root_w is not None:  # xᵢ'(X'WX)⁻¹xᵢ = hᵢ/wᵢ, comparable with a point's
+            h = h / fit.root_w**2
+        top = float(np.max(h))
+    found = dict(exact=exact, ssr=float(e @ e), abs_sum=float(np.sum(np.abs(e))),
+                 log_weights=float(np.sum(np.log(weights))) if weights is not None else 0.0,
+                 hc=hc, alone=alone, top_leverage=top)
+    if exact:
+        return RowStatistics(**found)
+    k = fit.g.size + int(fit.intercept)
+    sigma2 = found["ssr"] / df_resid
+    # Breusch–Pagan's auxiliary regression: e² on [1, X], X unweighted (the working
+    # columns span the same space as the reported ones, with the constant)
+    explained = (diag.by_basis(q) if fit.intercept and fit.root_w is None
+                 else diag.by_columns(list(columns), full_rank=fit.intercept))
+    low, q1, median, q3, high = np.quantile(e * unit, [0, 0.25, 0.5, 0.75, 1])
+    return RowStatistics(
+        **found, quantiles=(float(low), float(q1), float(median), float(q3), float(high)),
+        sums=diag.residual_sums(e, explained),
+        influential=diag.influential(e, fit.leverage(q), k, sigma2, residuals=raw * unit,
+                                     lines_of=lines_of))
+
+
+def ols_fields(design: Design, fit: WorkingFit, rows: RowStatistics, *, y_name: str,
+               degree: int, confidence: float, robust: str | None, weights_name: str | None,
+               predict: Sequence[tuple[str, Mapping[str, float | str]]], anova: int | None,
+               unit: float, warnings: list[str]) -> dict:
+    """The fields of an `OlsResult` from the working fit and its `RowStatistics`: the one
+    finish of least squares, whichever engine gathered them (see `ols` for the formulas)."""
     from mlstats.stats import diagnostics as diag
     from mlstats.stats.anova import ols_anova
 
-    design = with_scaling(design, fit)
     intercept = design.intercept
     n, k = fit.n, design.k
-    w = rows.weights if rows is not None else None
-    warnings: list[str] = []
-
-    e, exact = fit.e, False
-    yss = fit.sst
-    ssr = float(e @ e) if rows is not None else fit.ssr_of_factor
-    if math.sqrt(ssr) <= _EXACT_TOL * math.sqrt(yss):
-        e, exact, ssr = np.zeros_like(e), True, 0.0
-        warnings.append("the fit is exact (every residual is zero to machine precision): "
-                        "statistics, p-values and the log-likelihood are null")
+    if rows.exact:
+        warnings.append(EXACT_FIT)
+    ssr = 0.0 if rows.exact else rows.ssr
     df_model, df_resid = k - int(intercept), n - k
     sigma2 = ssr / df_resid
     c_matrix = design.to_reported
     estimates = c_matrix @ _working_coefficients(fit) * unit
-    rows_matrix = c_matrix @ fit.unit_rows()  # Cov(θ) = σ²·rows·rowsᵀ (non-robust)
-    q = fit.q_basis() if rows is not None else None
+    unit_rows = c_matrix @ fit.unit_rows()  # Cov(θ) = σ²·rows·rowsᵀ (non-robust)
     gram = None
     if robust is not None:
-        gram = _hc_gram(fit, q, e, robust, df_resid, warnings)
-        std_errors = standard_errors(rows_matrix, gram) * unit
+        gram = rows.hc
+        if rows.alone:
+            warnings.append(f"a row has leverage 1 (it alone determines a coefficient), so "
+                            f"the {robust} standard errors, tests and intervals are null")
+        std_errors = standard_errors(unit_rows, gram) * unit
     else:
-        std_errors = standard_errors(rows_matrix, None, sigma2) * unit
+        std_errors = standard_errors(unit_rows, None, sigma2) * unit
     t_quantile = _t_quantile(confidence, df_resid)
     check_representable(design.names, estimates, std_errors)
     coefficients = coefficient_rows(design.names, estimates, std_errors, df_resid, t_quantile)
@@ -792,13 +864,13 @@ def finish_ols(fit: WorkingFit, design: Design, *, unit: float, y_name: str, deg
         warnings.append(f"the interval of {', '.join(repr(b) for b in beyond)} reaches past "
                         "the double-precision limit (about 1.8e308), so that end is null")
 
-    r2 = 1 - ssr / yss
+    r2 = 1 - ssr / fit.sst
     adj_r2 = 1 - (1 - r2) * (n - int(intercept)) / df_resid
-    f_statistic, f_p_value = _f_test(fit, gram, sigma2, df_model, df_resid, exact, robust)
+    f_statistic, f_p_value = _f_test(fit, gram, sigma2, df_model, df_resid, rows.exact, robust)
     log_likelihood = (-n / 2 * (math.log(2 * math.pi * ssr / n) + 1) - n * math.log(unit)
                       if ssr > 0 else math.inf)
-    if w is not None and math.isfinite(log_likelihood):
-        log_likelihood += 0.5 * float(np.sum(np.log(w)))
+    if rows.log_weights and math.isfinite(log_likelihood):
+        log_likelihood += 0.5 * rows.log_weights
     aic = -2 * log_likelihood + 2 * (k + 1)
     bic = -2 * log_likelihood + math.log(n) * (k + 1)
     condition, vifs = design_diagnostics(design, fit, warnings)
@@ -808,71 +880,33 @@ def finish_ols(fit: WorkingFit, design: Design, *, unit: float, y_name: str, deg
         for name, point in predict
     ) if predict else ()
     if predictions and design.degree == 1 and len(design.base) > 1:
-        top = (float(np.max(row_leverage(fit, q))) if rows is not None else
-               sums.top_leverage if sums is not None else None)
-        if top is not None:
-            predictions = hidden_extrapolation(predictions, predict, design, fit, top)
-
+        predictions = hidden_extrapolation(predictions, predict, design, fit,
+                                           top=rows.top_leverage)
     summary = diagnostics = None
-    influence: tuple = ()
-    raw = e if fit.root_w is None else e / fit.root_w  # y − ŷ (R's residuals())
-    if not exact and rows is not None:
-        summary = diag.residual_summary(e * unit)
-        # Breusch–Pagan's auxiliary regression: e² on [1, X], X unweighted (the working
-        # columns span the same space as the reported ones, with the constant)
-        explained = (diag.by_basis(q) if intercept and w is None
-                     else diag.by_columns(rows.columns, full_rank=intercept))
-        diagnostics = diag.diagnostics(e, explained, warnings)
-        influence = diag.influential(e, fit.leverage(q), k, sigma2, residuals=raw * unit,
-                                     lines_of=rows.lines_of or _row_numbers)
-    elif not exact:
+    if not rows.exact and rows.sums is not None:
+        low, q1, median, q3, high = rows.quantiles
+        summary = diag.ResidualSummary(min=low, q1=q1, median=median, q3=q3, max=high)
+        diagnostics = diag.diagnostics(rows.sums, warnings)
+    elif not rows.exact:
         warnings.append("residuals, diagnostics and influential are null: they need every "
                         "row's residual, which this engine does not bring back")
     table = ()
     if anova is not None:
         table = ols_anova(fit, design, kind=anova, ssr=ssr, df_resid=df_resid,
                           intercept_estimate=float(estimates[0]) if intercept else 0.0,
-                          intercept_row=rows_matrix[0] if intercept else None, unit=unit)
-
-    mse = _in_squared_units(ssr / n, unit)
-    absolute = (float(np.sum(np.abs(e))) if rows is not None else
-                0.0 if exact else sums.absolute)
-    fields = dict(
+                          intercept_row=unit_rows[0] if intercept else None, unit=unit)
+    return dict(
         model="ols", y=y_name, x=design.base, degree=degree, intercept=intercept,
         robust=robust or "none", confidence=confidence, n=n, df_model=df_model,
         df_resid=df_resid, r2=r2, adj_r2=adj_r2, f_statistic=f_statistic, f_p_value=f_p_value,
-        mse=mse, rmse=math.sqrt(ssr / n) * unit, mae=absolute / n * unit,
+        mse=_in_squared_units(ssr / n, unit), rmse=math.sqrt(ssr / n) * unit,
+        mae=(0.0 if rows.exact else rows.abs_sum / n) * unit,
         residual_std_error=math.sqrt(sigma2) * unit, log_likelihood=log_likelihood, aic=aic,
         bic=bic, condition_number=condition, coefficients=coefficients,
-        formula=design.formula, weights=weights_name if w is not None else None,
-        levels=design.levels, residuals=summary, diagnostics=diagnostics,
-        influential=influence, anova_type=anova, anova=table, vif=vifs,
-        predictions=predictions,
+        formula=design.formula, weights=weights_name, levels=design.levels,
+        residuals=summary, diagnostics=diagnostics, influential=rows.influential,
+        anova_type=anova, anova=table, vif=vifs, predictions=predictions,
     )
-    cv_r2 = cv_mse = math.nan
-    if cv is not None:
-        cv_r2, cv_mse = _cross_validate_ols(fit, e, rows.columns, rows.y, design, cv, seed,
-                                            rows.progress, weights=w, q=q)
-        cv_mse = _in_squared_units(cv_mse, unit)
-    if math.isnan(mse) or (cv is not None and math.isnan(cv_mse)):
-        warnings.append("mse is outside the double-precision range (|y| is near 1e±300), so it "
-                        "is null; rmse and residual_std_error give its scale")
-    if cv is not None:
-        result: OlsResult = OlsCvResult(**fields, cv_folds=cv, seed=seed, cv_r2=cv_r2,
-                                        cv_mse=cv_mse, warnings=tuple(warnings))
-    else:
-        result = OlsResult(**fields, warnings=tuple(warnings))
-    fitted = (rows.y - raw) * unit if rows is not None else np.empty(0)
-    return OlsFit(result=result, fitted=fitted, residuals=raw * unit, design=design,
-                  working=fit, unit=unit)
-
-
-def row_leverage(fit: WorkingFit, q: np.ndarray) -> np.ndarray:
-    """xᵢ'(X'WX)⁻¹xᵢ of every row: hᵢ, or hᵢ/wᵢ with weights (comparable with a point's)."""
-    leverage = fit.leverage(q)
-    if fit.root_w is not None:
-        leverage = leverage / fit.root_w**2
-    return leverage
 
 
 def _row_numbers(rows: Sequence[int]) -> list[int]:
@@ -958,37 +992,38 @@ def _working_coefficients(fit: WorkingFit) -> np.ndarray:
     return np.concatenate([[fit.y_mean - fit.offset @ b], b])
 
 
-def _hc_gram(fit: WorkingFit, q: np.ndarray, e: np.ndarray, kind: str, df_resid: int,
-             warnings: list[str]) -> np.ndarray:
+def _hc_gram(fit: WorkingFit, q: np.ndarray, e: np.ndarray, kind: str,
+             df_resid: int) -> tuple[np.ndarray, bool]:
     """G = Q_f'·diag(ω)·Q_f, so that the sandwich covariance is M⁻¹·G·M⁻ᵀ.
 
     With an intercept Q_f = [c, Q_c] (c = 1/√n, or √w/√Σw with weights), and G's first row
     and column are Σωᵢcᵢ² and Σωᵢcᵢ·Q_c,i: no n × k copy with a constant column is made.
+    Also whether a row has leverage 1 (hc2, hc3: G is then undefined).
     """
     weights = e * e
+    alone = False
     if kind == "hc1":
         weights = weights * (fit.n / df_resid)
     elif kind in ("hc2", "hc3"):
         one = 1 - fit.leverage(q)
         with np.errstate(divide="ignore", invalid="ignore"):
             weights = weights / one if kind == "hc2" else weights / (one * one)
-        alone = one <= 1e-10
-        if np.any(alone):
+        single = one <= 1e-10
+        alone = bool(np.any(single))
+        if alone:
             # eᵢ = 0 and 1 − hᵢ = 0 there: 0/0, left undefined as statsmodels leaves it
-            weights[alone] = np.nan
-            warnings.append(f"a row has leverage 1 (it alone determines a coefficient), so "
-                            f"the {kind} standard errors, tests and intervals are null")
+            weights[single] = np.nan
     weighted = q * weights[:, None]
     block = weighted.T @ q
     if not fit.intercept:
-        return block
+        return block, alone
     c = fit.constant()
     p = block.shape[0]
     gram = np.empty((p + 1, p + 1))
     gram[0, 0] = float(weights @ (c * c))
     gram[0, 1:] = gram[1:, 0] = c @ weighted
     gram[1:, 1:] = block
-    return gram
+    return gram, alone
 
 
 def _t_quantile(confidence: float, df: int) -> float:
@@ -1086,8 +1121,8 @@ def design_diagnostics(design: Design, fit: WorkingFit,
         else:
             # Without an intercept the working columns are not centred: QR the centred ones.
             # D is diagonal there and a VIF does not change when a column is rescaled.
-            w = (np.linalg.qr(fit.z - fit.z.mean(axis=0), mode="r") if fit.centred_r is None
-                 else fit.centred_r)
+            w = (fit.centred_r if fit.z is None
+                 else np.linalg.qr(fit.z - fit.z.mean(axis=0), mode="r"))
         w, _ = _tame(w, 0)  # a VIF does not change when a column is rescaled
         diagonal = np.abs(np.diag(w))
         if np.any(diagonal <= _RANK_TOL * np.linalg.norm(w, axis=0)):
@@ -1130,13 +1165,23 @@ def _functional(z0: np.ndarray, fit: WorkingFit) -> np.ndarray:
     return np.concatenate([[1 / math.sqrt(fit.weight_total)], w])
 
 
+def row_leverage(fit: WorkingFit, q: np.ndarray) -> np.ndarray:
+    """xᵢ'(X'WX)⁻¹xᵢ of every row: hᵢ, or hᵢ/wᵢ with weights (comparable with a point's)."""
+    leverage = fit.leverage(q)
+    if fit.root_w is not None:
+        leverage = leverage / fit.root_w**2
+    return leverage
+
+
 def hidden_extrapolation(predictions: tuple, predict: Sequence, design: Design,
-                         fit: WorkingFit, top: float) -> tuple:
+                         fit: WorkingFit, top: float | None = None) -> tuple:
     """With several predictors a point inside every range can still lie outside the data:
-    flag a leverage f₀'(X'WX)⁻¹f₀ above `top`, the largest of the rows (Montgomery & Peck,
-    1992, §3.8)."""
+    flag a leverage above the largest leverage of the rows (Montgomery & Peck, 1992, §3.8);
+    `top`, that largest leverage when known, else from the fit's rows."""
     from dataclasses import replace
 
+    if top is None:
+        top = float(np.max(row_leverage(fit, fit.q_basis())))
     flagged = []
     for row, (_, point) in zip(predictions, predict, strict=True):
         z0 = design.scaled_rows({b: np.array([point[b]]) for b in design.base})[0]
@@ -1271,3 +1316,291 @@ def fold_context(folds: int, number: int) -> Iterator[None]:
     except InputError as exc:
         raise InputError(f"--cv {folds}, training rows of fold {number}: {exc}; try "
                          "another --seed or more folds, or drop --cv") from None
+
+
+# -- least squares from aggregates ------------------------------------------------------------
+# An engine that keeps the rows where they lie (DuckDB) gives sums over them, never the rows:
+# Gram matrices of linear combinations of the working columns (`GramRows.grams`) and one pass
+# of residual aggregates (`GramRows.residual_pass`). The fit is Cholesky QR, repeated until
+# the R factor no longer moves (CholeskyQR2: Yamamoto, Nakatsukasa, Yanagisawa & Fukaya,
+# ETNA 44 (2015) 306–326), then refined once by the corrected semi-normal equations
+# (Björck 1996, §6.6.5), and finished by `ols_fields` as the local fit is.
+_GRAM_PIVOT = 1e-13  # a Cholesky pivot at most this share of its column: a dependent column
+_GRAM_PASSES = 4
+_REFIT = 1e-8  # ‖Q'e‖ above this share of ‖e‖: the residual pass is run again
+
+
+@dataclass(frozen=True, slots=True)
+class GramRequest:
+    """One Gram matrix of a pass: of f = (t − shift)·transform, t the working columns T and
+    then y/unit; `weights` "w" (Σw·ffᵀ), "none" (Σffᵀ) or "root" (of √w·f, unweighted)."""
+
+    shift: np.ndarray
+    transform: np.ndarray
+    weights: str = "w"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResidualModel:
+    """A fit as an engine evaluates it per row: d = (T − shift) − shift_low (the working
+    columns about their means, in two parts), the working residual
+    eᵢ = √wᵢ·((y/unit − ȳ₁) − ȳ₂ − d·b) with ȳ₁, ȳ₂ = `y_mean`, dᵤ = T − centre (about
+    T's unweighted means, for Breusch–Pagan), the basis row
+    qᵢ = √wᵢ·d·B (B = S⁻¹R⁻¹), the leverage hᵢ = cᵢ² + ‖qᵢ‖² with cᵢ² = wᵢ/Σw (1/n
+    unweighted, 0 without an intercept), Cook's distance up to kσ̂²: eᵢ²hᵢ/(1 − hᵢ)², and the
+    middle matrix of `robust`: Σωᵢfᵢfᵢᵀ with fᵢ = [cᵢ, qᵢ] (qᵢ alone without an intercept),
+    ωᵢ = eᵢ² (hc0), eᵢ²·n/df_resid (hc1), eᵢ²/(1 − hᵢ) (hc2), eᵢ²/(1 − hᵢ)² (hc3)."""
+
+    shift: np.ndarray
+    shift_low: np.ndarray
+    centre: np.ndarray
+    y_mean: tuple[float, float]
+    b: np.ndarray
+    basis: np.ndarray
+    intercept: bool
+    n: int
+    total: float
+    weighted: bool
+    robust: str | None
+    df_resid: int
+    unit: float
+    influential: int = 5
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResidualPass:
+    """The aggregates of one pass with a `ResidualModel`: n; Σeᵏ (k = 1…4) and Σ|e|;
+    `steps` = Σ(eᵢ − eᵢ₋₁)² in input order; `qe` = Σqᵢeᵢ; `bp` = Σdᵤ·eᵢ² and `bp_sums` =
+    Σdᵤ (Breusch–Pagan); `middle` (p + 1 or p
+    square) and `alone`, the rows with 1 − hᵢ ≤ 1e-10, for `robust`; `top_leverage`
+    max hᵢ (hᵢ/wᵢ weighted); `quantiles` min, q1, median, q3, max of e·unit; `residuals` e in
+    input order when 3 ≤ n ≤ 5000; `influential` the rows of largest Cook's distance, each
+    (input line, eᵢ, hᵢ, yᵢ − ŷᵢ in data units), largest first (ties: the earlier row)."""
+
+    n: int
+    powers: tuple[float, float, float, float]
+    abs_sum: float
+    steps: float
+    qe: np.ndarray
+    bp: np.ndarray
+    bp_sums: np.ndarray
+    quantiles: tuple[float, ...]
+    top_leverage: float = math.nan
+    middle: np.ndarray | None = None
+    alone: int = 0
+    residuals: np.ndarray | None = None
+    influential: tuple[tuple[int, float, float, float], ...] = ()
+
+
+class GramRows:
+    """The rows of a fit where an engine holds them (documentation of the interface).
+
+    `grams(requests)`: the `Gram` of each `GramRequest`, over the rows used, in one pass.
+    `residual_pass(model)`: the `ResidualPass` of a `ResidualModel`, in one pass (and a
+    query for the most influential rows).
+    """
+
+    def grams(self, requests: Sequence[GramRequest]) -> list:
+        raise NotImplementedError
+
+    def residual_pass(self, model: ResidualModel) -> ResidualPass:
+        raise NotImplementedError
+
+
+def cholesky_factor(g: np.ndarray, tol: float = _GRAM_PIVOT) -> np.ndarray:
+    """Upper-triangular R with RᵀR = g (symmetric, positive semi-definite). A pivot at most
+    tol·g_jj (the column is, to rounding, a combination of those before it) leaves row j of
+    R zero, so that `_check_rank` names the combination."""
+    p = g.shape[0]
+    r = np.zeros((p, p))
+    for j in range(p):  # p columns, not rows
+        pivot = g[j, j] - r[:j, j] @ r[:j, j]
+        if not pivot > tol * g[j, j]:
+            continue
+        r[j, j] = math.sqrt(pivot)
+        r[j, j + 1:] = (g[j, j + 1:] - r[:j, j] @ r[:j, j + 1:]) / r[j, j]
+    return r
+
+
+def fit_by_grams(rows: GramRows, shift: np.ndarray, *, p: int, intercept: bool,
+                 names: Sequence[str], degree: int,
+                 weighted: bool) -> tuple[WorkingFit, np.ndarray | None, np.ndarray]:
+    """A `WorkingFit` (without rows) from Gram matrices of the working columns and y.
+
+    Pass 1: C = Σw(t − t̄)(t − t̄)ᵀ of [T, y] about `shift` (again about the means when a
+    shift was far from its mean), or Σw·ttᵀ without an intercept; S = diag(√C_jj) over T;
+    R₀ = chol(S⁻¹C_TT S⁻¹) and q = R₀⁻ᵀS⁻¹C_Ty. While κ(R)²·ε may cost more than 2⁻⁴⁰, one
+    more pass takes W = (T − t̄)·S⁻¹R⁻¹ (nearly orthonormal) and [W, y]'s Gram: R₁ = chol(WᵀW),
+    R ← R₁R, q ← R₁⁻ᵀWᵀy — Cholesky QR2, as accurate as Householder QR for κ below about 1e8.
+    Also the unweighted centred Gram of T (None when the fit's own serves) and T's unweighted
+    means, for Breusch–Pagan's auxiliary regression.
+    """
+    from scipy.linalg import solve_triangular
+
+    identity = np.eye(p + 1)
+    requests = [GramRequest(shift, identity)]
+    if weighted:  # Breusch–Pagan regresses on the unweighted columns
+        requests.append(GramRequest(shift, identity[:, :p], "none"))
+    if weighted and not intercept:  # the variance inflation factors of √w·T
+        requests.append(GramRequest(np.zeros(p + 1), identity[:, :p], "root"))
+    found = rows.grams(requests)
+    if any(g.far() for g in found[:2]):
+        requests[0] = GramRequest(found[0].mean, identity)
+        if weighted:
+            requests[1] = GramRequest(np.append(found[1].mean, 0.0), identity[:, :p], "none")
+        found = rows.grams(requests)
+    first = found[0]
+    # the means in two parts, the shift and the mean of the deviations from it (exact where
+    # the columns share a large offset), as `working_fit` centres
+    low = first.sums / first.total if intercept else np.zeros(p + 1)
+    high = first.shift if intercept else np.zeros(p + 1)
+    mean = high + low
+    c = first.centred() if intercept else first.uncentred()
+    scale = np.sqrt(np.maximum(np.diag(c)[:p], 0.0))
+    for j in np.flatnonzero(scale == 0):
+        raise InputError(_constant_message(names[j], np.array([first.mean[j]]), intercept))
+    r = cholesky_factor(c[:p, :p] / np.outer(scale, scale))
+    _check_rank(r, names, degree, shift=mean[:p] if intercept else None, scale=scale)
+    qty = solve_triangular(r, c[:p, p] / scale, trans="T")
+    for _ in range(_GRAM_PASSES - 1):
+        if np.linalg.cond(r) ** 2 * 2.0**-52 <= 2.0**-40:
+            break
+        transform = np.zeros((p + 1, p + 1))
+        transform[:p, :p] = solve_triangular(r, np.eye(p)) / scale[:, None]
+        transform[p, p] = 1.0
+        again = rows.grams([GramRequest(mean, transform)])[0]
+        c2 = again.centred() if intercept else again.uncentred()
+        r1 = cholesky_factor(c2[:p, :p])
+        _check_rank(r1 @ r, names, degree, shift=mean[:p] if intercept else None, scale=scale)
+        r = r1 @ r
+        qty = solve_triangular(r1, c2[:p, p], trans="T")
+        if np.max(np.abs(r1 - np.eye(p))) <= 2.0**-40:
+            break
+    unweighted = None
+    centre = first.mean[:p]
+    if weighted:
+        unweighted, centre = found[1].centred(), found[1].mean
+    elif not intercept:
+        unweighted = first.centred()[:p, :p]
+    centred_r = None
+    if not intercept:
+        source = found[2].centred() if weighted else unweighted
+        centred_r = cholesky_factor(source) / scale[None, :]
+    fit = WorkingFit(n=first.n, intercept=intercept, y_mean=float(mean[p]), shift=high[:p],
+                     shift_low=low[:p] if intercept else None, scale=scale, r=r, qty=qty,
+                     g=solve_triangular(r, qty), sst=float(c[p, p]), total=first.total,
+                     centred_r=centred_r, y_parts=(float(high[p]), float(low[p])))
+    return fit, unweighted, centre
+
+
+def ols_by_aggregates(rows: GramRows, design: Design, shift: np.ndarray, *, n: int,
+                      y_name: str, degree: int, confidence: float, robust: str | None,
+                      weights_name: str | None, log_weights: float,
+                      predict: Sequence[tuple[str, Mapping[str, float | str]]],
+                      anova: int | None, unit: float) -> OlsResult:
+    """The `ols` result from an engine's aggregates (see `fit_by_grams` and `ResidualPass`):
+    the same finish (`ols_fields`), the same numbers to rounding, memory bounded by the
+    number of terms, not rows. `shift` is near the means of T and y/unit (it need not be
+    exact), `log_weights` Σ log wᵢ."""
+    from dataclasses import replace
+
+    from scipy.linalg import solve_triangular
+
+    from mlstats.stats import diagnostics as diag
+
+    check_rows(n, design)
+    weighted = weights_name is not None
+    p, k = len(design.terms), design.k
+    fit, unweighted, centre = fit_by_grams(rows, shift, p=p, intercept=design.intercept,
+                                   names=design.terms, degree=degree, weighted=weighted)
+    basis = solve_triangular(fit.r, np.eye(p)) / fit.scale[:, None]  # B = S⁻¹R⁻¹
+    model = ResidualModel(shift=fit.shift,
+                          shift_low=fit.shift_low if fit.shift_low is not None
+                          else np.zeros(p), centre=centre, y_mean=fit.y_parts,
+                          b=fit.g / fit.scale,
+                          basis=basis, intercept=fit.intercept, n=n, total=fit.weight_total,
+                          weighted=weighted, robust=robust, df_resid=n - k, unit=unit)
+    found = rows.residual_pass(model)
+    ssr = found.powers[1]
+    for _ in range(2):  # the corrected semi-normal equations: g ← g + R⁻¹Q'e
+        step = solve_triangular(fit.r, found.qe)
+        fit = replace(fit, g=fit.g + step)
+        fit = replace(fit, qty=fit.r @ fit.g)
+        if math.sqrt(float(found.qe @ found.qe)) <= _REFIT * math.sqrt(ssr):
+            ssr = max(ssr - float(found.qe @ found.qe), 0.0)
+            break
+        model = replace(model, b=fit.g / fit.scale)
+        found = rows.residual_pass(model)
+        ssr = found.powers[1]
+    design = with_scaling(design, fit)
+    exact = math.sqrt(ssr) <= _EXACT_TOL * math.sqrt(fit.sst)
+    sums = None
+    influential: tuple = ()
+    if not exact:
+        s1, s2, s3, s4 = found.powers
+        m2, m3, m4 = central_sums_of(n, s1, s2, s3, s4)
+        u_squares = max(s4 - s2 * s2 / n, 0.0)
+        v = found.bp - (s2 / n) * found.bp_sums  # Σ dᵤ·(eᵢ² − Σe²/n)
+        explained, df = _explained(v, unweighted, fit, full_rank=fit.intercept)
+        sums = diag.ResidualSums(n=n, ssr=ssr, m2=m2, m3=m3, m4=m4, explained=explained,
+                                 df=df, u_squares=u_squares, steps=found.steps,
+                                 residuals=found.residuals)
+        sigma2 = ssr / (n - k)
+        if sigma2 > 0:
+            influential = tuple(
+                diag.Influence(name=str(line), line=line,
+                               cooks_distance=e * e * h / ((1 - h) ** 2) / (k * sigma2),
+                               leverage=h, residual=raw)
+                for line, e, h, raw in found.influential)
+    middle = found.middle
+    if middle is not None and found.alone:
+        middle = np.full_like(middle, math.nan)
+    statistics = RowStatistics(exact=exact, ssr=ssr, abs_sum=found.abs_sum,
+                               log_weights=log_weights, quantiles=found.quantiles, sums=sums,
+                               influential=influential, hc=middle, alone=found.alone > 0,
+                               top_leverage=found.top_leverage)
+    warnings: list[str] = []
+    fields = ols_fields(design, fit, statistics, y_name=y_name, degree=degree,
+                        confidence=confidence, robust=robust, weights_name=weights_name,
+                        predict=predict, anova=anova, unit=unit, warnings=warnings)
+    if math.isnan(fields["mse"]):
+        warnings.append(MSE_NULL)
+    return OlsResult(**fields, warnings=tuple(warnings))
+
+
+def central_sums_of(n: int, s1: float, s2: float, s3: float,
+                    s4: float) -> tuple[float, float, float]:
+    """M2, M3, M4 about the mean from the power sums Σeᵏ (see `summaries.central_sums`)."""
+    from mlstats.stats.summaries import central_sums
+
+    m2, m3, m4 = central_sums(n, np.array([s1]), np.array([s2]), np.array([s3]),
+                              np.array([s4]))
+    return float(m2[0]), float(m3[0]), float(m4[0])
+
+
+def _explained(v: np.ndarray, unweighted: np.ndarray | None, fit: WorkingFit, *,
+               full_rank: bool) -> tuple[float, int]:
+    """Breusch–Pagan's explained sum of squares v'C⁻¹v, v = X_c'u, and its degrees of
+    freedom, C the centred unweighted Gram of T: the fit's own (RS)ᵀ(RS) when it is
+    unweighted with an intercept, else `unweighted`, whose columns that are (to rounding)
+    combinations of others are left out when not `full_rank` (as `diag.by_columns`)."""
+    from scipy.linalg import solve_triangular
+
+    if unweighted is None:
+        part = solve_triangular(fit.r, v / fit.scale, trans="T")
+        return float(part @ part), v.size
+    norms = np.sqrt(np.maximum(np.diag(unweighted), 0.0))
+    keep = np.flatnonzero(norms > 0)
+    g = unweighted[np.ix_(keep, keep)] / np.outer(norms[keep], norms[keep])
+    w = v[keep] / norms[keep]
+    if not full_rank and keep.size:
+        from scipy.linalg.lapack import dpstrf
+
+        factor, order, rank, _info = dpstrf(g, lower=0, tol=_GRAM_PIVOT)
+        chosen = order[:rank] - 1
+        r = np.triu(factor)[:rank, :rank]
+        part = solve_triangular(r, w[chosen], trans="T")
+        return float(part @ part), int(rank)
+    r = cholesky_factor(g)
+    part = solve_triangular(r, w, trans="T")
+    return float(part @ part), int(keep.size)

@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Executor
 
 METHODS = ("bca", "percentile", "basic")
+SCHEMES = ("multinomial", "poisson")
 TRIM = 0.1
 CHUNK = 1 << 18  # resample indices per batch (2 MB), and per block of a batch
 BLOCK = 1 << 14  # rows per block (128 KB a column): larger samples are resampled by blocks
@@ -191,6 +192,11 @@ class _Sample:
             self.value = float(_combine(self.sorted[k], self.sorted[k2], gamma))
         else:
             self.value = float(_along_rows(self.stat, self.cols))
+
+    def spread(self) -> tuple[float, float, float, float]:
+        """Mean, standard deviation (ddof = 1), min and max of the first column."""
+        x = self.cols[0]
+        return float(np.mean(x)), float(np.std(x, ddof=1)), float(x.min()), float(x.max())
 
     @property
     def centred(self) -> tuple[np.ndarray, ...]:
@@ -428,13 +434,24 @@ def _split_groups(cols: tuple[np.ndarray, ...], codes: np.ndarray,
     present = np.unique(codes[~missing])
     names = [str(labels[c]) if labels is not None else str(c) for c in present]
     if present.size != 2:
-        shown = ", ".join(names[:10]) + (", …" if len(names) > 10 else "")
-        raise InputError(
-            f"--by {by} has {present.size} group{'s' if present.size != 1 else ''}"
-            f"{f' ({shown})' if names else ''}; the bootstrap of a difference needs exactly "
-            "two: filter the rows to two groups first")
+        raise _group_count_error(by, names)
     samples = [tuple(c[codes == g] for c in cols) for g in present]
     return samples, names
+
+
+def _group_count_error(by: str | None, names: Sequence[str]) -> InputError:
+    shown = ", ".join(names[:10]) + (", …" if len(names) > 10 else "")
+    return InputError(
+        f"--by {by} has {len(names)} group{'s' if len(names) != 1 else ''}"
+        f"{f' ({shown})' if names else ''}; the bootstrap of a difference needs exactly "
+        "two: filter the rows to two groups first")
+
+
+def check_resampling(method: str, resamples: int) -> None:
+    if method not in METHODS:
+        raise InputError(f"unknown --method '{method}'; choose one of {', '.join(METHODS)}")
+    if resamples < 1:
+        raise InputError(f"--resamples must be at least 1 (got {resamples})")
 
 
 def _check_confidence(confidence: float) -> None:
@@ -457,6 +474,7 @@ def bootstrap_ci(data: np.ndarray | Sequence[np.ndarray], *, stat: str = "mean",
                  groups: np.ndarray | None = None, group_labels: Sequence[str] | None = None,
                  resamples: int = 9999, confidence: float = 0.95, method: str = "bca",
                  seed: int | None = None, column: str | None = None, by: str | None = None,
+                 scheme: str = "multinomial", rows: np.ndarray | None = None,
                  progress: Callable[[int], None] | None = None) -> BootstrapRun:
     """Bootstrap confidence interval of a statistic (BCa by default, as scipy.stats.bootstrap).
 
@@ -480,29 +498,42 @@ def bootstrap_ci(data: np.ndarray | Sequence[np.ndarray], *, stat: str = "mean",
     (eq. 14.9–14.15); A. C. Davison & D. V. Hinkley, Bootstrap Methods (1997), ch. 5.
     Samples of more than `BLOCK` rows are resampled by blocks for the moment statistics
     (`_Blocks`): the same law, other random numbers.
+    `scheme` "poisson" resamples by Poisson(1) counts per row from a counter-based generator
+    keyed on (seed, row number, resample) (`mlstats.stats.poisson`; `rows`, each row's
+    number among the rows read, 0, 1, … by default): the DuckDB engine's bootstrap, the
+    same numbers here (mean, var, std, cv and corr).
     Checked against: scipy.stats.bootstrap (identical intervals given the same resamples,
     one sample or two; within Monte-Carlo error for blocks), R boot/boot.ci, the ideal
     bootstrap standard error of a mean (tests/stats/test_resampling.py).
     """
     parsed = parse_statistic(stat)
     _check_confidence(confidence)
-    if method not in METHODS:
-        raise InputError(f"unknown --method '{method}'; choose one of {', '.join(METHODS)}")
-    if resamples < 1:
-        raise InputError(f"--resamples must be at least 1 (got {resamples})")
+    check_resampling(method, resamples)
     _check_seed(seed)
+    if scheme not in SCHEMES:
+        raise InputError(f"unknown --scheme '{scheme}'; choose one of {', '.join(SCHEMES)}")
+    if scheme == "poisson":
+        from mlstats.stats.poisson import check_statistic
+
+        check_statistic(parsed.kind, parsed.name)
     cols, present, warnings = _columns(data, parsed, column)
     # values near 1e±300 are scaled by a power of two (exact); results are scaled back by 2^unit
     exponents = [_exponent(c) for c in cols]
     cols = tuple(_scaled(c, e) for c, e in zip(cols, exponents, strict=True))
     unit = _power(parsed) * exponents[0]
     labels: list[str] = []
-    samples = [cols]
+    # each row's number rides along as a last column (exact in float64 below 2⁵³)
+    numbers = (np.arange(present.size, dtype=np.float64) if rows is None
+               else np.asarray(rows, dtype=np.float64))[present]
+    samples = [(*cols, numbers)]
     if groups is not None:
         codes = np.asarray(groups).astype(np.int64, copy=False)
         if codes.size != present.size:
             raise InputError("the group column and the data have different lengths")
-        samples, labels = _split_groups(cols, codes[present], group_labels, by, warnings)
+        samples, labels = _split_groups(samples[0], codes[present], group_labels, by,
+                                        warnings)
+    part_rows = [s[-1].astype(np.int64) for s in samples]
+    samples = [s[:-1] for s in samples]
     # two rows always lie on a line: their correlation is ±1 whatever the data
     least = 3 if parsed.kind == "corr" else 2
     for sample, label in zip(samples, labels or [None], strict=False):
@@ -511,6 +542,32 @@ def bootstrap_ci(data: np.ndarray | Sequence[np.ndarray], *, stat: str = "mean",
                            if label is not None else f"--column {column}" if column
                            else "the data")
     parts = [_Sample(s, parsed) for s in samples]
+    if scheme == "poisson":
+        from mlstats.stats.poisson import PoissonStream
+
+        if seed is None:
+            import secrets
+
+            seed = secrets.randbits(64)
+        stream: Any = PoissonStream(parts, part_rows, seed, resamples)
+    else:
+        stream = _Stream(parts, resamples, seed)
+    return bootstrap_from(parts, stream, labels=labels,
+                          confidence=confidence, method=method, resamples=resamples,
+                          column=column, by=by, unit=unit, warnings=warnings,
+                          progress=progress)
+
+
+def bootstrap_from(parts: Sequence[Any], stream: Any, *, labels: Sequence[str],
+                   confidence: float, method: str, resamples: int, column: str | None,
+                   by: str | None, unit: int, warnings: list[str],
+                   progress: Callable[[int], None] | None) -> BootstrapRun:
+    """The finish of a bootstrap, whichever engine drew it: `parts` (one sample, or the two of
+    `--by`) give n, the statistic `value`, `spread()` and either `leave_one_out()` (the
+    jackknife's δ per row) or `jackknife_sums` ((n, ΣU², ΣU³), or why it is undefined);
+    iterating `stream` gives the statistic of every resample, batch by batch (again the
+    same when iterated again). Values are in units of 2^−unit (see `_exponent`)."""
+    parsed = parts[0].stat
     estimate = parts[-1].value - parts[0].value if len(parts) == 2 else parts[0].value
     n_total = sum(p.n for p in parts)
     nan = math.nan
@@ -522,7 +579,6 @@ def bootstrap_ci(data: np.ndarray | Sequence[np.ndarray], *, stat: str = "mean",
                         " every result is null")
     else:
         warnings += _caveats(parts, labels)
-        stream = _Stream(parts, resamples, seed)
         dist = _summarise(stream, estimate, progress)
         if dist.undefined:
             warnings.append(f"{dist.undefined} of {resamples} resamples gave an undefined "
@@ -533,7 +589,7 @@ def bootstrap_ci(data: np.ndarray | Sequence[np.ndarray], *, stat: str = "mean",
             alpha = (1 - confidence) / 2
             levels = (alpha, 1 - alpha)
             if method == "bca":
-                bca = _bca_levels(parts, dist, estimate, alpha)
+                bca = _bca_of(parts, dist, estimate, alpha)
                 if isinstance(bca, str):
                     warnings.append(f"the BCa interval is undefined here ({bca}); the "
                                     "percentile interval is reported instead")
@@ -568,18 +624,34 @@ def bootstrap_ci(data: np.ndarray | Sequence[np.ndarray], *, stat: str = "mean",
     return BootstrapRun(result=result, distribution=shown)
 
 
-def _caveats(parts: list[_Sample], labels: Sequence[str]) -> list[str]:
+def _bca_of(parts: Sequence[Any], dist: _Distribution, estimate: float,
+            alpha: float) -> tuple[float, float] | str:
+    """The BCa levels from the parts' rows (`leave_one_out`) or their `jackknife_sums`."""
+    if not hasattr(parts[0], "jackknife_sums"):
+        return _bca_levels(list(parts), dist, estimate, alpha)
+    z0 = _bias_correction(dist)
+    if isinstance(z0, str):
+        return z0
+    sums = [p.jackknife_sums for p in parts]
+    for part, found in zip(parts, sums, strict=True):
+        if isinstance(found, str):
+            return (f"the {part.stat.name} without one of the rows is undefined ({found}), "
+                    "so the acceleration is undefined")
+    return bca_from(z0, sums, alpha)
+
+
+def _caveats(parts: Sequence[Any], labels: Sequence[str]) -> list[str]:
     """Warnings about the statistic on this data: a cv whose mean may be 0, a trimmed mean
     that trims nothing."""
     out = []
     for j, part in enumerate(parts):
         where = f" of group '{labels[j]}'" if labels else ""
         if part.stat.kind == "cv":
-            x = part.cols[0]
             # values of both signs and |x̄| < 2·s/√n: resampled means straddle 0, so std/mean
             # swings through ±inf (positive data keep every resampled cv finite)
-            mean, sem = abs(float(np.mean(x))), float(np.std(x, ddof=1)) / math.sqrt(part.n)
-            if x.min() < 0 < x.max() and mean < 2 * sem:
+            mean, sd, low, high = part.spread()
+            mean, sem = abs(mean), sd / math.sqrt(part.n)
+            if low < 0 < high and mean < 2 * sem:
                 out.append(f"the mean{where} is within 2 standard errors of 0 (|mean|/sem = "
                            f"{mean / sem:.3g}), so the cv (std/mean) is unstable and its "
                            "interval unreliable; the cv suits positive data with a mean far "
@@ -1095,13 +1167,12 @@ def _quantiles(dist: _Distribution, levels: tuple[float, float]) -> tuple[float,
 def _bca_levels(parts: list[_Sample], dist: _Distribution, estimate: float,
                 alpha: float) -> tuple[float, float] | str:
     """(α₁, α₂) of the BCa interval, or the reason it is undefined."""
-    from scipy.special import ndtr, ndtri
-
-    if dist.less == dist.count or dist.equal_or_less == 0:
-        return "every resample's statistic lies on one side of the estimate"
-    z0 = float(ndtri((dist.less + dist.equal_or_less) / (2 * dist.count)))
-    us = []
+    z0 = _bias_correction(dist)
+    if isinstance(z0, str):
+        return z0
+    sums = []
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        us = []
         for i, part in enumerate(parts):
             u = part.leave_one_out()
             if not np.isfinite(u).all():
@@ -1113,14 +1184,35 @@ def _bca_levels(parts: list[_Sample], dist: _Distribution, estimate: float,
             us.append(u)
     # â is scale-free: scale U by a power of two so that U³ stays inside float64
     e = _exponent(np.array([max(float(u.max()), -float(u.min())) for u in us]))
-    nums = dens = 0.0
     for u, p in zip(us, parts, strict=True):
         scaled = _scaled(u, e)
         power = scaled * scaled
-        dens += float(np.sum(power)) / p.n**2
+        squares = float(np.sum(power))
         power *= scaled
-        nums += float(np.sum(power)) / p.n**3
-    a_hat = 1 / 6 * nums / dens ** (3 / 2) if dens > 0 else math.nan
+        sums.append((p.n, squares, float(np.sum(power))))
+    return bca_from(z0, sums, alpha)
+
+
+def _bias_correction(dist: _Distribution) -> float | str:
+    """z₀ = Φ⁻¹((#{θ* < θ̂} + #{θ* ≤ θ̂}) / 2B), or why it is undefined."""
+    from scipy.special import ndtri
+
+    if dist.less == dist.count or dist.equal_or_less == 0:
+        return "every resample's statistic lies on one side of the estimate"
+    return float(ndtri((dist.less + dist.equal_or_less) / (2 * dist.count)))
+
+
+def bca_from(z0: float, sums: Sequence[tuple[int, float, float]],
+             alpha: float) -> tuple[float, float] | str:
+    """(α₁, α₂) of the BCa interval from z₀ and, per sample, (n, ΣU², ΣU³) of the jackknife
+    influence values U (signed for the difference of two samples): â = Σ(ΣU³/n³) /
+    (6·(Σ(ΣU²/n²))^{3/2})."""
+    from scipy.special import ndtr, ndtri
+
+    nums = sum(cubes / n**3 for n, _squares, cubes in sums)
+    dens = sum(squares / n**2 for n, squares, _cubes in sums)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        a_hat = 1 / 6 * nums / dens ** (3 / 2) if dens > 0 else math.nan
     if not math.isfinite(a_hat):
         return ("the leave-one-out statistics do not vary (e.g. all values are equal), so "
                 "the acceleration is undefined")

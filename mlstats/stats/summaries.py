@@ -352,6 +352,69 @@ def _r_of(a: np.ndarray, p: int) -> np.ndarray:
 
 
 @dataclass(frozen=True, slots=True)
+class Gram:
+    """Weighted sums of p columns about a shift c: W = Σw, s = Σw·d and S = Σw·ddᵀ of the
+    deviations d = x − c (w = 1 without weights; n rows). With c near the mean the centred
+    cross-products C = Σw(x − x̄)(x − x̄)ᵀ = S − ssᵀ/W lose no digits (Chan, Golub & LeVeque
+    1983, eq. 1.7, in matrix form); `merge` moves both to one shift, exactly as
+    Σw(x − a)(x − a)ᵀ = S + sδᵀ + δsᵀ + W·δδᵀ with δ = c − a. An engine computes the sums
+    with aggregates; the least-squares finish turns them into an R factor (Cholesky QR)."""
+
+    n: int
+    total: float
+    shift: np.ndarray
+    sums: np.ndarray
+    products: np.ndarray
+
+    @classmethod
+    def of(cls, x: np.ndarray, shift: np.ndarray, weights: np.ndarray | None = None) -> Gram:
+        x = np.asarray(x, dtype=np.float64)
+        d = x - shift
+        wd = d if weights is None else d * weights[:, None]
+        total = float(x.shape[0]) if weights is None else float(np.sum(weights))
+        return cls(n=x.shape[0], total=total, shift=np.asarray(shift, dtype=np.float64),
+                   sums=wd.sum(axis=0), products=wd.T @ d)
+
+    def about(self, shift: np.ndarray) -> Gram:
+        """The same sums about another shift."""
+        delta = self.shift - shift
+        s = self.sums + self.total * delta
+        products = (self.products + np.outer(self.sums, delta) + np.outer(delta, self.sums)
+                    + self.total * np.outer(delta, delta))
+        return Gram(n=self.n, total=self.total, shift=np.asarray(shift, dtype=np.float64),
+                    sums=s, products=products)
+
+    def merge(self, other: Gram) -> Gram:
+        if self.n == 0:
+            return other
+        if other.n == 0:
+            return self
+        b = other.about(self.shift)
+        return Gram(n=self.n + other.n, total=self.total + b.total, shift=self.shift,
+                    sums=self.sums + b.sums, products=self.products + b.products)
+
+    @property
+    def mean(self) -> np.ndarray:
+        """The (weighted) means c + s/W."""
+        return self.shift + self.sums / self.total
+
+    def centred(self) -> np.ndarray:
+        """C = S − ssᵀ/W: the cross-products about the (weighted) means."""
+        return self.products - np.outer(self.sums, self.sums) / self.total
+
+    def uncentred(self) -> np.ndarray:
+        """Σw·xxᵀ: the cross-products about 0."""
+        return self.about(np.zeros_like(self.shift)).products
+
+    def far(self, limit: float = 2.0**8) -> bool:
+        """Whether some shift is far from its mean (more than √limit standard errors of
+        the data: W·(x̄ − c)² > limit·C), so that C = S − ssᵀ/W may have lost digits."""
+        c = np.diag(self.centred())
+        lost = self.sums * self.sums / self.total
+        return bool(np.any(np.where(c > 0, lost > limit * c, self.sums != 0)))
+
+
+@dataclass(frozen=True, slots=True)
 class ScoreCounts:
     """Positives and negatives per distinct score, scores ascending: all that the
     threshold metrics (precision, recall, ROC, average precision) of a scorer need."""

@@ -179,16 +179,56 @@ def test_ab_test_agrees_without_a_pilot(monkeypatch, ab_csv, args):
                 record("ab-test", ab_csv, *args, engine="duckdb"))
 
 
+@pytest.fixture(scope="module")
+def ols_csv(tmp_path_factory) -> str:
+    """y on two numbers and a three-level text column, with weights (some 0), missing cells,
+    heteroskedastic noise and a large common offset in one predictor."""
+    rng = np.random.default_rng(16)
+    n = 400
+    x1 = np.round(rng.normal(10, 3, size=n), 4)
+    x2 = np.round(1e6 + rng.uniform(0, 5, size=n), 6)
+    group = rng.choice(["north", "east", "south"], size=n)
+    y = np.round(2 + 0.5 * x1 - 1.5 * (x2 - 1e6) + (group == "east") * 2
+                 + rng.normal(size=n) * (1 + np.abs(x1 - 10) / 3), 4)
+    w = np.round(rng.uniform(0.2, 3, size=n), 3)
+    w[::37] = 0.0
+    path = tmp_path_factory.mktemp("ols") / "ols.csv"
+    lines = ["y,x1,x2,group,w,country"]
+    for i in range(n):
+        cell = "" if i % 53 == 7 else repr(float(y[i]))
+        lines.append(f"{cell},{float(x1[i])!r},{float(x2[i])!r},{group[i]},{float(w[i])!r},"
+                     f"{'DE' if i % 4 else 'FR'}")
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
 REGRESSION = [
     [str(SAMPLE / "cars.csv"), "--y", "dist", "--x", "speed"],
     [str(SAMPLE / "trees.csv"), "--y", "Volume", "--x", "Girth,Height", "--robust", "hc3",
-     "--predict", "Girth=10,Height=70"],
+     "--predict", "Girth=10,Height=70", "--predict", "Girth=20,Height=65"],
     [str(SAMPLE / "airquality.csv"), "--y", "Ozone", "--x", "Solar.R,Wind,Temp", "--where",
      "Month > 6"],
-    [str(SAMPLE / "toothgrowth.csv"), "--formula", "len ~ supp * dose", "--anova"],
+    [str(SAMPLE / "toothgrowth.csv"), "--y", "len", "--x", "supp,dose", "--anova"],
+    [str(SAMPLE / "toothgrowth.csv"), "--y", "len", "--x", "dose,supp", "--anova",
+     "--anova-type", "3", "--reference", "supp=VC", "--predict", "dose=1,supp=OJ"],
     [str(SAMPLE / "clicks.csv"), "--y", "clicked", "--x", "x1,x2", "--logistic"],
-    [str(SAMPLE / "cars.csv"), "--y", "dist", "--x", "speed", "--degree", "2", "--cv", "5",
-     "--seed", "1"],
+    [str(SAMPLE / "cars.csv"), "--y", "dist", "--x", "speed", "--degree", "2",
+     "--predict", "speed=30"],
+    [str(SAMPLE / "cars.csv"), "--y", "dist", "--x", "speed", "--no-intercept", "--robust",
+     "hc1"],
+    [str(SAMPLE / "faithful.csv"), "--y", "waiting", "--x", "eruptions", "--robust", "hc2",
+     "--confidence", "0.9"],
+]
+
+OLS_FILE = [
+    ["--y", "y", "--x", "x1,x2,group"],
+    ["--y", "y", "--x", "x1,x2,group", "--weights", "w", "--robust", "hc0"],
+    ["--y", "y", "--x", "x1,group", "--weights", "w", "--anova", "--anova-type", "2"],
+    ["--y", "y", "--x", "x1,x2", "--weights", "w", "--no-intercept", "--predict",
+     "x1=10,x2=1000002"],
+    ["--y", "y", "--x", "group,x1", "--no-intercept", "--anova"],
+    ["--y", "y", "--x", "x2", "--degree", "3", "--where", 'country == "DE"'],
+    ["--y", "y", "--x", "x1,x2", "--robust", "hc3", "--where", "x1 > 8"],
 ]
 
 
@@ -198,19 +238,108 @@ def test_regression_agrees(args):
                 record("regression", *args, engine="duckdb"))
 
 
+@pytest.mark.parametrize("args", OLS_FILE, ids=" ".join)
+def test_ols_from_aggregates_agrees(ols_csv, args):
+    assert_same(record("regression", ols_csv, *args, engine="local"),
+                record("regression", ols_csv, *args, engine="duckdb"))
+
+
+def test_ols_on_many_rows_agrees(tmp_path):
+    # more rows than Shapiro–Wilk takes, a CSV without quotes (lines follow from rows)
+    rng = np.random.default_rng(3)
+    n = 6000
+    x = rng.normal(size=(n, 2))
+    y = 1 + x @ [2.0, -1.0] + rng.standard_t(5, size=n)
+    path = tmp_path / "many.csv"
+    path.write_text("a,b,y\n" + "".join(f"{a!r},{b!r},{c!r}\n" for (a, b), c in
+                                         zip(x.tolist(), y.tolist(), strict=True)))
+    args = ("regression", str(path), "--y", "y", "--x", "a,b", "--robust", "hc1")
+    assert_same(record(*args, engine="local"), record(*args, engine="duckdb"))
+
+
+@pytest.mark.parametrize(("option", "value"), [("--formula", "len ~ dose"), ("--cv", "5"),
+                                               ("--residuals", "r.csv"), ("--plot", "p.png")])
+def test_ols_options_that_need_the_rows_are_refused(tmp_path, option, value):
+    args = ["--formula", value] if option == "--formula" else ["--y", "len", "--x", "dose",
+                                                                option, value]
+    if option in ("--residuals", "--plot"):
+        args[-1] = str(tmp_path / value)
+    result = invoke("regression", str(SAMPLE / "toothgrowth.csv"), *args, "--engine", "duckdb")
+    assert result.exit_code == 2
+    assert result.stderr == (f"mlstats: error: {option} runs on --engine local only, not on "
+                             "--engine duckdb; use --engine local\n")
+
+
+def test_ols_errors_agree(write_csv):
+    path = write_csv("y,x,w\n1,2,1\n2,3,-1\n3,5,1\n4,4,2\n")
+    for engine in ("local", "duckdb"):
+        result = invoke("regression", path, "--y", "y", "--x", "x", "--weights", "w",
+                        "--engine", engine)
+        assert result.exit_code == 2
+        assert result.stderr == ("mlstats: error: --weights 'w' holds a negative weight (-1) "
+                                 "at line 3; weights must be 0 or more (a weight is an "
+                                 "inverse variance)\n")
+    path = write_csv("y,a,b\n1,1,2\n2,2,4\n3,3,6\n5,4,8\n")
+    outputs = {invoke("regression", path, "--y", "y", "--x", "a,b", "--engine", e).stderr
+               for e in ("local", "duckdb")}
+    assert outputs == {"mlstats: error: collinear predictors: 'b' is a linear combination "
+                       "of 'a' (the design is rank deficient); drop one of them\n"}
+
+
 ROWS_COMMANDS = [
     ["precision-recall", str(SAMPLE / "scores.csv"), "--true", "label", "--score", "score"],
     ["precision-recall", str(SAMPLE / "scores.csv"), "--true", "label", "--score", "score",
      "--ci", "--seed", "3", "--resamples", "300", "--target-precision", "0.8"],
-    ["bootstrap", str(SAMPLE / "airquality.csv"), "--column", "Ozone", "--seed", "1",
-     "--resamples", "999"],
-    ["bootstrap", str(SAMPLE / "airquality.csv"), "--column", "Ozone", "--stat", "median",
-     "--seed", "1", "--resamples", "999", "--method", "percentile"],
-    ["bootstrap", str(SAMPLE / "toothgrowth.csv"), "--column", "len", "--by", "supp",
-     "--seed", "2", "--resamples", "999"],
-    ["bootstrap", str(SAMPLE / "airquality.csv"), "--column", "Ozone,Temp", "--stat", "corr",
-     "--seed", "1", "--resamples", "999", "--where", "Month >= 6"],
 ]
+
+
+BOOTSTRAP = [
+    [str(SAMPLE / "airquality.csv"), "--column", "Ozone", "--resamples", "999"],
+    [str(SAMPLE / "airquality.csv"), "--column", "Ozone", "--stat", "var", "--method",
+     "basic"],
+    [str(SAMPLE / "airquality.csv"), "--column", "Ozone", "--stat", "cv", "--method",
+     "percentile", "--confidence", "0.9"],
+    [str(SAMPLE / "toothgrowth.csv"), "--column", "len", "--by", "supp", "--stat", "std"],
+    [str(SAMPLE / "airquality.csv"), "--column", "Ozone,Temp", "--stat", "corr",
+     "--resamples", "2500", "--where", "Month >= 6"],
+    [str(SAMPLE / "airquality.csv"), "--column", "Temp", "--by", "Month", "--stat", "mean",
+     "--where", "Month <= 6"],
+]
+
+
+@pytest.mark.parametrize("args", BOOTSTRAP, ids=lambda a: " ".join(a[1:]))
+def test_poisson_bootstrap_agrees(args):
+    # the same counter-based Poisson resamples on both engines
+    args = ["bootstrap", *args, "--seed", "11", "--scheme", "poisson"]
+    assert_same(record(*args, engine="local"), record(*args, engine="duckdb"))
+
+
+def test_duckdb_bootstrap_is_poisson_and_says_so():
+    args = ["bootstrap", str(SAMPLE / "airquality.csv"), "--column", "Ozone", "--seed", "4"]
+    duck = record(*args, engine="duckdb")
+    assert duck["provenance"]["exact"] is False
+    assert duck["provenance"]["approximate"] == ["bias", "std_error", "ci_low", "ci_high"]
+    poisson = record(*args, "--scheme", "poisson", engine="local")
+    for key in ("estimate", "bias", "std_error", "ci_low", "ci_high"):
+        assert math.isclose(duck[key], poisson[key], rel_tol=REL)
+    multinomial = record(*args, engine="local")
+    assert multinomial["estimate"] == duck["estimate"]
+    assert abs(multinomial["std_error"] / duck["std_error"] - 1) < 0.05  # Monte-Carlo error
+
+
+@pytest.mark.parametrize(("extra", "what"), [(["--scheme", "multinomial"], "--scheme multinomial"),
+                                             (["--stat", "median"], None)])
+def test_bootstrap_refusals_on_duckdb(extra, what):
+    result = invoke("bootstrap", str(SAMPLE / "airquality.csv"), "--column", "Ozone", *extra,
+                    "--engine", "duckdb")
+    assert result.exit_code == 2
+    if what:
+        assert result.stderr == (f"mlstats: error: {what} runs on --engine local only, not on "
+                                 "--engine duckdb; use --engine local\n")
+    else:
+        assert result.stderr == ("mlstats: error: the Poisson bootstrap resamples mean, var, "
+                                 "std, cv, corr; --stat median needs --scheme multinomial (and "
+                                 "--engine local)\n")
 
 
 @pytest.mark.parametrize("args", ROWS_COMMANDS, ids=" ".join)
@@ -256,3 +385,103 @@ def test_precision_recall_from_score_counts_agrees(scores_csv, tmp_path, extra):
     duck = record(*args, "--curve", str(tmp_path / "duck.csv"), engine="duckdb")
     assert_same(local, duck)
     assert (tmp_path / "local.csv").read_text() == (tmp_path / "duck.csv").read_text()
+
+
+def test_ols_lines_of_records_over_several_lines(tmp_path):
+    # quoted line breaks: the lines of the influential rows come from the record index
+    rng = np.random.default_rng(8)
+    rows = ["note,x,y"]
+    for i in range(60):
+        x = float(rng.normal())
+        note = '"two\nlines"' if i % 7 == 0 else "plain"
+        rows.append(f"{note},{x!r},{2 * x + float(rng.normal()) + (9 if i == 40 else 0)!r}")
+    path = tmp_path / "notes.csv"
+    path.write_text("\n".join(rows) + "\n")
+    args = ("regression", str(path), "--y", "y", "--x", "x")
+    local, duck = record(*args, engine="local"), record(*args, engine="duckdb")
+    assert_same(local, duck)
+    assert duck["influential"][0]["line"] == 2 + 40 + 6  # row 40, after six 2-line records
+
+
+CORRELATE = [
+    [str(SAMPLE / "airquality.csv")],
+    [str(SAMPLE / "airquality.csv"), "--columns", "Ozone,Temp,Wind", "--where", "Month >= 7",
+     "--correction", "holm", "--confidence", "0.9"],
+    [str(SAMPLE / "trees.csv")],
+    [str(SAMPLE / "cars.csv"), "--where", "speed < 8"],
+]
+
+
+@pytest.mark.parametrize("args", CORRELATE, ids=lambda a: " ".join(a[1:]) or a[0][-14:])
+def test_correlate_agrees(args):
+    assert_same(record("correlate", *args, engine="local"),
+                record("correlate", *args, engine="duckdb"))
+
+
+def test_correlate_with_gaps_and_constants_agrees(write_csv, ols_csv):
+    assert_same(record("correlate", ols_csv, "--columns", "y,x1,x2,w", engine="local"),
+                record("correlate", ols_csv, "--columns", "y,x1,x2,w", engine="duckdb"))
+    path = write_csv("a,b,c,d\n1,5,2,\n2,5,,1\n3,5,7,1\n4,5,1,\n5,5,3,1\n")
+    assert_same(record("correlate", path, engine="local"),
+                record("correlate", path, engine="duckdb"))
+    path = write_csv("a,b\n1,5\n2,5\n")
+    errors = {invoke("correlate", path, "--engine", e).stderr for e in ("local", "duckdb")}
+    assert errors == {"mlstats: error: column 'b' is constant (every value is 5); a "
+                      "correlation needs values that vary: pick another column\n"}
+
+
+def test_correlate_ranks_name_the_engine():
+    result = invoke("correlate", str(SAMPLE / "cars.csv"), "--method", "spearman",
+                    "--engine", "duckdb")
+    assert result.exit_code == 2
+    assert result.stderr == ("mlstats: error: --method spearman runs on --engine local only, "
+                             "not on --engine duckdb; use --engine local\n")
+
+
+@pytest.fixture(scope="module")
+def predictions_csv(tmp_path_factory) -> str:
+    """Three classes with missing cells, a 0/1 truth and its predictions, a where column."""
+    rng = np.random.default_rng(12)
+    n = 1500
+    truth = rng.choice(["cat", "dog", "bird"], size=n, p=[0.5, 0.3, 0.2])
+    guess = np.where(rng.random(n) < 0.7, truth, rng.choice(["cat", "dog", "bird"], size=n))
+    y = (rng.random(n) < 0.3).astype(int)
+    yhat = np.where(rng.random(n) < 0.8, y, 1 - y)
+    lines = ["truth,guess,y,yhat,site"]
+    for i in range(n):
+        lines.append(f"{'' if i % 89 == 3 else truth[i]},{'' if i % 97 == 5 else guess[i]},"
+                     f"{y[i]},{yhat[i]},{'a' if i % 3 else 'b'}")
+    path = tmp_path_factory.mktemp("pred") / "pred.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+PREDICTIONS = [
+    ["--true", "truth", "--pred", "guess"],
+    ["--true", "truth", "--pred", "guess", "--ci", "--seed", "5", "--resamples", "300",
+     "--beta", "2"],
+    ["--true", "truth", "--pred", "guess", "--positive", "dog", "--ci", "--seed", "6",
+     "--resamples", "300"],
+    ["--true", "y", "--pred", "yhat", "--where", 'site == "a"'],
+    ["--true", "y", "--pred", "yhat", "--ci", "--seed", "7", "--resamples", "300"],
+]
+
+
+@pytest.mark.parametrize("args", PREDICTIONS, ids=" ".join)
+def test_precision_recall_of_predictions_agrees(predictions_csv, args):
+    assert_same(record("precision-recall", predictions_csv, *args, engine="local"),
+                record("precision-recall", predictions_csv, *args, engine="duckdb"))
+
+
+def test_precision_recall_on_sample_predictions_agrees():
+    args = ("precision-recall", str(SAMPLE / "animals.csv"), "--true", "actual", "--pred",
+            "predicted", "--ci", "--seed", "1")
+    assert_same(record(*args, engine="local"), record(*args, engine="duckdb"))
+
+
+def test_precision_recall_baseline_score_names_the_engine(scores_csv):
+    result = invoke("precision-recall", scores_csv, "--true", "label", "--score", "logit",
+                    "--baseline-score", "logit", "--engine", "duckdb")
+    assert result.exit_code == 2
+    assert result.stderr == ("mlstats: error: --baseline-score runs on --engine local only, "
+                             "not on --engine duckdb; use --engine local\n")
