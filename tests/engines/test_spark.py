@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import SAMPLE, invoke
-from tests.engines.test_cross_engine import AB_TESTS, DESCRIBE, ab_csv  # noqa: F401
+from tests.engines.test_cross_engine import AB_TESTS, BOOTSTRAP, DESCRIBE, ab_csv  # noqa: F401
 
 pytestmark = pytest.mark.spark
 
@@ -323,3 +323,50 @@ def test_kmeans_sweep_agrees(spark_remote):
         assert theirs["inertia"] * (1 - 1e-9) <= mine["inertia"] <= theirs["inertia"] * 1.05
     assert spark["rows_used"] == local["rows_used"]
     assert spark["warnings"] == local["warnings"]
+
+
+@pytest.mark.parametrize("args", BOOTSTRAP, ids=lambda a: " ".join(a[1:]))
+def test_poisson_bootstrap_agrees(spark_remote, args):
+    # the same counter-based Poisson resamples (keyed on seed, row number, resample) as the
+    # local engine's --scheme poisson
+    args = ["bootstrap", *args, "--seed", "11", "--scheme", "poisson"]
+    assert_same(record(*args, engine="local"), record(*args, engine="spark", remote=spark_remote))
+
+
+def test_spark_bootstrap_is_poisson_and_says_so(spark_remote):
+    args = ["bootstrap", str(SAMPLE / "airquality.csv"), "--column", "Ozone", "--seed", "4",
+            "--resamples", "999"]
+    spark = record(*args, engine="spark", remote=spark_remote)
+    assert spark["provenance"]["exact"] is False
+    assert spark["provenance"]["approximate"] == ["bias", "std_error", "ci_low", "ci_high"]
+    poisson = record(*args, "--scheme", "poisson", engine="local")
+    for key in ("estimate", "bias", "std_error", "ci_low", "ci_high"):
+        assert math.isclose(spark[key], poisson[key], rel_tol=REL)
+
+
+def test_bootstrap_rows_are_numbered_in_input_order_over_several_files(spark_remote, tmp_path):
+    # each row's Poisson counts are keyed on its number among the rows read: the files of a
+    # directory in name order, each split's rows after the splits before it
+    lines = (SAMPLE / "airquality.csv").read_text().splitlines()
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    for i, start in enumerate(range(1, len(lines), 40)):
+        (parts / f"part-{i}.csv").write_text("\n".join([lines[0], *lines[start:start + 40]])
+                                             + "\n")
+    args = ["--column", "Ozone", "--seed", "5", "--scheme", "poisson", "--resamples", "500"]
+    local = record("bootstrap", str(SAMPLE / "airquality.csv"), *args, engine="local")
+    spark = record("bootstrap", str(parts), *args, engine="spark", remote=spark_remote)
+    assert_same({**local, "provenance": None}, {**spark, "provenance": None})
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--scheme", "multinomial"], "--scheme multinomial runs on --engine local only, not on "
+     "--engine spark; use --engine local"),
+    (["--stat", "median"], "the Poisson bootstrap resamples mean, var, std, cv, corr; --stat "
+     "median needs --scheme multinomial (and --engine local)"),
+])
+def test_bootstrap_refusals_on_spark(spark_remote, extra, message):
+    result = invoke("bootstrap", str(SAMPLE / "airquality.csv"), "--column", "Ozone", *extra,
+                    "--engine", "spark", "--remote", spark_remote)
+    assert result.exit_code == 2
+    assert result.stderr == f"mlstats: error: {message}\n"
