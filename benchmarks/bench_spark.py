@@ -4,7 +4,8 @@ Needs a running Spark Connect server: SPARK_REMOTE (e.g. sc://127.0.0.1:15002; t
 fixture's server, or `spark-submit --class org.apache.spark.sql.connect.service.
 SparkConnectServer` from a full pyspark). The data are generated on the server as Parquet,
 MLSTATS_SPARK_BENCH_ROWS rows (comma-separated, default 1e6,1e7): a group g (A/B), x1, x2
-(normal) and y = 1 + 2·x1 − x2 + noise. mlstats runs in-process (its Spark session is
+(normal) and y = 1 + 2·x1 − x2 + noise; MLSTATS_SPARK_BENCH_REPEAT timings of each side
+(default 2), the best kept. mlstats runs in-process (its Spark session is
 opened per command, as a real run opens it); the peer is the aggregation a user would write
 in an open session: describe as count/avg/stddev/min/max/skewness/kurtosis/percentile_approx,
 ab-test as a GROUP BY of count/avg/var_samp with Welch's test on the client, OLS as one pass
@@ -95,6 +96,7 @@ def run() -> list[Comparison]:
         return []
     sizes = [int(float(s)) for s in
              os.environ.get("MLSTATS_SPARK_BENCH_ROWS", "1e6,1e7").split(",")]
+    repeat = int(os.environ.get("MLSTATS_SPARK_BENCH_REPEAT", "2"))
     spark = _session(remote)
     found = []
     for rows in sizes:
@@ -109,8 +111,8 @@ def run() -> list[Comparison]:
              "normal-equation sums + solve"),
         ]
         for name, args, by_hand, peer in cases:
-            ours = best_of(lambda args=args: _mlstats(*args), repeat=2)
-            theirs = best_of(lambda f=by_hand, p=path: f(spark, p), repeat=2)
+            ours = best_of(lambda args=args: _mlstats(*args), repeat=repeat)
+            theirs = best_of(lambda f=by_hand, p=path: f(spark, p), repeat=repeat)
             found.append(Comparison(f"spark {name}, {label}", ours, theirs, "pyspark",
                                     "<= 1.2x", note=peer))
     spark.stop()
