@@ -125,11 +125,20 @@ def regression_command(
              summary=_summary(result), seed=seed, head=regression_head)
         return
     if read.engine == "duckdb":
-        from mlstats.engines import rows_of
+        for option, value in (("--formula", formula), ("--cv", cv), ("--residuals", residuals),
+                              ("--plot", plot), ("--anova", True if anova else None)):
+            if value is not None:
+                from mlstats.engines import refuse
 
-        table = rows_of(read, [y, *parse_list(x), weights], formula=formula)
-    else:
-        table = read_table(read)
+                raise refuse(read.engine, f"{option} with --logistic")
+        src, result = _logistic_duckdb(read, y=y, x=x, references=reference or [],
+                                       degree=degree, intercept=not no_intercept,
+                                       positive=positive, predict=predict,
+                                       confidence=confidence)
+        emit("regression", result, out, table=src, main="coefficients",
+             summary=_summary(result), seed=seed, head=regression_head)
+        return
+    table = read_table(read)
     from mlstats.stats.logistic import binary_outcome
     from mlstats.stats.logistic import logistic as fit_logistic
     from mlstats.stats.regression import ols
@@ -292,6 +301,68 @@ def _ols_duckdb(read: ReadOptions, *, y: str | None, x: str | None, references: 
             confidence=confidence, robust=robust.value if robust else None,
             weights_name=weights if weight is not None else None,
             log_weights=prepared.log_weights, predict=points, anova=anova, unit=unit)
+    return src, result
+
+
+def _logistic_duckdb(read: ReadOptions, *, y: str | None, x: str | None,
+                     references: list[str], degree: int, intercept: bool,
+                     positive: str | None, predict: list[str] | None,
+                     confidence: float) -> Any:
+    """Logistic regression on DuckDB by IRLS, one aggregate pass over a temporary table of
+    the used columns per Newton iteration (`logistic_by_aggregates`), not from rows."""
+    import numpy as np
+
+    from mlstats.engines import open_duckdb
+    from mlstats.engines.duckdb_engine import NUMBER
+    from mlstats.engines.duckdb_regression import LogisticRows, Prepared, working_terms
+    from mlstats.engines.duckdb_summaries import label_of
+    from mlstats.stats.design import parse_references, treatment_terms
+    from mlstats.stats.logistic import logistic_by_aggregates, number_text, positive_index
+    from mlstats.stats.regression import build_design, check_rows
+
+    refs = parse_references(references)
+    with open_duckdb(read) as src:
+        response, names = _columns(src, y, x)
+        numeric_y = src.kinds[response] == NUMBER
+        prepared = Prepared(src, response, names, None, degree=degree, labels=not numeric_y)
+        a = src.alias(response)
+        # the outcomes in sorted order (the first 7, enough for the message of too many)
+        counts = src.query(f"SELECT {a}, count(*) FROM _mlstats_rows WHERE _u GROUP BY ALL "
+                           "ORDER BY 1 LIMIT 7")
+        values = [v for v, _ in counts]
+        distinct = len(values) if len(values) < 7 else src.query(
+            f"SELECT count(DISTINCT {a}) FROM _mlstats_rows WHERE _u")[0][0]
+        shown = [number_text(v) if numeric_y else label_of(v) for v in values]
+        index = positive_index(shown, [float(v) for v in values] if numeric_y else None,
+                               name=response, positive=positive, count=distinct)
+        label = shown[index]
+        text = prepared.categorical
+        proxy = prepared.proxy()
+        predictors = (treatment_terms(proxy, categorical=text, references=refs,
+                                      intercept=intercept) if text or refs else proxy)
+        design, _ = build_design(predictors, degree=degree, intercept=intercept)
+        check_rows(prepared.n, design)
+        params: dict[str, Any] = {}
+        terms = working_terms(src, design, prepared, 1.0, params)[:-1]
+        if numeric_y:
+            params["positive"] = float(values[index])
+            terms.append(f"CAST({a} = $positive AS DOUBLE)")
+        else:
+            params["positive"] = label
+            terms.append(f"CAST(CAST({a} AS VARCHAR) = $positive AS DOUBLE)")
+        mean = counts[index][1] / prepared.n
+        shift = [prepared.mean(n) / u if n not in text and design.degree == 1 else 0.0
+                 for n, u in zip(_term_columns(design), _units(design), strict=True)]
+        rows = LogisticRows(prepared, terms, None, params)
+        model = _Model(y_name=response, y=None, predictors=None, weights=None, rows=None,
+                       variables=names, aliases={**dict(zip(parse_list(x), names, strict=True)),
+                                                 **{n: n for n in names}},
+                       numeric={n for n in names if n not in text},
+                       single=names[0] if len(names) == 1 else None, values=None)
+        points = _points(predict or [], model)
+        result = logistic_by_aggregates(rows, design, np.array([*shift, mean]), mean=mean,
+                                        y_name=response, positive=label, degree=degree,
+                                        confidence=confidence, predict=points)
     return src, result
 
 

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from mlstats.engines.duckdb_engine import DuckDBSource
     from mlstats.engines.spark_engine import SparkSource
     from mlstats.io.options import ReadOptions
-    from mlstats.io.reader import Table
 
 
 def open_duckdb(read: ReadOptions) -> DuckDBSource:
@@ -54,15 +53,3 @@ def refuse(engine: str, what: str) -> InputError:
     """The error for a command or option that `engine` cannot serve exactly."""
     return InputError(f"{what} runs on --engine local only, not on --engine {engine}; use "
                       "--engine local")
-
-
-def rows_of(read: ReadOptions, specs: list[str | None], *, formula: str | None = None) -> Table:
-    """The rows --where keeps of the columns a command names (`specs`: names or numbers,
-    None skipped; with a formula, every column whose name it mentions), read by DuckDB into
-    the local engine's `Table`: the command then finishes from rows, exactly as locally,
-    holding only those columns in memory."""
-    with open_duckdb(read) as src:
-        names = [src.resolve(s) for s in specs if s is not None]
-        if formula is not None:
-            names += [c for c in src.columns if c in formula]
-        return src.table(names)

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import numpy as np
 
 from mlstats.engines.common import BOOL, NUMBER, TEXT, check_pairing, csv_kinds
 from mlstats.errors import InputError
@@ -36,7 +35,6 @@ from mlstats.io.reader import (
     _SEP_NAMES,
     PANDAS_NA,
     ReadOptions,
-    Table,
     _check_first_line,
     _check_header,
     _first_record,
@@ -299,40 +297,6 @@ class DuckDBSource:
         where = f"line {line.group(1)}: " if line else ""
         return InputError(f"cannot parse '{path}': {where}{_first_line(message)}")
 
-    def table(self, names: Sequence[str]) -> Table:
-        """The rows --where keeps, of the named columns only, as the local engine's `Table`
-        (cleaned as it cleans them, each row's number kept for its line): for the commands
-        that finish from rows rather than summaries. Memory: the used columns' values."""
-
-        from mlstats.io.reader import Table
-
-        used = {name: self.kinds[name] for name in dict.fromkeys(names)}
-        rows = self.rows_sql(used)
-        picked = ", ".join(f"{self.alias(n)} AS {quote(n)}" for n in used)
-        (read,), = self.query(f"WITH t AS ({rows}) SELECT count(*) FROM t")
-        found = self.fetch_arrow(f"WITH t AS ({rows}) SELECT _row, {picked} FROM t WHERE _keep "
-                                 "ORDER BY _row")
-        numbers = found.column("_row").to_numpy().astype(np.int64)
-        arrow = found.drop_columns(["_row"])
-        if read == 0:
-            raise InputError("the input has a header but no data rows; give a file with data")
-        # several files have no common lines: like Parquet's, their rows are numbered
-        source = Source(name=self.name, digest=self._digest, path=self.files[0],
-                        has_quotes=True, parquet=self.parquet or len(self.files) > 1)
-        table = Table(arrow, source=source, sep=getattr(self, "sep", ","),
-                      has_header=not self.read.no_header, na_numbers=self.na_numbers,
-                      engine=self.engine)
-        table.rows_read = int(read)
-        table._row_numbers = numbers
-        if self.where:
-            table.rows_filtered = table.rows_read - arrow.num_rows
-            table.rows_used = arrow.num_rows
-            table.where = self.where
-            table.warnings.append(where_note(self.where, table.rows_filtered, table.rows_read))
-        table.check_values()
-        return table
-
-    # -- row accounting --------------------------------------------------------------------
     def account_sql(self, names: Sequence[str]) -> list[str]:
         """Aggregates over all rows: read, kept, missing per column, the first infinity."""
         fields = ["count(*) AS _read", "count(*) FILTER (WHERE _keep) AS _kept"]

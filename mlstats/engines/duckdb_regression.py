@@ -20,7 +20,14 @@ from mlstats.engines.duckdb_engine import NUMBER, DuckDBSource
 from mlstats.engines.duckdb_summaries import label_of
 from mlstats.errors import InputError
 from mlstats.stats.diagnostics import SHAPIRO_MAX
-from mlstats.stats.regression import GramRequest, GramRows, ResidualModel, ResidualPass
+from mlstats.stats.logistic import _EDGE, Classification, NewtonPass
+from mlstats.stats.regression import (
+    GramRequest,
+    GramRows,
+    ResidualModel,
+    ResidualPass,
+    WorkingFit,
+)
 from mlstats.stats.summaries import Gram
 
 TABLE = "_mlstats_rows"
@@ -32,12 +39,13 @@ class Prepared:
     levels of text columns, the weights' range and Σ log w."""
 
     def __init__(self, src: DuckDBSource, response: str, names: Sequence[str],
-                 weight: str | None, *, degree: int) -> None:
+                 weight: str | None, *, degree: int, labels: bool = False) -> None:
         self.src = src
         src.count_lines()  # for the lines of the most influential rows, while DuckDB reads
         self.response, self.names, self.weight = response, list(names), weight
         used = {n: src.kinds[n] for n in [response, *names]}
-        used[response] = NUMBER
+        if not labels:  # a logistic response may hold labels
+            used[response] = NUMBER
         if weight is not None:
             used[weight] = NUMBER
         self.used = used
@@ -299,6 +307,116 @@ class DuckDBRows(GramRows):
                                   {(None, "e"): n}, {(None, "e"): span})[(None, "e")]
         return [_lerp(values[math.floor(x)], values[min(math.floor(x) + 1, n - 1)],
                       x - math.floor(x)) for x in h]
+
+
+class LogisticRows(DuckDBRows):
+    """`DuckDBRows` whose last term is the 0/1 outcome: Newton's aggregate passes
+    (`newton_pass`, for `newton_by_passes`), the largest leverage of the working design and
+    each reported term's extremes by outcome (for the separation message)."""
+
+    def _working(self, fit: WorkingFit, params: dict[str, Any]) -> list[str]:
+        """SQL of the working columns z = ((T − shift) − shift_low)/scale, as `working_fit`."""
+        z = []
+        for j in range(fit.g.size):
+            params[f"is{j}"] = 1 / float(fit.scale[j])
+            if fit.intercept:
+                params[f"m{j}"], params[f"l{j}"] = float(fit.shift[j]), float(fit.shift_low[j])
+                z.append(f"((t{j} - $m{j}) - $l{j}) * $is{j} AS z{j}")
+            else:
+                z.append(f"t{j} * $is{j} AS z{j}")
+        return z
+
+    def newton_pass(self, fit: WorkingFit, phi: np.ndarray) -> NewtonPass:
+        p, n, intercept = fit.g.size, fit.n, fit.intercept
+        params: dict[str, Any] = dict(self.params)
+        z = self._working(fit, params)
+        slopes = phi[1:] if intercept else phi
+        params.update({f"f{j}": float(slopes[j]) for j in range(p)})
+        params["c0"] = float(phi[0]) / math.sqrt(n) if intercept else 0.0
+        params["edge"] = float(_EDGE)
+        eta = " + ".join(["$c0", *(f"z{j} * $f{j}" for j in range(p))])
+        level1 = f"SELECT {', '.join(z)}, t{p} AS y FROM ({self._base()})"
+        level2 = f"SELECT *, {eta} AS eta FROM ({level1})"
+        # p = 1/(1 + e^−η) without overflow; log(1 + e^−|η|) by its series where 1 + e^−|η|
+        # rounds (DuckDB has no log1p)
+        level3 = ("SELECT *, CASE WHEN eta >= 0 THEN 1 / (1 + exp(-eta)) ELSE exp(eta) / "
+                  "(1 + exp(eta)) END AS pr, exp(-abs(eta)) AS ex FROM "
+                  f"({level2})")
+        level4 = ("SELECT *, pr * (1 - pr) AS wt, y - pr AS r, greatest(eta, 0) + CASE WHEN "
+                  "ex < 1e-5 THEN ex * (1 - ex * (0.5 - ex / 3)) ELSE ln(1 + ex) END AS sp "
+                  f"FROM ({level3})")
+        fields = ["count(*) AS n", "fsum(y * eta) AS ye", "fsum(sp) AS sp", "fsum(r) AS g_c",
+                  "fsum(wt) AS i_c_c", "max(abs(eta)) AS top",
+                  "count(*) FILTER (WHERE (eta > 0) != (y = 1)) AS mis",
+                  "count(*) FILTER (WHERE pr > 0.5 AND y = 1) AS tp",
+                  "count(*) FILTER (WHERE pr > 0.5 AND y = 0) AS fp",
+                  "count(*) FILTER (WHERE pr <= 0.5 AND y = 1) AS fn",
+                  "count(*) FILTER (WHERE pr < $edge OR pr > 1 - $edge) AS edge"]
+        fields += [f"fsum(z{j} * r) AS g_{j}" for j in range(p)]
+        fields += [f"fsum(z{j} * wt) AS i_c_{j}" for j in range(p)]
+        fields += [f"fsum(z{a} * z{b} * wt) AS i_{a}_{b}" for a in range(p)
+                   for b in range(a, p)]
+        (found,) = self.src.records(f"SELECT {', '.join(fields)} FROM ({level4})", params)
+        root, o = math.sqrt(n), int(intercept)  # the constant's column is 1/√n
+        gradient = np.array([found["g_c"] / root] * o + [found[f"g_{j}"] for j in range(p)])
+        information = np.empty((p + o, p + o))
+        for a in range(p):
+            for b in range(a, p):
+                information[o + a, o + b] = information[o + b, o + a] = found[f"i_{a}_{b}"]
+        if intercept:
+            information[0, 0] = found["i_c_c"] / n
+            information[0, 1:] = information[1:, 0] = [found[f"i_c_{j}"] / root
+                                                       for j in range(p)]
+        tp, fp, fn = int(found["tp"]), int(found["fp"]), int(found["fn"])
+        tn = int(found["n"]) - tp - fp - fn
+        return NewtonPass(
+            log_likelihood=float(found["ye"] - found["sp"]), gradient=gradient,
+            information=information, misclassified=int(found["mis"]),
+            top_eta=float(found["top"]), edge=int(found["edge"]),
+            classification=Classification(threshold=0.5, tp=tp, fp=fp, fn=fn, tn=tn,
+                                          accuracy=(tp + tn) / int(found["n"])))
+
+    def top_leverage(self, fit: WorkingFit) -> float:
+        """max hᵢ of the working design: 1/n + ‖zᵢR⁻¹‖² (with an intercept)."""
+        from scipy.linalg import solve_triangular
+
+        p = fit.g.size
+        params: dict[str, Any] = dict(self.params)
+        z = self._working(fit, params)
+        inverse = solve_triangular(fit.r, np.eye(p))
+        q = []
+        for j in range(p):
+            parts = []
+            for k in range(j + 1):
+                params[f"R{k}_{j}"] = float(inverse[k, j])
+                parts.append(f"z{k} * $R{k}_{j}")
+            q.append(f"pow({' + '.join(parts)}, 2)")
+        params["h0"] = 1 / fit.n if fit.intercept else 0.0
+        (top,), = self.src.query(f"SELECT max($h0 + {' + '.join(q)}) FROM (SELECT "
+                                 f"{', '.join(z)} FROM ({self._base()}))", params)
+        return float(top)
+
+    def extremes(self, design: Any) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+        """Each reported term's (max, min) over the positive rows and the negative ones, as
+        `Design.reported_columns` computes the terms from the working columns."""
+        params: dict[str, Any] = dict(self.params)
+        p = len(design.terms)
+        if design.degree > 1:
+            params.update(r_spread=design.spread, r_centre=design.centre)
+            x = "(t0 * $r_spread + $r_centre)"
+            columns = [f"pow({x}, {j})" for j in range(1, design.degree + 1)]
+        else:
+            columns = []
+            for j in range(p):
+                unit = 1.0 if design.units is None else float(design.units[j])
+                params[f"ru{j}"] = unit
+                columns.append(f"t{j} * $ru{j}" if unit != 1 else f"t{j}")
+        fields = [f"max({c}) AS hi{j}, min({c}) AS lo{j}" for j, c in enumerate(columns)]
+        found = {r["y"]: r for r in self.src.records(
+            f"SELECT t{p} AS y, {', '.join(fields)} FROM ({self._base()}) GROUP BY ALL",
+            params)}
+        return [((found[1.0][f"hi{j}"], found[1.0][f"lo{j}"]),
+                 (found[0.0][f"hi{j}"], found[0.0][f"lo{j}"])) for j in range(p)]
 
 
 def working_terms(src: DuckDBSource, design: Any, prepared: Prepared, unit: float,

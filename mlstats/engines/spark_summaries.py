@@ -580,19 +580,19 @@ def logistic_fit(src: SparkSource, y: str, xs: Sequence[str], *, intercept: bool
                  positive: str | None, confidence: float, predict: Sequence,
                  anova: int | None) -> Any:
     """Logistic regression on the cluster: the least-squares R factor of the 0/1 outcome
-    gives the working columns and the starting point, then each Newton iteration is one or
-    two aggregate passes (`SparkNewton`) and the same `newton_iterate` and
-    `finish_logistic` as the local engine run on the client."""
+    gives the working columns and the starting point, then each Newton iteration is one
+    aggregate pass (`SparkNewton.newton_pass`), driven by the same `newton_by_passes` and
+    finished by the same `logistic_fields` as DuckDB's (and the local engine's)."""
     from mlstats.engines import refuse
     from mlstats.errors import InputError
     from mlstats.stats.logistic import (
-        Classification,
         LogisticFit,
+        LogisticResult,
         NoMaximum,
         _separation_message,
         binary_outcome,
-        finish_logistic,
-        newton_iterate,
+        logistic_fields,
+        newton_by_passes,
     )
     from mlstats.stats.regression import build_design, check_rows, working_fit_from_r
 
@@ -631,34 +631,31 @@ def logistic_fit(src: SparkSource, y: str, xs: Sequence[str], *, intercept: bool
     mean = float(found["factor"].mean[-1]) * found["scales"][-1]
     data = SparkNewton(src, found, ols)
     try:
-        newton = newton_iterate(data, ols, n=found["n"], mean=mean)
+        newton, last = newton_by_passes(data.newton_pass, ols, mean)
     except NoMaximum as exc:
         raise InputError(_separation_message(design.terms, exc.direction, intercept,
                                              complete=exc.complete)) from None
-    final = data.final(newton.phi)
     top = None
     if predict and len(xs) > 1:
         top = residual_sums(src, found, ols, ssr=math.nan, leverage=True).top_leverage
-    tp, fp, fn = int(final["tp"]), int(final["fp"]), int(final["fn"])
-    tn = found["n"] - tp - fp - fn
-    classification = Classification(threshold=0.5, tp=tp, fp=fp, fn=fn, tn=tn,
-                                    accuracy=(tp + tn) / found["n"])
-    result = finish_logistic(ols, design, newton, y_name=y, positive=label, degree=1,
-                             confidence=confidence, predict=predict, mean=mean,
-                             log_likelihood=float(final["ll"]), edge=bool(final["edge"]),
-                             classification=classification, top_leverage=top)
+    warnings: list[str] = []
+    fields = logistic_fields(design, ols, newton, log_likelihood=last.log_likelihood,
+                             mean=mean, classification=last.classification, edge=last.edge,
+                             y_name=y, positive=label, degree=1, confidence=confidence,
+                             predict=predict, warnings=warnings, top_leverage=top)
+    result = LogisticResult(**fields, warnings=tuple(warnings))
     return LogisticFit(result=result, fitted=np.empty(0), residuals=np.empty(0), design=design,
                        newton=newton)
 
 
 class SparkNewton:
-    """Newton's sums on the cluster: the gradient, information, separation check and max |η|
-    at φ in one pass (with log L, kept for the step's checks), a step's largest move with
-    the trial's log L in another."""
+    """Newton's sums on the cluster: at φ, in one pass, log L, the gradient, the information,
+    the separation check, max |η|, the classification by p̂ > 0.5 and the rows with p̂
+    within 10ε of 0 or 1 (`NewtonPass`)."""
 
     def __init__(self, src: SparkSource, found: dict[str, Any], ols: Any) -> None:
         F = src.F
-        self.src, self.F = src, F
+        self.src, self.F, self.n = src, F, found["n"]
         cols, scales = found["cols"], found["scales"]
         self.rows = found["rows"].where(found["use"])
         z = [(F.col(c) / F.lit(scales[j]) - F.lit(float(ols.offset[j]) if ols.intercept
@@ -666,75 +663,41 @@ class SparkNewton:
              for j, c in enumerate(cols[:-1])]
         self.x = ([F.lit(1 / math.sqrt(ols.n))] if ols.intercept else []) + z
         self.y = F.col(cols[-1])
-        self._ll: dict[bytes, float] = {}
 
-    def _eta(self, phi: np.ndarray) -> Any:
-        eta = self.F.lit(0.0)
+    def newton_pass(self, phi: np.ndarray) -> Any:
+        from mlstats.stats.logistic import _EDGE, Classification, NewtonPass
+
+        F = self.F
+        eta = F.lit(0.0)
         for coefficient, x in zip(phi, self.x, strict=True):
-            eta = eta + self.F.lit(float(coefficient)) * x
-        return eta
-
-    def _ll_of(self, eta: Any) -> Any:
-        F = self.F
-        softplus = F.greatest(eta, F.lit(0.0)) + F.log1p(F.exp(-F.abs(eta)))
-        return F.sum(self.y * eta - softplus)
-
-    def point(self, phi: np.ndarray) -> Any:
-        from mlstats.stats.logistic import NewtonPoint
-
-        F = self.F
-        eta = self._eta(phi)
+            eta = eta + F.lit(float(coefficient)) * x
         p = F.lit(1.0) / (F.lit(1.0) + F.exp(-eta))
         w = p * (F.lit(1.0) - p)
         k = len(self.x)
+        softplus = F.greatest(eta, F.lit(0.0)) + F.log1p(F.exp(-F.abs(eta)))
+        predicted, actual = p > F.lit(0.5), self.y == 1
         fields = [F.sum(x * (self.y - p)).alias(f"g{i}") for i, x in enumerate(self.x)]
         fields += [F.sum(w * self.x[i] * self.x[j]).alias(f"h{i}_{j}")
                    for i in range(k) for j in range(i, k)]
-        fields += [F.count_if((eta > 0) != (self.y == 1)).alias("wrong"),
-                   F.max(F.abs(eta)).alias("top"), self._ll_of(eta).alias("ll")]
+        fields += [F.count_if((eta > 0) != actual).alias("wrong"),
+                   F.max(F.abs(eta)).alias("top"), F.sum(self.y * eta - softplus).alias("ll"),
+                   F.count_if((p < F.lit(_EDGE)) | (p > F.lit(1 - _EDGE))).alias("edge"),
+                   F.count_if(predicted & actual).alias("tp"),
+                   F.count_if(predicted & ~actual).alias("fp"),
+                   F.count_if(~predicted & actual).alias("fn")]
         (r,) = self.src.records(self.rows.agg(*fields))
         information = np.empty((k, k))
         for i in range(k):
             for j in range(i, k):
                 information[i, j] = information[j, i] = r[f"h{i}_{j}"]
-        self._ll[phi.tobytes()] = float(r["ll"])
-        return NewtonPoint(gradient=np.array([r[f"g{i}"] for i in range(k)]),
-                           information=information, separated=r["wrong"] == 0,
-                           top=float(r["top"]))
-
-    def move(self, phi: np.ndarray, step: np.ndarray) -> float:
-        F = self.F
-        trial = phi + step
-        (r,) = self.src.records(self.rows.agg(F.max(F.abs(self._eta(step))).alias("move"),
-                                              self._ll_of(self._eta(trial)).alias("ll")))
-        self._ll[trial.tobytes()] = float(r["ll"])
-        return float(r["move"])
-
-    def top(self, phi: np.ndarray) -> float:
-        return self.point(phi).top
-
-    def log_likelihood(self, phi: np.ndarray) -> float:
-        key = phi.tobytes()
-        if key not in self._ll:
-            (r,) = self.src.records(self.rows.agg(self._ll_of(self._eta(phi)).alias("ll")))
-            self._ll[key] = float(r["ll"])
-        return self._ll[key]
-
-    def final(self, phi: np.ndarray) -> dict[str, Any]:
-        """At the fit: log L, whether a probability is within 10ε of 0 or 1, and the
-        classification counts by p̂ > 0.5."""
-        from mlstats.stats.logistic import _EDGE
-
-        F = self.F
-        eta = self._eta(phi)
-        p = F.lit(1.0) / (F.lit(1.0) + F.exp(-eta))
-        predicted, actual = p > F.lit(0.5), self.y == 1
-        (r,) = self.src.records(self.rows.agg(
-            self._ll_of(eta).alias("ll"),
-            F.count_if((p < F.lit(_EDGE)) | (p > F.lit(1 - _EDGE))).alias("edge"),
-            F.count_if(predicted & actual).alias("tp"), F.count_if(predicted & ~actual)
-            .alias("fp"), F.count_if(~predicted & actual).alias("fn")))
-        return r
+        tp, fp, fn = int(r["tp"]), int(r["fp"]), int(r["fn"])
+        tn = self.n - tp - fp - fn
+        return NewtonPass(log_likelihood=float(r["ll"]),
+                          gradient=np.array([r[f"g{i}"] for i in range(k)]),
+                          information=information, misclassified=int(r["wrong"]),
+                          top_eta=float(r["top"]), edge=int(r["edge"]),
+                          classification=Classification(threshold=0.5, tp=tp, fp=fp, fn=fn,
+                                                        tn=tn, accuracy=(tp + tn) / self.n))
 
 
 # Beyond this many distinct scores the counts are taken per bin of equal width (with the

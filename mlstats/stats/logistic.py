@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from mlstats.stats.design import Level, ModelTerms
 from mlstats.stats.regression import (
     Coefficient,
     Design,
+    GramRows,
     Vif,
     WorkingFit,
     build_design,
@@ -31,7 +32,6 @@ from mlstats.stats.regression import (
     hidden_extrapolation,
     kfold_indices,
     pooled_scores,
-    row_leverage,
     standard_errors,
     with_scaling,
     working_fit,
@@ -188,17 +188,32 @@ def binary_outcome(values: np.ndarray, *, name: str,
     numeric = values.dtype != object
     if numeric:
         distinct = np.unique(values)
-        shown = [_number_text(v) for v in distinct]
+        shown = [number_text(v) for v in distinct]
     else:
         distinct = np.unique(values.astype(str))
         shown = [str(v) for v in distinct]
-    if distinct.size < 2:
+    index = positive_index(shown, [float(v) for v in distinct] if numeric else None,
+                           name=name, positive=positive)
+    if numeric:
+        y = (values == distinct[index]).astype(np.float64)
+    else:
+        y = (values.astype(str) == distinct[index]).astype(np.float64)
+    return y, shown[index]
+
+
+def positive_index(shown: Sequence[str], numbers: Sequence[float] | None, *, name: str,
+                   positive: str | None, count: int | None = None) -> int:
+    """Which of a binary column's distinct values (`shown` sorted, as text; `numbers`, of a
+    numeric column) is the positive one; `count` the number of distinct values when `shown`
+    holds only the first few."""
+    count = len(shown) if count is None else count
+    if count < 2:
         value = shown[0] if shown else "nothing"
         raise InputError(f"--y '{name}' is constant (every value is {value}); logistic "
                          "regression needs both outcomes")
-    if distinct.size > 2:
-        listing = ", ".join(shown[:6]) + (", …" if distinct.size > 6 else "")
-        raise InputError(f"--logistic needs a binary --y; '{name}' has {distinct.size} distinct "
+    if count > 2:
+        listing = ", ".join(shown[:6]) + (", …" if count > 6 else "")
+        raise InputError(f"--logistic needs a binary --y; '{name}' has {count} distinct "
                          f"values ({listing}); pick a two-valued column")
     if positive is None:
         lowered = [s.lower() for s in shown]
@@ -207,22 +222,16 @@ def binary_outcome(values: np.ndarray, *, name: str,
         if len(truthy) != 1 or len(falsy) != 1:
             raise InputError(f"--y '{name}' has the labels '{shown[0]}' and '{shown[1]}'; say "
                              f"which one is the positive outcome with --positive")
-        index = truthy[0]
-    else:
-        matches = [i for i, s in enumerate(shown) if s == positive or
-                   (numeric and _as_number(positive) == float(distinct[i]))]
-        if not matches:
-            raise InputError(f"--positive '{positive}' is not a value of --y '{name}'; its "
-                             f"values are {shown[0]} and {shown[1]}")
-        index = matches[0]
-    if numeric:
-        y = (values == distinct[index]).astype(np.float64)
-    else:
-        y = (values.astype(str) == distinct[index]).astype(np.float64)
-    return y, shown[index]
+        return truthy[0]
+    matches = [i for i, s in enumerate(shown) if s == positive or
+               (numbers is not None and _as_number(positive) == numbers[i])]
+    if not matches:
+        raise InputError(f"--positive '{positive}' is not a value of --y '{name}'; its "
+                         f"values are {shown[0]} and {shown[1]}")
+    return matches[0]
 
 
-def _number_text(value: float) -> str:
+def number_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
@@ -283,46 +292,41 @@ def logistic(y: np.ndarray, predictors: Mapping[str, np.ndarray] | ModelTerms, *
     design = with_scaling(design, ols)
     newton = fit_or_explain(ols, y, columns, design, y_name, positive)
     p = expit(newton.eta)
-    edge = bool(np.any(p < _EDGE) or np.any(p > 1 - _EDGE))
-    top = None
-    if predict and design.degree == 1 and len(design.base) > 1:
-        top = float(np.max(row_leverage(ols, ols.q_basis())))
-    table = None
+    warnings: list[str] = []
+    fields = logistic_fields(design, ols, newton, log_likelihood=_log_likelihood(y, newton.eta),
+                             mean=float(y.mean()), classification=_classify(y, p),
+                             edge=int(np.count_nonzero((p < _EDGE) | (p > 1 - _EDGE))),
+                             y_name=y_name, positive=positive, degree=degree,
+                             confidence=confidence, predict=predict, warnings=warnings)
     if anova is not None:
-        def table(deviance: float, null_deviance: float, warnings: list[str]) -> tuple:
-            return logistic_anova(columns, y, design, kind=anova, deviance=deviance,
-                                  null_deviance=null_deviance, warnings=warnings)
-    cross = None
+        fields["anova"] = logistic_anova(columns, y, design, kind=anova,
+                                         deviance=fields["deviance"],
+                                         null_deviance=fields["null_deviance"],
+                                         warnings=warnings)
+    fields["anova_type"] = anova
     if cv is not None:
-        def cross() -> tuple[float, float]:
-            return _cross_validate(columns, y, design, cv, seed, progress, y_name=y_name,
-                                   positive=positive)
-    result = finish_logistic(
-        ols, design, newton, y_name=y_name, positive=positive, degree=degree,
-        confidence=confidence, predict=predict, mean=float(y.mean()),
-        log_likelihood=_log_likelihood(y, newton.eta), edge=edge,
-        classification=_classify(y, p), top_leverage=top, anova=anova, anova_table=table,
-        cv=cv, seed=seed, cross_validate=cross)
+        cv_r2, cv_mse = _cross_validate(columns, y, design, cv, seed, progress,
+                                        y_name=y_name, positive=positive)
+        result: LogisticResult = LogisticCvResult(**fields, cv_folds=cv, seed=seed, cv_r2=cv_r2,
+                                                  cv_mse=cv_mse, warnings=tuple(warnings))
+    else:
+        result = LogisticResult(**fields, warnings=tuple(warnings))
     return LogisticFit(result=result, fitted=p, residuals=y - p, design=design, newton=newton)
 
 
-def finish_logistic(ols: WorkingFit, design: Design, newton: NewtonFit, *, y_name: str,
-                    positive: str, degree: int, confidence: float,
-                    predict: Sequence[tuple[str, Mapping[str, float | str]]], mean: float,
-                    log_likelihood: float, edge: bool, classification: Classification,
-                    top_leverage: float | None, anova: int | None = None,
-                    anova_table: Callable | None = None, cv: int | None = None,
-                    seed: int | None = None,
-                    cross_validate: Callable[[], tuple[float, float]] | None = None,
-                    ) -> LogisticResult:
-    """The finish step of a logistic fit, whichever engine ran Newton: coefficients, odds
-    ratios, likelihoods, the classification at 0.5 and predictions from the fit's log L,
-    mean outcome, edge flag (a fitted probability within 10ε of 0 or 1) and counts."""
+def logistic_fields(design: Design, ols: WorkingFit, newton: NewtonFit, *,
+                    log_likelihood: float, mean: float, classification: Classification,
+                    edge: int, y_name: str, positive: str, degree: int, confidence: float,
+                    predict: Sequence[tuple[str, Mapping[str, float | str]]],
+                    warnings: list[str], top_leverage: float | None = None) -> dict:
+    """The result's fields (but the ANOVA table and cross-validation) from the fit at the
+    maximum: the one finish of the local engine (from arrays) and of an engine's aggregate
+    passes (`newton_by_passes`). `log_likelihood`, `classification` and `edge` (the rows with
+    p̂ within 10ε of 0 or 1) are of the rows at the maximum, `mean` ȳ; `top_leverage` the
+    largest leverage of the working design's rows, when `ols` holds no rows."""
     from scipy.special import ndtri
 
-    intercept = design.intercept
-    n, k = newton.n, design.k
-    warnings: list[str] = []
+    n, k, intercept = ols.n, design.k, design.intercept
     if not newton.converged:
         warnings.append(f"the fit did not converge in {MAX_ITERATIONS} iterations: the "
                         "estimates are not the maximum-likelihood ones")
@@ -340,12 +344,11 @@ def finish_logistic(ols: WorkingFit, design: Design, newton: NewtonFit, *, y_nam
     condition, vifs = design_diagnostics(design, ols, warnings)
     predictions = tuple(_prediction(name, point, design, newton, z_quantile)
                         for name, point in predict)
-    if predictions and top_leverage is not None:
+    if predictions and design.degree == 1 and len(design.base) > 1:
         predictions = hidden_extrapolation(predictions, predict, design, ols, top_leverage)
     deviance = -2 * log_likelihood
     null_deviance = -2 * ll_null if intercept else 2 * n * math.log(2)
-    table = anova_table(deviance, null_deviance, warnings) if anova_table is not None else ()
-    fields = dict(
+    return dict(
         model="logistic", y=y_name, x=design.base, degree=degree, intercept=intercept,
         positive=positive, confidence=confidence, n=n, df_model=k - int(intercept),
         df_resid=n - k, log_likelihood=log_likelihood, ll_null=ll_null,
@@ -353,14 +356,8 @@ def finish_logistic(ols: WorkingFit, design: Design, newton: NewtonFit, *, y_nam
         bic=-2 * log_likelihood + math.log(n) * k, converged=newton.converged,
         iterations=newton.iterations, condition_number=condition, coefficients=coefficients,
         deviance=deviance, null_deviance=null_deviance, classification=classification,
-        formula=design.formula, levels=design.levels, anova_type=anova, anova=table,
-        vif=vifs, predictions=predictions,
+        formula=design.formula, levels=design.levels, vif=vifs, predictions=predictions,
     )
-    if cross_validate is not None:
-        cv_r2, cv_mse = cross_validate()
-        return LogisticCvResult(**fields, cv_folds=cv, seed=seed, cv_r2=cv_r2, cv_mse=cv_mse,
-                                warnings=tuple(warnings))
-    return LogisticResult(**fields, warnings=tuple(warnings))
 
 
 def _with_odds(rows: Sequence[Coefficient]) -> tuple[LogisticCoefficient, ...]:
@@ -438,130 +435,185 @@ def fit_or_explain(ols: WorkingFit, y: np.ndarray, columns: Sequence[np.ndarray]
 
 
 def newton_fit(ols: WorkingFit, y: np.ndarray) -> NewtonFit:
-    """Newton's fit on the rows in memory (see `newton_iterate`)."""
-    data = RowsNewton(ols, y)
-    fit = newton_iterate(data, ols, n=y.size, mean=float(y.mean()))
-    return NewtonFit(n=fit.n, intercept=fit.intercept, phi=fit.phi, chol=fit.chol,
-                     eta=data.eta(fit.phi), converged=fit.converged, iterations=fit.iterations)
-
-
-@dataclass(frozen=True, slots=True)
-class NewtonPoint:
-    """The log-likelihood's gradient X'(y − p) and information X'WX at φ, whether η > 0
-    classifies every row (complete separation), and max |η|."""
-
-    gradient: np.ndarray
-    information: np.ndarray
-    separated: bool
-    top: float
-
-
-class RowsNewton:
-    """The local engine's Newton sums, from the working rows x = [1/√n, z] in memory (the
-    last linear predictors η = xφ are kept, so a point, its move and its log L share them)."""
-
-    def __init__(self, ols: WorkingFit, y: np.ndarray) -> None:
-        self.x = ols.z if not ols.intercept else _with_constant(ols.z)
-        self.y = y
-        self.positive = y == 1
-        self._cache: dict[bytes, np.ndarray] = {}
-
-    def eta(self, phi: np.ndarray) -> np.ndarray:
-        key = phi.tobytes()
-        if key not in self._cache:
-            if len(self._cache) > 2:
-                self._cache.clear()
-            self._cache[key] = self.x @ phi
-        return self._cache[key]
-
-    def point(self, phi: np.ndarray) -> NewtonPoint:
-        from scipy.special import expit
-
-        eta = self.eta(phi)
-        p = expit(eta)
-        return NewtonPoint(gradient=self.x.T @ (self.y - p),
-                           information=self.x.T @ (self.x * (p * (1 - p))[:, None]),
-                           separated=bool(np.array_equal(eta > 0, self.positive)),
-                           top=float(np.max(np.abs(eta))))
-
-    def move(self, phi: np.ndarray, step: np.ndarray) -> float:
-        """max |Δηᵢ| of the step."""
-        return float(np.max(np.abs(self.eta(phi + step) - self.eta(phi))))
-
-    def top(self, phi: np.ndarray) -> float:
-        return float(np.max(np.abs(self.eta(phi))))
-
-    def log_likelihood(self, phi: np.ndarray) -> float:
-        return _log_likelihood(self.y, self.eta(phi))
-
-
-def newton_iterate(data: Any, ols: WorkingFit, *, n: int, mean: float) -> NewtonFit:
-    """Maximise the log-likelihood in the working coordinates x = [1/√n, z] (z from `ols`),
-    with the sums of `data` (`RowsNewton` in memory; an engine's passes over its rows).
+    """Maximise the log-likelihood in the working coordinates x = [1/√n, z] (z from `ols`).
 
     The information matrix of the last iteration is kept for the covariance: the final step
     moved no coefficient by more than 1e-10 (relative), so it is the information at the
     maximum to that precision. A step that would lower the likelihood is halved (up to 30
     times); convergence is judged on the full Newton step. Raises NoMaximum when some
     coefficients classify every row (complete separation), or when the estimates keep growing
-    with fitted probabilities at 0 or 1 (quasi-complete separation). The result holds no η.
+    with fitted probabilities at 0 or 1 (quasi-complete separation).
     """
     from scipy.linalg import cho_factor, cho_solve
+    from scipy.special import expit
 
-    k = ols.g.size + int(ols.intercept)
+    n = y.size
+    x = ols.z if not ols.intercept else _with_constant(ols.z)
+    k = x.shape[1]
+    positive = y == 1
     phi = np.zeros(k)
     log_likelihood: float | None = None  # at phi, when known
     if ols.intercept:
         # The intercept-only fit (η = logit ȳ, the columns being centred), or better the
         # linear-probability slopes b/(ȳ(1 − ȳ)), which approximate the logistic ones near
         # the mean (Amemiya 1981) and save a Newton step, when their likelihood is higher.
+        mean = float(y.mean())
         phi[0] = math.sqrt(n) * math.log(mean / (1 - mean))
         guess = np.concatenate([phi[:1], ols.g / (mean * (1 - mean))])
         null = n * (mean * math.log(mean) + (1 - mean) * math.log(1 - mean))
-        guessed = data.log_likelihood(guess)
+        guessed = _log_likelihood(y, x @ guess)
         phi, log_likelihood = (guess, guessed) if guessed > null else (phi, null)
     converged, iterations = False, 0
     step = np.zeros(k)
     chol = np.eye(k)
+    eta = x @ phi
     for iterations in range(1, MAX_ITERATIONS + 1):
-        point = data.point(phi)
-        if point.separated:
+        if np.array_equal(eta > 0, positive):
             raise NoMaximum(phi, complete=True)
-        if iterations > _DIVERGING_AFTER and point.top > _DIVERGED:
+        if iterations > _DIVERGING_AFTER and np.max(np.abs(eta)) > _DIVERGED:
             raise NoMaximum(step, complete=False)
+        p = expit(eta)
+        gradient = x.T @ (y - p)
+        information = x.T @ (x * (p * (1 - p))[:, None])
         try:
-            factor = cho_factor(point.information, lower=True)
+            factor = cho_factor(information, lower=True)
         except np.linalg.LinAlgError:
             raise NoMaximum(step, complete=False) from None
-        step = cho_solve(factor, point.gradient)
+        step = cho_solve(factor, gradient)
         chol = np.tril(factor[0])
         converged = bool(np.max(np.abs(step) / np.maximum(1.0, np.abs(phi + step)))
                          < _TOLERANCE)
+        trial = x @ (phi + step)
         # A full step can overshoot and cycle (a far outlier in x): halve it while the
         # likelihood falls by more than rounding, as R's glm.fit does when the deviance rises.
         # A step that moves every ηᵢ by less than R = log 2 cannot overshoot, so log L is not
         # evaluated: along it each weight pᵢ(1 − pᵢ) changes by a factor below e^R = 2, so
         # log L rises by at least λ²(1 − e^R/2) > 0, λ² = g'H⁻¹g (F. Bach, Electron. J. Stat.
         # 4 (2010), generalized self-concordance).
-        if not converged and data.move(phi, step) >= _SAFE_MOVE:
+        if not converged and float(np.max(np.abs(trial - eta))) >= _SAFE_MOVE:
             if log_likelihood is None:
-                log_likelihood = data.log_likelihood(phi)
+                log_likelihood = _log_likelihood(y, eta)
             floor = log_likelihood - _ROUNDING * (1 + abs(log_likelihood))
-            trial_ll = data.log_likelihood(phi + step)
+            trial_ll = _log_likelihood(y, trial)
             halvings = 0
             while trial_ll < floor and halvings < _HALVINGS:
                 step, halvings = step / 2, halvings + 1
-                trial_ll = data.log_likelihood(phi + step)
+                trial = x @ (phi + step)
+                trial_ll = _log_likelihood(y, trial)
             log_likelihood = trial_ll
         else:
             log_likelihood = None
-        phi = phi + step
+        phi, eta = phi + step, trial
         if converged:
             break
-    if not converged and data.top(phi) > _DIVERGED:
+    if not converged and np.max(np.abs(eta)) > _DIVERGED:
+        raise NoMaximum(step, complete=False)
+    return NewtonFit(n=n, intercept=ols.intercept, phi=phi, chol=chol, eta=eta,
+                     converged=converged, iterations=iterations)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewtonPass:
+    """The aggregates of one pass over the rows at working coefficients φ (x = [1/√n, z],
+    η = x'φ, p = 1/(1 + e^−η)): log L = Σ yη − log(1 + e^η), the gradient Σx(y − p), the
+    information Σxx'p(1 − p), the rows with (η > 0) ≠ (y = 1) (none: φ separates the
+    outcomes), max |η|, the classification by p > 0.5 and the rows with p within 10ε of 0
+    or 1."""
+
+    log_likelihood: float
+    gradient: np.ndarray
+    information: np.ndarray
+    misclassified: int
+    top_eta: float
+    classification: Classification
+    edge: int
+
+
+def newton_by_passes(evaluate: Callable[[np.ndarray], NewtonPass], ols: WorkingFit,
+                     mean: float) -> tuple[NewtonFit, NewtonPass]:
+    """`newton_fit` where an engine holds the rows: one aggregate pass (`evaluate`) per
+    iteration, at the new coefficients, whose log-likelihood also decides a step-halving
+    (`newton_fit` skips that test for a step that cannot lower log L; here it is free).
+    The same start, steps, stopping rule and separation checks, so the same estimates to
+    rounding. Returns the fit (without rows: `eta` empty) and the pass at the maximum."""
+    from scipy.linalg import cho_factor, cho_solve
+
+    n, p = ols.n, ols.g.size
+    k = p + int(ols.intercept)
+    phi = np.zeros(k)
+    if ols.intercept:
+        phi[0] = math.sqrt(n) * math.log(mean / (1 - mean))
+        guess = np.concatenate([phi[:1], ols.g / (mean * (1 - mean))])
+        null = n * (mean * math.log(mean) + (1 - mean) * math.log(1 - mean))
+        at = evaluate(guess)
+        phi, current = (guess, at) if at.log_likelihood > null else (phi, evaluate(phi))
+    else:
+        current = evaluate(phi)
+    converged, iterations = False, 0
+    step = np.zeros(k)
+    chol = np.eye(k)
+    for iterations in range(1, MAX_ITERATIONS + 1):
+        if current.misclassified == 0:
+            raise NoMaximum(phi, complete=True)
+        if iterations > _DIVERGING_AFTER and current.top_eta > _DIVERGED:
+            raise NoMaximum(step, complete=False)
+        try:
+            factor = cho_factor(current.information, lower=True)
+        except np.linalg.LinAlgError:
+            raise NoMaximum(step, complete=False) from None
+        step = cho_solve(factor, current.gradient)
+        chol = np.tril(factor[0])
+        converged = bool(np.max(np.abs(step) / np.maximum(1.0, np.abs(phi + step)))
+                         < _TOLERANCE)
+        trial = evaluate(phi + step)
+        if not converged:
+            floor = current.log_likelihood - _ROUNDING * (1 + abs(current.log_likelihood))
+            halvings = 0
+            while trial.log_likelihood < floor and halvings < _HALVINGS:
+                step, halvings = step / 2, halvings + 1
+                trial = evaluate(phi + step)
+        phi, current = phi + step, trial
+        if converged:
+            break
+    if not converged and current.top_eta > _DIVERGED:
         raise NoMaximum(step, complete=False)
     return NewtonFit(n=n, intercept=ols.intercept, phi=phi, chol=chol, eta=np.empty(0),
-                     converged=converged, iterations=iterations)
+                     converged=converged, iterations=iterations), current
+
+
+def logistic_by_aggregates(rows: GramRows, design: Design, shift: np.ndarray, *,
+                           mean: float, y_name: str, positive: str, degree: int,
+                           confidence: float,
+                           predict: Sequence[tuple[str, Mapping[str, float | str]]]
+                           ) -> LogisticResult:
+    """The `logistic` result where an engine holds the rows, from its aggregates: the working
+    least-squares fit from Gram matrices (`fit_by_grams`, y the 0/1 outcome, `shift` near the
+    means of T and y), Newton by one pass per iteration (`newton_by_passes`; `rows` also
+    has `newton_pass`, `top_leverage` and `extremes`), and the same finish
+    (`logistic_fields`): the same numbers to rounding, memory bounded by the number of
+    terms. `mean` is ȳ, the share of positive rows."""
+    from mlstats.stats.regression import fit_by_grams
+
+    if not 0 < confidence < 1:
+        raise InputError(f"--confidence must be between 0 and 1 (got {confidence:g})")
+    ols, _, _ = fit_by_grams(rows, shift, p=len(design.terms), intercept=design.intercept,
+                             names=design.terms, degree=degree, weighted=False)
+    design = with_scaling(design, ols)
+    try:
+        newton, last = newton_by_passes(lambda phi: rows.newton_pass(ols, phi), ols, mean)
+    except NoMaximum as found:
+        single_separation(design, rows.extremes(design), y_name, positive)
+        raise InputError(_separation_message(design.terms, found.direction, design.intercept,
+                                             complete=found.complete)) from None
+    top = (rows.top_leverage(ols) if predict and design.degree == 1 and len(design.base) > 1
+           else None)
+    warnings: list[str] = []
+    fields = logistic_fields(design, ols, newton, log_likelihood=last.log_likelihood,
+                             mean=mean, classification=last.classification, edge=last.edge,
+                             y_name=y_name, positive=positive, degree=degree,
+                             confidence=confidence, predict=predict, warnings=warnings,
+                             top_leverage=top)
+    return LogisticResult(**fields, warnings=tuple(warnings))
 
 
 def _with_constant(z: np.ndarray) -> np.ndarray:
@@ -598,9 +650,18 @@ def _check_single_separation(columns: Sequence[np.ndarray], y: np.ndarray, desig
     every negative row at or below t and every positive row at or above it.
     """
     ones = y == 1
-    for name, column in zip(design.terms, design.reported_columns(columns), strict=True):
-        pos = (column[ones].max(), column[ones].min())
-        neg = (column[~ones].max(), column[~ones].min())
+    extremes = [((column[ones].max(), column[ones].min()),
+                 (column[~ones].max(), column[~ones].min()))
+                for column in design.reported_columns(columns)]
+    single_separation(design, extremes, y_name, positive)
+
+
+def single_separation(design: Design,
+                      extremes: Sequence[tuple[tuple[float, float], tuple[float, float]]],
+                      y_name: str, positive: str) -> None:
+    """`_check_single_separation` from each reported term's (max, min) over the positive
+    rows and over the negative ones."""
+    for name, (pos, neg) in zip(design.terms, extremes, strict=True):
         for low, high, sign in ((neg, pos, 1), (pos, neg, -1)):
             top, bottom = float(low[0]), float(high[1])
             cut_ok = top <= bottom if design.intercept else top <= 0 <= bottom

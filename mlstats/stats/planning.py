@@ -395,7 +395,8 @@ def _finite_population(n0: float, population: int) -> float:
     big = population.bit_length() > 1000  # beyond a float: the correction vanishes
     size = math.inf if big else float(population)
     if n0 <= size:
-        return n0 / (1 + (n0 - 1) / size)
+        # (N − 1) + n₀ is exact where 1 + (n₀ − 1) cancels (n₀ far below 1 and N = 1)
+        return n0 if big else n0 / (((size - 1) + n0) / size)
     return size / (1 + (size - 1) / n0)
 
 

@@ -485,3 +485,72 @@ def test_precision_recall_baseline_score_names_the_engine(scores_csv):
     assert result.exit_code == 2
     assert result.stderr == ("mlstats: error: --baseline-score runs on --engine local only, "
                              "not on --engine duckdb; use --engine local\n")
+
+
+LOGISTIC = [
+    ["--y", "bought", "--x", "variant,pre,revenue", "--predict", "variant=B,pre=20,revenue=10",
+     "--predict", "variant=C,pre=90,revenue=-5"],
+    ["--y", "converted", "--x", "pre", "--degree", "2", "--predict", "pre=30"],
+    ["--y", "converted", "--x", "pre,revenue", "--no-intercept", "--confidence", "0.9"],
+    ["--y", "bought", "--x", "pre,variant", "--reference", "variant=C", "--positive", "no",
+     "--where", 'country == "DE"'],
+    ["--y", "converted", "--x", "variant", "--positive", "0"],
+]
+
+
+@pytest.mark.parametrize("args", LOGISTIC, ids=" ".join)
+def test_logistic_from_aggregates_agrees(ab_csv, args):
+    local = record("regression", ab_csv, "--logistic", *args, engine="local")
+    duck = record("regression", ab_csv, "--logistic", *args, engine="duckdb")
+    assert duck["provenance"]["exact"] is True
+    assert_same(local, duck)
+
+
+@pytest.mark.parametrize(("content", "args"), [
+    ("y,x\n0,1\n0,2\n1,3\n1,4\n", ["--x", "x"]),  # one term splits the outcomes
+    ("y,x\n0,1\n0,2\n1,2\n1,4\n", ["--x", "x"]),  # quasi-perfect, at a tie
+    ("y,a,b\n0,1,-2\n0,-2,1\n1,2,-1\n1,-1,2\n0,0,-1\n1,0,1\n", ["--x", "a,b"]),  # a + b
+    ("y,x\n0,1\n2,2\n1,3\n1,4\n", ["--x", "x"]),  # three outcomes
+    ("y,x\n1,1\n1,2\n1,3\n", ["--x", "x"]),  # one outcome
+    ("y,x\nyes,1\nno,2\nmaybe,3\nyes,5\nn,1\nN,3\nY,2\nt,4\n", ["--x", "x"]),  # too many
+    ("y,x\nup,1\ndown,2\nup,3\ndown,1\n", ["--x", "x"]),  # which label is positive
+    ("y,x\nup,1\ndown,2\nup,3\ndown,1\n", ["--x", "x", "--positive", "sideways"]),
+])
+def test_logistic_errors_agree(write_csv, content, args):
+    path = write_csv(content)
+    found = []
+    for engine in ("local", "duckdb"):
+        result = invoke("regression", path, "--y", "y", *args, "--logistic", "--engine", engine)
+        assert (result.exit_code, result.stdout) == (2, ""), result.stderr
+        found.append(result.stderr)
+    assert found[0] == found[1]
+    assert found[0].startswith("mlstats: error: ") and found[0].count("\n") == 1
+
+
+@pytest.mark.parametrize(("option", "value"), [("--formula", "supp ~ dose"), ("--cv", "5"),
+                                               ("--residuals", "r.csv"), ("--plot", "p.png"),
+                                               ("--anova", None)])
+def test_logistic_options_that_need_the_rows_are_refused(tmp_path, option, value):
+    args = ["--formula", value] if option == "--formula" else ["--y", "supp", "--x", "dose",
+                                                                option]
+    if value is not None and option != "--formula":
+        args.append(str(tmp_path / value) if option in ("--residuals", "--plot") else value)
+    result = invoke("regression", str(SAMPLE / "toothgrowth.csv"), *args, "--logistic",
+                    "--positive", "VC", "--engine", "duckdb")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"mlstats: error: {option} with --logistic runs on --engine local "
+                             "only, not on --engine duckdb; use --engine local\n")
+
+
+def test_logistic_of_a_true_false_column_agrees(tmp_path):
+    # DuckDB reads true/false as BOOLEAN; the labels and the positive one are as local
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=400)
+    ok = rng.random(400) < 1 / (1 + np.exp(-x))
+    path = tmp_path / "bool.csv"
+    path.write_text("ok,x\n" + "".join(f"{str(o).lower()},{v!r}\n"
+                                       for o, v in zip(ok.tolist(), x.tolist(), strict=True)))
+    args = ("regression", str(path), "--y", "ok", "--x", "x", "--logistic")
+    local, duck = record(*args, engine="local"), record(*args, engine="duckdb")
+    assert duck["positive"] == "true"
+    assert_same(local, duck)

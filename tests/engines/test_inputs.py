@@ -124,6 +124,11 @@ def test_where_value_is_a_parameter_not_sql(write_csv):
     assert found["rows_used"] == 0
 
 
+# kmeans (k-means++ seeding draws rows), clean and sample (they write rows as read)
+_STREAMED = ("this command runs on --engine local only, not duckdb; use --engine local (or "
+             "unset MLSTATS_ENGINE)")
+
+
 def test_duckdb_refusals(write_csv):
     path = write_csv("g,y\na,1\nb,2\na,3\nb,4\n")
     cases = {
@@ -134,6 +139,9 @@ def test_duckdb_refusals(write_csv):
             "--unit runs on --engine local only, not on --engine duckdb; use --engine local",
         ("describe", "-"): "--engine duckdb reads files, not standard input; give a path, or "
                            "use --engine local",
+        ("kmeans", path, "--columns", "y", "--k", "2"): _STREAMED,
+        ("clean", path, "--check"): _STREAMED,
+        ("sample", path, "--n", "2", "--seed", "1"): _STREAMED,
         ("describe", path, "--remote", "sc://h:1"):
             "--remote applies to --engine spark, not --engine duckdb; add --engine spark or "
             "drop --remote",
