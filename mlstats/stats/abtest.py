@@ -712,6 +712,11 @@ class _Options:
                 raise InputError("--sequential is two-sided (confidence sequences bound the "
                                  "difference on both sides); drop --alternative "
                                  f"{kw['alternative']}")
+            if kw["test"] in ("fisher", "mannwhitney", "permutation"):
+                raise InputError(f"--sequential bounds the difference of means with a "
+                                 f"Gaussian confidence sequence, which --test {kw['test']} "
+                                 "does not test; use --test auto, z, chi2, welch or student "
+                                 "with --sequential")
         if kw.get("bayesian"):
             if kw["test"] in ("fisher", "mannwhitney", "permutation"):
                 raise InputError(f"--bayesian reads a Gaussian posterior of the lift, which "

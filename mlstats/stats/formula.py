@@ -13,6 +13,7 @@ below. Coefficients are named as R names them: `suppVC`, `suppVC:dose`, `poly(do
 from __future__ import annotations
 
 import ast
+import contextlib
 import difflib
 import math
 import re
@@ -217,6 +218,32 @@ def _check_column(name: str, columns: Sequence[str], text: str) -> None:
                      f"{shown}")
 
 
+_TREATMENT = re.compile(r"""C\(\s*([A-Za-z_][A-Za-z0-9_.]*)\s*,\s*Treatment\(\s*"""
+                        r"""(?:reference\s*=\s*)?(?:'([^']*)'|"([^"]*)"|([^()'",\s]+))\s*\)""")
+
+
+def _check_treatment_levels(text: str, data: Mapping[str, np.ndarray]) -> None:
+    """C(x, Treatment(LEVEL)) naming a level that x does not have: say so, with x's levels
+    (formulaic's own message names neither the column nor the levels)."""
+    for match in _TREATMENT.finditer(text):
+        name, level = match.group(1), next(g for g in match.group(2, 3, 4) if g is not None)
+        if name not in data:
+            continue
+        values = data[name]
+        levels = ([str(v) for v in sorted(set(values.tolist()))] if values.dtype == object
+                  else [f"{v:g}" for v in np.unique(values[~np.isnan(values)])])
+        if values.dtype != object:
+            with contextlib.suppress(ValueError):
+                level = f"{float(level):g}"
+        if level not in levels:
+            close = difflib.get_close_matches(level, levels, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            shown = ", ".join(levels[:20]) + (f" and {len(levels) - 20} more"
+                                               if len(levels) > 20 else "")
+            raise InputError(f"--formula '{text}': Treatment's '{level}' is not a level of "
+                             f"'{name}'; {hint}its levels are: {shown}")
+
+
 def _first_line(exc: Exception) -> str:
     text = re.sub(r"\x1b\[[0-9;]*m|[⧛⧚]", "", str(exc))
     return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
@@ -258,6 +285,7 @@ def formula_terms(parsed: ParsedFormula, data: Mapping[str, np.ndarray], *,
             matrices = model_matrix(parsed.text, table, na_action="ignore",
                                     context={"factor": C})
     except (FormulaicError, ValueError, TypeError, KeyError, ZeroDivisionError) as exc:
+        _check_treatment_levels(parsed.text, data)
         raise InputError(f"--formula '{parsed.text}' cannot be evaluated on the data: "
                          f"{_first_line(exc)}") from None
     spec = matrices.rhs.model_spec

@@ -484,6 +484,18 @@ def test_ratio_metric_with_units_from_a_file():
     ((*COUNTS, "--bayesian", "--test", "permutation"),
      "--bayesian reads a Gaussian posterior of the lift, which --test permutation does not "
      "estimate; use --test auto, z, chi2, welch or student with --bayesian"),
+    ((*COUNTS, "--sequential", "--test", "fisher"),
+     "--sequential bounds the difference of means with a Gaussian confidence sequence, which "
+     "--test fisher does not test; use --test auto, z, chi2, welch or student with "
+     "--sequential"),
+    ((TOOTH, "--group", "supp", "--metric", "len", "--sequential", "--test", "mannwhitney"),
+     "--sequential bounds the difference of means with a Gaussian confidence sequence, which "
+     "--test mannwhitney does not test; use --test auto, z, chi2, welch or student with "
+     "--sequential"),
+    ((*COUNTS, "--sequential", "--test", "permutation", "--seed", "1"),
+     "--sequential bounds the difference of means with a Gaussian confidence sequence, which "
+     "--test permutation does not test; use --test auto, z, chi2, welch or student with "
+     "--sequential"),
     ((*COUNTS, "--bayesian", "--prior-std", "0"),
      "--prior-std must be greater than 0 (got 0); it is the prior's standard deviation of "
      "the relative lift, e.g. 0.3 for ±30 %"),

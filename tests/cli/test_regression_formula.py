@@ -210,6 +210,17 @@ def test_table_view_puts_the_coefficients_first_as_r_does():
     assert settings > lines.index("residual diagnostics") > 12
 
 
+def test_logistic_table_is_headed_with_z_as_r_does():
+    # R's summary(glm(am ~ wt + factor(cyl), binomial, mtcars)): "z value" and "Pr(>|z|)"
+    lines = invoke("regression", MTCARS, "--formula", "am ~ wt + C(cyl)",
+                   "--logistic").stdout.splitlines()
+    assert lines[3].split() == ["estimate", "std.error", "z", "value", "Pr(>|z|)"]
+    assert lines[5].split()[0] == "intercept" and lines[5].split()[-1] == "**"
+    block = lines[lines.index("  Signif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 "
+                              "' ' 1") + 2].split()
+    assert block[:2] == ["null", "deviance"] and "residual" in block
+
+
 def test_a_pseudo_terminal_of_80_columns_splits_no_number():
     pty = pytest.importorskip("pty")
     import fcntl
