@@ -78,6 +78,16 @@ def _write(text: str) -> None:
 class MlstatsCommand(_HelpPages, TyperCommand):
     """A command with mlstats' help page."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        from typer._click.exceptions import UsageError
+
+        try:
+            return super().parse_args(ctx, args)
+        except UsageError as exc:  # the parser's own errors ("requires an argument") carry
+            if exc.ctx is None:    # no context: name this command in "see … --help"
+                exc.ctx = ctx
+            raise
+
 
 class MlstatsGroup(_HelpPages, TyperGroup):
     """The root group: lazy commands, and every run inside `run_guarded` (CliRunner too)."""

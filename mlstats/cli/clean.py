@@ -75,9 +75,14 @@ def clean_command(
     standard error."""
 
     from mlstats.cli._emit import emit
+    from mlstats.io.source import is_parquet, parquet_has_no_rows
     from mlstats.io.stream import open_stream
     from mlstats.render.progress import progress
 
+    if read.source not in (None, "-") and is_parquet(read.source):
+        from mlstats.errors import InputError
+
+        raise InputError(parquet_has_no_rows(read.source))
     target = _target(read.source, out.output, in_place=in_place, check=check)
     _check_side_files(read.source, target, rejects=rejects, report=report, check=check)
     stream = open_stream(read)

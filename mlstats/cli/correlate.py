@@ -51,13 +51,30 @@ def correlate_command(
         _emit_result(result, table, out, plot)
         return
     table = read_table(read)
-    chosen = table.resolve_many(parse_list(columns)) or table.numeric_columns()
-
+    chosen = _chosen(table, columns)
     values = {name: table.numeric(name) for name in chosen}
     table.record_use(*rows_in_some_pair(values))
     result = correlate(values, method=method.value, confidence=confidence,
                        correction=correction.value)
     _emit_result(result, table, out, plot)
+
+
+def _chosen(table: Any, columns: str | None) -> list[str]:
+    """--columns (each once), or every numeric column with the others named in a warning
+    (`table`: the local table or an engine's source)."""
+    from mlstats.errors import InputError
+
+    chosen = table.resolve_many(parse_list(columns))
+    twice = sorted({c for c in chosen if chosen.count(c) > 1})
+    if twice:
+        raise InputError(f"--columns names '{twice[0]}' twice; give each column once")
+    if not chosen:
+        chosen = table.numeric_columns()
+        others = [c for c in table.columns if c not in chosen]
+        if others and chosen:
+            table.warnings.append(f"not numeric, left out: {', '.join(others)} (choose the "
+                                  "columns with --columns)")
+    return chosen
 
 
 def _emit_result(result: Any, table: Any, out: OutputOptions, plot: str | None) -> None:
@@ -87,7 +104,7 @@ def _correlate_engine(columns: str | None, method: Method, confidence: float,
     else:
         from mlstats.engines.duckdb_summaries import correlation_summaries as summaries
     with (open_spark if read.engine == "spark" else open_duckdb)(read) as src:
-        chosen = src.resolve_many(parse_list(columns)) or src.numeric_columns()
+        chosen = _chosen(src, columns)
         found, pairs, size = summaries(src, chosen) if len(chosen) >= 2 else ([], {}, 0)
     return src, correlation_from(chosen, found, pairs, size=size, method=method.value,
                                  confidence=confidence, correction=correction.value)

@@ -189,6 +189,19 @@ def _columns(table: Any, spec: str | None) -> list[str]:
     if "name" in names:
         raise InputError("a column named 'name' cannot be clustered: each centroid's 'name' "
                          "is its cluster; rename the column")
+    rows = table.arrow.num_rows
+    empty = [c for c in names if rows and table.arrow.column(c).null_count == rows]
+    if empty and (spec is not None or len(empty) == len(names)):
+        one = len(empty) == 1
+        mend = (f"leave {'it' if one else 'them'} out of --columns" if spec is not None
+                else "give columns with values with --columns")
+        raise InputError(f"{'column' if one else 'columns'} "
+                         f"{', '.join(repr(c) for c in empty)} {'has' if one else 'have'} "
+                         f"no values, so every row would be left out; {mend}")
+    if empty:  # by default: an empty column would leave out every row, silently
+        table.warnings.append(f"no values, left out: {', '.join(empty)} (choose the columns "
+                              "with --columns)")
+        names = [c for c in names if c not in empty]
     return names
 
 
@@ -205,16 +218,19 @@ def _assigned_rows(table: Any, header: list[str], labels: Any) -> Any:
 
     import numpy as np
 
+    from mlstats.io.chunks import line_ending
+
     sep = table.sep.encode()
+    end = line_ending(table)  # the input's: \n, \r\n or \r, as clean and sample keep it
     name = "cluster"
     while name in header:
         name = f"_{name}"
     if table.has_header:
-        yield table.raw_header() + sep + name.encode() + b"\n"
+        yield table.raw_header() + sep + name.encode() + end
     empty = int(labels.max(initial=0)) + 1  # the index of the empty cell
     cluster = np.full(table.rows_read, empty, dtype=np.intp)
     cluster[table.row_numbers()] = labels
-    suffixes = np.array([sep + str(c).encode() + b"\n" for c in range(empty)] + [sep + b"\n"],
+    suffixes = np.array([sep + str(c).encode() + end for c in range(empty)] + [sep + end],
                         dtype=object)
     for start in range(0, table.rows_read, _ASSIGN_ROWS):
         stop = min(start + _ASSIGN_ROWS, table.rows_read)

@@ -178,6 +178,12 @@ def _grouped(read: ReadOptions, out: OutputOptions, *, method: str, n: int | Non
     table.drop_missing([group])
     codes, labels = table.codes(group)
     population = int(codes.size)
+    if population == 0:
+        from mlstats.errors import InputError
+
+        raise InputError(f"every row misses a value in --by '{group}', so there is no "
+                         f"{'stratum' if method == 'stratified' else 'cluster'} to draw "
+                         "from; choose another --by column")
     size = sampling.target_size(population, n=n, frac=frac, replace=replace)
     warnings = sampling.frac_warning(size, population, frac)
     if method == "stratified":

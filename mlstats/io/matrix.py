@@ -18,11 +18,12 @@ def take_matrix(table: Table, names: Sequence[str]) -> np.ndarray:
     provenance; `table.columns` no longer lists the taken ones.
     """
     import numpy as np
-    import pyarrow as pa
+
+    from mlstats.io._arrow import release_memory
 
     data = np.empty((table.arrow.num_rows, len(names)), order="F")
     for j, name in enumerate(names):
         data[:, j] = table.numeric(name)
         table.arrow = table.arrow.drop_columns([name])
-        pa.default_memory_pool().release_unused()
+        release_memory()
     return data

@@ -25,7 +25,7 @@ from pathlib import Path
 from mlstats.errors import InputError
 from mlstats.io.writer import protect_input
 
-_CHUNK = 1 << 22
+_CHUNK = 1 << 20
 _UTF8_BOM = codecs.BOM_UTF8
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _MAGIC = (
@@ -140,13 +140,12 @@ def _stream_file(path: Path, name: str) -> Source:
     has_quotes = False
     blank = True
     offset = 0
-    with path.open("rb") as f:
-        while chunk := f.read(_CHUNK):
-            if b"\x00" in chunk:
-                raise _nul_error(_line_at(path, offset + chunk.find(b"\x00")))
-            has_quotes = has_quotes or b'"' in chunk
-            blank = blank and not chunk.removeprefix(_UTF8_BOM).strip()
-            offset += len(chunk)
+    for chunk in _chunks(path):
+        if chunk.find(b"\x00") >= 0:
+            raise _nul_error(_line_at(path, offset + chunk.find(b"\x00")))
+        has_quotes = has_quotes or chunk.find(b'"') >= 0
+        blank = blank and not chunk.removeprefix(_UTF8_BOM).strip()
+        offset += len(chunk)
     if blank:
         raise InputError(f"'{name}' is empty; give a file with a header and data rows")
     return Source(name=name, digest=_hash_in_background(path), path=path, has_quotes=has_quotes)
@@ -175,9 +174,8 @@ def _hash_in_background(path: Path) -> Future[str]:
 def _start_hash(path: Path) -> Future[str]:
     def digest() -> str:
         sha = hashlib.sha256()
-        with path.open("rb") as f:
-            while chunk := f.read(_CHUNK):
-                sha.update(chunk)
+        for chunk in _chunks(path):
+            sha.update(chunk)
         return sha.hexdigest()
 
     future: Future[str] = Future()
@@ -190,6 +188,15 @@ def _start_hash(path: Path) -> Future[str]:
 
     threading.Thread(target=run, name="mlstats-sha256", daemon=True).start()
     return future
+
+
+def _chunks(path: Path) -> Iterator[bytearray]:
+    """The file's bytes, chunk by chunk, read into one reused buffer (each chunk is valid only
+    until the next one: no fresh allocation per chunk, and the buffer stays in cache)."""
+    buffer = bytearray(_CHUNK)
+    with path.open("rb", buffering=0) as f:
+        while size := f.readinto(buffer):
+            yield buffer if size == _CHUNK else buffer[:size]
 
 
 def _done(value: str) -> Future[str]:

@@ -274,8 +274,9 @@ class _Column:
     survey_numbers: int = 0
     survey_texts: int = 0
     n: int = 0
-    mean: float = 0.0
+    mean: float = 0.0  # mean and M2 in units of `unit` (a power of two: no overflow)
     m2: float = 0.0
+    unit: float = 0.0
     values: list = field(default_factory=list)
     anchors: list = field(default_factory=list)
     anchor_rows: Any = None
@@ -429,8 +430,10 @@ class Cleaner:
                 continue
             if method == "zscore":
                 sd = math.sqrt(col.m2 / (col.n - 1)) if col.n > 1 else 0.0
-                if sd > 0:
-                    col.low, col.high = col.mean - k * sd, col.mean + k * sd
+                if sd > 0:  # a fence beyond the float64 range is ±inf: nothing lies past it
+                    with np.errstate(over="ignore"):
+                        col.low, col.high = (float(np.float64(col.mean - k * sd) * col.unit),
+                                             float(np.float64(col.mean + k * sd) * col.unit))
             else:
                 q1, q3 = np.quantile(np.concatenate(col.values), [0.25, 0.75], method="linear")
                 iqr = q3 - q1
@@ -446,9 +449,9 @@ class Cleaner:
                 skipped.append(col.name)
                 continue
             if how == "mean" and col.n:
-                col.fill_text = _number_text(col.mean)
+                col.fill_text = _number_text(col.mean * col.unit)
             elif how == "median" and col.n:
-                col.fill_text = _number_text(float(np.median(np.concatenate(col.values))))
+                col.fill_text = _number_text(_median(np.concatenate(col.values)))
             elif how == "mode" and col.counts is not None:
                 col.fill_text = _mode(col.counts, self.o.unify_case)
             elif order is not None and i != self.o.order_by and col.order_values:
@@ -852,7 +855,7 @@ class Cleaner:
                 if self.o.unify_case and col.unify_from is not None:
                     unique -= len(col.unify_from)
                 variants_total += variants
-            elif col.nonempty:
+            elif not col.tracking:
                 untracked.append(name)
             else:
                 unique, variants = 0, 0
@@ -1080,7 +1083,22 @@ def _floats(text: Any) -> np.ndarray:
 
 
 def _merge_moments(col: _Column, x: np.ndarray) -> None:
-    """Chan, Golub & LeVeque (1979) pairwise update of (n, mean, M2)."""
+    """Chan, Golub & LeVeque (1979) pairwise update of (n, mean, M2).
+
+    In units of a power of two near the largest |x| beyond 2^±200 (exact), so that neither
+    the sum nor the squares overflow or underflow; a larger unit later rescales the sums.
+    """
+    from mlstats.stats.summaries import scale_for
+
+    unit = scale_for(max(float(x.max()), -float(x.min())))
+    if col.n and unit < col.unit:
+        unit = col.unit
+    elif col.n and unit > col.unit:
+        col.mean *= col.unit / unit
+        col.m2 *= (col.unit / unit) ** 2
+    col.unit = unit
+    if unit != 1.0:
+        x = x / unit
     nb = x.size
     mb = float(x.mean())
     m2b = float(((x - mb) ** 2).sum())
@@ -1219,6 +1237,17 @@ def _violations(text: Any, missing: np.ndarray, expr: Expr) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         holds = OPERATORS[expr.op](values, expr.value) & number
     return ~holds & ~missing
+
+
+def _median(x: np.ndarray) -> float:
+    """np.median, but the midpoint of two values near the float64 limit does not overflow."""
+    half = x.size // 2
+    if x.size % 2:
+        return float(np.partition(x, half)[half])
+    part = np.partition(x, [half - 1, half])
+    low, high = float(part[half - 1]), float(part[half])
+    middle = (low + high) / 2
+    return middle if math.isfinite(middle) else low / 2 + high / 2
 
 
 def _number_text(value: float) -> str:

@@ -24,17 +24,20 @@ import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 
 from mlstats.errors import InputError
 from mlstats.stats.multiple import CORRECTIONS, adjust_pvalues
+from mlstats.stats.tdist import t_two_sided_p
 
 METHODS = ("pearson", "spearman", "kendall")
 EXACT_SPEARMAN = 9  # R's AS 89 enumerates permutations up to this n
 EXACT_KENDALL = 33  # SciPy's `kendalltau` exact distribution up to this n
 _BLOCK = 1 << 16  # rows per block of the Gram matrix (k columns × 64 Ki rows of float64)
 _MIN_N = 3
+_OWN_T_TAIL_DF = 10_000_000  # degrees of freedom up to which t_test_p needs no SciPy
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -135,6 +138,10 @@ def _check_count(names: Sequence[str]) -> None:
         shown = ", ".join(names) or "none"
         raise InputError(f"correlate needs at least two numeric columns (got {shown}); "
                          "name them with --columns")
+    if "name" in names:
+        raise InputError("a column named 'name' cannot be correlated: each matrix row's "
+                         "'name' is its column; rename the column, or leave it out of "
+                         "--columns")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -302,6 +309,10 @@ def gram_correlation(columns: Sequence[np.ndarray]) -> np.ndarray:
     from threadpoolctl import threadpool_limits
 
     size, k = columns[0].size, len(columns)
+    # Subnormal values (below 2^-1022) carry few bits, and their mean fewer: such a column is
+    # first multiplied by 2^600 (exact; r does not change with the scale).
+    columns = [c * 2.0 ** 600 if c.size and float(np.abs(c).max()) < 2.0 ** -900 else c
+               for c in columns]
     means = [float(c.mean()) for c in columns]
     inverse = np.array([1.0 / _power_of_two(max(float(c.max()) - m, m - float(c.min())))
                         for c, m in zip(columns, means, strict=True)])
@@ -444,12 +455,18 @@ def _t_or_exact_p(r: float, x: np.ndarray, y: np.ndarray, method: str) -> tuple[
 
 
 def t_test_p(r: float, n: int) -> float:
-    """Two-sided p of t = r·√((n − 2)/((1 − r)(1 + r))) on n − 2 degrees of freedom."""
-    from scipy.special import stdtr
+    """Two-sided p of t = r·√((n − 2)/((1 − r)(1 + r))) on n − 2 degrees of freedom.
 
+    Our own t tail below 10⁷ degrees of freedom (within 5e-10 of SciPy there, and correlate
+    need not import SciPy); SciPy's `stdtr` above, where its import is small beside the read.
+    """
     if abs(r) == 1.0:
         return 0.0
     t = r * math.sqrt((n - 2) / ((1.0 - r) * (1.0 + r)))
+    if n - 2 < _OWN_T_TAIL_DF:
+        return t_two_sided_p(t, n - 2)
+    from scipy.special import stdtr
+
     return float(2 * stdtr(n - 2, -abs(t)))
 
 
@@ -485,8 +502,6 @@ def spearman_exact_p(r: float, size: int) -> float:
 def fisher_interval(r: float, n: int, *, method: str, confidence: float) -> tuple[float, float]:
     """tanh(atanh(r) ± z·SE): SE² = 1/(n − 3) (Pearson), (1 + r²/2)/(n − 3) (Spearman,
     Bonett–Wright) or 0.437/(n − 4) (Kendall, Fieller–Hartley–Pearson); NaN below those n."""
-    from scipy.special import ndtri
-
     if method == "kendall":
         var = 0.437 / (n - 4) if n > 4 else math.nan
     elif n > 3:
@@ -495,7 +510,7 @@ def fisher_interval(r: float, n: int, *, method: str, confidence: float) -> tupl
         var = math.nan
     if math.isnan(var):
         return math.nan, math.nan
-    half = float(ndtri((1 + confidence) / 2)) * math.sqrt(var)
+    half = NormalDist().inv_cdf((1 + confidence) / 2) * math.sqrt(var)
     with np.errstate(divide="ignore"):
         z = float(np.arctanh(r))
     return math.tanh(z - half), math.tanh(z + half)

@@ -37,7 +37,7 @@ from types import MappingProxyType
 import numpy as np
 
 from mlstats.errors import InputError
-from mlstats.stats.summaries import scale_for
+from mlstats.stats.summaries import _scales_for, scale_for
 
 SCALES = ("none", "zscore", "minmax")
 DEFAULT_RANGE = (1, 10)
@@ -170,11 +170,13 @@ def kmeans(data: np.ndarray, *, names: Sequence[str], k: int | None = None,
     warnings: list[str] = []
     # Beyond 2^±200 the data are divided by a power of two first (exact), so that no sum or
     # squared distance overflows or underflows; `unit` brings the results back.
-    unit = scale_for(float(np.abs(z).max()))
-    if unit != 1.0:
+    # With --scale each column is scaled on its own, so each gets its own power of two (one
+    # for all would flush a column of tiny values beside one of huge values to 0).
+    peaks = np.maximum(z.max(axis=0), -z.min(axis=0))
+    unit = scale_for(float(peaks.max())) if scale == "none" else _scales_for(peaks)
+    if np.any(unit != 1.0):
         z /= unit
-    offset, factor = _scale(z, names, scale, warnings)
-    offset, factor = offset * unit, factor * unit
+    offset, factor = _scale(z, names, scale, warnings)  # in units of `unit`
     inertia_unit = unit if scale == "none" else 1.0
     ks = (k,) if sweep is None else tuple(range(sweep[0], sweep[1] + 1))
     _check_distinct(z, ks[-1], k_range=None if sweep is None else f"{sweep[0]}:{sweep[1]}")
@@ -235,13 +237,16 @@ def kmeans(data: np.ndarray, *, names: Sequence[str], k: int | None = None,
         body = dict(k=chosen.k, inertia=point.inertia,
                     explained_variance=point.explained_variance, silhouette=point.silhouette,
                     iterations=chosen.iterations, sizes=tuple(chosen.sizes.tolist()),
-                    centroids=_centroids(chosen.centres * factor + offset, names))
+                    # back to the input's units last: factor × unit alone may overflow
+                    centroids=_centroids((chosen.centres * factor + offset) * unit, names))
     if sweep is None:
         result: KMeansResult = KMeansResult(**body, **common, warnings=tuple(warnings))
     else:
         result = ElbowResult(**body, **common, warnings=tuple(warnings), elbow=elbow,
                              elbow_k=None if chosen is None else chosen.k,
                              k_range=f"{sweep[0]}:{sweep[1]}")
+    with np.errstate(over="ignore"):  # a range beyond float64 (only a plot reads these)
+        offset, factor = offset * unit, factor * unit
     return KMeansRun(result=result, labels=None if chosen is None else chosen.labels,
                      data=z, centres=None if chosen is None else chosen.centres,
                      sample=sample, offset=offset, factor=factor)

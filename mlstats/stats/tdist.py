@@ -1,7 +1,8 @@
-"""Student's t quantile without SciPy, for commands that need nothing else from it.
+"""Student's t quantile and tail without SciPy, for commands that need nothing else from it.
 
-`describe` needs one number per sample size, t(1 − α/2, ν), for the interval of each mean;
-importing `scipy.special` for it cost describe a sixth of its run on small files.
+`describe` needs one number per sample size, t(1 − α/2, ν), for the interval of each mean, and
+`correlate` one p-value per pair; importing `scipy.special` for them cost describe a sixth of
+its run on small files and correlate a tenth of its run on a million rows.
 """
 
 from __future__ import annotations
@@ -69,12 +70,58 @@ def _upper_tail(t: float, df: float) -> float:
     return (1 - _beta(t * t / (df + t * t), b, a)) / 2
 
 
+def t_two_sided_p(t: float, df: float) -> float:
+    """P(|T| ≥ |t|) for Student's t with `df` > 0: I_x(ν/2, ½) with x = ν/(ν + t²).
+
+    ln x = −ln(1 + t²/ν) and ln(1 − x) = ln t² − ln(ν + t²) are taken without forming 1 − x,
+    and ln B(ν/2, ½) from the asymptotic series of ln Γ(a + ½) − ln Γ(a), so the p-value keeps
+    its relative accuracy for millions of degrees of freedom.
+    Reference: Abramowitz & Stegun (1964) 26.7.1, 6.1.47; Press et al., Numerical Recipes
+    (3rd ed.) §6.4 for the continued fraction.
+    Checked against: SciPy `2 * scipy.special.stdtr(df, -|t|)` (tests/stats/test_tdist.py).
+    """
+    t2 = t * t
+    if math.isnan(t2) or math.isnan(df):
+        return math.nan
+    if t2 == 0:
+        return 1.0
+    if math.isinf(t2):
+        return 0.0
+    a, b = df / 2, 0.5
+    log_x = -math.log1p(t2 / df)
+    log_y = math.log(t2) - math.log(df + t2)
+    log_front = a * log_x + b * log_y - _log_beta_half(a)
+    x = math.exp(log_x)
+    if x < (a + 1) / (a + b + 2):
+        return math.exp(log_front) / a * _continued_fraction(x, a, b)
+    return 1 - math.exp(log_front) / b * _continued_fraction(-math.expm1(log_x), b, a)
+
+
+def _log_beta_half(a: float) -> float:
+    """ln B(a, ½) = ½ ln π − (ln Γ(a + ½) − ln Γ(a)); the difference by its asymptotic series
+    ½ ln a − 1/(8a) + 1/(192a³) − 1/(640a⁵) + 17/(14336a⁷) from a = 50 (A&S 6.1.47 with
+    Bernoulli polynomials), where lgamma's own rounding would grow with a."""
+    if a < 50:
+        ratio = math.lgamma(a + 0.5) - math.lgamma(a)
+    else:
+        inv = 1 / a
+        inv2 = inv * inv
+        ratio = 0.5 * math.log(a) - inv * (1 / 8 - inv2 * (1 / 192 - inv2 * (
+            1 / 640 - inv2 * 17 / 14336)))
+    return 0.5 * math.log(math.pi) - ratio
+
+
 def _beta(x: float, a: float, b: float) -> float:
     """The regularized incomplete beta I_x(a, b) by its continued fraction (modified Lentz)."""
     if x <= 0:
         return 0.0
     front = math.exp(math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
                      + a * math.log(x) + b * math.log1p(-x)) / a
+    return front * _continued_fraction(x, a, b)
+
+
+def _continued_fraction(x: float, a: float, b: float) -> float:
+    """The continued fraction of I_x(a, b) less its front factor x^a (1−x)^b / (a B(a, b))."""
     tiny = 1e-300
     f, c, d = 1.0, 1.0, 0.0
     for i in range(100_000):
@@ -92,4 +139,4 @@ def _beta(x: float, a: float, b: float) -> float:
         f *= c * d
         if abs(1 - c * d) < 1e-16:
             break
-    return front * (f - 1)
+    return f - 1

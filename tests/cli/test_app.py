@@ -45,6 +45,9 @@ def test_command_help_has_an_example():
      "invalid value for '--confidence': Input should be a valid number, unable to parse string "
      "as a number; see mlstats describe --help"),
     (["nosuch"], "no such command 'nosuch'; see mlstats --help"),
+    (["kmeans", CARS, "--k"], "option '--k' requires an argument; see mlstats kmeans --help"),
+    (["clean", CARS, "--missing"],
+     "option '--missing' requires an argument; see mlstats clean --help"),
 ])
 def test_usage_errors_are_one_line_exit_2(args, line):
     result = invoke(*args)

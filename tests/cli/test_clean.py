@@ -408,6 +408,32 @@ def test_fill_missing(dirty, clean, how, x, c):
     assert record["missing_left"] == 5 - filled
 
 
+@pytest.mark.parametrize("block", [None, 64])  # 64 bytes: a batch per two rows or so
+@pytest.mark.parametrize("power", [1022, -1000])
+def test_mean_median_and_zscore_near_the_float64_limits(dirty, clean, monkeypatch, power,
+                                                        block):
+    # The sums overflowed (the mean fill was written as "inf", the zscore fences were
+    # infinite) or the squares underflowed (sd 0: no outliers). NumPy and SciPy on the same
+    # values scaled by an exact power of two, the answer scaled back.
+    from scipy import stats
+
+    if block is not None:
+        monkeypatch.setattr(stream_module, "BLOCK", block)
+    # small values first: a later batch of larger values rescales the sums
+    x = np.ldexp(np.array([0.001, 1.7, 1.6, 1.5, 1.69, -1.7, 1.65, 1.62]), power)
+    cells = [repr(v) for v in x.tolist()]
+    cells.insert(3, "")  # row 4 misses x
+    text = "x,i\n" + "".join(f"{c},{i}\n" for i, c in enumerate(cells))
+    plain = np.ldexp(x, -power)
+    for how, want in (("mean", plain.mean()), ("median", np.median(plain))):
+        _, _, rows = clean(dirty(text), "--missing", how, "--keep-duplicates", "--quiet")
+        assert float(rows[4][0]) == pytest.approx(np.ldexp(want, power), rel=1e-15), how
+    _, record, _ = clean(dirty(text), "--outliers", "zscore:2", "--keep-duplicates",
+                         "--quiet")
+    want = int((np.abs(stats.zscore(plain, ddof=1)) > 2).sum())
+    assert column(record, "x")["outliers"] == want
+
+
 def test_fill_text_columns_warns_for_numeric_methods(dirty, clean):
     result, _, _ = clean(dirty(FILL), "--missing", "mean")
     assert ("mlstats: warning: --missing mean fills numeric columns only; missing cells of "
@@ -704,10 +730,29 @@ def test_an_interrupted_in_place_run_leaves_the_input(tmp_path, signum, code):
 
 
 def test_a_header_only_file_keeps_its_columns(dirty, clean):
-    result, record, _ = clean(dirty("a,b\n"), "--quiet")
+    result, record, _ = clean(dirty("a,b\n"))
     assert result.stdout == "a,b\n"
     assert (record["rows_in"], record["columns_out"], record["empty_columns"]) == (0, 2, 0)
     assert record["missing_fraction"] is None
+    # no value to count: unique is 0, not "counted up to a cap" (nothing was capped)
+    assert [(c["unique"], c["case_variants"]) for c in record["columns"]] == [(0, 0), (0, 0)]
+    assert record["warnings"] == [] and "warning" not in result.stderr
+
+
+def test_a_parquet_input_is_one_line_exit_2(tmp_path):
+    # it was read as CSV text: "line 1: bytes that are not valid UTF-8"
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"a": [1, 2]}), path)
+    before = path.read_bytes()
+    for args in ([], ["--check"], ["--in-place"]):
+        result = invoke("clean", path, *args)
+        assert (result.exit_code, result.stdout) == (2, "")
+        assert result.stderr == (f"mlstats: error: '{path}' is Parquet, which has no CSV rows "
+                                 "to copy as read; convert it to CSV first\n")
+    assert path.read_bytes() == before
 
 
 def test_no_header_writes_no_header(dirty, clean):

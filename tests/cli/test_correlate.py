@@ -55,6 +55,15 @@ def test_rows_without_two_values_are_left_out_and_counted(write_csv):
 def test_a_text_column_in_the_default_set_is_skipped():
     record = invoke_json("correlate", str(SAMPLE / "toothgrowth.csv"))
     assert [p["name"] for p in record["pairs"]] == ["len~dose"]
+    assert record["warnings"] == ["not numeric, left out: supp (choose the columns with "
+                                  "--columns)"]
+
+
+def test_a_column_named_twice_is_one_line_exit_2():
+    result = invoke("correlate", str(SAMPLE / "cars.csv"), "--columns", "speed,dist,speed")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == ("mlstats: error: --columns names 'speed' twice; give each column "
+                             "once\n")
 
 
 def test_a_named_text_column_is_one_line_exit_2():
@@ -72,6 +81,8 @@ def test_a_named_text_column_is_one_line_exit_2():
      "correlation needs 3"),
     ("a,t\n1,x\n2,y\n", "correlate needs at least two numeric columns (got a); name them "
      "with --columns"),
+    ("name,b\n1,2\n2,4\n3,5\n4,1\n", "a column named 'name' cannot be correlated: each "
+     "matrix row's 'name' is its column; rename the column, or leave it out of --columns"),
 ])
 def test_undefined_correlations_are_one_line_exit_2(write_csv, text, message):
     result = invoke("correlate", write_csv(text))
@@ -123,6 +134,19 @@ def test_plot_writes_a_heatmap(tmp_path):
     result = invoke("correlate", AIR, "--plot", str(path), "--quiet")
     assert result.exit_code == 0
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_heatmap_writes_each_r_in_its_cell(tmp_path, monkeypatch):
+    from mlstats.render import plot
+
+    seen = []
+    real = plot.save_figure
+    monkeypatch.setattr(plot, "save_figure", lambda figure, path: (seen.append(
+        sorted(t.get_text() for t in figure.axes[0].texts)), real(figure, path)))
+    record = invoke_json("correlate", str(SAMPLE / "cars.csv"), "--plot",
+                         str(tmp_path / "heat.png"))
+    r = record["pairs"][0]["r"]
+    assert seen == [sorted(["1.00", "1.00", f"{r:.2f}", f"{r:.2f}"])]
 
 
 def test_standard_input_in_a_real_process():

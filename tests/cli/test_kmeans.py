@@ -115,6 +115,17 @@ def test_default_columns_are_the_numeric_ones(write_csv):
                              "columns with --columns)\n")
 
 
+def test_a_column_without_values_is_left_out_of_the_default_with_a_warning(write_csv):
+    # every row misses b: by default b is left out (named), not every row
+    path = write_csv("a,b,c\n1,,x\n2,,y\n3,,z\n10,,w\n")
+    result = invoke("kmeans", path, "--k", "2", "--seed", "1", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert (record["columns"], record["rows_used"], record["sizes"]) == (["a"], 4, [3, 1])
+    assert "mlstats: warning: no values, left out: b (choose the columns with --columns)" \
+        in result.stderr.splitlines()
+
+
 def test_rows_with_missing_values_are_left_out_and_counted(write_csv):
     path = write_csv("x,y\n0,0\n0.1,\n5,5\n,1\n5.2,5.1\n0.2,0.1\n")
     record = invoke_json("kmeans", path, "--k", "2", "--seed", "1")
@@ -149,14 +160,16 @@ def test_assign_writes_every_row_as_read_plus_its_cluster(write_csv):
     assert record["command"] == "kmeans" and record["sizes"] == [2, 2, 1]
 
 
-def test_assign_to_a_file_keeps_the_delimiter_and_names_a_new_column(tmp_path):
+def test_assign_to_a_file_keeps_the_delimiter_line_ending_and_names_a_new_column(tmp_path):
     source = tmp_path / "d.tsv"
     source.write_bytes(b"cluster\tv\r\n1\t0.5\r\n2\t0.6\r\n3\t9\r\n")
     out = tmp_path / "out.tsv"
     result = invoke("kmeans", source, "--k", "2", "--columns", "v", "--seed", "1",
                     "--assign", "-o", out, "--quiet")
     assert result.exit_code == 0 and result.stdout == ""
-    assert out.read_bytes() == b"cluster\tv\t_cluster\n1\t0.5\t0\n2\t0.6\t0\n3\t9\t1\n"
+    # rows as read: the input's \r\n line ending too (as clean and sample write them)
+    assert out.read_bytes() == (b"cluster\tv\t_cluster\r\n1\t0.5\t0\r\n2\t0.6\t0\r\n"
+                                b"3\t9\t1\r\n")
     assert result.stderr.startswith("mlstats kmeans\nk-means with k = 2: ")
 
 
@@ -229,6 +242,40 @@ def test_plot_writes_a_png(tmp_path, args):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def _drawn(monkeypatch: pytest.MonkeyPatch) -> list:
+    """What each saved figure's first axes show: its legend labels and its x label."""
+    from mlstats.render import plot
+
+    seen: list = []
+    real = plot.save_figure
+
+    def save(figure, path):
+        axes = figure.axes[0]
+        seen.append((axes.get_legend_handles_labels()[1], axes.get_xlabel(),
+                     [len(c.get_offsets()) for c in axes.collections]))
+        real(figure, path)
+
+    monkeypatch.setattr(plot, "save_figure", save)
+    return seen
+
+
+def test_the_elbow_plot_marks_the_chosen_k(tmp_path, monkeypatch):
+    seen = _drawn(monkeypatch)
+    record = invoke_json("kmeans", FAITHFUL, "--seed", "1", "--plot", tmp_path / "e.png")
+    labels, xlabel, _ = seen[0]
+    assert xlabel == "k" and f"elbow (Kneedle): k = {record['elbow_k']}" in labels
+
+
+def test_the_cluster_plot_colours_each_cluster_and_marks_the_centroids(tmp_path, monkeypatch):
+    seen = _drawn(monkeypatch)
+    record = invoke_json("kmeans", FAITHFUL, "--seed", "1", "--k", "3", "--plot",
+                         tmp_path / "c.png")
+    labels, xlabel, points = seen[0]
+    assert labels == ["cluster 0", "cluster 1", "cluster 2", "centroids"]
+    assert xlabel == "first principal component"
+    assert points == [*record["sizes"], 3]  # every row in its cluster's colour, 3 centroids
+
+
 def test_plot_onto_the_input_is_exit_2():
     result = invoke("kmeans", FAITHFUL, "--plot", FAITHFUL)
     assert result.exit_code == 2
@@ -272,6 +319,14 @@ def test_bad_data_is_one_line_exit_2(write_csv):
          "leave it out of --columns, or use --scale minmax or none"),
         (named, ["--k", "2"], "a column named 'name' cannot be clustered: each centroid's "
                               "'name' is its cluster; rename the column"),
+    ]
+    empty = write_csv("a,b,c\n1,,x\n2,,y\n3,,z\n", "empty.csv")
+    cases += [
+        (empty, ["--k", "2", "--columns", "a,b"], "column 'b' has no values, so every row "
+                                                  "would be left out; leave it out of --columns"),
+        (write_csv("a,b\n,\n,\n", "none.csv"), ["--k", "1"],
+         "columns 'a', 'b' have no values, so every row would be left out; give columns with "
+         "values with --columns"),
     ]
     for path, args, message in cases:
         result = invoke("kmeans", path, *args)

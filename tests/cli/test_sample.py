@@ -100,6 +100,21 @@ def test_stratified_missing_groups_are_left_out_and_counted(write_csv):
     assert {row.split(",")[0] for row in rows_of(result.stdout)} == {"a", "b"}
 
 
+@pytest.mark.parametrize("args", [
+    ["--n", "1", "--method", "stratified"],
+    ["--n", "1", "--method", "stratified", "--replace"],  # it drew 0 rows, exit 0
+    ["--frac", "0.5", "--method", "cluster"],
+])
+def test_a_by_column_without_values_is_one_line_exit_2(write_csv, args):
+    path = write_csv("a,g\n1,\n2,\n3,\n")
+    result = invoke("sample", path, *args, "--by", "g", "--seed", "1")
+    assert (result.exit_code, result.stdout) == (2, ""), result.stderr
+    kind = "stratum" if "stratified" in args else "cluster"
+    assert result.stderr == (
+        f"mlstats: error: every row misses a value in --by 'g', so there is no {kind} to draw "
+        "from; choose another --by column\n")
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--n", "200"], "--n 200 is more than the 153 rows of the input; lower --n, or add "
      "--replace to draw with replacement"),

@@ -406,3 +406,60 @@ def test_nan_that_parses_as_a_number_is_missing(write_csv, extra):
     assert table.rows_used == 2
     assert table.codes("g")[0].tolist() == [0, 0]
     assert table.codes("x")[1] == ["1", "3"]
+
+
+def test_sha256_and_nul_check_over_many_reads(write_csv):
+    # The file is read in 1 MiB pieces: a digest and a NUL line that span several of them.
+    rows = "".join(f"{i},{i * 0.5}\n" for i in range(300_000))
+    text = "a,b\n" + rows
+    assert len(text) > 3 << 20
+    path = write_csv(text)
+    record = invoke_json("describe", path)
+    assert record["provenance"]["sha256"] == hashlib.sha256(text.encode()).hexdigest()
+    assert record["columns"][0]["n"] == 300_000
+    bad = write_csv(text + "7,\x008\n", "nul.csv")
+    result = invoke("describe", bad)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("mlstats: error: line 300002: a NUL byte;")
+
+
+def test_rows_longer_than_the_parse_blocks_are_read_whole(write_csv):
+    # Decimal columns are parsed in blocks sized from the first lines (1 MiB at least): a
+    # header longer than that, and a later row longer than a block, are still read.
+    names = [name * 400_000 for name in "abc"]
+    short = "1.5,2.5,3.5\n"
+    long = ",".join(["2." + "5" * 600_000] * 3)
+    path = write_csv(",".join(names) + "\n" + short * 5000 + f"{long}\n{short}")
+    columns = invoke_json("describe", path)["columns"]
+    assert [c["name"] for c in columns] == names
+    assert columns[0]["n"] == 5002
+    assert columns[0]["max"] == pytest.approx(2.5555555555555554)
+
+
+def test_numeric_columns_keep_nulls_across_chunks():
+    import pyarrow as pa
+
+    from mlstats.io._arrow import to_float64
+
+    column = pa.chunked_array([pa.array([1.0, None, 3.0]), pa.array([], pa.float64()),
+                               pa.array([4.0, 5.0]).slice(1), pa.array([None, 2.0])])
+    np.testing.assert_array_equal(to_float64(column), [1.0, np.nan, 3.0, 5.0, np.nan, 2.0])
+    assert to_float64(pa.chunked_array([], pa.float64())).size == 0
+    np.testing.assert_array_equal(
+        to_float64(pa.chunked_array([pa.array([1, None, 2])])), [1.0, np.nan, 2.0])
+
+
+def test_all_finite_looks_only_at_values_present():
+    import pyarrow as pa
+
+    from mlstats.io._arrow import all_finite, from_bool
+
+    values = np.array([1.0, np.nan, np.inf, 2.0])
+    hidden = pa.Array.from_buffers(  # NaN and inf under null bits: absent, not refused
+        pa.float64(), 4, [from_bool(np.array([True, False, False, True])).buffers()[1],
+                          pa.py_buffer(values)])
+    assert all_finite(pa.chunked_array([hidden, pa.array([], pa.float64())]))
+    assert not all_finite(pa.chunked_array([pa.array([1.0]), pa.array([None, np.inf])]))
+    assert not all_finite(pa.chunked_array([pa.array([1.0, 2.0, 3.0]).slice(1),
+                                            pa.array([np.nan])]))
+    assert all_finite(pa.chunked_array([pa.array([np.nan, 1.0]).slice(1)]))

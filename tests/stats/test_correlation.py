@@ -353,6 +353,12 @@ def test_fewer_than_three_complete_pairs_is_an_error():
         correlate({"x": np.array([1.0, 2, nan, 4]), "y": np.array([1.0, nan, 3, 2])})
 
 
+def test_a_column_named_name_is_an_error():
+    # each matrix row is {name: <its column>, <col>: r, ...}: a column 'name' would overwrite it
+    with pytest.raises(InputError, match=r"^a column named 'name' cannot be correlated"):
+        correlate({"name": np.array([1.0, 2, 3, 4]), "b": np.array([2.0, 4, 5, 1])})
+
+
 def test_one_column_is_an_error():
     with pytest.raises(InputError, match="needs at least two numeric columns"):
         correlate({"x": np.arange(5.0)})
@@ -373,3 +379,14 @@ def test_extreme_magnitudes_do_not_overflow():
     y = np.array([2.0, 1, 4, 3, 5]) * 1e-250
     assert pair(x, y).r == pytest.approx(stats.pearsonr(x / 1e250, y * 1e250).statistic,
                                          rel=1e-12)
+
+
+@pytest.mark.parametrize("method", ["pearson", "spearman"])
+def test_subnormal_values_beside_the_float64_limit(method):
+    # 1/2^-1063 overflowed: r was NaN and the run ended with "Fisher's z needs n ≥ 4 (n = 5)".
+    # SciPy on the same data scaled by exact powers of two (r does not change with scale).
+    x = np.array([1e-320, 2e-320, 3e-320, 5e-321, 4e-320])
+    y = np.array([1e300, -1e300, 1.7e308, -1.7e308, 0.0])
+    oracle = stats.pearsonr if method == "pearson" else stats.spearmanr
+    want = oracle(np.ldexp(x, 1070), np.ldexp(y, -1000)).statistic
+    assert pair(x, y, method=method).r == pytest.approx(want, rel=1e-12)

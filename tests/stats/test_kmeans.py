@@ -424,3 +424,22 @@ def test_values_near_the_float64_limit_give_results_or_null_with_a_warning():
            "and silhouette are unaffected)" in result.warnings
     tiny = kmeans(x * 1e-320 / 1e308, names=["v", "w"], k=2, n_init=2, seed=1).result
     assert tiny.sizes == (2, 2) and math.isfinite(tiny.explained_variance)
+
+
+@pytest.mark.parametrize("scale", ["zscore", "minmax"])
+def test_a_column_of_tiny_values_beside_one_of_huge_values_is_scaled_on_its_own(scale):
+    # One power of two for both columns flushed the tiny one to 0: zscore called it constant
+    # (an error), minmax left it at 0. Scaled on its own it is ordinary data: the result is
+    # that of the same data with each column multiplied by an exact power of two.
+    x = np.array([[1e-320, 1e300], [2e-320, -1e300], [3e-320, 1.7e308], [5e-321, -1.7e308],
+                  [4e-320, 0.0], [3.5e-320, 2e300]])
+    got = kmeans(x, names=["a", "b"], k=2, scale=scale, seed=1).result
+    plain = np.column_stack([np.ldexp(x[:, 0], 1070), np.ldexp(x[:, 1], -1000)])
+    want = kmeans(plain, names=["a", "b"], k=2, scale=scale, seed=1).result
+    assert not got.warnings and got.sizes == want.sizes
+    assert got.inertia == pytest.approx(want.inertia, rel=1e-12)
+    assert got.silhouette == pytest.approx(want.silhouette, rel=1e-12)
+    for mine, theirs in zip(got.centroids, want.centroids, strict=True):
+        # a subnormal centroid holds its value to the subnormal spacing 2^-1074 (2^-4 here)
+        assert np.ldexp(mine["a"], 1070) == pytest.approx(theirs["a"], abs=2.0 ** -4)
+        assert np.ldexp(mine["b"], -1000) == pytest.approx(theirs["b"], rel=1e-12)
