@@ -81,7 +81,7 @@ def kmeans_command(
 
         raise InputError("--assign copies the input's CSV rows as read, and a Parquet file has "
                          "none; convert the input to CSV, or drop --assign")
-    names = _columns(table, columns)
+    names = _with_values(table, _columns(table, columns), columns)
     table.drop_missing(names)
     header = table.columns
     data = take_matrix(table, names)
@@ -189,6 +189,14 @@ def _columns(table: Any, spec: str | None) -> list[str]:
     if "name" in names:
         raise InputError("a column named 'name' cannot be clustered: each centroid's 'name' "
                          "is its cluster; rename the column")
+    return names
+
+
+def _with_values(table: Any, names: list[str], spec: str | None) -> list[str]:
+    """The columns of `_columns` that hold values: an empty one named in --columns (or all
+    empty) is an error, one of the default set is left out with a warning (local engine)."""
+    from mlstats.errors import InputError
+
     rows = table.arrow.num_rows
     empty = [c for c in names if rows and table.arrow.column(c).null_count == rows]
     if empty and (spec is not None or len(empty) == len(names)):
