@@ -51,4 +51,18 @@ def run() -> list[Comparison]:
     pandas = python(f"import pandas as pd; pd.read_csv({path!r}).sample(1000, random_state=1)")
     found.append(Comparison("sample --n 1000, 1 GB CSV vs pandas (end to end)", t_ours,
                             command_time(pandas, repeat=1), "pandas read_csv+sample", "<= 1.0"))
+    # --where: each block's condition column parsed and compared, still one pass.
+    where = mlstats("sample", path, "--n", "1000", "--where", "c0 > 100", "--seed", "1",
+                    "--quiet")
+    t_where = command_time(where, repeat=2)
+    found.append(Comparison("sample --n 1000 --where, 1 GB CSV vs without --where", t_where,
+                            t_ours, "sample without --where", "<= 1.5"))
+    query = python(f"import pandas as pd; d = pd.read_csv({path!r}); "
+                   "d[d.c0 > 100].sample(1000, random_state=1)")
+    found.append(Comparison("sample --n 1000 --where, 1 GB CSV vs pandas (end to end)", t_where,
+                            command_time(query, repeat=1), "pandas read_csv+filter+sample",
+                            "<= 1.0"))
+    found.append(Comparison("sample --n 1000 --where, 1 GB CSV peak memory (MB) vs file size",
+                            peak_rss_mb(where), size_mb, "file size", "bounded (<< 1.0)",
+                            unit=" MB"))
     return found

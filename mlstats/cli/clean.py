@@ -75,23 +75,23 @@ def clean_command(
     standard error."""
 
     from mlstats.cli._emit import emit
+    from mlstats.errors import InputError
     from mlstats.io.source import is_parquet, parquet_has_no_rows
     from mlstats.io.stream import open_stream
     from mlstats.render.progress import progress
 
     if read.source not in (None, "-") and is_parquet(read.source):
-        from mlstats.errors import InputError
-
         raise InputError(parquet_has_no_rows(read.source))
+    if in_place and read.where:
+        raise InputError("--in-place with --where would delete the rows --where leaves out "
+                         "from the input file; write the selected rows with -o instead")
     target = _target(read.source, out.output, in_place=in_place, check=check)
     _check_side_files(read.source, target, rejects=rejects, report=report, check=check)
     stream = open_stream(read)
     if in_place and stream.source.path is None:
-        from mlstats.errors import InputError
-
         raise InputError("--in-place rewrites an uncompressed UTF-8 file only; write the "
                          "cleaned data with -o instead")
-    cleaner = _cleaner(stream, read, check=check, missing=missing, order_by=order_by,
+    cleaner, where = _cleaner(stream, read, check=check, missing=missing, order_by=order_by,
                        coerce=coerce, outliers=outliers, ranges=ranges or [],
                        rules=rules or [], outlier_action=outlier_action,
                        snake=snake_case, unify_case=unify_case,
@@ -99,30 +99,35 @@ def clean_command(
                        keep_duplicates=keep_duplicates)
     with progress(stream.size, "clean: survey", quiet=out.quiet) as advance:
         for batch in stream.batches(advance):
-            if not cleaner.survey(batch):
+            if not cleaner.survey(batch, _selected(where, batch, tally=False)):
                 break
     cleaner.finish_survey()
     if check:
         with progress(stream.size, "clean: check", quiet=out.quiet) as advance:
             for batch in stream.batches(advance):
-                cleaner.clean(batch)
+                cleaner.clean(batch, _selected(where, batch, tally=True))
         result = cleaner.result()
-        emit("clean", result, out, table=_provenance(stream, result), main="columns",
+        emit("clean", result, out, table=_provenance(stream, result, where), main="columns",
              report=report)
         if result.problems:
             raise typer.Exit(1)
         return
     out = report_options(out)
-    result = _write(stream, cleaner, target, in_place=in_place, rejects=rejects,
+    result = _write(stream, cleaner, target, where, in_place=in_place, rejects=rejects,
                     quiet=out.quiet,
-                    finish=lambda r: emit("clean", r, out, table=_provenance(stream, r),
+                    finish=lambda r: emit("clean", r, out, table=_provenance(stream, r, where),
                                           main="columns", to_stderr=True, report=report))
     if not in_place:
-        emit("clean", result, out, table=_provenance(stream, result), main="columns",
+        emit("clean", result, out, table=_provenance(stream, result, where), main="columns",
              to_stderr=True, report=report)
 
 
-def _write(stream: Any, cleaner: Any, target: str | None, *, in_place: bool,
+def _selected(where: Any, batch: Any, *, tally: bool) -> Any:
+    """The rows of the batch that --where selects (None: every row)."""
+    return None if where is None else where(batch.columns, batch.lines, tally=tally)
+
+
+def _write(stream: Any, cleaner: Any, target: str | None, where: Any, *, in_place: bool,
            rejects: str | None, quiet: bool, finish: Any) -> Any:
     """Stream the cleaned rows (and the rejects) out; with --in-place, report before the rename.
 
@@ -144,7 +149,7 @@ def _write(stream: Any, cleaner: Any, target: str | None, *, in_place: bool,
             reject(encode_header(["_line", "_reason", *cleaner.names], sep, newline))
         advance = files.enter_context(progress(stream.size, "clean", quiet=quiet))
         for batch in stream.batches(advance):
-            cleaned = cleaner.clean(batch)
+            cleaned = cleaner.clean(batch, _selected(where, batch, tally=True))
             write(encode_rows(cleaned.columns, sep, newline))
             if reject is not None:
                 reject(encode_rejects(cleaned.reject_lines, cleaned.reject_reasons,
@@ -216,8 +221,9 @@ def _cleaner(stream: Any, read: ReadOptions, *, check: bool, missing: str,
              order_by: str | None, coerce: bool, outliers: str | None, ranges: list[str],
              rules: list[str], outlier_action: OutlierAction | None, snake: bool,
              unify_case: bool, drop_bad_lines: bool, excel_safe: bool,
-             keep_duplicates: bool) -> Any:
-    """Options checked and columns resolved: a Cleaner ready for the stream's header."""
+             keep_duplicates: bool) -> tuple[Any, Any]:
+    """Options checked and columns resolved: a Cleaner ready for the stream's header, and
+    the --where filter (None without --where)."""
     from mlstats.errors import InputError
     from mlstats.expr import parse
     from mlstats.io.reader import PANDAS_NA
@@ -258,10 +264,16 @@ def _cleaner(stream: Any, read: ReadOptions, *, check: bool, missing: str,
         outlier_action=outlier_action.value if outlier_action is not None else None,
         unify_case=unify_case, drop_bad_lines=drop_bad_lines, excel_safe=excel_safe,
         keep_duplicates=keep_duplicates, check=check, na=tuple(na),
-        na_numbers=_na_numbers(read.na))
+        na_numbers=_na_numbers(read.na), where=tuple(c.text for c in read.where))
+    where = None
+    if read.where:
+        from mlstats.io.where import BatchFilter
+
+        where = BatchFilter(read.where, [column(".".join(c.path)) for c in read.where],
+                            stream.header, nulls=na, na_numbers=options.na_numbers)
     single = stream.size <= BLOCK  # one batch: every distinct value is counted
     return Cleaner(names, options, out_names=out_names, header=repairs, snake=renamed,
-                   unique_cap=None if single else UNIQUE_CAP, input_bytes=stream.size)
+                   unique_cap=None if single else UNIQUE_CAP, input_bytes=stream.size), where
 
 
 def _resolve(spec: str, names: list[str], out_names: list[str]) -> int:
@@ -358,8 +370,9 @@ def _na_numbers(na: tuple[str, ...]) -> tuple[float, ...]:
                          and math.isfinite(float(v))}))
 
 
-def _provenance(stream: Any, result: Any) -> Any:
-    """The shared provenance (input, SHA-256, rows read and written, versions)."""
+def _provenance(stream: Any, result: Any, where: Any) -> Any:
+    """The shared provenance (input, SHA-256, rows read and written, --where, versions), and
+    the --where report."""
     import pyarrow as pa
 
     from mlstats.io.reader import Table
@@ -367,4 +380,7 @@ def _provenance(stream: Any, result: Any) -> Any:
     table = Table(pa.table({}), source=stream.source, sep=stream.sep)
     table.rows_read = result.rows_in
     table.rows_used = result.rows_out
+    if where is not None:
+        table.where = tuple(c.text for c in where.conditions)
+        table.warnings.extend(where.notes(result.dropped["where"]))
     return table

@@ -68,9 +68,9 @@ def sample_command(
         _sample_spark(read, out, method=method.value, n=n, frac=frac, replace=replace,
                       seed=seed)
         return
-    from mlstats.io.reader import refuse_engines_and_where
+    from mlstats.io.reader import local_engine_only
 
-    refuse_engines_and_where(read)
+    local_engine_only(read)
     if method in (Method.stratified, Method.cluster):
         result, records = _grouped(read, out, method=method.value, n=n, frac=frac, by=by,
                                    replace=replace, seed=seed, allocation=(
@@ -141,7 +141,8 @@ def _streamed(records: Records, out: OutputOptions, *, method: str, n: int | Non
     if method == "random" and n is not None and not replace:
         # One pass, Algorithm L: the reservoir is written once the input has been read.
         _, rows = reservoir(records, n, sampling.reservoir_events(n, seed=seed))
-        sampling.target_size(records.rows_read, n=n, frac=None, replace=False)
+        sampling.target_size(records.population, n=n, frac=None, replace=False,
+                             where=bool(records.where))
         write_data([*header, *(row + records.terminator for row in rows)], out.output)
         size = len(rows)
     elif method == "systematic" and frac is not None:
@@ -153,12 +154,13 @@ def _streamed(records: Records, out: OutputOptions, *, method: str, n: int | Non
     else:
         # A first pass counts (and checks) the rows; the second copies the chosen ones.
         population = records.count()
-        size = sampling.target_size(population, n=n, frac=frac, replace=replace)
+        size = sampling.target_size(population, n=n, frac=frac, replace=replace,
+                                    where=bool(records.where))
         blocks = (sampling.systematic_blocks(population, size, seed=seed)
                   if method == "systematic" else
                   sampling.random_blocks(population, size, replace=replace, seed=seed))
         write_data(itertools.chain(header, Selection(records, blocks)), out.output)
-    population = records.rows_read
+    population = records.population
     return sampling.SampleResult(
         method=method, population=population, sample_size=size, n=n, frac=frac,
         replace=replace, warnings=sampling.frac_warning(size, population, frac)), records
@@ -184,7 +186,8 @@ def _grouped(read: ReadOptions, out: OutputOptions, *, method: str, n: int | Non
         raise InputError(f"every row misses a value in --by '{group}', so there is no "
                          f"{'stratum' if method == 'stratified' else 'cluster'} to draw "
                          "from; choose another --by column")
-    size = sampling.target_size(population, n=n, frac=frac, replace=replace)
+    size = sampling.target_size(population, n=n, frac=frac, replace=replace,
+                                where=bool(table.where))
     warnings = sampling.frac_warning(size, population, frac)
     if method == "stratified":
         chosen, strata, more = sampling.stratified_indices(

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from mlstats.io.reader import ReadOptions, Table
     from mlstats.io.source import Source
+    from mlstats.io.where import ChunkFilter
 
 CHUNK = 1 << 24
 # A record still open after this many bytes (an unclosed quote, most likely) is left to the
@@ -64,8 +65,10 @@ class Chunk:
 class Records:
     """An input's data records, read in passes: the header as stored and its line ending.
 
-    `rows_read` is known after a complete pass. `provenance`, `rows_used` and `warnings`
-    serve the report like a `Table`'s.
+    With `keep` (the `--where` filter), a pass yields only the records it keeps, numbered
+    among them: the population (`filtered` counts rows a whole-file read left out).
+    `rows_read` and `population` are known after a complete pass. `provenance`, `rows_used`
+    and `warnings` serve the report like a `Table`'s.
     """
 
     source: Source
@@ -75,38 +78,61 @@ class Records:
     rows_read: int | None = None
     rows_used: int | None = None
     warnings: list[str] = field(default_factory=list)
+    keep: ChunkFilter | None = None
+    where: tuple[str, ...] = ()
+    filtered: int = 0  # rows the reader's --where left out before these records
+    population: int | None = None
 
     def chunks(self) -> Iterator[Chunk]:
-        """One pass over the data records; a complete pass sets `rows_read`."""
-        total = 0
+        """One pass over the (kept) data records; a complete pass sets the counts."""
+        total = kept = 0
         for chunk in self.passes():
             total += len(chunk)
-            yield chunk
-        if total == 0:
+            if self.keep is not None:
+                chosen = self.keep(chunk)
+                chunk = Chunk(first=kept, data=chunk.data, starts=chunk.starts[chosen],
+                              ends=chunk.ends[chosen])
+            kept += len(chunk)
+            if len(chunk):
+                yield chunk
+        if total + self.filtered == 0:
             raise InputError("the input has a header but no data rows; give a file with data")
-        self.rows_read = total
+        if self.keep is not None:
+            self.keep.finish()
+            if self.population is None:
+                from mlstats.io.reader import where_note
+
+                self.warnings.append(where_note(self.where, total - kept, total))
+        self.rows_read, self.population = total + self.filtered, kept
+        if self.where:
+            self.rows_used = kept
 
     def count(self) -> int:
-        """The number of data records (a pass that checks every record)."""
+        """The number of (kept) data records (a pass that checks every record)."""
         for _ in self.chunks():
             pass
-        return self.rows_read
+        return self.population
 
     def provenance(self, *, seed: int | None = None) -> dict:
         from mlstats.io.reader import provenance
 
         used = self.rows_read if self.rows_used is None else self.rows_used
-        return provenance(self.source, rows_read=self.rows_read, rows_used=used, seed=seed)
+        return provenance(self.source, rows_read=self.rows_read, rows_used=used, seed=seed,
+                          where=self.where)
 
 
 def open_records(options: ReadOptions) -> Records:
     """Open the input for streaming passes; the first records are read to find the header."""
-    from mlstats.io.reader import refuse_engines_and_where
-
-    refuse_engines_and_where(options)
-    from mlstats.io.reader import _check_first_line, _check_header, _first_record, delimiter
+    from mlstats.io.reader import (
+        _check_first_line,
+        _check_header,
+        _first_record,
+        delimiter,
+        local_engine_only,
+    )
     from mlstats.io.source import load_source, parquet_has_no_rows
 
+    local_engine_only(options)
     source = load_source(options.source, encoding=options.encoding)
     if source.parquet:
         raise InputError(parquet_has_no_rows(source.name))
@@ -131,20 +157,33 @@ def open_records(options: ReadOptions) -> Records:
             if len(chunk):
                 yield chunk
 
-    return Records(source=source, header=header, terminator=terminator, passes=passes)
+    keep = None
+    if options.where:
+        from mlstats.io.reader import PANDAS_NA, _na_numbers
+        from mlstats.io.where import ChunkFilter
+
+        nulls = ([] if options.no_default_na else list(PANDAS_NA)) + [*options.na, ""]
+        column_names = [str(i) for i in range(1, len(names) + 1)] if options.no_header else names
+        keep = ChunkFilter(options.where, column_names, sep, nulls=nulls,
+                           na_numbers=_na_numbers(options.na))
+    return Records(source=source, header=header, terminator=terminator, passes=passes,
+                   keep=keep, where=tuple(c.text for c in options.where))
 
 
 def indexed_records(table: Table) -> Records:
-    """The records of a table read whole, from the reader's record index, as one chunk."""
+    """The records of a table read whole (the rows its `--where` kept), from the reader's
+    record index, as one chunk."""
     index = table.record_index()
     lines = index.lines
     skip = 1 if table.has_header else 0
-    starts = lines.starts[index.first[skip:]]
-    ends = lines.ends[index.last[skip:]]
+    rows = table.row_numbers() + skip
+    starts = lines.starts[index.first[rows]]
+    ends = lines.ends[index.last[rows]]
     chunk = Chunk(first=0, data=lines.buffer, starts=starts, ends=ends)
     return Records(source=table.source, header=table.raw_header(),
                    terminator=line_ending(table), passes=lambda: iter([chunk]),
-                   rows_read=table.rows_read, warnings=table.warnings)
+                   warnings=table.warnings, where=table.where,
+                   filtered=table.rows_filtered)
 
 
 def line_ending(table: Table) -> bytes:

@@ -52,24 +52,18 @@ _SEP_NAMES = {"\\t": "\t", "tab": "\t", "TAB": "\t"}
 
 def read_table(options: ReadOptions) -> Table:
     """Read and validate the input named by `options`, keeping the rows `--where` keeps."""
-    if options.engine != "local":
-        raise InputError(f"this command runs on --engine local only, not {options.engine}; "
-                         "use --engine local (or unset MLSTATS_ENGINE)")
+    local_engine_only(options)
     source = load_source(options.source, encoding=options.encoding)
     table = _read_parquet(source, options) if source.parquet else _read_csv(source, options)
     table.keep_where(options.where)
     return table
 
 
-def refuse_engines_and_where(options: ReadOptions) -> None:
-    """For the commands that stream rows as read (clean, sample): the local engine only, and
-    no --where yet (a filter there would decide which rows are written)."""
+def local_engine_only(options: ReadOptions) -> None:
+    """For the commands that stream rows as read (clean, sample): the local engine only."""
     if options.engine != "local":
         raise InputError(f"this command runs on --engine local only, not {options.engine}; "
                          "use --engine local (or unset MLSTATS_ENGINE)")
-    if options.where:
-        raise InputError("--where does not apply to this command yet (it writes rows as "
-                         "read); drop --where")
 
 
 def _read_parquet(source: Source, options: ReadOptions) -> Table:

@@ -318,9 +318,9 @@ def _line_count(text: str) -> int:
 
 def open_stream(options: ReadOptions) -> RowStream:
     """Open the input for `clean`: the header, the delimiter, the line ending, the size."""
-    from mlstats.io.reader import refuse_engines_and_where
+    from mlstats.io.reader import local_engine_only
 
-    refuse_engines_and_where(options)
+    local_engine_only(options)
     source = load_source(options.source, encoding=options.encoding)
     sep = _SEP_NAMES.get(options.sep, options.sep) if options.sep is not None else (
         sniff_delimiter(source))

@@ -83,6 +83,7 @@ class CleanOptions:
     check: bool = False
     na: tuple[str, ...] = ()
     na_numbers: tuple[float, ...] = ()
+    where: tuple[str, ...] = ()  # the --where conditions that select the rows cleaned
 
 
 # -- results -----------------------------------------------------------------------------------
@@ -341,6 +342,8 @@ class Cleaner:
         self._order_rows: list = []
         self.rows_in = self.good_rows = self.rows_out = 0
         self.dropped = {"bad_line": 0, "empty": 0, "missing": 0, "outlier": 0, "duplicate": 0}
+        if options.where:
+            self.dropped["where"] = 0
         self.empty_rows = self.duplicate_rows = 0
         self.bad_lines = 0
         self.malformed: list[Malformed] = []
@@ -359,8 +362,11 @@ class Cleaner:
         self._input_bytes = input_bytes
 
     # -- survey ------------------------------------------------------------------------------
-    def survey(self, batch: Any) -> bool:
-        """Learn from one batch; False once nothing more is needed (the columns all hold data)."""
+    def survey(self, batch: Any, where: np.ndarray | None = None) -> bool:
+        """Learn from one batch (the rows `where` selects); False once nothing more is needed
+        (the columns all hold data)."""
+        if where is not None:
+            batch = _select(batch, where)
         self._check_bad(batch.bad)
         self._surveyed_rows += batch.num_rows
         if batch.num_rows == 0:
@@ -480,8 +486,35 @@ class Cleaner:
         return rows[order], order
 
     # -- the cleaning pass ---------------------------------------------------------------------
-    def clean(self, batch: Any) -> Cleaned:
-        """Screen and fix one batch; the rows to write and the rows dropped."""
+    def clean(self, batch: Any, where: np.ndarray | None = None) -> Cleaned:
+        """Screen and fix one batch; the rows to write and the rows dropped.
+
+        With `where`, only the rows it selects are screened and fixed; the others are
+        dropped first, with the reason `where`.
+        """
+        if where is None:
+            return self._clean(batch)
+        import pyarrow as pa
+
+        cleaned = self._clean(_select(batch, where))
+        left = ~where
+        count = int(left.sum())
+        self.rows_in += count
+        self.dropped["where"] += count
+        if not count:
+            return cleaned
+        cells = [c.filter(_pa_bool(left)) for c in batch.columns]
+        if cleaned.reject_cells:
+            cells = [pa.concat_arrays([a, b]) for a, b in
+                     zip(cleaned.reject_cells, cells, strict=True)]
+        return Cleaned(
+            columns=cleaned.columns, bad=cleaned.bad,
+            reject_lines=np.concatenate([cleaned.reject_lines,
+                                         np.asarray(batch.lines)[left]]).astype(np.int64),
+            reject_reasons=[*cleaned.reject_reasons, *["where"] * count],
+            reject_cells=cells)
+
+    def _clean(self, batch: Any) -> Cleaned:
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -929,6 +962,9 @@ class Cleaner:
         acts = [Action(name="repair_header", count=len(self.header), unit="columns")]
         if self.snake:
             acts.append(Action(name="snake_case", count=len(self.snake), unit="columns"))
+        if o.where:
+            acts.append(Action(name="drop_where", count=self.dropped["where"], unit="rows",
+                               detail=" and ".join(o.where)))
         if o.drop_bad_lines:
             acts.append(Action(name="drop_bad_lines", count=self.dropped["bad_line"],
                                unit="rows"))
@@ -1248,6 +1284,15 @@ def _median(x: np.ndarray) -> float:
     low, high = float(part[half - 1]), float(part[half])
     middle = (low + high) / 2
     return middle if math.isfinite(middle) else low / 2 + high / 2
+def _select(batch: Any, where: np.ndarray) -> Any:
+    """The batch's rows where `where` holds (its malformed records stay with it)."""
+    import dataclasses
+
+    if where.all():
+        return batch
+    chosen = _pa_bool(where)
+    return dataclasses.replace(batch, columns=[c.filter(chosen) for c in batch.columns],
+                               lines=np.asarray(batch.lines)[where])
 
 
 def _number_text(value: float) -> str:

@@ -83,12 +83,18 @@ def _group_word(method: str) -> str:
 
 
 def target_size(population: int, *, n: int | None, frac: float | None,
-                replace: bool) -> int:
+                replace: bool, where: bool = False) -> int:
     """The rows to draw: --n, or round(frac · population) as pandas `DataFrame.sample`
-    (Python's round, half to even); more than the population only with replacement."""
+    (Python's round, half to even); more than the population only with replacement.
+    `where`: the population is the rows a --where filter kept."""
     size = n if n is not None else round(frac * population)
+    if size and not population:  # only a --where (or a missing --by) leaves no rows
+        why = ("--where keeps none; loosen the condition" if where else
+               "every --by value is missing; pick another column")
+        raise InputError(f"--n {size}: no rows to draw from ({why})")
     if size > population and not replace:
-        raise InputError(f"--n {size} is more than the {population} rows of the input; lower "
+        rows = "rows --where keeps" if where else "rows of the input"
+        raise InputError(f"--n {size} is more than the {population} {rows}; lower "
                          "--n, or add --replace to draw with replacement")
     return size
 
