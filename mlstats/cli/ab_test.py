@@ -154,8 +154,8 @@ def ab_test_command(
         missing = " and ".join(o for o, v in (("--group", group), ("--metric", metric)) if not v)
         raise InputError(f"{missing} missing: give INPUT with --group and --metric, or "
                          "--counts/--means for summaries; see mlstats ab-test --help")
-    if read.engine == "duckdb":
-        _ab_test_duckdb(group, metric, covariate, read=read, out=out, settings=settings,
+    if read.engine in ("duckdb", "spark"):
+        _ab_test_engine(group, metric, covariate, read=read, out=out, settings=settings,
                         ratio={"--denominator": denominator,
                                "--covariate-denominator": covariate_denominator,
                                "--unit": unit})
@@ -180,20 +180,23 @@ def ab_test_command(
          summary=summary_sentence(result), seed=seed)
 
 
-def _ab_test_duckdb(group: str, metric: str, covariate: str | None, *, read: ReadOptions,
+def _ab_test_engine(group: str, metric: str, covariate: str | None, *, read: ReadOptions,
                     out: OutputOptions, settings: dict, ratio: dict[str, str | None]) -> None:
     from mlstats.cli._emit import emit
-    from mlstats.engines import open_duckdb, refuse
-    from mlstats.engines.duckdb_summaries import abtest_summaries
+    from mlstats.engines import open_duckdb, open_spark, refuse
     from mlstats.stats import abtest
 
     for option, value in ratio.items():
         if value is not None:
-            raise refuse("duckdb", option)
+            raise refuse(read.engine, option)
     if settings["test"] == "permutation":
-        raise refuse("duckdb", "--test permutation")
+        raise refuse(read.engine, "--test permutation")
     options = abtest.check_options(**settings)
-    with open_duckdb(read) as src:
+    if read.engine == "spark":
+        from mlstats.engines.spark_summaries import abtest_summaries
+    else:
+        from mlstats.engines.duckdb_summaries import abtest_summaries
+    with (open_spark if read.engine == "spark" else open_duckdb)(read) as src:
         found = abtest_summaries(src, src.resolve(group), src.resolve(metric),
                                  src.resolve(covariate) if covariate is not None else None)
         result = abtest.ab_test_groups(

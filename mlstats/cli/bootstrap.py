@@ -75,8 +75,8 @@ def bootstrap_command(
     check_side_outputs(out.output, {"--plot": plot})
     with progress(planned_resamples(resamples), "bootstrap", quiet=out.quiet,
                   forecast=resampling_forecast(resamples, "this bootstrap")) as advance:
-        if read.engine == "duckdb":
-            table, run = _bootstrap_duckdb(read, parsed, column, by, scheme, method=method,
+        if read.engine in ("duckdb", "spark"):
+            table, run = _bootstrap_engine(read, parsed, column, by, scheme, method=method,
                                            resamples=resamples, confidence=confidence,
                                            seed=seed, progress=advance)
         else:
@@ -103,14 +103,18 @@ def bootstrap_command(
          seed=seed)
 
 
-def _bootstrap_duckdb(read: ReadOptions, parsed: Any, column: str, by: str | None,
+def _bootstrap_engine(read: ReadOptions, parsed: Any, column: str, by: str | None,
                       scheme: Scheme | None, *, method: Method, resamples: int,
                       confidence: float, seed: int, progress: Any) -> tuple[Any, Any]:
-    """The Poisson bootstrap on DuckDB (`Resampler`), finished by `bootstrap_from`. Without
-    --scheme poisson the record marks the resampled values as not the local engine's (its
-    default draws multinomial resamples)."""
-    from mlstats.engines import open_duckdb, refuse
-    from mlstats.engines.duckdb_resampling import Resampler
+    """The Poisson bootstrap on DuckDB or Spark (their `Resampler`), finished by
+    `bootstrap_from`. Without --scheme poisson the record marks the resampled values as not
+    the local engine's (its default draws multinomial resamples)."""
+    from mlstats.engines import open_duckdb, open_spark, refuse
+
+    if read.engine == "spark":
+        from mlstats.engines.spark_resampling import Resampler
+    else:
+        from mlstats.engines.duckdb_resampling import Resampler
     from mlstats.errors import InputError
     from mlstats.stats.poisson import check_statistic
     from mlstats.stats.resampling import (
@@ -125,7 +129,7 @@ def _bootstrap_duckdb(read: ReadOptions, parsed: Any, column: str, by: str | Non
         raise refuse(read.engine, "--scheme multinomial")
     check_statistic(parsed.kind, parsed.name)
     check_resampling(method.value, resamples)
-    with open_duckdb(read) as src:
+    with (open_spark if read.engine == "spark" else open_duckdb)(read) as src:
         names = src.resolve_many(parse_list(column))
         if len(names) != parsed.columns:
             raise InputError(f"--stat {parsed.name} takes {parsed.columns} column"

@@ -42,16 +42,28 @@ def correlate_command(
     *, read: ReadOptions, out: OutputOptions,
 ) -> None:
     """Correlation of every pair of columns, with p-values and confidence intervals."""
-    from mlstats.cli._emit import emit
-    from mlstats.errors import InputError
     from mlstats.io import read_table
     from mlstats.stats.correlation import check_options, correlate, rows_in_some_pair
 
     check_options(method=method.value, confidence=confidence, correction=correction.value)
-    if read.engine == "duckdb":
-        _correlate_duckdb(columns, method, confidence, correction, plot, read=read, out=out)
+    if read.engine in ("duckdb", "spark"):
+        table, result = _correlate_engine(columns, method, confidence, correction, read)
+        _emit_result(result, table, out, plot)
         return
     table = read_table(read)
+    chosen = _chosen(table, columns)
+    values = {name: table.numeric(name) for name in chosen}
+    table.record_use(*rows_in_some_pair(values))
+    result = correlate(values, method=method.value, confidence=confidence,
+                       correction=correction.value)
+    _emit_result(result, table, out, plot)
+
+
+def _chosen(table: Any, columns: str | None) -> list[str]:
+    """--columns (each once), or every numeric column with the others named in a warning
+    (`table`: the local table or an engine's source)."""
+    from mlstats.errors import InputError
+
     chosen = table.resolve_many(parse_list(columns))
     twice = sorted({c for c in chosen if chosen.count(c) > 1})
     if twice:
@@ -62,44 +74,40 @@ def correlate_command(
         if others and chosen:
             table.warnings.append(f"not numeric, left out: {', '.join(others)} (choose the "
                                   "columns with --columns)")
+    return chosen
 
-    values = {name: table.numeric(name) for name in chosen}
-    table.record_use(*rows_in_some_pair(values))
-    result = correlate(values, method=method.value, confidence=confidence,
-                       correction=correction.value)
+
+def _emit_result(result: Any, table: Any, out: OutputOptions, plot: str | None) -> None:
+    from mlstats.cli._emit import emit
+
     if plot is not None:
         from mlstats.render.plot import heatmap
 
-        heatmap(list(values), [[row[c] for c in values] for row in result.matrix], plot,
+        names = [row["name"] for row in result.matrix]
+        heatmap(names, [[row[c] for c in names] for row in result.matrix], plot,
                 title=f"{_NAMES[result.method]} (pairwise complete rows)")
     emit("correlate", result, out, table=table, main="pairs", summary=_summary(result),
          keep_layout=("matrix", "pairs"), shade=("matrix",))
 
 
-def _correlate_duckdb(columns: str | None, method: Method, confidence: float,
-                      correction: Correction, plot: str | None, *, read: ReadOptions,
-                      out: OutputOptions) -> None:
-    """Pearson on DuckDB from each pair's centred sums (ranks need the local engine)."""
-    from mlstats.cli._emit import emit
-    from mlstats.engines import open_duckdb, refuse
-    from mlstats.engines.duckdb_summaries import correlation_summaries
+def _correlate_engine(columns: str | None, method: Method, confidence: float,
+                      correction: Correction, read: ReadOptions) -> tuple[Any, Any]:
+    """Pearson on DuckDB or Spark from each pair's centred sums (ranks need the local
+    engine), finished by `correlation_from`."""
+    from mlstats.engines import open_duckdb, open_spark, refuse
     from mlstats.stats.correlation import correlation_from
 
     if method != Method.pearson:
         raise refuse(read.engine, f"--method {method.value}")
-    with open_duckdb(read) as src:
-        chosen = src.resolve_many(parse_list(columns)) or src.numeric_columns()
-        found, pairs, size = correlation_summaries(src, chosen) if len(chosen) >= 2 else (
-            [], {}, 0)
-    result = correlation_from(chosen, found, pairs, size=size, method=method.value,
-                              confidence=confidence, correction=correction.value)
-    if plot is not None:
-        from mlstats.render.plot import heatmap
-
-        heatmap(chosen, [[row[c] for c in chosen] for row in result.matrix], plot,
-                title=f"{_NAMES[result.method]} (pairwise complete rows)")
-    emit("correlate", result, out, table=src, main="pairs", summary=_summary(result),
-         keep_layout=("matrix", "pairs"), shade=("matrix",))
+    if read.engine == "spark":
+        from mlstats.engines.spark_summaries import correlation_facts as summaries
+    else:
+        from mlstats.engines.duckdb_summaries import correlation_summaries as summaries
+    with (open_spark if read.engine == "spark" else open_duckdb)(read) as src:
+        chosen = _chosen(src, columns)
+        found, pairs, size = summaries(src, chosen) if len(chosen) >= 2 else ([], {}, 0)
+    return src, correlation_from(chosen, found, pairs, size=size, method=method.value,
+                                 confidence=confidence, correction=correction.value)
 
 
 def _summary(result: Any) -> str:

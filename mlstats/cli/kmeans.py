@@ -36,8 +36,10 @@ def kmeans_command(
     k_range: Annotated[str | None, typer.Option(
         "--k-range", help="Sweep k over FROM:TO and pick the elbow by Kneedle (default 1:10 "
         "when --k is not given).", show_default=False)] = None,
-    n_init: Annotated[int, typer.Option(
-        "--n-init", help="k-means++ starts per k; the lowest inertia wins.")] = 10,
+    n_init: Annotated[int | None, typer.Option(
+        "--n-init", help="k-means++ starts per k; the lowest inertia wins (default 10; 1 on "
+        "--engine spark, whose k-means|| start is itself a search).",
+        show_default=False)] = None,
     max_iter: Annotated[int, typer.Option(
         "--max-iter", help="Most Lloyd iterations per start.")] = 300,
     tol: Annotated[float, typer.Option(
@@ -62,17 +64,24 @@ def kmeans_command(
     from mlstats.render.progress import progress
     from mlstats.stats.kmeans import check_options, kmeans, planned_starts
 
+    if n_init is None:
+        n_init = 1 if read.engine == "spark" else 10
     k_span = check_options(k=k, k_range=k_range, n_init=n_init, max_iter=max_iter, tol=tol,
                            scale=scale.value, seed=seed)
     _check_paths(read.source, out.output, plot=plot, assign=assign)
     seed = resolve_seed(seed)
+    if read.engine == "spark":
+        _kmeans_spark(columns, k, k_span, n_init=n_init, max_iter=max_iter, tol=tol,
+                      scale=scale.value, seed=seed, assign=assign, plot=plot, read=read,
+                      out=out)
+        return
     table = read_table(read)
     if assign and table.source.parquet:
         from mlstats.errors import InputError
 
         raise InputError("--assign copies the input's CSV rows as read, and a Parquet file has "
                          "none; convert the input to CSV, or drop --assign")
-    names = _columns(table, columns)
+    names = _with_values(table, _columns(table, columns), columns)
     table.drop_missing(names)
     header = table.columns
     data = take_matrix(table, names)
@@ -96,6 +105,36 @@ def kmeans_command(
     emit("kmeans", result, out, table=table, main="elbow" if sweep else "centroids",
          summary=_summary(result, sweep), figure=_curve(result) if sweep else None,
          seed=seed, to_stderr=assign)
+
+
+def _kmeans_spark(columns: str | None, k: int | None, k_span: tuple[int, int] | None, *,
+                  n_init: int, max_iter: int, tol: float, scale: str, seed: int,
+                  assign: bool, plot: str | None, read: ReadOptions,
+                  out: OutputOptions) -> None:
+    """k-means by Spark MLlib's KMeans on the cluster (`spark_summaries.kmeans_fits`); the
+    centres, costs and a silhouette sample come back, `kmeans_from_fits` finishes."""
+    from mlstats.cli._emit import emit
+    from mlstats.engines import open_spark, refuse
+    from mlstats.engines.spark_summaries import kmeans_fits
+    from mlstats.stats.kmeans import kmeans_from_fits
+
+    for option, given in (("--assign", assign), ("--plot", plot is not None)):
+        if given:
+            raise refuse("spark", f"kmeans {option}")
+    ks = [k] if k_span is None else list(range(k_span[0], k_span[1] + 1))
+    with open_spark(read) as src:
+        names = _columns(src, columns)
+        found = kmeans_fits(src, names, ks, n_init=n_init, max_iter=max_iter, tol=tol,
+                            scale=scale, seed=seed)
+    result = kmeans_from_fits(found["fits"], total=found["total"], sample=found["sample"],
+                              rows=found["n"], names=names, offset=found["offset"],
+                              factor=found["factor"], sweep=k_span is not None,
+                              algorithm="spark.ml KMeans (k-means||)", scale=scale,
+                              n_init=n_init, max_iter=max_iter, tol=tol,
+                              warnings=found["warnings"])
+    sweep = k_span is not None
+    emit("kmeans", result, out, table=src, main="elbow" if sweep else "centroids",
+         summary=_summary(result, sweep), figure=_curve(result) if sweep else None, seed=seed)
 
 
 def _check_paths(source: str | None, output: str | None, *, plot: str | None,
@@ -150,6 +189,14 @@ def _columns(table: Any, spec: str | None) -> list[str]:
     if "name" in names:
         raise InputError("a column named 'name' cannot be clustered: each centroid's 'name' "
                          "is its cluster; rename the column")
+    return names
+
+
+def _with_values(table: Any, names: list[str], spec: str | None) -> list[str]:
+    """The columns of `_columns` that hold values: an empty one named in --columns (or all
+    empty) is an error, one of the default set is left out with a warning (local engine)."""
+    from mlstats.errors import InputError
+
     rows = table.arrow.num_rows
     empty = [c for c in names if rows and table.arrow.column(c).null_count == rows]
     if empty and (spec is not None or len(empty) == len(names)):

@@ -46,6 +46,7 @@ FORMAT_OF_EXTENSION = {".json": "json", ".csv": "csv", ".tsv": "tsv", ".tab": "t
 class Engine(enum.StrEnum):
     local = "local"
     duckdb = "duckdb"
+    spark = "spark"
 
 
 class Alternative(enum.StrEnum):
@@ -120,11 +121,15 @@ _READ_OPTIONS = [
         "(repeatable: all must hold).", rich_help_panel=INPUT_PANEL)], None),
     _option("engine", Annotated[Engine, typer.Option(
         "--engine", envvar="MLSTATS_ENGINE", help="Where the summaries are computed: local, "
-        "or duckdb for files larger than memory (pip install 'mlstats\\[duckdb]').",
+        "duckdb for files larger than memory (pip install 'mlstats\\[duckdb]'), or spark "
+        "for a cluster (pip install 'mlstats\\[spark]', with --remote).",
         rich_help_panel=INPUT_PANEL)], Engine.local),
     _option("remote", Annotated[str | None, typer.Option(
         "--remote", metavar="sc://HOST:PORT", help="Spark Connect address, for --engine "
-        "spark.", rich_help_panel=INPUT_PANEL)], None),
+        "spark (default: SPARK_REMOTE).", rich_help_panel=INPUT_PANEL)], None),
+    _option("table", Annotated[str | None, typer.Option(
+        "--table", metavar="NAME", help="A catalog table (db.events) instead of INPUT, for "
+        "--engine spark.", rich_help_panel=INPUT_PANEL)], None),
 ]
 
 _OUTPUT_OPTIONS = [
@@ -173,9 +178,10 @@ def command(app: typer.Typer, name: str, *, example: str, reads: bool = True,
                     source=kwargs.pop("source"), sep=kwargs.pop("sep"),
                     no_header=kwargs.pop("no_header"), na=tuple(kwargs.pop("na") or ()),
                     no_default_na=kwargs.pop("no_default_na"), encoding=kwargs.pop("encoding"),
-                    engine=kwargs.pop("engine").value, where=_where(kwargs.pop("where"),
-                                                                    kwargs.pop("remote")),
+                    engine=kwargs.pop("engine").value, where=_where(kwargs.pop("where")),
+                    remote=kwargs.pop("remote"), table=kwargs.pop("table"),
                 )
+                _check_spark_options(read)
                 if not checks_output:
                     _refuse_overwrite(read.source, out.output)
                 if read.engine == "duckdb":
@@ -241,10 +247,18 @@ def resolve_seed(seed: int | None, *, random: bool = True) -> int | None:
     return secrets.randbits(32)
 
 
-def _where(texts: list[str] | None, remote: str | None) -> tuple[Expr, ...]:
-    if remote is not None:
-        raise InputError("--remote names a Spark Connect server, for --engine spark, which "
-                         "this version does not have; drop --remote")
+def _check_spark_options(read: ReadOptions) -> None:
+    """--remote and --table belong to --engine spark; --table replaces INPUT."""
+    if read.engine != "spark":
+        for option, value in (("--remote", read.remote), ("--table", read.table)):
+            if value is not None:
+                raise InputError(f"{option} applies to --engine spark, not --engine "
+                                 f"{read.engine}; add --engine spark or drop {option}")
+    elif read.table is not None and read.source is not None:
+        raise InputError("--table replaces INPUT: give the catalog table or the path, not both")
+
+
+def _where(texts: list[str] | None) -> tuple[Expr, ...]:
     if not texts:
         return ()
     from mlstats.expr import parse

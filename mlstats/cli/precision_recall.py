@@ -78,6 +78,14 @@ def precision_recall_command(
                  id_column=id_column)
     seed = resolve_seed(seed, random=ci or baseline_score is not None or compare is not None)
     check_side_outputs(out.output, {"--curve": curve, "--plot": plot})
+    if read.engine == "spark":
+        table, result, groups = _scored_on_spark(
+            read, true, score, pred=pred, compare=compare, baseline_score=baseline_score,
+            positive=positive, threshold=threshold, beta=beta,
+            target_precision=target_precision, ci=ci, resamples=resamples,
+            confidence=confidence, seed=seed, quiet=out.quiet)
+        _finish(result, groups, table, out, curve=curve, plot=plot, seed=seed)
+        return
     if read.engine == "duckdb":
         from mlstats.engines import refuse
 
@@ -162,6 +170,41 @@ def _scored_on_duckdb(read: ReadOptions, true: str, score: str, *, quiet: bool,
             groups, score_range=(float(groups.thresholds[-1]), float(groups.thresholds[0])),
             positive=chosen, threshold=0.5 if threshold is None else threshold,
             progress=advance, **options)
+    return src, result, groups
+
+
+def _scored_on_spark(read: ReadOptions, true: str, score: str | None, *, pred: str | None,
+                     compare: str | None, baseline_score: str | None, quiet: bool,
+                     threshold: float | None, **options: Any) -> tuple[Any, Result, Any]:
+    """One model's scores on a Spark cluster: the counts per distinct score come back (per
+    bin beyond `DISTINCT_SCORES`), finished by `binary_from_groups`."""
+    from mlstats.engines import open_spark, refuse
+    from mlstats.engines.spark_summaries import score_groups
+    from mlstats.render.progress import progress, resampling_forecast
+    from mlstats.stats.classification import binary_from_groups
+
+    for option, value in (("--pred", pred), ("--compare", compare),
+                          ("--baseline-score", baseline_score)):
+        if value is not None:
+            raise refuse("spark", option)
+    cut = 0.5 if threshold is None else threshold
+    with open_spark(read) as src:
+        groups, label, score_range, bins = score_groups(
+            src, src.resolve(true), src.resolve(score), positive=options.pop("positive"),
+            threshold=cut)
+        if bins is not None:
+            src.approximate = ("average_precision", "roc_auc", "best_f1", "best_f1_threshold",
+                               "threshold_at_precision", "recall_at_precision")
+            src.extra["score_bins"] = bins
+            src.warnings.append(
+                f"more than {bins} distinct scores: the curve is taken over {bins} bins of "
+                "equal width (the counts at --threshold stay exact); average_precision, "
+                "roc_auc, best_f1 and the target-precision threshold are approximate")
+    resamples = options["resamples"]
+    with progress(resamples, "bootstrap", quiet=quiet or not options["ci"],
+                  forecast=resampling_forecast(resamples, "this bootstrap")) as advance:
+        result = binary_from_groups(groups, score_range=score_range, positive=label,
+                                    threshold=cut, progress=advance, **options)
     return src, result, groups
 
 

@@ -101,6 +101,15 @@ def regression_command(
     check_side_outputs(out.output, {"--residuals": residuals, "--plot": plot},
                        source=read.source)
     seed = resolve_seed(seed, random=cv is not None)
+    if read.engine == "spark":
+        refused = {"--formula": formula, "--reference": reference, "--robust": robust,
+                   "--weights": weights, "--cv": cv, "--residuals": residuals, "--plot": plot,
+                   "--degree": degree if degree != 1 else None}
+        _regression_spark(y, x, intercept=not no_intercept, logistic=logistic,
+                          positive=positive, predict=predict or [], confidence=confidence,
+                          anova=int(anova_type) if anova else None, refused=refused,
+                          read=read, out=out)
+        return
     if read.engine == "duckdb" and not logistic:
         for option, value in (("--formula", formula), ("--cv", cv), ("--residuals", residuals),
                               ("--plot", plot)):
@@ -157,6 +166,81 @@ def regression_command(
         _plot(plot, fit, model, outcome)
     emit("regression", fit.result, out, table=table, main="coefficients",
          summary=_summary(fit.result), seed=seed, head=regression_head)
+
+
+def _regression_spark(y: str | None, x: str | None, *, intercept: bool, logistic: bool,
+                      positive: str | None, predict: list[str], confidence: float,
+                      anova: int | None, refused: dict[str, Any], read: ReadOptions,
+                      out: OutputOptions) -> None:
+    """Least squares (or logistic regression) of numeric columns on a Spark cluster: only the
+    merged R factor and a few sums come back (see `spark_summaries.regression_factor`)."""
+    import math
+
+    import numpy as np
+
+    from mlstats.cli._emit import emit
+    from mlstats.engines import open_spark, refuse
+    from mlstats.errors import InputError
+    from mlstats.render.regression import regression_head
+    from mlstats.stats.regression import (
+        MSE_NULL,
+        OlsResult,
+        build_design,
+        check_rows,
+        ols_fields,
+        ssr_of_r,
+        with_scaling,
+        working_fit_from_r,
+    )
+
+    for option, value in refused.items():
+        if value:
+            raise refuse("spark", option)
+    with open_spark(read) as src:
+        response, names = _columns(src, y, x)
+        text = [n for n in names if not src.is_numeric(n)]
+        if text:
+            raise refuse("spark", f"the categorical predictor '{text[0]}'")
+        model = _Model(y_name=response, y=None, predictors=None, weights=None, rows=None,
+                       variables=names, aliases={**dict(zip(parse_list(x), names,
+                                                            strict=True)),
+                                                 **{n: n for n in names}},
+                       numeric=set(names), single=names[0] if len(names) == 1 else None,
+                       values={})
+        points = _points(predict, model)
+        if logistic:
+            from mlstats.engines.spark_summaries import logistic_fit
+
+            result = logistic_fit(src, response, names, intercept=intercept,
+                                  positive=positive, confidence=confidence, predict=points,
+                                  anova=anova).result
+        else:
+            from mlstats.engines.spark_summaries import regression_factor, residual_sums
+
+            found = regression_factor(src, response, names)
+            # The design of plain numeric predictors depends on their ranges alone.
+            design, _ = build_design({n: np.array(found["ranges"][n]) for n in names},
+                                     intercept=intercept)
+            check_rows(found["n"], design)
+            low, high = found["y_range"]
+            if low == high:
+                raise InputError(f"--y '{response}' is constant (every value is {low:g}); a "
+                                 "regression needs variation in y")
+            working = working_fit_from_r(found["factor"], intercept=intercept,
+                                         names=design.terms, ranges=design.ranges)
+            statistics = residual_sums(src, found, working,
+                                       ssr=ssr_of_r(found["factor"], intercept=intercept),
+                                       leverage=bool(points) and len(names) > 1)
+            warnings: list[str] = []
+            fields = ols_fields(with_scaling(design, working), working, statistics,
+                                y_name=response, degree=1, confidence=confidence, robust=None,
+                                weights_name=None, predict=points, anova=anova,
+                                unit=found["unit"], warnings=warnings)
+            if math.isnan(fields["mse"]):
+                warnings.append(MSE_NULL)
+            result = OlsResult(**fields, warnings=tuple(warnings))
+    emit("regression", result, out, table=src, main="coefficients",
+         summary=_summary(result), head=regression_head)
 
 
 def _ols_duckdb(read: ReadOptions, *, y: str | None, x: str | None, references: list[str],

@@ -63,10 +63,14 @@ def sample_command(
 
     check_options(n=n, frac=frac, method=method.value, by=by, replace=replace,
                   allocation=allocation.value if allocation is not None else None)
+    seed = resolve_seed(seed)
+    if read.engine == "spark":
+        _sample_spark(read, out, method=method.value, n=n, frac=frac, replace=replace,
+                      seed=seed)
+        return
     from mlstats.io.reader import local_engine_only
 
     local_engine_only(read)
-    seed = resolve_seed(seed)
     if method in (Method.stratified, Method.cluster):
         result, records = _grouped(read, out, method=method.value, n=n, frac=frac, by=by,
                                    replace=replace, seed=seed, allocation=(
@@ -84,6 +88,42 @@ def sample_command(
                                         method=method.value, n=n, frac=frac, replace=replace,
                                         seed=seed)
     emit("sample", result, report_options(out), table=records, seed=seed,
+         summary=_summary(result), to_stderr=True)
+
+
+def _sample_spark(read: ReadOptions, out: OutputOptions, *, method: str, n: int | None,
+                  frac: float | None, replace: bool, seed: int) -> None:
+    """A random sample on a Spark cluster by bottom-k hashing (`spark_summaries.bottom_k`):
+    the header as read, then the rows as CSV (their fields as read, quoted where needed), in
+    input order."""
+    import csv
+    import io
+
+    from mlstats.cli._emit import emit
+    from mlstats.engines import open_spark, refuse
+    from mlstats.engines.spark_summaries import bottom_k
+    from mlstats.io.writer import write_data
+    from mlstats.stats import sampling
+
+    if method != "random":
+        raise refuse("spark", f"--method {method}")
+    if replace:
+        raise refuse("spark", "--replace")
+    with open_spark(read) as src:
+        rows, population = bottom_k(src, n=n, frac=frac, seed=seed)
+        sep = getattr(src, "sep", ",")
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter=sep, lineterminator="\n")
+    if src.header_line is not None:  # the header as read
+        text.write(src.header_line + "\n")
+    elif not read.no_header:
+        writer.writerow(src.names)
+    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    write_data([text.getvalue().encode()], out.output)
+    result = sampling.SampleResult(method=method, population=population,
+                                   sample_size=len(rows), n=n, frac=frac, replace=False,
+                                   warnings=sampling.frac_warning(len(rows), population, frac))
+    emit("sample", result, report_options(out), table=src, seed=seed,
          summary=_summary(result), to_stderr=True)
 
 

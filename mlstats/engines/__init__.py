@@ -5,7 +5,8 @@ statistic builds its summaries from arrays. `duckdb` (the optional extra `duckdb
 over the file where it lies, so that files larger than memory can be summarised; its adapter
 holds no statistics, only SQL expressions whose results are summary fields, and the same
 finish steps in `mlstats.stats` turn them into results. A command or option an engine cannot
-serve exactly is an `InputError` naming the engine.
+serve exactly is an `InputError` naming the engine. `spark` (the optional extra `spark`, the
+Spark Connect client) sends DataFrame plans to a cluster; only summaries come back.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from mlstats.errors import InputError
 
 if TYPE_CHECKING:
     from mlstats.engines.duckdb_engine import DuckDBSource
+    from mlstats.engines.spark_engine import SparkSource
     from mlstats.io.options import ReadOptions
 
 
@@ -29,6 +31,22 @@ def open_duckdb(read: ReadOptions) -> DuckDBSource:
     from mlstats.engines.duckdb_engine import DuckDBSource
 
     return DuckDBSource(read)
+
+
+def open_spark(read: ReadOptions) -> SparkSource:
+    """The input of `read` on the Spark Connect server of --remote or SPARK_REMOTE."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():  # pyspark warns about pandas versions on import
+            warnings.simplefilter("ignore")
+            import pyspark.sql.connect.session  # noqa: F401
+    except ImportError:
+        raise InputError("--engine spark needs the spark extra (the Spark Connect client): "
+                         "pip install 'mlstats[spark]'") from None
+    from mlstats.engines.spark_engine import SparkSource, connect
+
+    return SparkSource(read, connect(read.remote))
 
 
 def refuse(engine: str, what: str) -> InputError:

@@ -29,8 +29,8 @@ from typing import Any
 
 import duckdb
 
+from mlstats.engines.common import BOOL, NUMBER, TEXT, check_pairing, csv_kinds
 from mlstats.errors import InputError
-from mlstats.expr import Expr
 from mlstats.io.reader import (
     _SEP_NAMES,
     PANDAS_NA,
@@ -47,7 +47,6 @@ from mlstats.io.reader import (
 from mlstats.io.source import PARQUET_SUFFIXES, Source, is_parquet
 from mlstats.io.writer import protect_input
 
-NUMBER, BOOL, TEXT = "number", "bool", "text"
 _SQL_TYPES = {NUMBER: "DOUBLE", BOOL: "BOOLEAN", TEXT: "VARCHAR"}
 _CSV_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
 _COMPRESSED = (".gz", ".zst")
@@ -109,7 +108,7 @@ class DuckDBSource:
             self.where = tuple(e.text for e in read.where)
             self._conditions = [(self.resolve(".".join(e.path)), e) for e in read.where]
             for name, condition in self._conditions:
-                _check_pairing(name, self.kinds[name], condition)
+                check_pairing(name, self.kinds[name], condition)
         except BaseException:
             self.close()
             raise
@@ -156,7 +155,7 @@ class DuckDBSource:
         nulls = ([] if self.read.no_default_na else list(PANDAS_NA)) + list(self.read.na)
         if "" not in nulls:
             nulls.append("")
-        self.kinds = _csv_kinds(head, sep, self.names, self.read.no_header, nulls)
+        self.kinds = csv_kinds(head, sep, self.names, self.read.no_header, nulls)
         self.line_bytes = max(len(head) / max(head.count(b"\n"), 1), 1.0)
         self._params.update(sep=sep, header=not self.read.no_header, nulls=nulls)
 
@@ -454,32 +453,6 @@ def _head(path: Path) -> bytes:
     return raw
 
 
-def _csv_kinds(head: bytes, sep: str, names: list[str], no_header: bool,
-               nulls: list[str]) -> dict[str, str]:
-    """Each column's kind, inferred by pyarrow from the first MiB as the local reader does."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    try:
-        sample = pacsv.read_csv(
-            pa.py_buffer(head),
-            pacsv.ReadOptions(column_names=names if no_header else None),
-            pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
-            pacsv.ConvertOptions(null_values=nulls, strings_can_be_null=True,
-                                 quoted_strings_can_be_null=True))
-    except pa.ArrowInvalid:
-        return dict.fromkeys(names, TEXT)  # the full read names the bad line
-    kinds = {}
-    for name, kind in zip(names, sample.schema.types, strict=True):
-        if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind):
-            kinds[name] = NUMBER
-        elif pa.types.is_boolean(kind):
-            kinds[name] = BOOL
-        else:
-            kinds[name] = TEXT
-    return kinds
-
-
 def _parquet_kind(sql_type: str) -> str:
     upper = sql_type.upper()
     if upper == "BOOLEAN":
@@ -487,21 +460,6 @@ def _parquet_kind(sql_type: str) -> str:
     if re.match(r"^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE|REAL|DECIMAL.*)$", upper):
         return NUMBER
     return TEXT
-
-
-def _check_pairing(name: str, kind: str, condition: Expr) -> None:
-    """The local engine's rule: numbers with numbers, quoted text with text."""
-    value = condition.value
-    if kind == BOOL:
-        ok, want, holds = isinstance(value, bool), "true or false", "true/false values"
-    elif kind == NUMBER:
-        ok = isinstance(value, float) and not isinstance(value, bool)
-        want, holds = "a number (no quotes)", "numbers"
-    else:
-        ok, want, holds = isinstance(value, str), 'quoted text, e.g. "DE"', "text"
-    if not ok:
-        raise InputError(f"--where '{condition.text}': column '{name}' holds {holds}; "
-                         f"compare it with {want}")
 
 
 def _count_lines(path: Path) -> Future[tuple[int, int, bool]]:

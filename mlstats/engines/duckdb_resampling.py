@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,6 +23,7 @@ import numpy as np
 from mlstats.engines.duckdb_engine import NUMBER, DuckDBSource
 from mlstats.engines.duckdb_summaries import label_of
 from mlstats.stats import poisson
+from mlstats.stats.poisson import Part
 from mlstats.stats.resampling import Statistic
 
 TABLE = "_mlstats_resample"
@@ -63,25 +63,6 @@ def poisson_counts_sql(rows: str, seed: int) -> str:
     return (f"SELECT * EXCLUDE (_u), CASE {cases} ELSE {poisson.CDF.size} END AS _w FROM "
             f"(SELECT * EXCLUDE (_h1, _h2), CAST((_h1 << 21) | (_h2 >> 11) AS DOUBLE) * "
             f"{2.0**-53!r} AS _u FROM ({sql}))")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Part:
-    """One sample as the finish of a bootstrap reads it (see `bootstrap_from`)."""
-
-    stat: Statistic
-    n: int
-    value: float
-    mean: float
-    sd: float
-    low: float
-    high: float
-    jackknife_sums: tuple[int, float, float] | str
-    label: Any = None
-    shift: tuple[float, ...] = ()
-
-    def spread(self) -> tuple[float, float, float, float]:
-        return self.mean, self.sd, self.low, self.high
 
 
 class Resampler:

@@ -16,18 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from mlstats.engines.duckdb_engine import BOOL, NUMBER, DuckDBSource
+from mlstats.engines.common import BOOL, NUMBER, label_of
+from mlstats.engines.common import lerp as _lerp
+from mlstats.engines.duckdb_engine import DuckDBSource
 from mlstats.errors import InputError
 from mlstats.stats.summaries import Moments, _scales_for, central_sums
-
-
-def label_of(value: Any) -> str:
-    """A group value as the local reader spells labels: 1.0 → '1', True → 'true'."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)
 
 
 def _records(src: DuckDBSource, sql: str, params: dict | None = None) -> list[dict[str, Any]]:
@@ -528,12 +521,6 @@ def _quartiles_by_selection(src: DuckDBSource, rows: str, use: str, g: str | Non
             quartiles.append(float(_lerp(a, b, h - lo)))
         found[key] = tuple(quartiles)
     return found
-
-
-def _lerp(a: float, b: float, t: float) -> float:
-    """NumPy's interpolation (`np.quantile`, method linear), for the same last bits."""
-    diff = b - a
-    return b - diff * (1 - t) if t >= 0.5 else a + diff * t
 
 
 def order_statistics(src: DuckDBSource, rows: str, use: str, g: str | None,

@@ -19,5 +19,7 @@ class ReadOptions:
     na: tuple[str, ...] = ()
     no_default_na: bool = False
     encoding: str = "utf-8"
-    engine: str = "local"  # or duckdb: where the summaries are computed
+    engine: str = "local"  # or duckdb, spark: where the summaries are computed
     where: tuple[Expr, ...] = ()  # --where conditions, all must hold
+    remote: str | None = None  # --engine spark: the Spark Connect address (or SPARK_REMOTE)
+    table: str | None = None  # --engine spark: a catalog table instead of a path

@@ -863,3 +863,85 @@ def kneedle(x: Sequence[float], y: Sequence[float], *, sensitivity: float = 1.0)
         if active and diff[i + 1] < threshold:
             return float(xs[at])
     return None
+
+
+# -- the finish of an engine's fits (--engine spark) ---------------------------------------------
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EngineKMeansResult(KMeansResult):
+    """One k fitted by an engine's own k-means (`algorithm` names it)."""
+
+    algorithm: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EngineElbowResult(ElbowResult):
+    """An elbow sweep fitted by an engine's own k-means (`algorithm` names it)."""
+
+    algorithm: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EngineFit:
+    """An engine's best start for one k, in the space it ran in (centred and scaled)."""
+
+    k: int
+    centres: np.ndarray
+    inertia: float
+    iterations: int
+    converged: bool
+    sizes: tuple[int, ...]
+
+
+def kmeans_from_fits(fits: Sequence[EngineFit], *, total: float, sample: np.ndarray,
+                     rows: int, names: Sequence[str], offset: np.ndarray, factor: np.ndarray,
+                     sweep: bool, algorithm: str, scale: str, n_init: int, max_iter: int,
+                     tol: float, warnings: Sequence[str] = ()) -> KMeansResult:
+    """The result of k-means fitted elsewhere (an engine's fits, one per k): as `kmeans`,
+    explained_variance = 1 − W / `total` (Σᵢ ‖xᵢ − x̄‖² in the same space), the silhouette
+    on `sample` (the rows, as clustered, of a sample of at most `SILHOUETTE_ROWS` of the
+    `rows`), each row labelled by its nearest centre, and the elbow by Kneedle; centroids
+    are centres × factor + offset (the input's units)."""
+    found = list(warnings)
+    labels = []
+    for fit in fits:
+        d = (np.einsum("ij,ij->i", sample, sample)[:, None] - 2 * sample @ fit.centres.T
+             + np.einsum("ij,ij->i", fit.centres, fit.centres)[None, :])
+        labels.append(np.argmin(d, axis=1) if sample.size else np.zeros(0, dtype=np.intp))
+    silhouettes = _silhouettes(sample, labels) if sample.shape[0] else [math.nan] * len(fits)
+    elbow = tuple(ElbowPoint(name=str(f.k), k=f.k, inertia=f.inertia,
+                             explained_variance=_explained(f.inertia, total), silhouette=s)
+                  for f, s in zip(fits, silhouettes, strict=True))
+    if total == 0:
+        found.append("every row is the same point: explained_variance is undefined (null)")
+    if any(f.k == 1 for f in fits):
+        found.append("silhouette is undefined for k = 1 (null)")
+    if any(f.k > 1 and math.isnan(s) for f, s in zip(fits, silhouettes, strict=True)):
+        found.append("silhouette is undefined when the rows it is computed on fall in "
+                     "fewer than 2 clusters, or every one is alone in its cluster (null)")
+    ks = [f.k for f in fits]
+    chosen: EngineFit | None = fits[0]
+    if sweep:
+        knee = kneedle(ks, [f.inertia for f in fits])
+        chosen = next((f for f in fits if f.k == knee), None)
+        if chosen is None:
+            found.append(_no_knee(ks))
+    if chosen is not None and not chosen.converged:
+        found.append(f"k = {chosen.k}: the best start stopped at --max-iter {max_iter} "
+                     "before converging; raise --max-iter")
+    common = dict(silhouette_sample=sample.shape[0] if rows > SILHOUETTE_ROWS else None,
+                  columns=tuple(names), scale=scale, n_init=n_init, max_iter=max_iter,
+                  tol=tol, algorithm=algorithm)
+    if chosen is None:
+        body = dict(k=None, inertia=math.nan, explained_variance=math.nan,
+                    silhouette=math.nan, iterations=None, sizes=(), centroids=())
+    else:
+        point = elbow[next(i for i, f in enumerate(fits) if f is chosen)]
+        body = dict(k=chosen.k, inertia=point.inertia,
+                    explained_variance=point.explained_variance, silhouette=point.silhouette,
+                    iterations=chosen.iterations, sizes=chosen.sizes,
+                    centroids=_centroids(chosen.centres * factor + offset, names))
+    if not sweep:
+        return EngineKMeansResult(**body, **common, warnings=tuple(found))
+    return EngineElbowResult(**body, **common, warnings=tuple(found), elbow=elbow,
+                             elbow_k=None if chosen is None else chosen.k,
+                             k_range=f"{ks[0]}:{ks[-1]}")

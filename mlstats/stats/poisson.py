@@ -24,10 +24,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mlstats.errors import InputError
+
+if TYPE_CHECKING:
+    from mlstats.stats.resampling import Statistic
 
 MASK = 0xFFFFFFFF
 MULTIPLIERS = (0x7FEB352D, 0x846CA68B)
@@ -103,6 +108,26 @@ def statistic(kind: str, sums: np.ndarray, shift: float) -> np.ndarray:
         return np.sqrt(var) / (shift + s1 / n)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Part:
+    """One sample as the finish of a bootstrap reads it (see `bootstrap_from`), gathered by
+    an engine: its statistic, spread and the jackknife's sums (or why they are undefined)."""
+
+    stat: Statistic
+    n: int
+    value: float
+    mean: float
+    sd: float
+    low: float
+    high: float
+    jackknife_sums: tuple[int, float, float] | str
+    label: Any = None
+    shift: tuple[float, ...] = ()
+
+    def spread(self) -> tuple[float, float, float, float]:
+        return self.mean, self.sd, self.low, self.high
+
+
 class PoissonStream:
     """The statistic of every resample, batch by batch, of samples held as arrays (the
     local engine's Poisson bootstrap); iterating again gives the same values. `rows` are
@@ -123,18 +148,24 @@ class PoissonStream:
             yield values[1] - values[0] if len(values) == 2 else values[0]
 
     def _sums(self, j: int, resamples: np.ndarray) -> np.ndarray:
-        d, keys = self.centred[j], self.keys[j]
-        m = d.shape[1]
-        out = np.zeros((resamples.size, 3 if m == 1 else 6))
-        rows = max(1, _BLOCK // resamples.size)
-        for start in range(0, keys.size, rows):
-            w = counts(keys[start:start + rows], resamples).astype(np.float64)
-            x = d[start:start + rows]
-            out[:, 0] += w.sum(axis=0)
-            out[:, 1] += w.T @ x[:, 0]
-            out[:, 2] += w.T @ (x[:, 0] * x[:, 0])
-            if m == 2:
-                out[:, 3] += w.T @ x[:, 1]
-                out[:, 4] += w.T @ (x[:, 1] * x[:, 1])
-                out[:, 5] += w.T @ (x[:, 0] * x[:, 1])
-        return out
+        return weighted_sums(self.keys[j], self.centred[j], resamples)
+
+
+def weighted_sums(keys: np.ndarray, d: np.ndarray, resamples: np.ndarray) -> np.ndarray:
+    """N = ΣW, S₁ = ΣW·d₀, S₂ = ΣW·d₀² (and for two columns ΣW·d₁, ΣW·d₁², ΣW·d₀d₁) per
+    resample (rows: `resamples`) of the rows with `keys` (`row_keys`) and centred values `d`
+    (rows × columns), the counts drawn a block of rows at a time."""
+    m = d.shape[1]
+    out = np.zeros((resamples.size, 3 if m == 1 else 6))
+    rows = max(1, _BLOCK // resamples.size)
+    for start in range(0, keys.size, rows):
+        w = counts(keys[start:start + rows], resamples).astype(np.float64)
+        x = d[start:start + rows]
+        out[:, 0] += w.sum(axis=0)
+        out[:, 1] += w.T @ x[:, 0]
+        out[:, 2] += w.T @ (x[:, 0] * x[:, 0])
+        if m == 2:
+            out[:, 3] += w.T @ x[:, 1]
+            out[:, 4] += w.T @ (x[:, 1] * x[:, 1])
+            out[:, 5] += w.T @ (x[:, 0] * x[:, 1])
+    return out

@@ -28,6 +28,7 @@ from mlstats.stats.design import Encoder, Level, ModelTerms, TermGroup
 if TYPE_CHECKING:
     from mlstats.stats.anova import AnovaRow
     from mlstats.stats.diagnostics import Diagnostics, Influence, ResidualSummary, ResidualSums
+    from mlstats.stats.summaries import RFactor
 
 ROBUST = ("hc0", "hc1", "hc2", "hc3")
 # |R_jj| of a unit-length working column below this: it is (numerically) a combination of the
@@ -523,6 +524,43 @@ def working_fit(columns: Sequence[np.ndarray], y: np.ndarray, *, intercept: bool
                       g=g, z=z, e=e, sst=float(yc @ yc), root_w=root_w, total=total)
 
 
+def working_fit_from_r(factor: RFactor, *, intercept: bool, names: Sequence[str],
+                       ranges: Sequence[tuple[float, float]]) -> WorkingFit:
+    """The working fit from the R factor of [T, y] merged over partitions (`RFactor`): the
+    same centring and unit scaling as `working_fit`, without the rows.
+
+    With an intercept R is the factor of the centred columns; without, of the raw ones
+    (`RFactor.uncentred`). The scale of column j is its norm ‖R e_j‖, the working R is R
+    with its columns so divided (QR commutes with column scaling), Q'y is R's last column
+    above the diagonal and ‖e‖² = R_yy² (`ssr_of_r`). The residuals themselves are not held.
+    """
+    from scipy.linalg import solve_triangular
+
+    p = factor.r.shape[1] - 1
+    full = factor.r if intercept else factor.uncentred()
+    shift = factor.mean[:p].copy() if intercept else np.zeros(p)
+    scale = np.linalg.norm(full[:, :p], axis=0)
+    for j in range(p):
+        low, high = ranges[j]
+        if scale[j] == 0 or (intercept and low == high):
+            raise InputError(_constant_message(names[j], np.array([low]), intercept))
+    r = full[:p, :p] / scale[None, :]
+    _check_rank(r, names, 1, shift=shift if intercept else None, scale=scale)
+    qty = full[:p, p].copy()
+    g = solve_triangular(r, qty)
+    return WorkingFit(n=factor.n, intercept=intercept,
+                      y_mean=float(factor.mean[p]) if intercept else 0.0, shift=shift,
+                      shift_low=np.zeros(p) if intercept else None, scale=scale, r=r,
+                      qty=qty, g=g, sst=float(full[:, p] @ full[:, p]),
+                      centred_r=None if intercept else factor.r[:p, :p] / scale[None, :])
+
+
+def ssr_of_r(factor: RFactor, *, intercept: bool) -> float:
+    """‖e‖² of the fit of `working_fit_from_r`: the square of R's last diagonal entry."""
+    full = factor.r if intercept else factor.uncentred()
+    return float(full[-1, -1] ** 2)
+
+
 def _centre(values: np.ndarray, weights: np.ndarray | None, total: float, *,
             out: np.ndarray, spread: float | None = None) -> tuple[float, float]:
     """Write (v − m) − d into `out`: m the (weighted) mean, d the mean of v − m, which is
@@ -845,10 +883,13 @@ def ols_fields(design: Design, fit: WorkingFit, rows: RowStatistics, *, y_name: 
         predictions = hidden_extrapolation(predictions, predict, design, fit,
                                            top=rows.top_leverage)
     summary = diagnostics = None
-    if not rows.exact:
+    if not rows.exact and rows.sums is not None:
         low, q1, median, q3, high = rows.quantiles
         summary = diag.ResidualSummary(min=low, q1=q1, median=median, q3=q3, max=high)
         diagnostics = diag.diagnostics(rows.sums, warnings)
+    elif not rows.exact:
+        warnings.append("residuals, diagnostics and influential are null: they need every "
+                        "row's residual, which this engine does not bring back")
     table = ()
     if anova is not None:
         table = ols_anova(fit, design, kind=anova, ssr=ssr, df_resid=df_resid,
@@ -1124,6 +1165,14 @@ def _functional(z0: np.ndarray, fit: WorkingFit) -> np.ndarray:
     return np.concatenate([[1 / math.sqrt(fit.weight_total)], w])
 
 
+def row_leverage(fit: WorkingFit, q: np.ndarray) -> np.ndarray:
+    """xᵢ'(X'WX)⁻¹xᵢ of every row: hᵢ, or hᵢ/wᵢ with weights (comparable with a point's)."""
+    leverage = fit.leverage(q)
+    if fit.root_w is not None:
+        leverage = leverage / fit.root_w**2
+    return leverage
+
+
 def hidden_extrapolation(predictions: tuple, predict: Sequence, design: Design,
                          fit: WorkingFit, top: float | None = None) -> tuple:
     """With several predictors a point inside every range can still lie outside the data:
@@ -1132,10 +1181,7 @@ def hidden_extrapolation(predictions: tuple, predict: Sequence, design: Design,
     from dataclasses import replace
 
     if top is None:
-        leverage = fit.leverage(fit.q_basis())
-        if fit.root_w is not None:  # xᵢ'(X'WX)⁻¹xᵢ = hᵢ/wᵢ, comparable with the point's
-            leverage = leverage / fit.root_w**2
-        top = float(np.max(leverage))
+        top = float(np.max(row_leverage(fit, fit.q_basis())))
     flagged = []
     for row, (_, point) in zip(predictions, predict, strict=True):
         z0 = design.scaled_rows({b: np.array([point[b]]) for b in design.base})[0]

@@ -143,8 +143,8 @@ def test_duckdb_refusals(write_csv):
         ("clean", path, "--check"): _STREAMED,
         ("sample", path, "--n", "2", "--seed", "1"): _STREAMED,
         ("describe", path, "--remote", "sc://h:1"):
-            "--remote names a Spark Connect server, for --engine spark, which this version "
-            "does not have; drop --remote",
+            "--remote applies to --engine spark, not --engine duckdb; add --engine spark or "
+            "drop --remote",
     }
     for args, message in cases.items():
         result = invoke(*args, "--engine", "duckdb", input="x\n1\n")

@@ -1,0 +1,372 @@
+"""The cross-engine suite with Spark added: the same commands through `--engine local` and
+`--engine spark` (a local Spark Connect server, see conftest.py): equal counts, floats within
+1e-9 relative, approximate quantiles within their stated rank bound."""
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.conftest import SAMPLE, invoke
+from tests.engines.test_cross_engine import AB_TESTS, BOOTSTRAP, DESCRIBE, ab_csv  # noqa: F401
+
+pytestmark = pytest.mark.spark
+
+REL = 1e-9
+APPROXIMATE = ("q1", "median", "q3", "iqr")
+
+
+def record(*args: str, engine: str, remote: str | None = None) -> dict:
+    extra = ("--remote", remote) if engine == "spark" else ()
+    result = invoke(*args, "--json", "--engine", engine, *extra)
+    assert result.exit_code in (0, 1), result.stderr
+    return json.loads(result.stdout)
+
+
+def assert_same(local, spark, path: str = "", skip: tuple[str, ...] = ()) -> None:
+    """Equal structure and counts; floats within REL (1e-12 absolute for values that are 0
+    up to rounding); keys in `skip` are compared by the caller."""
+    if isinstance(local, dict):
+        assert isinstance(spark, dict), path
+        extra = {"approximate", "quantiles"} if path == ".provenance" else set()
+        assert set(local) | extra == set(spark) | extra, path
+        for key in local:
+            if key in ("sha256", "engine", "versions", "exact", "input") or key in skip:
+                continue
+            assert_same(local[key], spark[key], f"{path}.{key}", skip)
+    elif isinstance(local, list):
+        assert isinstance(spark, list) and len(local) == len(spark), path
+        for i, (a, b) in enumerate(zip(local, spark, strict=True)):
+            assert_same(a, b, f"{path}[{i}]", skip)
+    elif isinstance(local, float) and isinstance(spark, float):
+        assert math.isclose(local, spark, rel_tol=REL, abs_tol=1e-12), (path, local, spark)
+    else:
+        assert local == spark, (path, local, spark)
+
+
+def _warnings_without_quantiles(found: dict) -> dict:
+    found = dict(found)
+    found["warnings"] = [w for w in found["warnings"] if "percentile_approx" not in w]
+    return found
+
+
+def _sorted_values(args: list[str]) -> dict[str, np.ndarray]:
+    """The sorted values of each column (and group) of a describe run, by its name."""
+    frame = pd.read_csv(args[0])
+    if "--where" in args:
+        left, _op, right = args[args.index("--where") + 1].split()
+        frame = frame[frame[left] >= float(right)]
+    by = args[args.index("--by") + 1] if "--by" in args else None
+    found = {}
+    for column in frame.select_dtypes("number").columns:
+        if column == by:
+            continue
+        if by is None:
+            found[column] = np.sort(frame[column].dropna().to_numpy())
+        else:
+            for key, part in frame.groupby(by, sort=False):
+                found[f"{column}[{key}]"] = np.sort(part[column].dropna().to_numpy())
+    return found
+
+
+@pytest.mark.parametrize("args", DESCRIBE, ids=lambda a: " ".join(a[1:]) or a[0][-14:])
+def test_describe_agrees(spark_remote, args):
+    local = record("describe", *args, engine="local")
+    spark = record("describe", *args, engine="spark", remote=spark_remote)
+    assert_same(_warnings_without_quantiles(local), _warnings_without_quantiles(spark),
+                skip=APPROXIMATE)
+    assert spark["provenance"]["exact"] is False
+    assert spark["provenance"]["approximate"] == list(APPROXIMATE)
+    bound = spark["provenance"]["quantiles"]["rank_error"]
+    values = _sorted_values(args)
+    for row in spark["columns"]:
+        x = values[row["name"]]
+        n = x.size
+        for key, p in (("q1", 0.25), ("median", 0.5), ("q3", 0.75)):
+            # within rank_error·n ranks of the exact rank (n − 1)p, as an order statistic
+            h = (n - 1) * p
+            low = x[max(0, math.floor(h - bound * n))]
+            high = x[min(n - 1, math.ceil(h + bound * n))]
+            assert low <= row[key] <= high, (row["name"], key, row[key], low, high)
+
+
+@pytest.mark.parametrize("args", DESCRIBE, ids=lambda a: " ".join(a[1:]) or a[0][-14:])
+def test_describe_exact_quantiles_agree(spark_remote, args):
+    local = record("describe", *args, engine="local")
+    spark = record("describe", *args, "--exact-quantiles", engine="spark", remote=spark_remote)
+    assert_same(local, spark)
+    assert spark["provenance"]["exact"] is True
+
+
+def test_record_names_spark_and_its_version(spark_remote, ab_csv):  # noqa: F811
+    found = record("describe", ab_csv, "--columns", "pre", engine="spark",
+                   remote=spark_remote)["provenance"]
+    assert found["engine"] == "spark"
+    assert found["versions"]["spark"].split(".")[0] == "4"
+    assert (found["rows_read"], found["rows_used"]) == (3000, 3000)
+
+
+@pytest.mark.parametrize("args", AB_TESTS, ids=" ".join)
+def test_ab_test_agrees(spark_remote, ab_csv, args):  # noqa: F811
+    assert_same(record("ab-test", ab_csv, *args, engine="local"),
+                record("ab-test", ab_csv, *args, engine="spark", remote=spark_remote))
+
+
+def test_ab_test_on_sample_data_agrees(spark_remote):
+    path = str(SAMPLE / "toothgrowth.csv")
+    for test in ("welch", "mannwhitney"):
+        args = ("ab-test", path, "--group", "supp", "--metric", "len", "--test", test)
+        assert_same(record(*args, engine="local"),
+                    record(*args, engine="spark", remote=spark_remote))
+
+
+ROWS_ONLY = ("residuals", "diagnostics", "influential")
+REGRESSION = [
+    [str(SAMPLE / "cars.csv"), "--y", "dist", "--x", "speed"],
+    [str(SAMPLE / "trees.csv"), "--y", "Volume", "--x", "Girth,Height", "--predict",
+     "Girth=10,Height=70", "--predict", "Girth=8,Height=87"],
+    [str(SAMPLE / "trees.csv"), "--y", "Volume", "--x", "Girth,Height", "--no-intercept",
+     "--anova"],
+    [str(SAMPLE / "airquality.csv"), "--y", "Ozone", "--x", "Solar.R,Wind,Temp", "--where",
+     "Month > 6"],
+    [str(SAMPLE / "clicks.csv"), "--y", "clicked", "--x", "x1,x2", "--logistic"],
+    [str(SAMPLE / "clicks.csv"), "--y", "clicked", "--x", "x1,x2", "--logistic", "--predict",
+     "x1=0.5,x2=-1"],
+]
+
+
+@pytest.mark.parametrize("args", REGRESSION, ids=lambda a: " ".join(a[1:]))
+def test_regression_agrees(spark_remote, args):
+    local = record("regression", *args, engine="local")
+    spark = record("regression", *args, engine="spark", remote=spark_remote)
+    assert_same({**local, "warnings": []}, {**spark, "warnings": []}, skip=ROWS_ONLY)
+    if local["model"] == "ols":
+        assert [spark[key] for key in ROWS_ONLY] == [None, None, []]
+        assert spark["warnings"] == [*local["warnings"], (
+            "residuals, diagnostics and influential are null: they need every row's "
+            "residual, which this engine does not bring back")]
+    else:
+        assert spark["warnings"] == local["warnings"]
+
+
+@pytest.mark.parametrize("name", ["Longley", "Norris", "NoInt1", "NoInt2"])
+def test_nist_certified_values_through_spark(spark_remote, name):
+    from tests.conftest import NIST
+    from tests.stats.test_nist import CERTIFIED, GOALS, lre
+
+    info = CERTIFIED[name]
+    path = NIST / f"{name}.csv"
+    columns = path.read_text().splitlines()[0].split(",")
+    args = ["regression", str(path), "--y", "y", "--x", ",".join(c for c in columns
+                                                                   if c != "y")]
+    if not info["intercept"]:
+        args.append("--no-intercept")
+    found = record(*args, "--quiet", engine="spark", remote=spark_remote)
+    certified = info["coefficients"]
+    worst = min(
+        min(lre(c["estimate"], r["estimate"]) for c, r in zip(found["coefficients"], certified,
+                                                               strict=True)),
+        min(lre(c["std_error"], r["std_error"]) for c, r in zip(found["coefficients"],
+                                                                certified, strict=True)),
+        lre(found["residual_std_error"], info["residual_std_dev"]),
+        lre(found["r2"], info["r_squared"]))
+    assert worst >= GOALS[name], (name, worst)
+
+
+PRECISION_RECALL = [
+    ["--true", "label", "--score", "score"],
+    ["--true", "label", "--score", "score", "--threshold", "0.3", "--beta", "2",
+     "--target-precision", "0.8"],
+    ["--true", "label", "--score", "score", "--ci", "--seed", "3", "--resamples", "300"],
+]
+
+
+@pytest.mark.parametrize("args", PRECISION_RECALL, ids=" ".join)
+def test_precision_recall_agrees(spark_remote, args):
+    path = str(SAMPLE / "scores.csv")
+    assert_same(record("precision-recall", path, *args, engine="local"),
+                record("precision-recall", path, *args, engine="spark", remote=spark_remote))
+
+
+def test_precision_recall_bins_many_scores(spark_remote, monkeypatch):
+    # beyond the limit of distinct scores: bins of equal width, the --threshold an edge
+    from mlstats.engines import spark_summaries
+
+    monkeypatch.setattr(spark_summaries, "DISTINCT_SCORES", 20)
+    args = ("precision-recall", str(SAMPLE / "scores.csv"), "--true", "label", "--score",
+            "score", "--threshold", "0.4")
+    local = record(*args, engine="local")
+    spark = record(*args, engine="spark", remote=spark_remote)
+    assert spark["provenance"]["score_bins"] == 20
+    assert "roc_auc" in spark["provenance"]["approximate"]
+    for key in ("tp", "fp", "fn", "tn", "precision", "recall", "f1", "support"):
+        assert spark[key] == local[key], key
+    assert abs(spark["roc_auc"] - local["roc_auc"]) < 0.05
+    assert abs(spark["average_precision"] - local["average_precision"]) < 0.05
+
+
+CORRELATE = [
+    [str(SAMPLE / "airquality.csv")],
+    [str(SAMPLE / "airquality.csv"), "--columns", "Ozone,Temp,Wind", "--correction", "holm",
+     "--where", "Month >= 7"],
+    [str(SAMPLE / "trees.csv"), "--confidence", "0.9"],
+]
+
+
+@pytest.mark.parametrize("args", CORRELATE, ids=lambda a: " ".join(a[1:]) or a[0][-14:])
+def test_correlate_agrees(spark_remote, args):
+    assert_same(record("correlate", *args, engine="local"),
+                record("correlate", *args, engine="spark", remote=spark_remote))
+
+
+def test_correlate_constant_column_agrees(spark_remote, write_csv):
+    path = write_csv("a,b,c\n1,5,2\n2,5,4\n3,5,5\n4,5,9\n,5,1\n")
+    assert_same(record("correlate", path, engine="local"),
+                record("correlate", path, engine="spark", remote=spark_remote))
+
+
+def _sample(remote: str, path: str, *extra: str) -> tuple[list[str], dict]:
+    result = invoke("sample", path, "--n", "20", "--seed", "7", "--format", "json", "--quiet",
+                    "--engine", "spark", "--remote", remote, *extra)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout.splitlines(), json.loads(result.stderr)
+
+
+def test_sample_is_the_same_rows_however_the_input_is_split(spark_remote, tmp_path):
+    lines = (SAMPLE / "airquality.csv").read_text().splitlines()
+    header, rows = lines[0], lines[1:]
+    whole = tmp_path / "whole.csv"
+    whole.write_text("\n".join(lines) + "\n")
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    for i, start in enumerate(range(0, len(rows), 40)):
+        (parts / f"part-{i}.csv").write_text("\n".join([header, *rows[start:start + 40]]) + "\n")
+    drawn, report = _sample(spark_remote, str(whole))
+    assert drawn == _sample(spark_remote, str(parts))[0]
+    assert drawn[0] == header and len(drawn) == 21
+    assert set(drawn[1:]) <= set(rows)
+    # in input order, 20 distinct rows of the 153 (airquality has no duplicate rows)
+    assert [rows.index(r) for r in drawn[1:]] == sorted(rows.index(r) for r in drawn[1:])
+    assert (report["population"], report["sample_size"]) == (153, 20)
+    assert report["provenance"]["engine"] == "spark"
+    other, _ = _sample(spark_remote, str(whole), "--where", "Month >= 7")
+    assert other != drawn and len(other) == 21
+
+
+def test_sample_refuses_other_methods_naming_the_engine(spark_remote):
+    result = invoke("sample", str(SAMPLE / "airquality.csv"), "--n", "5", "--method",
+                    "systematic", "--engine", "spark", "--remote", spark_remote)
+    assert result.exit_code == 2
+    assert result.stderr == ("mlstats: error: --method systematic runs on --engine local "
+                             "only, not on --engine spark; use --engine local\n")
+
+
+@pytest.mark.parametrize("args", [AB_TESTS[4], AB_TESTS[7]], ids=" ".join)
+def test_ab_test_agrees_without_a_pilot(spark_remote, ab_csv, monkeypatch, args):  # noqa: F811
+    # the pilot sees one row: groups first seen later are ordered by a pass over all rows
+    from mlstats.engines import spark_summaries
+
+    monkeypatch.setattr(spark_summaries, "PILOT_ROWS", 1)
+    assert_same(record("ab-test", ab_csv, *args, engine="local"),
+                record("ab-test", ab_csv, *args, engine="spark", remote=spark_remote))
+
+
+def test_describe_by_group_over_several_files(spark_remote, tmp_path):
+    # several files: groups in order of first appearance by (file, split, row)
+    lines = (SAMPLE / "toothgrowth.csv").read_text().splitlines()
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    for i, start in enumerate(range(1, len(lines), 25)):
+        (parts / f"part-{i}.csv").write_text("\n".join([lines[0], *lines[start:start + 25]])
+                                             + "\n")
+    args = ("describe", "--by", "dose", "--exact-quantiles")
+    local = record(args[0], str(SAMPLE / "toothgrowth.csv"), *args[1:], engine="local")
+    spark = record(args[0], str(parts), *args[1:], engine="spark", remote=spark_remote)
+    assert [c["name"] for c in spark["columns"]] == [c["name"] for c in local["columns"]]
+    assert_same({**local, "provenance": None}, {**spark, "provenance": None})
+
+
+def _by_first_column(centroids: list[dict]) -> list[float]:
+    """The centroids' coordinates, the clusters in order of their first coordinate."""
+    rows = sorted(tuple(v for k, v in c.items() if k != "name") for c in centroids)
+    return [v for row in rows for v in row]
+
+
+@pytest.mark.parametrize("scale", ["none", "zscore", "minmax"])
+def test_kmeans_one_k_agrees(spark_remote, scale):
+    # faithful's two clusters: one optimum, which k-means|| and k-means++ both reach
+    args = ("kmeans", str(SAMPLE / "faithful.csv"), "--k", "2", "--seed", "1", "--scale", scale)
+    local = record(*args, engine="local")
+    spark = record(*args, engine="spark", remote=spark_remote)
+    assert spark["algorithm"] == "spark.ml KMeans (k-means||)" and spark["n_init"] == 1
+    assert _by_first_column(spark["centroids"]) == pytest.approx(
+        _by_first_column(local["centroids"]), rel=REL)
+    assert sorted(spark["sizes"]) == sorted(local["sizes"])
+    for key in ("inertia", "explained_variance", "silhouette"):
+        assert math.isclose(spark[key], local[key], rel_tol=REL), key
+    assert spark["provenance"]["engine"] == "spark" and spark["provenance"]["versions"]["spark"]
+
+
+def test_kmeans_sweep_agrees(spark_remote):
+    args = ("kmeans", str(SAMPLE / "faithful.csv"), "--k-range", "1:4", "--seed", "3",
+            "--where", "waiting > 40")
+    local = record(*args, engine="local")
+    spark = record(*args, engine="spark", remote=spark_remote)
+    assert [p["k"] for p in spark["elbow"]] == [1, 2, 3, 4]
+    assert spark["elbow_k"] == local["elbow_k"]
+    for mine, theirs in zip(spark["elbow"][:2], local["elbow"][:2], strict=True):
+        assert math.isclose(mine["inertia"], theirs["inertia"], rel_tol=REL)
+    # a local optimum of k-means can only be worse than scikit-learn's best of 10 by a little
+    for mine, theirs in zip(spark["elbow"][2:], local["elbow"][2:], strict=True):
+        assert theirs["inertia"] * (1 - 1e-9) <= mine["inertia"] <= theirs["inertia"] * 1.05
+    assert spark["rows_used"] == local["rows_used"]
+    assert spark["warnings"] == local["warnings"]
+
+
+@pytest.mark.parametrize("args", BOOTSTRAP, ids=lambda a: " ".join(a[1:]))
+def test_poisson_bootstrap_agrees(spark_remote, args):
+    # the same counter-based Poisson resamples (keyed on seed, row number, resample) as the
+    # local engine's --scheme poisson
+    args = ["bootstrap", *args, "--seed", "11", "--scheme", "poisson"]
+    assert_same(record(*args, engine="local"), record(*args, engine="spark", remote=spark_remote))
+
+
+def test_spark_bootstrap_is_poisson_and_says_so(spark_remote):
+    args = ["bootstrap", str(SAMPLE / "airquality.csv"), "--column", "Ozone", "--seed", "4",
+            "--resamples", "999"]
+    spark = record(*args, engine="spark", remote=spark_remote)
+    assert spark["provenance"]["exact"] is False
+    assert spark["provenance"]["approximate"] == ["bias", "std_error", "ci_low", "ci_high"]
+    poisson = record(*args, "--scheme", "poisson", engine="local")
+    for key in ("estimate", "bias", "std_error", "ci_low", "ci_high"):
+        assert math.isclose(spark[key], poisson[key], rel_tol=REL)
+
+
+def test_bootstrap_rows_are_numbered_in_input_order_over_several_files(spark_remote, tmp_path):
+    # each row's Poisson counts are keyed on its number among the rows read: the files of a
+    # directory in name order, each split's rows after the splits before it
+    lines = (SAMPLE / "airquality.csv").read_text().splitlines()
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    for i, start in enumerate(range(1, len(lines), 40)):
+        (parts / f"part-{i}.csv").write_text("\n".join([lines[0], *lines[start:start + 40]])
+                                             + "\n")
+    args = ["--column", "Ozone", "--seed", "5", "--scheme", "poisson", "--resamples", "500"]
+    local = record("bootstrap", str(SAMPLE / "airquality.csv"), *args, engine="local")
+    spark = record("bootstrap", str(parts), *args, engine="spark", remote=spark_remote)
+    assert_same({**local, "provenance": None}, {**spark, "provenance": None})
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--scheme", "multinomial"], "--scheme multinomial runs on --engine local only, not on "
+     "--engine spark; use --engine local"),
+    (["--stat", "median"], "the Poisson bootstrap resamples mean, var, std, cv, corr; --stat "
+     "median needs --scheme multinomial (and --engine local)"),
+])
+def test_bootstrap_refusals_on_spark(spark_remote, extra, message):
+    result = invoke("bootstrap", str(SAMPLE / "airquality.csv"), "--column", "Ozone", *extra,
+                    "--engine", "spark", "--remote", spark_remote)
+    assert result.exit_code == 2
+    assert result.stderr == f"mlstats: error: {message}\n"
