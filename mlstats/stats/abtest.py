@@ -37,6 +37,7 @@ from mlstats.stats.summaries import (
     group_counts,
     group_moments,
 )
+from mlstats.stats.tdist import normal_tail, t_tail, t_upper_quantile
 
 __all__ = ["ABTestResult", "CoMoments", "Counts", "Moments", "ab_test_rows",
            "ab_test_summaries", "group_counts", "group_moments"]
@@ -1077,12 +1078,10 @@ def welch_diff_ci(variant: Moments, control: Moments, *,
 
     Reference: Welch (1947). Checked against: R `t.test` (ToothGrowth).
     """
-    from scipy.special import stdtrit
-
     se, df = _welch_se_df(variant, control)
     if not se > 0:
         return math.nan, math.nan
-    half = -float(stdtrit(df, max(alpha / 2, _TINY))) * se  # lower tail: exact for tiny α
+    half = t_upper_quantile(df, max(alpha / 2, _TINY)) * se  # the tail itself: exact for tiny α
     d = variant.mean - control.mean
     return d - half, d + half
 
@@ -1127,15 +1126,13 @@ def lift_ci(m_t: float, v_t: float, m_c: float, v_c: float, *,
 
 # -- tests -----------------------------------------------------------------------------------
 def _normal_p(z: float, alternative: str) -> float:
-    from scipy.special import ndtr
-
     if math.isnan(z):
         return math.nan
     if alternative == "larger":
-        return float(ndtr(-z))
+        return normal_tail(z)
     if alternative == "smaller":
-        return float(ndtr(z))
-    return float(2 * ndtr(-abs(z)))
+        return normal_tail(-z)
+    return 2 * normal_tail(abs(z))
 
 
 def z_test(variant: Counts, control: Counts, *,
@@ -1247,8 +1244,6 @@ def t_test(variant: Moments, control: Moments, *, alternative: str = "two-sided"
     Reference: Welch (1947); R `t.test`.
     Checked against: R `t.test(len ~ supp, ToothGrowth)`, SciPy `ttest_ind`.
     """
-    from scipy.special import stdtr
-
     d = variant.mean - control.mean
     if equal_var:
         df = float(variant.n + control.n - 2)
@@ -1262,11 +1257,11 @@ def t_test(variant: Moments, control: Moments, *, alternative: str = "two-sided"
         return math.nan, df, math.nan
     t = d / se
     if alternative == "larger":
-        p = float(stdtr(df, -t))
+        p = t_tail(t, df)
     elif alternative == "smaller":
-        p = float(stdtr(df, t))
+        p = t_tail(-t, df)
     else:
-        p = float(2 * stdtr(df, -abs(t)))
+        p = 2 * t_tail(abs(t), df)
     return t, df, p
 
 

@@ -30,14 +30,13 @@ import numpy as np
 
 from mlstats.errors import InputError
 from mlstats.stats.multiple import CORRECTIONS, adjust_pvalues
-from mlstats.stats.tdist import t_two_sided_p
+from mlstats.stats.tdist import t_tail
 
 METHODS = ("pearson", "spearman", "kendall")
 EXACT_SPEARMAN = 9  # R's AS 89 enumerates permutations up to this n
 EXACT_KENDALL = 33  # SciPy's `kendalltau` exact distribution up to this n
 _BLOCK = 1 << 16  # rows per block of the Gram matrix (k columns × 64 Ki rows of float64)
 _MIN_N = 3
-_OWN_T_TAIL_DF = 10_000_000  # degrees of freedom up to which t_test_p needs no SciPy
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -455,19 +454,12 @@ def _t_or_exact_p(r: float, x: np.ndarray, y: np.ndarray, method: str) -> tuple[
 
 
 def t_test_p(r: float, n: int) -> float:
-    """Two-sided p of t = r·√((n − 2)/((1 − r)(1 + r))) on n − 2 degrees of freedom.
-
-    Our own t tail below 10⁷ degrees of freedom (within 5e-10 of SciPy there, and correlate
-    need not import SciPy); SciPy's `stdtr` above, where its import is small beside the read.
-    """
+    """Two-sided p of t = r·√((n − 2)/((1 − r)(1 + r))) on n − 2 degrees of freedom
+    (`tdist.t_tail`: no SciPy import below 10⁷ degrees of freedom)."""
     if abs(r) == 1.0:
         return 0.0
     t = r * math.sqrt((n - 2) / ((1.0 - r) * (1.0 + r)))
-    if n - 2 < _OWN_T_TAIL_DF:
-        return t_two_sided_p(t, n - 2)
-    from scipy.special import stdtr
-
-    return float(2 * stdtr(n - 2, -abs(t)))
+    return 2 * t_tail(abs(t), n - 2)
 
 
 @functools.cache

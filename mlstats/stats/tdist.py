@@ -10,6 +10,10 @@ from __future__ import annotations
 import math
 from statistics import NormalDist
 
+# Up to this many degrees of freedom t_tail's continued fraction is within 5e-10 of SciPy's
+# stdtr (its rounding grows with ν); above it, SciPy answers, its import small beside the data.
+OWN_TAIL_DF = 10_000_000
+
 # From this many degrees of freedom the Cornish–Fisher series is within 4e-13 of the quantile
 # for tails down to 1e-10 (its next term is of order z¹¹/ν⁵).
 _SERIES_DF = 2000
@@ -68,6 +72,22 @@ def _upper_tail(t: float, df: float) -> float:
         return _beta(x, a, b) / 2
     # I_x(a, b) = 1 − I_{1−x}(b, a), with 1 − x = t²/(ν + t²) taken directly
     return (1 - _beta(t * t / (df + t * t), b, a)) / 2
+
+
+def t_tail(t: float, df: float) -> float:
+    """P(T > t) for Student's t with `df` > 0: half the two-sided tail for t ≥ 0, one less
+    half of it below; SciPy's `stdtr(df, −t)` from OWN_TAIL_DF degrees of freedom."""
+    if df >= OWN_TAIL_DF:
+        from scipy.special import stdtr
+
+        return float(stdtr(df, -t))
+    half = t_two_sided_p(t, df) / 2
+    return half if not t < 0 else 1 - half
+
+
+def normal_tail(z: float) -> float:
+    """P(Z > z) = erfc(z/√2)/2, without cancellation in either tail (A&S 7.1.2, 26.2.29)."""
+    return 0.5 * math.erfc(z / math.sqrt(2))
 
 
 def t_two_sided_p(t: float, df: float) -> float:

@@ -7,9 +7,9 @@ import math
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from scipy.special import stdtr, stdtrit
+from scipy.special import ndtr, stdtr, stdtrit
 
-from mlstats.stats.tdist import t_two_sided_p, t_upper_quantile
+from mlstats.stats.tdist import normal_tail, t_tail, t_two_sided_p, t_upper_quantile
 
 CONFIDENCES = [0.01, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 0.999999, 1 - 1e-10]
 
@@ -54,3 +54,20 @@ def test_t_two_sided_p_limits():
     assert t_two_sided_p(0.0, 5) == 1.0
     assert t_two_sided_p(math.inf, 5) == 0.0
     assert math.isnan(t_two_sided_p(math.nan, 5))
+
+
+@pytest.mark.parametrize("df", [1, 2.5, 7, 99.3, 12345.6, 9_999_999, 10**8])
+@pytest.mark.parametrize("t", [-40, -3, -0.5, 0, 0.5, 3, 40])
+def test_t_tail_both_sides_matches_scipy(df, t):
+    # SciPy 1.17: scipy.special.stdtr(df, -t) = P(T > t); from 1e7 degrees of freedom SciPy
+    # itself answers (OWN_TAIL_DF)
+    expected = float(stdtr(df, -t))
+    if expected < 1e-290:
+        pytest.skip("below the float64 range")
+    assert t_tail(t, df) == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("z", [-38.0, -8.0, -1.0, 0.0, 0.3, 1.959963984540054, 8.0, 37.5])
+def test_normal_tail_matches_scipy(z):
+    # SciPy 1.17: scipy.special.ndtr(-z)
+    assert normal_tail(z) == pytest.approx(float(ndtr(-z)), rel=1e-13)
