@@ -3,6 +3,8 @@ label, the kinds of a CSV's columns from its first lines, and the --where pairin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mlstats.errors import InputError
@@ -67,3 +69,68 @@ def lerp(a: float, b: float, t: float) -> float:
     """NumPy's interpolation (`np.quantile`, method linear), for the same last bits."""
     diff = b - a
     return b - diff * (1 - t) if t >= 0.5 else a + diff * t
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """The row accounting of one command's pass: read, kept by --where, used."""
+
+    read: int
+    kept: int
+    used: int
+    missing: dict[str, int]
+
+
+def book_rows(src: Any, names: Sequence[str], found: dict[str, Any], *, used: int,
+              complete: bool) -> Rows:
+    """Record an engine's accounting sums (`_read`, `_kept`, `_miss_<alias>`) on `src`: rows
+    read and used, the --where note, and the rows left out for a missing value (every engine
+    reports them in the same words as the local reader)."""
+    from mlstats.io.reader import _listing, where_note
+
+    rows = Rows(read=int(found["_read"]), kept=int(found["_kept"]), used=used,
+                missing={n: int(found[f"_miss_{src.alias(n)}"]) for n in names})
+    src.rows_read = rows.read
+    if rows.read == 0:
+        raise InputError("the input has a header but no data rows; give a file with data")
+    if src.where:
+        src.warnings.append(where_note(src.where, rows.read - rows.kept, rows.read))
+    if complete:
+        src.rows_used = used
+        short = [n for n, k in rows.missing.items() if k]
+        if rows.kept - used:
+            src.warnings.append(
+                f"{rows.kept - used} of {rows.kept} rows left out: a missing value in "
+                f"{_listing(short)} (rows_used = {used})")
+    else:
+        src.rows_used = rows.kept
+    return rows
+
+
+def abtest_frame(groups: list[dict[str, Any]], *,
+                 covariate: bool) -> tuple[dict[str, Any], list[float] | None]:
+    """From an engine's first ab-test pass (a row per group, in input order: `_g`, `n`, `s`,
+    `two`, `lo`, `hi`, and `xlo`, `xhi` with a covariate): the labels and whether the metric
+    is two-valued; the groups' Counts when it is (no covariate) or an empty tuple when no
+    group is left, with None; otherwise the power-of-two scales their ranges ask for."""
+    import numpy as np
+
+    from mlstats.stats.abtest import _scale_of
+    from mlstats.stats.summaries import Counts
+
+    labels = [label_of(r["_g"]) for r in groups]
+    binary = bool(groups) and all(r["two"] for r in groups)
+    found: dict[str, Any] = {"labels": labels, "binary": binary, "scale": 1.0,
+                             "x_scale": 1.0, "x_range": None, "samples": None}
+    if binary and not covariate:
+        found["summaries"] = tuple(Counts(lab, int(r["n"]), int(r["s"]))
+                                   for lab, r in zip(labels, groups, strict=True))
+        return found, None
+    if not groups:
+        found["summaries"] = ()
+        return found, None
+    exact = [_scale_of(np.array([min(r["lo"] for r in groups), max(r["hi"] for r in groups)]))]
+    if covariate:
+        exact.append(_scale_of(np.array([min(r["xlo"] for r in groups),
+                                         max(r["xhi"] for r in groups)])))
+    return found, exact

@@ -23,13 +23,20 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from mlstats.engines.common import BOOL, NUMBER, TEXT, check_pairing, csv_kinds
+from mlstats.engines.common import (
+    BOOL,
+    NUMBER,
+    TEXT,
+    Rows,
+    book_rows,
+    check_pairing,
+    csv_kinds,
+)
 from mlstats.errors import InputError
 from mlstats.io.reader import (
     _SEP_NAMES,
@@ -42,7 +49,6 @@ from mlstats.io.reader import (
     provenance,
     resolve_column,
     sniff_delimiter,
-    where_note,
 )
 from mlstats.io.source import PARQUET_SUFFIXES, Source, is_parquet
 from mlstats.io.writer import protect_input
@@ -59,16 +65,6 @@ MEMORY_ENV = "MLSTATS_DUCKDB_MEMORY"
 def quote(name: str) -> str:
     """A SQL identifier, quoted (a doubled quote inside)."""
     return '"' + name.replace('"', '""') + '"'
-
-
-@dataclass(frozen=True, slots=True)
-class Rows:
-    """The row accounting of one command's pass: read, kept by --where, used."""
-
-    read: int
-    kept: int
-    used: int
-    missing: dict[str, int]
 
 
 class DuckDBSource:
@@ -319,25 +315,7 @@ class DuckDBSource:
                 raise InputError(f"column '{name}' holds an infinite or overflowing number at "
                                  f"line {int(row) + (1 if self.read.no_header else 2)}; fix "
                                  "the value or mark it missing")
-        rows = Rows(read=int(found["_read"]), kept=int(found["_kept"]), used=used,
-                    missing={n: int(found[f"_miss_{self.alias(n)}"]) for n in names})
-        self.rows_read = rows.read
-        if rows.read == 0:
-            raise InputError("the input has a header but no data rows; give a file with data")
-        if self.where:
-            self.warnings.append(where_note(self.where, rows.read - rows.kept, rows.read))
-        if complete:
-            self.rows_used = used
-            short = [n for n, k in rows.missing.items() if k]
-            if rows.kept - used:
-                from mlstats.io.reader import _listing
-
-                self.warnings.append(
-                    f"{rows.kept - used} of {rows.kept} rows left out: a missing value in "
-                    f"{_listing(short)} (rows_used = {used})")
-        else:
-            self.rows_used = rows.kept
-        return rows
+        return book_rows(self, names, found, used=used, complete=complete)
 
     def count_lines(self) -> None:
         """Start counting the lines of a plain CSV file (for `lines_of`), in the background."""

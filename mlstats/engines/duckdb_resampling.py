@@ -23,7 +23,7 @@ import numpy as np
 from mlstats.engines.duckdb_engine import NUMBER, DuckDBSource
 from mlstats.engines.duckdb_summaries import label_of
 from mlstats.stats import poisson
-from mlstats.stats.poisson import Part
+from mlstats.stats.poisson import Part, sample_statistic
 from mlstats.stats.resampling import Statistic
 
 TABLE = "_mlstats_resample"
@@ -139,25 +139,7 @@ class Resampler:
         sums = [f"fsum({a}) AS s{i}" for i, a in enumerate(d)]
         sums += [f"fsum({d[i]} * {d[j]}) AS p{i}{j}" for i in range(k) for j in range(i, k)]
         (second,) = src.records(f"SELECT {', '.join(sums)} FROM ({rows})", params)
-        mean = [shift[i] + second[f"s{i}"] / n for i in range(k)]
-        c = {(i, j): second[f"p{i}{j}"] - second[f"s{i}"] * second[f"s{j}"] / n
-             for i in range(k) for j in range(i, k)}
-        m2 = max(c[(0, 0)], 0.0)
-        var = m2 / (n - 1) if n > 1 else math.nan
-        kind = self.stat.kind
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if kind == "mean":
-                value = mean[0]
-            elif kind == "var":
-                value = var
-            elif kind == "std":
-                value = math.sqrt(var)
-            elif kind == "cv":
-                value = math.sqrt(var) / mean[0] if mean[0] else math.nan
-            else:
-                myy = max(c[(1, 1)], 0.0)
-                value = (max(-1.0, min(1.0, c[(0, 1)] / math.sqrt(m2 * myy)))
-                         if m2 > 0 and myy > 0 else math.nan)
+        mean, c, var, value = sample_statistic(self.stat.kind, n, shift, second)
         jack = self._jackknife(rows, params, n, mean, c, value, sign)
         return Part(stat=self.stat, n=n, value=float(value), mean=mean[0],
                     sd=math.sqrt(var) if n > 1 else math.nan, low=float(first["lo"]),

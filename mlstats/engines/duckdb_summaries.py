@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from mlstats.engines.common import BOOL, NUMBER, label_of
+from mlstats.engines.common import BOOL, NUMBER, abtest_frame, label_of
 from mlstats.engines.common import lerp as _lerp
 from mlstats.engines.duckdb_engine import DuckDBSource
 from mlstats.errors import InputError
@@ -364,7 +364,7 @@ def abtest_summaries(src: DuckDBSource, group: str, metric: str,
     or `CoMoments` of (metric, covariate), with the scales and the rank-sum provider that
     `ab_test_groups` finishes from."""
     from mlstats.stats.abtest import RankSums, _scale_of, two_valued_labels
-    from mlstats.stats.summaries import CoMoments, Counts
+    from mlstats.stats.summaries import CoMoments
 
     used = {group: src.kinds[group], metric: src.kinds[metric]}
     if covariate is not None:
@@ -406,21 +406,9 @@ def abtest_summaries(src: DuckDBSource, group: str, metric: str,
     if groups:
         order = _first_rows(src, used, g, use, pilot, [r["_g"] for r in groups])
         groups.sort(key=lambda r: order[r["_g"]])
-    labels = [label_of(r["_g"]) for r in groups]
-    binary = bool(groups) and all(r["two"] for r in groups)
-    found: dict[str, Any] = {"labels": labels, "binary": binary, "scale": 1.0,
-                             "x_scale": 1.0, "x_range": None, "samples": None}
-    if binary and x is None:
-        found["summaries"] = tuple(Counts(lab, int(r["n"]), int(r["s"]))
-                                   for lab, r in zip(labels, groups, strict=True))
+    found, exact = abtest_frame(groups, covariate=x is not None)
+    if exact is None:
         return found
-    if not groups:
-        found["summaries"] = ()
-        return found
-    exact = [_scale_of(np.array([min(r["lo"] for r in groups), max(r["hi"] for r in groups)]))]
-    if x is not None:
-        exact.append(_scale_of(np.array([min(r["xlo"] for r in groups),
-                                         max(r["xhi"] for r in groups)])))
     # Sums about a shift far from a group's mean (or in the wrong scale) are taken again
     # about the mean.
     far = exact != scales
@@ -442,7 +430,7 @@ def abtest_summaries(src: DuckDBSource, group: str, metric: str,
         found["x_range"] = (min(r["xlo"] for r in groups) / scales[1],
                             max(r["xhi"] for r in groups) / scales[1])
     summaries = []
-    for lab, r in zip(labels, groups, strict=True):
+    for lab, r in zip(found["labels"], groups, strict=True):
         n, key = int(r["n"]), r["_g"]
         base = np.array(shift.get(key, centre if not far else [0.0] * len(parts)))
         mean_d = np.array([sums[key][(i, None)] for i in range(len(parts))]) / n

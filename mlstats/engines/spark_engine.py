@@ -22,24 +22,29 @@ import os
 import socket
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from mlstats.engines.common import BOOL, NUMBER, TEXT, check_pairing, csv_kinds
+from mlstats.engines.common import (
+    BOOL,
+    NUMBER,
+    TEXT,
+    Rows,
+    book_rows,
+    check_pairing,
+    csv_kinds,
+)
 from mlstats.errors import InputError
 from mlstats.io.reader import (
     _SEP_NAMES,
     PANDAS_NA,
     _check_header,
     _first_record,
-    _listing,
     _na_numbers,
     provenance,
     resolve_column,
     sniff_delimiter,
-    where_note,
 )
 from mlstats.io.source import Source, is_parquet
 
@@ -96,16 +101,6 @@ def connect(remote: str | None):
 def _shown(address: str) -> str:
     """An address without its parameters (which may hold a token)."""
     return address.split(";", 1)[0].split("/;", 1)[0]
-
-
-@dataclass(frozen=True, slots=True)
-class Rows:
-    """The row accounting of one command's pass: read, kept by --where, used."""
-
-    read: int
-    kept: int
-    used: int
-    missing: dict[str, int]
 
 
 class SparkSource:
@@ -398,23 +393,7 @@ class SparkSource:
                 raise self._bad_value(name, _isinf(self.value(name)),
                                       "holds an infinite or overflowing number '{value}'",
                                       "fix the value or mark it missing")
-        rows = Rows(read=int(found["_read"]), kept=int(found["_kept"]), used=used,
-                    missing={n: int(found[f"_miss_{self.alias(n)}"]) for n in names})
-        self.rows_read = rows.read
-        if rows.read == 0:
-            raise InputError("the input has a header but no data rows; give a file with data")
-        if self.where:
-            self.warnings.append(where_note(self.where, rows.read - rows.kept, rows.read))
-        if complete:
-            self.rows_used = used
-            short = [n for n, k in rows.missing.items() if k]
-            if rows.kept - used:
-                self.warnings.append(
-                    f"{rows.kept - used} of {rows.kept} rows left out: a missing value in "
-                    f"{_listing(short)} (rows_used = {used})")
-        else:
-            self.rows_used = rows.kept
-        return rows
+        return book_rows(self, names, found, used=used, complete=complete)
 
     def _first(self, condition: Any, value: Any) -> tuple[Any, int]:
         """The first row (in input order) where `condition` holds: `value` there, and its

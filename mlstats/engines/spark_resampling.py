@@ -25,7 +25,7 @@ import numpy as np
 from mlstats.engines.common import NUMBER, label_of
 from mlstats.engines.spark_engine import SparkSource, _guard
 from mlstats.stats import poisson
-from mlstats.stats.poisson import Part
+from mlstats.stats.poisson import Part, sample_statistic
 from mlstats.stats.resampling import Statistic
 
 
@@ -114,24 +114,7 @@ class Resampler:
         sums = [F.sum(a).alias(f"s{i}") for i, a in enumerate(d)]
         sums += [F.sum(d[i] * d[j]).alias(f"p{i}{j}") for i in range(k) for j in range(i, k)]
         (second,) = src.records(rows.agg(*sums))
-        mean = [shift[i] + second[f"s{i}"] / n for i in range(k)]
-        c = {(i, j): second[f"p{i}{j}"] - second[f"s{i}"] * second[f"s{j}"] / n
-             for i in range(k) for j in range(i, k)}
-        m2 = max(c[(0, 0)], 0.0)
-        var = m2 / (n - 1) if n > 1 else math.nan
-        kind = self.stat.kind
-        if kind == "mean":
-            value = mean[0]
-        elif kind == "var":
-            value = var
-        elif kind == "std":
-            value = math.sqrt(var)
-        elif kind == "cv":
-            value = math.sqrt(var) / mean[0] if mean[0] else math.nan
-        else:
-            myy = max(c[(1, 1)], 0.0)
-            value = (max(-1.0, min(1.0, c[(0, 1)] / math.sqrt(m2 * myy)))
-                     if m2 > 0 and myy > 0 else math.nan)
+        mean, c, var, value = sample_statistic(self.stat.kind, n, shift, second)
         jack = self._jackknife(rows, n, mean, c, value, sign)
         return Part(stat=self.stat, n=n, value=float(value), mean=mean[0],
                     sd=math.sqrt(var) if n > 1 else math.nan, low=float(first["lo"]),

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from mlstats.engines.common import BOOL, NUMBER, label_of, lerp
+from mlstats.engines.common import BOOL, NUMBER, abtest_frame, label_of, lerp
 from mlstats.engines.spark_engine import SparkSource
 from mlstats.stats.summaries import Moments, _scales_for, central_sums
 
@@ -286,7 +286,7 @@ def abtest_summaries(src: SparkSource, group: str, metric: str,
     or `CoMoments` of (metric, covariate), with the scales and the rank-sum provider that
     `ab_test_groups` finishes from (as `duckdb_summaries.abtest_summaries`)."""
     from mlstats.stats.abtest import _scale_of, two_valued_labels
-    from mlstats.stats.summaries import CoMoments, Counts
+    from mlstats.stats.summaries import CoMoments
 
     F = src.F
     used = {group: src.kinds[group], metric: src.kinds[metric]}
@@ -323,21 +323,9 @@ def abtest_summaries(src: SparkSource, group: str, metric: str,
     if groups:
         order = first_rows(src, used, g, use, [r["_g"] for r in groups])
         groups.sort(key=lambda r: order[r["_g"]])
-    labels = [label_of(r["_g"]) for r in groups]
-    binary = bool(groups) and all(r["two"] for r in groups)
-    found: dict[str, Any] = {"labels": labels, "binary": binary, "scale": 1.0,
-                             "x_scale": 1.0, "x_range": None, "samples": None}
-    if binary and x is None:
-        found["summaries"] = tuple(Counts(lab, int(r["n"]), int(r["s"]))
-                                   for lab, r in zip(labels, groups, strict=True))
+    found, exact = abtest_frame(groups, covariate=x is not None)
+    if exact is None:
         return found
-    if not groups:
-        found["summaries"] = ()
-        return found
-    exact = [_scale_of(np.array([min(r["lo"] for r in groups), max(r["hi"] for r in groups)]))]
-    if x is not None:
-        exact.append(_scale_of(np.array([min(r["xlo"] for r in groups),
-                                         max(r["xhi"] for r in groups)])))
     shift = {r["_g"]: centre for r in groups}
     far = exact != scales
     for r in groups:
@@ -360,7 +348,7 @@ def abtest_summaries(src: SparkSource, group: str, metric: str,
         found["x_range"] = (min(r["xlo"] for r in groups) / scales[1],
                             max(r["xhi"] for r in groups) / scales[1])
     summaries = []
-    for lab, r in zip(labels, groups, strict=True):
+    for lab, r in zip(found["labels"], groups, strict=True):
         n, key = int(r["n"]), r["_g"]
         base = np.array(shift[key])
         mean_d = np.array([sums[key][(i, None)] for i in range(len(parts))]) / n

@@ -108,6 +108,32 @@ def statistic(kind: str, sums: np.ndarray, shift: float) -> np.ndarray:
         return np.sqrt(var) / (shift + s1 / n)
 
 
+def sample_statistic(kind: str, n: int, shift: Sequence[float],
+                     sums: dict[str, float]) -> tuple[list[float], dict, float, float]:
+    """An engine's sample statistic from sums about a shift c: `s{i}` = Σ(xᵢ − cᵢ) and
+    `p{i}{j}` = Σ(xᵢ − cᵢ)(xⱼ − cⱼ) → (means, centred cross-products C, variance, statistic),
+    C_ij = p_ij − s_i s_j / n (the shifted two-pass form; Chan, Golub & LeVeque 1983)."""
+    k = len(shift)
+    mean = [shift[i] + sums[f"s{i}"] / n for i in range(k)]
+    c = {(i, j): sums[f"p{i}{j}"] - sums[f"s{i}"] * sums[f"s{j}"] / n
+         for i in range(k) for j in range(i, k)}
+    m2 = max(c[(0, 0)], 0.0)
+    var = m2 / (n - 1) if n > 1 else math.nan
+    if kind == "mean":
+        value = mean[0]
+    elif kind == "var":
+        value = var
+    elif kind == "std":
+        value = math.sqrt(var)
+    elif kind == "cv":
+        value = math.sqrt(var) / mean[0] if mean[0] else math.nan
+    else:
+        myy = max(c[(1, 1)], 0.0)
+        value = (max(-1.0, min(1.0, c[(0, 1)] / math.sqrt(m2 * myy)))
+                 if m2 > 0 and myy > 0 else math.nan)
+    return mean, c, var, value
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Part:
     """One sample as the finish of a bootstrap reads it (see `bootstrap_from`), gathered by

@@ -100,3 +100,22 @@ def test_poisson_interval_is_the_multinomial_one_within_monte_carlo_error():
 def test_poisson_scheme_refuses_order_statistics():
     with pytest.raises(Exception, match="the Poisson bootstrap resamples"):
         bootstrap_ci(np.arange(10.0), stat="median", scheme="poisson", seed=1)
+
+
+@pytest.mark.parametrize("kind", ["mean", "var", "std", "cv", "corr"])
+def test_sample_statistic_from_shifted_sums_matches_numpy(kind):
+    # an engine's two sums about a pilot shift → the statistic NumPy gives on the rows
+    from mlstats.stats.poisson import sample_statistic
+
+    rng = np.random.default_rng(3)
+    x = 1e6 + rng.normal(size=(1000, 2)) @ np.array([[1.0, 0.6], [0.0, 0.8]])
+    shift = [1e6 + 0.3, 1e6 - 0.2]
+    d = x - shift
+    sums = {"s0": d[:, 0].sum(), "s1": d[:, 1].sum(), "p00": (d[:, 0] ** 2).sum(),
+            "p01": (d[:, 0] * d[:, 1]).sum(), "p11": (d[:, 1] ** 2).sum()}
+    _, _, _, value = sample_statistic(kind, 1000, shift, sums)
+    expected = {"mean": np.mean(x[:, 0]), "var": np.var(x[:, 0], ddof=1),
+                "std": np.std(x[:, 0], ddof=1),
+                "cv": np.std(x[:, 0], ddof=1) / np.mean(x[:, 0]),
+                "corr": np.corrcoef(x[:, 0], x[:, 1])[0, 1]}[kind]
+    assert value == pytest.approx(expected, rel=1e-10)
