@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.conftest import SAMPLE, invoke
+from tests.engines.test_cross_engine import assert_same
 
 pytest.importorskip("duckdb")
 
@@ -184,3 +185,70 @@ def test_duckdb_progress_bar_is_off(write_csv):
     import os
 
     assert not os.path.exists(spill)  # DuckDB's temporary directory is removed on close
+
+
+MISSING_WORDS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
+                 "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
+
+
+@pytest.fixture
+def missing_words_csv(write_csv) -> str:
+    """pandas' missing-value words in a numeric, a text and a true/false column, each word
+    alone in its row (DuckDB first reads numbers with the empty field as the only word, and
+    again with all of them when a word fails to convert)."""
+    rows = ["g,x,y,flag"]
+    for i in range(60):
+        flag = "true" if i % 3 else "false"
+        rows.append(f"{'AB'[i % 2]},{i * 0.5},{(i * 7) % 11 + 0.25 * i},{flag}")
+    for i, word in enumerate(MISSING_WORDS):
+        rows.append(f"{word},{i},{i + 1.5},true")
+        rows.append(f"{'AB'[i % 2]},{word},{i - 2.5},false")
+        rows.append(f"{'AB'[i % 2]},{i * 1.5},{i},{word}")
+    return write_csv("\n".join(rows) + "\n")
+
+
+@pytest.mark.parametrize("args", [
+    ("describe",),
+    ("describe", "--by", "g"),
+    ("ab-test", "--group", "g", "--metric", "x"),
+    ("ab-test", "--group", "g", "--metric", "flag"),
+    ("regression", "--y", "y", "--x", "x"),
+    ("regression", "--y", "y", "--x", "x,flag"),
+], ids=" ".join)
+def test_missing_value_words_agree(missing_words_csv, args):
+    """Every missing-value word is missing on DuckDB as on the local engine, in numbers, text
+    and true/false alike (local: pandas' na_values)."""
+    found = {}
+    for engine in ENGINES:
+        result = invoke(args[0], missing_words_csv, *args[1:], "--json", "--engine", engine)
+        assert result.exit_code == 0, result.stderr
+        found[engine] = json.loads(result.stdout)
+        found[engine].pop("provenance")
+    if args == ("describe",):
+        missing = {c["name"]: c["missing"] for c in found["duckdb"]["columns"]}
+        assert (missing["x"], missing.get("flag", 19)) == (19, 19)
+    else:
+        assert found["duckdb"]["rows_used"] <= 60 + 3 * 19 - 19  # a column's words left out
+    assert_same(found["local"], found["duckdb"])
+
+
+def test_duckdb_reads_clean_numbers_with_the_empty_word_only(write_csv):
+    """A file without missing-value words is read in one go with the short list; one with
+    a word switches to pandas' whole list; a non-number is still an error naming its line."""
+    from mlstats.engines.duckdb_engine import DuckDBSource
+    from mlstats.io.options import ReadOptions
+
+    clean = write_csv("g,x\nA,1\nB,2\nA,\n", "clean.csv")
+    with DuckDBSource(ReadOptions(source=clean)) as src:
+        rows = src.query(f"SELECT c1 FROM ({src.rows_sql({'x': 'number'})})")
+        assert ([r[0] for r in rows], src._params["nulls"]) == ([1.0, 2.0, None], [""])
+    words = write_csv("g,x\nA,1\nB,NA\nA,None\n", "words.csv")
+    with DuckDBSource(ReadOptions(source=words)) as src:
+        rows = src.query(f"SELECT c1 FROM ({src.rows_sql({'x': 'number'})})")
+        assert [r[0] for r in rows] == [1.0, None, None]
+        assert src._params["nulls"] == list(MISSING_WORDS)
+    bad = write_csv("g,x\nA,1\nB,NA\nA,abc\n", "bad.csv")
+    result = invoke("describe", bad, "--columns", "x", "--engine", "duckdb")
+    assert (result.exit_code, result.stderr) == (
+        2, "mlstats: error: column 'x' is not numeric: 'abc' at line 4; pick a numeric column, "
+           "or fix the value (mlstats clean --coerce converts numbers stored as text)\n")
