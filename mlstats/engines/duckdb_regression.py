@@ -41,7 +41,6 @@ class Prepared:
     def __init__(self, src: DuckDBSource, response: str, names: Sequence[str],
                  weight: str | None, *, degree: int, labels: bool = False) -> None:
         self.src = src
-        src.count_lines()  # for the lines of the most influential rows, while DuckDB reads
         self.response, self.names, self.weight = response, list(names), weight
         used = {n: src.kinds[n] for n in [response, *names]}
         if not labels:  # a logistic response may hold labels
@@ -55,6 +54,9 @@ class Prepared:
         src.query(f"CREATE OR REPLACE TEMP TABLE {TABLE} AS SELECT {', '.join(c.values())}, "
                   f"_keep, {complete} AS _c, {use} AS _u FROM "
                   f"({src.rows_sql(used, numbered=False)})")
+        # the lines of the most influential rows: counted while the later passes, which
+        # leave a core idle, run (not during the copy, which keeps both busy)
+        src.count_lines()
         self.use = "_u"
         # one pass over buckets of rows (kept by --where, complete, used): cheaper than a
         # FILTER per aggregate
