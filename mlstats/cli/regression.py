@@ -314,7 +314,7 @@ def _logistic_duckdb(read: ReadOptions, *, y: str | None, x: str | None,
 
     from mlstats.engines import open_duckdb
     from mlstats.engines.duckdb_engine import NUMBER
-    from mlstats.engines.duckdb_regression import LogisticRows, Prepared, working_terms
+    from mlstats.engines.duckdb_regression import TABLE, LogisticRows, Prepared, working_terms
     from mlstats.engines.duckdb_summaries import label_of
     from mlstats.stats.design import parse_references, treatment_terms
     from mlstats.stats.logistic import logistic_by_aggregates, number_text, positive_index
@@ -327,11 +327,11 @@ def _logistic_duckdb(read: ReadOptions, *, y: str | None, x: str | None,
         prepared = Prepared(src, response, names, None, degree=degree, labels=not numeric_y)
         a = src.alias(response)
         # the outcomes in sorted order (the first 7, enough for the message of too many)
-        counts = src.query(f"SELECT {a}, count(*) FROM _mlstats_rows WHERE _u GROUP BY ALL "
-                           "ORDER BY 1 LIMIT 7")
+        counts = src.query(f"SELECT {a}, count(*) FROM {TABLE} WHERE {prepared.use} GROUP BY "
+                           "ALL ORDER BY 1 LIMIT 7")
         values = [v for v, _ in counts]
         distinct = len(values) if len(values) < 7 else src.query(
-            f"SELECT count(DISTINCT {a}) FROM _mlstats_rows WHERE _u")[0][0]
+            f"SELECT count(DISTINCT {a}) FROM {TABLE} WHERE {prepared.use}")[0][0]
         shown = [number_text(v) if numeric_y else label_of(v) for v in values]
         index = positive_index(shown, [float(v) for v in values] if numeric_y else None,
                                name=response, positive=positive, count=distinct)

@@ -51,13 +51,14 @@ class Prepared:
         c = {n: src.alias(n) for n in used}
         complete = " AND ".join(["_keep", *(f"{a} IS NOT NULL" for a in c.values())])
         use = complete + (f" AND {c[weight]} > 0" if weight is not None else "")
+        # the rows' completeness is tested where a query needs it: storing it costs the copy
+        # more than the tests cost the queries
         src.query(f"CREATE OR REPLACE TEMP TABLE {TABLE} AS SELECT {', '.join(c.values())}, "
-                  f"_keep, {complete} AS _c, {use} AS _u FROM "
-                  f"({src.rows_sql(used, numbered=False)})")
+                  f"_keep FROM ({src.rows_sql(used, numbered=False)})")
         # the lines of the most influential rows: counted while the later passes, which
         # leave a core idle, run (not during the copy, which keeps both busy)
         src.count_lines()
-        self.use = "_u"
+        self.use = f"({use})"
         # one pass over buckets of rows (kept by --where, complete, used): cheaper than a
         # FILTER per aggregate
         fields = ["count(*) AS cnt"]
@@ -69,8 +70,8 @@ class Prepared:
             w = c[weight]
             fields += [f"min(rowid) FILTER (WHERE {w} < 0) AS _negative",
                        f"fsum(ln({w})) FILTER (WHERE {w} > 0) AS _log_w"]
-        buckets = src.records(f"SELECT _keep AS _k, _c, _u, {', '.join(fields)} FROM {TABLE} "
-                              "GROUP BY ALL")
+        buckets = src.records(f"SELECT _keep AS _k, ({complete}) AS _c, {self.use} AS _u, "
+                              f"{', '.join(fields)} FROM {TABLE} GROUP BY ALL")
         kept = [r for r in buckets if r["_k"]]
         used_rows = [r for r in buckets if r["_u"]]
         found: dict[str, Any] = used_rows[0] if used_rows else {}
