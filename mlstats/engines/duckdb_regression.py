@@ -31,6 +31,8 @@ from mlstats.stats.regression import (
 from mlstats.stats.summaries import Gram
 
 TABLE = "_mlstats_rows"
+# From this many rows a first Gram pass sums plainly (see `DuckDBRows.grams`).
+PLAIN_SUM_ROWS = 1 << 20
 
 
 class Prepared:
@@ -163,6 +165,7 @@ class DuckDBRows(GramRows):
                  params: dict[str, Any]) -> None:
         self.src, self.use = prepared.src, prepared.use
         self.terms, self.weight, self.params = terms, weight, params
+        self.many = prepared.n >= PLAIN_SUM_ROWS
 
     def _base(self) -> str:
         t = ", ".join(f"{e} AS t{j}" for j, e in enumerate(self.terms))
@@ -170,6 +173,13 @@ class DuckDBRows(GramRows):
         return f"SELECT rowid AS _r, {t}{w} FROM {TABLE} WHERE {self.use}"
 
     def grams(self, requests: Sequence[GramRequest]) -> list[Gram]:
+        """Kahan–Babuška sums (`fsum`), except plain sums for a first pass (columns about
+        shifts, no transform) over PLAIN_SUM_ROWS rows or more, where Kahan's sums cost a
+        third of the run: the corrected semi-normal equations of the residual pass (whose
+        Q'e is summed exactly) take the coefficients to full accuracy from there, and the
+        total sum of squares keeps about 1e-13 of its digits (√n·ε)."""
+        first = all(np.isin(rq.transform, (0.0, 1.0)).all() for rq in requests)
+        total = "sum" if self.many and first else "fsum"
         params: dict[str, Any] = dict(self.params)
         columns, fields = [], ["count(*) AS n"]
         weighted = self.weight is not None
@@ -189,9 +199,9 @@ class DuckDBRows(GramRows):
                     f = f"sqrt(w) * ({f})"
                 columns.append(f"{f} AS f{i}_{a}")
             mult = "w * " if rq.weights == "w" and weighted else ""
-            fields.append(f"fsum({mult.removesuffix(' * ') or '1'}) AS total{i}")
-            fields += [f"fsum({mult}f{i}_{a}) AS s{i}_{a}" for a in range(m)]
-            fields += [f"fsum({mult}f{i}_{a} * f{i}_{b}) AS p{i}_{a}_{b}"
+            fields.append(f"{total}({mult.removesuffix(' * ') or '1'}) AS total{i}")
+            fields += [f"{total}({mult}f{i}_{a}) AS s{i}_{a}" for a in range(m)]
+            fields += [f"{total}({mult}f{i}_{a} * f{i}_{b}) AS p{i}_{a}_{b}"
                        for a in range(m) for b in range(a, m)]
         w = ", w" if weighted else ""
         sql = (f"SELECT {', '.join(fields)} FROM (SELECT {', '.join(columns)}{w} FROM "

@@ -257,6 +257,29 @@ def test_ols_on_many_rows_agrees(tmp_path):
     assert_same(record(*args, engine="local"), record(*args, engine="duckdb"))
 
 
+@pytest.mark.parametrize("args", OLS_FILE, ids=" ".join)
+def test_ols_with_a_plain_first_pass_agrees(monkeypatch, ols_csv, args):
+    """From PLAIN_SUM_ROWS rows the first Gram pass sums plainly (the residual pass refines
+    the coefficients): set to 0 here, every fit still equals the local engine's, and the
+    first pass's SQL holds no Kahan sum."""
+    import mlstats.engines.duckdb_engine as engine
+    import mlstats.engines.duckdb_regression as regression
+
+    monkeypatch.setattr(regression, "PLAIN_SUM_ROWS", 0)
+    seen = []
+    records = engine.DuckDBSource.records
+
+    def spy(self, sql, params=None):
+        if "total0" in sql:
+            seen.append(sql)
+        return records(self, sql, params)
+
+    monkeypatch.setattr(engine.DuckDBSource, "records", spy)
+    assert_same(record("regression", ols_csv, *args, engine="local"),
+                record("regression", ols_csv, *args, engine="duckdb"))
+    assert "fsum(" not in seen[0] and "sum(" in seen[0]
+
+
 @pytest.mark.parametrize(("option", "value"), [("--formula", "len ~ dose"), ("--cv", "5"),
                                                ("--residuals", "r.csv"), ("--plot", "p.png")])
 def test_ols_options_that_need_the_rows_are_refused(tmp_path, option, value):
