@@ -37,15 +37,10 @@ def test_f_tail_matches_scipy(d2):
 
 
 def _mpmath_f_tail(f: float, d1: int, d2: float) -> float:
-    """mpmath 1.4: betainc(d2/2, d1/2, 0, d2/(d2 + d1·f), regularized=True) at 40 digits,
-    or 1 − betainc(d1/2, d2/2, 0, d1·f/(d2 + d1·f)) where the first does not converge."""
+    """mpmath 1.4: betainc(d2/2, d1/2, 0, d2/(d2 + d1·f), regularized=True) at 40 digits."""
     with mpmath.workdps(40):
         a, b, x = mpmath.mpf(d2) / 2, mpmath.mpf(d1) / 2, mpmath.mpf(f)
-        try:
-            return float(mpmath.betainc(a, b, 0, d2 / (d2 + d1 * x), regularized=True))
-        except ValueError:
-            return float(1 - mpmath.betainc(b, a, 0, d1 * x / (d2 + d1 * x),
-                                            regularized=True))
+        return float(mpmath.betainc(a, b, 0, d2 / (d2 + d1 * x), regularized=True))
 
 
 @pytest.mark.parametrize("d2", [12345, 10**5, 10**6, 9_999_997, 10**7, 3 * 10**7, 10**8])
@@ -54,9 +49,10 @@ def test_f_tail_matches_mpmath_for_millions_of_degrees_of_freedom(d1, d2):
     # SciPy's fdtrc loses digits in proportion to d2 there (7e-10 at d2 = 1e8); mpmath is the
     # oracle
     for f in F_VALUES:
+        if fdtrc(d1, d2, f) < 1e-290:  # (SciPy is within 1e-9 there: a filter, not the oracle)
+            continue
         expected = _mpmath_f_tail(f, d1, d2)
-        if expected > TINY:
-            assert _relative(f_tail(f, d1, d2), expected) <= 1e-12, (d1, d2, f)
+        assert _relative(f_tail(f, d1, d2), expected) <= 1e-12, (d1, d2, f)
 
 
 def _exact_even(f: float, d1: int, d2: int) -> float:
@@ -114,7 +110,7 @@ def test_chi2_tail_matches_scipy(k):
 
 
 @pytest.mark.parametrize(("k", "x"), [(1, 1300.0), (2, 1380.0), (3, 1370.0), (50, 1400.0),
-                                      (499, 700.0), (500, 2500.0)])
+                                      (499, 2000.0), (500, 2500.0)])
 def test_chi2_tail_far_tail_matches_mpmath(k, x):
     # mpmath 1.4: gammainc(k/2, x/2, inf, regularized=True) at 40 digits
     with mpmath.workdps(40):
