@@ -184,7 +184,7 @@ def f_tail(f: float, d1: float, d2: float) -> float:
     (3rd ed.) §6.4 for the continued fraction.
     Checked against: SciPy `scipy.special.fdtrc` (tests/stats/test_tdist.py).
     """
-    if math.isnan(f) or math.isnan(d1) or math.isnan(d2):
+    if math.isnan(f) or not (d1 > 0 and d2 > 0):  # as fdtrc: NaN for no degrees of freedom
         return math.nan
     if f <= 0:
         return 1.0
@@ -196,6 +196,8 @@ def f_tail(f: float, d1: float, d2: float) -> float:
         return float(fdtrc(d1, d2, f))
     a, b = d2 / 2, d1 / 2
     u = d1 * f / d2  # y/x, y = 1 − x
+    if u == 0 or math.isinf(u):  # f·d1/d2 beyond the double range: the tail is 1 or 0
+        return 1.0 if u == 0 else 0.0
     log_x, log_y = -math.log1p(u), -math.log1p(1 / u)
     # ln(xᵃyᵇ/B(a, b)) with ln B(a, b) = ln Γ(b) − b ln a − S(a, b) (a ≥ b), b ln a joined to
     # b ln y as b ln(a·y) = b ln(b·f·x); or a and b the other way round
@@ -267,13 +269,17 @@ def chi2_tail(x: float, k: int) -> float:
     of binomial probabilities" (2000).
     Checked against: SciPy `scipy.special.chdtrc` (tests/stats/test_tdist.py).
     """
-    if math.isnan(x):
+    if math.isnan(x) or (k < 1 and x <= 0):  # as chdtrc: χ²₀ is the point mass at 0
         return math.nan
     if x <= 0:
         return 1.0
+    if k < 1:
+        return 0.0
     if math.isinf(x):
         return 0.0
     lam = x / 2
+    if lam == 0:  # x the smallest subnormal: 1 to rounding
+        return 1.0
     if k % 2:
         total, j = math.erfc(math.sqrt(lam)), 0.5
     else:
