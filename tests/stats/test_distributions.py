@@ -58,6 +58,14 @@ def test_f_tail_matches_mpmath_for_millions_of_degrees_of_freedom(d1, d2):
         assert _relative(f_tail(f, d1, d2), expected) <= 1e-12, (d1, d2, f)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("d2", [1, 10, 1000, 12345, 10**6, 9_999_997, 10**8])
+@pytest.mark.parametrize("d1", [999, 1000])
+def test_f_tail_matches_mpmath_up_to_own_f_df1(d1, d2):
+    # up to OWN_F_DF1 numerator degrees of freedom (9.2e-13 the largest difference here)
+    test_f_tail_matches_mpmath_for_millions_of_degrees_of_freedom(d1, d2)
+
+
 def _exact_even(f: float, d1: int, d2: int) -> float:
     """P(F > f) for even d1 = 2m: xᵃ Σ_{j<m} C(a + j − 1, j) yʲ, a = d2/2, x = d2/(d2 + d1·f),
     y = 1 − x (A&S 26.6.4), in exact rational arithmetic but for xᵃ (mpmath, 40 digits)."""
