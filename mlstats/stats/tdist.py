@@ -198,11 +198,13 @@ def f_tail(f: float, d1: float, d2: float) -> float:
     u = d1 * f / d2  # y/x, y = 1 − x
     if u == 0 or math.isinf(u):  # f·d1/d2 beyond the double range: the tail is 1 or 0
         return 1.0 if u == 0 else 0.0
-    log_x, log_y = -math.log1p(u), -math.log1p(1 / u)
+    log_x = -math.log1p(u)
+    log_y = math.log(u) + log_x
     # ln(xᵃyᵇ/B(a, b)) with ln B(a, b) = ln Γ(b) − b ln a − S(a, b) (a ≥ b), b ln a joined to
     # b ln y as b ln(a·y) = b ln(b·f·x); or a and b the other way round
     if a >= b:
-        log_front = a * log_x + b * (math.log(b * f) + log_x) - math.lgamma(b) + _gamma_ratio(a, b)
+        log_front = (a * log_x + b * (math.log(b) + math.log(f) + log_x) - math.lgamma(b)
+                     + _gamma_ratio(a, b))
     else:
         log_front = b * log_y + a * (math.log(b) + log_x) - math.lgamma(a) + _gamma_ratio(b, a)
     x, y = 1 / (1 + u), u / (1 + u)

@@ -142,6 +142,7 @@ def test_chi2_tail_closed_forms_and_limits():
     assert chi2_tail(1.0, 0) == float(chdtrc(0, 1.0)) == 0.0
     assert chi2_tail(5e-324, 3) == 1.0
     assert f_tail(5e-324, 1, 1e8) == 1.0
+    assert f_tail(5e-324, 1, 1) == pytest.approx(1.0)
     assert f_tail(1e308, 200, 1) == 0.0
 
 
