@@ -68,7 +68,7 @@ def ols_anova(fit: WorkingFit, design: Design, *, kind: int, ssr: float, df_resi
     Checked against: statsmodels 0.15.0 anova_lm(typ=1, 2, 3) on ToothGrowth, mtcars,
     warpbreaks and a weighted fit (tests/stats/test_formula.py).
     """
-    from scipy.special import fdtrc
+    from mlstats.stats.tdist import f_tail
 
     groups = design.term_groups()
     sigma2 = ssr / df_resid
@@ -95,7 +95,7 @@ def ols_anova(fit: WorkingFit, design: Design, *, kind: int, ssr: float, df_resi
         f = ss / df / sigma2 if sigma2 > 0 else math.nan
         rows.append(AnovaRow(term=term, df=df, sum_sq=_in_squared_units(ss, unit),
                              mean_sq=_in_squared_units(ss / df, unit), f_statistic=f,
-                             p_value=float(fdtrc(df, df_resid, f)) if math.isfinite(f)
+                             p_value=f_tail(f, df, df_resid) if math.isfinite(f)
                              else math.nan))
     rows.append(AnovaRow(term="residuals", df=df_resid, sum_sq=_in_squared_units(ssr, unit),
                          mean_sq=_in_squared_units(sigma2, unit), f_statistic=math.nan,

@@ -120,18 +120,18 @@ def diagnostics(sums: ResidualSums, warnings: list[str]) -> Diagnostics:
     Checked against: statsmodels 0.15.0 het_breuschpagan(robust=True), durbin_watson,
     jarque_bera; scipy.stats.shapiro (tests/stats/test_formula.py).
     """
-    from scipy.special import chdtrc
+    from mlstats.stats.tdist import chi2_tail
 
     n, ssr, df = sums.n, sums.ssr, sums.df
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         bp = n * sums.explained / sums.u_squares if sums.u_squares else math.nan
-        bp_p = float(chdtrc(df, bp)) if math.isfinite(bp) else math.nan
+        bp_p = chi2_tail(bp, df) if math.isfinite(bp) else math.nan
         dw = sums.steps / ssr if ssr else math.nan
         m2 = sums.m2 / n
         skew = sums.m3 / n / m2**1.5 if m2 else math.nan
         kurtosis = sums.m4 / n / (m2 * m2) if m2 else math.nan
         jb = n / 6 * (skew * skew + (kurtosis - 3) ** 2 / 4)
-    jb_p = float(chdtrc(2, jb)) if math.isfinite(jb) else math.nan
+    jb_p = chi2_tail(jb, 2) if math.isfinite(jb) else math.nan
     w = w_p = math.nan
     if 3 <= n <= SHAPIRO_MAX and ssr > 0:
         from scipy.stats import shapiro

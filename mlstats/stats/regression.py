@@ -419,10 +419,10 @@ class WorkingFit:
         B = S⁻¹R⁻¹; every row's squared norm is a sum of squares (no cancellation). With
         weights √Σw takes the place of √n.
         """
-        from scipy.linalg import solve_triangular
+        from mlstats.stats.triangular import solve_upper
 
         p = self.g.size
-        b = solve_triangular(self.r, np.eye(p)) / self.scale[:, None]
+        b = solve_upper(self.r, np.eye(p)) / self.scale[:, None]
         if not self.intercept:
             return b
         m_inv = np.zeros((p + 1, p + 1))
@@ -534,7 +534,7 @@ def working_fit_from_r(factor: RFactor, *, intercept: bool, names: Sequence[str]
     with its columns so divided (QR commutes with column scaling), Q'y is R's last column
     above the diagonal and ‖e‖² = R_yy² (`ssr_of_r`). The residuals themselves are not held.
     """
-    from scipy.linalg import solve_triangular
+    from mlstats.stats.triangular import solve_upper
 
     p = factor.r.shape[1] - 1
     full = factor.r if intercept else factor.uncentred()
@@ -547,7 +547,7 @@ def working_fit_from_r(factor: RFactor, *, intercept: bool, names: Sequence[str]
     r = full[:p, :p] / scale[None, :]
     _check_rank(r, names, 1, shift=shift if intercept else None, scale=scale)
     qty = full[:p, p].copy()
-    g = solve_triangular(r, qty)
+    g = solve_upper(r, qty)
     return WorkingFit(n=factor.n, intercept=intercept,
                       y_mean=float(factor.mean[p]) if intercept else 0.0, shift=shift,
                       shift_low=np.zeros(p) if intercept else None, scale=scale, r=r,
@@ -645,7 +645,7 @@ def _check_rank(r: np.ndarray, names: Sequence[str], degree: int, *,
                 shift: np.ndarray | None, scale: np.ndarray) -> None:
     """Name the first column that is a linear combination of the columns before it (and of
     the intercept, when the relation needs a constant)."""
-    from scipy.linalg import solve_triangular
+    from mlstats.stats.triangular import solve_upper
 
     diagonal = np.abs(np.diag(r))
     small = np.flatnonzero(diagonal < _RANK_TOL)
@@ -657,7 +657,7 @@ def _check_rank(r: np.ndarray, names: Sequence[str], degree: int, *,
     if degree > 1:
         raise InputError(f"--degree {degree} is too high for these data: '{names[j]}' is "
                          "numerically a combination of the lower powers; lower --degree")
-    combo = solve_triangular(r[:j, :j], r[:j, j])
+    combo = solve_upper(r[:j, :j], r[:j, j])
     weights = np.abs(combo)
     listing = ", ".join(f"'{names[i]}'" for i in np.flatnonzero(weights > 1e-6 * weights.max()))
     if shift is not None:
@@ -1027,21 +1027,22 @@ def _hc_gram(fit: WorkingFit, q: np.ndarray, e: np.ndarray, kind: str,
 
 
 def _t_quantile(confidence: float, df: int) -> float:
-    from scipy.special import stdtrit
+    """t(1 − α/2, df) with α = 1 − confidence, the half-width of an interval in standard errors."""
+    from mlstats.stats.tdist import t_upper_quantile
 
-    return float(stdtrit(df, 0.5 + confidence / 2))
+    return t_upper_quantile(df, (1 - confidence) / 2)
 
 
 def coefficient_rows(names: Sequence[str], estimates: np.ndarray, std_errors: np.ndarray,
                       df: int | None, quantile: float) -> tuple[Coefficient, ...]:
     """Rows with statistic = estimate/se; p from t(df) or, with df None, the normal."""
-    from scipy.special import ndtr, stdtr
+    from mlstats.stats.tdist import normal_tail, t_tail
 
     with np.errstate(divide="ignore", invalid="ignore"):
         statistic = estimates / std_errors
     statistic = np.where(np.isfinite(statistic), statistic, np.nan)
-    tail = ndtr(-np.abs(statistic)) if df is None else stdtr(df, -np.abs(statistic))
-    p_values = 2 * tail
+    p_values = [2 * (normal_tail(abs(t)) if df is None else t_tail(abs(t), df))
+                for t in statistic.tolist()]  # one per coefficient
     with np.errstate(over="ignore"):
         half = quantile * std_errors
         low, high = estimates - half, estimates + half
@@ -1056,7 +1057,7 @@ def coefficient_rows(names: Sequence[str], estimates: np.ndarray, std_errors: np
 def _f_test(fit: WorkingFit, gram: np.ndarray | None, sigma2: float, df_model: int,
             df_resid: int, exact: bool, robust: str | None) -> tuple[float, float]:
     """F for all slopes = 0: ‖Q'y‖²/(q·σ²), or the robust Wald form u'G⁻¹u/q (statsmodels)."""
-    from scipy.special import fdtrc
+    from mlstats.stats.tdist import f_tail
 
     if exact:
         return math.nan, math.nan
@@ -1071,7 +1072,7 @@ def _f_test(fit: WorkingFit, gram: np.ndarray | None, sigma2: float, df_model: i
             return math.nan, math.nan
     if not math.isfinite(f):
         return math.nan, math.nan
-    return f, float(fdtrc(df_model, df_resid, f))
+    return f, f_tail(f, df_model, df_resid)
 
 
 def design_diagnostics(design: Design, fit: WorkingFit,
@@ -1085,7 +1086,7 @@ def design_diagnostics(design: Design, fit: WorkingFit,
     working QR), as statsmodels' variance_inflation_factor computes it (it standardises the
     columns, so the VIF is the centred one with or without an intercept in the model).
     """
-    from scipy.linalg import solve_triangular
+    from mlstats.stats.triangular import solve_upper
 
     with np.errstate(over="ignore", invalid="ignore"):
         md = fit.r_factor() @ design.from_reported
@@ -1130,7 +1131,7 @@ def design_diagnostics(design: Design, fit: WorkingFit,
             warnings.append("vif is null: after centring, the terms are numerically collinear, "
                             "so their variance inflation factors are too large to compute")
         else:
-            w_inv = solve_triangular(w, np.eye(w.shape[0]))  # small and triangular; not X'X
+            w_inv = solve_upper(w, np.eye(w.shape[0]))  # small and triangular; not X'X
             values = np.einsum("ij,ij->i", w_inv, w_inv) * np.einsum("ij,ij->j", w, w)
         vifs = tuple(Vif(name=name, vif=float(v)) for name, v in zip(design.terms, values,
                                                                        strict=True))
@@ -1157,9 +1158,9 @@ def _ols_prediction(name: str, point: Mapping[str, float], design: Design, fit: 
 
 def _functional(z0: np.ndarray, fit: WorkingFit) -> np.ndarray:
     """v = M⁻ᵀ f₀ for a working row z₀: [1/√n, R⁻ᵀz₀] (R⁻ᵀz₀ without an intercept)."""
-    from scipy.linalg import solve_triangular
+    from mlstats.stats.triangular import solve_upper
 
-    w = solve_triangular(fit.r, z0, trans="T")
+    w = solve_upper(fit.r, z0, trans=True)
     if not fit.intercept:
         return w
     return np.concatenate([[1 / math.sqrt(fit.weight_total)], w])
@@ -1435,7 +1436,7 @@ def fit_by_grams(rows: GramRows, shift: np.ndarray, *, p: int, intercept: bool,
     Also the unweighted centred Gram of T (None when the fit's own serves) and T's unweighted
     means, for Breusch–Pagan's auxiliary regression.
     """
-    from scipy.linalg import solve_triangular
+    from mlstats.stats.triangular import solve_upper
 
     identity = np.eye(p + 1)
     requests = [GramRequest(shift, identity)]
@@ -1461,19 +1462,19 @@ def fit_by_grams(rows: GramRows, shift: np.ndarray, *, p: int, intercept: bool,
         raise InputError(_constant_message(names[j], np.array([first.mean[j]]), intercept))
     r = cholesky_factor(c[:p, :p] / np.outer(scale, scale))
     _check_rank(r, names, degree, shift=mean[:p] if intercept else None, scale=scale)
-    qty = solve_triangular(r, c[:p, p] / scale, trans="T")
+    qty = solve_upper(r, c[:p, p] / scale, trans=True)
     for _ in range(_GRAM_PASSES - 1):
         if np.linalg.cond(r) ** 2 * 2.0**-52 <= 2.0**-40:
             break
         transform = np.zeros((p + 1, p + 1))
-        transform[:p, :p] = solve_triangular(r, np.eye(p)) / scale[:, None]
+        transform[:p, :p] = solve_upper(r, np.eye(p)) / scale[:, None]
         transform[p, p] = 1.0
         again = rows.grams([GramRequest(mean, transform)])[0]
         c2 = again.centred() if intercept else again.uncentred()
         r1 = cholesky_factor(c2[:p, :p])
         _check_rank(r1 @ r, names, degree, shift=mean[:p] if intercept else None, scale=scale)
         r = r1 @ r
-        qty = solve_triangular(r1, c2[:p, p], trans="T")
+        qty = solve_upper(r1, c2[:p, p], trans=True)
         if np.max(np.abs(r1 - np.eye(p))) <= 2.0**-40:
             break
     unweighted = None
@@ -1488,7 +1489,7 @@ def fit_by_grams(rows: GramRows, shift: np.ndarray, *, p: int, intercept: bool,
         centred_r = cholesky_factor(source) / scale[None, :]
     fit = WorkingFit(n=first.n, intercept=intercept, y_mean=float(mean[p]), shift=high[:p],
                      shift_low=low[:p] if intercept else None, scale=scale, r=r, qty=qty,
-                     g=solve_triangular(r, qty), sst=float(c[p, p]), total=first.total,
+                     g=solve_upper(r, qty), sst=float(c[p, p]), total=first.total,
                      centred_r=centred_r, y_parts=(float(high[p]), float(low[p])))
     return fit, unweighted, centre
 
@@ -1504,16 +1505,15 @@ def ols_by_aggregates(rows: GramRows, design: Design, shift: np.ndarray, *, n: i
     exact), `log_weights` Σ log wᵢ."""
     from dataclasses import replace
 
-    from scipy.linalg import solve_triangular
-
     from mlstats.stats import diagnostics as diag
+    from mlstats.stats.triangular import solve_upper
 
     check_rows(n, design)
     weighted = weights_name is not None
     p, k = len(design.terms), design.k
     fit, unweighted, centre = fit_by_grams(rows, shift, p=p, intercept=design.intercept,
                                    names=design.terms, degree=degree, weighted=weighted)
-    basis = solve_triangular(fit.r, np.eye(p)) / fit.scale[:, None]  # B = S⁻¹R⁻¹
+    basis = solve_upper(fit.r, np.eye(p)) / fit.scale[:, None]  # B = S⁻¹R⁻¹
     model = ResidualModel(shift=fit.shift,
                           shift_low=fit.shift_low if fit.shift_low is not None
                           else np.zeros(p), centre=centre, y_mean=fit.y_parts,
@@ -1523,7 +1523,7 @@ def ols_by_aggregates(rows: GramRows, design: Design, shift: np.ndarray, *, n: i
     found = rows.residual_pass(model)
     ssr = found.powers[1]
     for _ in range(2):  # the corrected semi-normal equations: g ← g + R⁻¹Q'e
-        step = solve_triangular(fit.r, found.qe)
+        step = solve_upper(fit.r, found.qe)
         fit = replace(fit, g=fit.g + step)
         fit = replace(fit, qty=fit.r @ fit.g)
         if math.sqrt(float(found.qe @ found.qe)) <= _REFIT * math.sqrt(ssr):
@@ -1584,10 +1584,10 @@ def _explained(v: np.ndarray, unweighted: np.ndarray | None, fit: WorkingFit, *,
     freedom, C the centred unweighted Gram of T: the fit's own (RS)ᵀ(RS) when it is
     unweighted with an intercept, else `unweighted`, whose columns that are (to rounding)
     combinations of others are left out when not `full_rank` (as `diag.by_columns`)."""
-    from scipy.linalg import solve_triangular
+    from mlstats.stats.triangular import solve_upper
 
     if unweighted is None:
-        part = solve_triangular(fit.r, v / fit.scale, trans="T")
+        part = solve_upper(fit.r, v / fit.scale, trans=True)
         return float(part @ part), v.size
     norms = np.sqrt(np.maximum(np.diag(unweighted), 0.0))
     keep = np.flatnonzero(norms > 0)
@@ -1599,8 +1599,8 @@ def _explained(v: np.ndarray, unweighted: np.ndarray | None, fit: WorkingFit, *,
         factor, order, rank, _info = dpstrf(g, lower=0, tol=_GRAM_PIVOT)
         chosen = order[:rank] - 1
         r = np.triu(factor)[:rank, :rank]
-        part = solve_triangular(r, w[chosen], trans="T")
+        part = solve_upper(r, w[chosen], trans=True)
         return float(part @ part), int(rank)
     r = cholesky_factor(g)
-    part = solve_triangular(r, w, trans="T")
+    part = solve_upper(r, w, trans=True)
     return float(part @ part), int(keep.size)
