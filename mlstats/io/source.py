@@ -162,7 +162,7 @@ def hash_early(source: str | None) -> None:
     if source in (None, "-") or any(ch in source for ch in "*?["):
         return
     path = Path(source)
-    if path.is_file():
+    if path.is_file() and str(path.resolve()) not in _EARLY:
         _EARLY[str(path.resolve())] = _start_hash(path)
 
 
