@@ -327,12 +327,13 @@ class SparkSource:
         return (self.frame if frame is None else frame).select(*picked)
 
     def head(self, used: dict[str, str], use: Any, columns: Sequence[Any],
-             size: int = HEAD_ROWS) -> tuple[list[Any], bool]:
-        """The first `size` rows where `use` holds (the columns of `rows(used)`): `columns`,
-        and whether they are the input's first such rows in input order (a file's splits are
-        read in order, and a limit takes them from the first split on, so this costs about
-        one split's read; over several files, the first file by path is read alone). Not
-        ordered for a table of several files: then only some rows, as for a shift."""
+             size: int | None = None) -> tuple[list[Any], bool]:
+        """The first `size` (default HEAD_ROWS) rows where `use` holds (of `rows(used)`):
+        `columns` and `_order`, and whether they are the input's first such rows in input
+        order (a file's splits are read in order, and a limit takes them from the first split
+        on, so this costs about one split's read; over several files, the first file by path
+        is read alone). Not ordered for a table of several files: then only some rows, as for
+        a shift."""
         frame, ordered = None, True
         if not self._single_file():
             files = sorted(self._files()) if self._reader is not None else []
@@ -343,7 +344,7 @@ class SparkSource:
             else:
                 ordered = False
         rows = self.rows(used, order=True, frame=frame).where(use)
-        picked = self.collect(rows.select(*columns, "_order").limit(size))
+        picked = self.collect(rows.select(*columns, "_order").limit(size or HEAD_ROWS))
         return sorted(picked, key=lambda r: r["_order"]) if ordered else picked, ordered
 
     def _order(self) -> Any:
