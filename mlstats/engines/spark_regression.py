@@ -4,7 +4,7 @@
 Passes over the data: one for the row accounting, the columns' ranges and the Gram sums of
 [x/u, y/unit] about a shift from the input's first rows (`SparkSource.head`); another Gram
 pass only when that shift proved far from a mean or the fit is ill-conditioned (Cholesky
-QR2); and one pass of residual aggregates (Σeᵏ, Σ|e|, Q'e that refines the fit, the largest
+QR2); and one pass of residual aggregates (Σe², Σ|e|, Q'e that refines the fit, the largest
 leverage). Statistics of single rows in input order (the residuals' quartiles, the
 diagnostics, the most influential rows) are not gathered on Spark: they are null, with a
 warning, as before. The statistics are the shared finish of `mlstats.stats.regression`.
@@ -26,12 +26,14 @@ from mlstats.stats.summaries import Gram
 class SparkRows(GramRows):
     """`GramRows` over the used rows of a Spark DataFrame: `terms` are the column expressions
     of the working columns T and then y/unit. `cached` is a Gram already taken (by the first
-    pass, with the accounting), returned for the request it answers instead of a pass."""
+    pass, with the accounting), returned for the request it answers instead of a pass;
+    `leverage`: whether the residual pass takes the largest leverage (for --predict)."""
 
     def __init__(self, src: SparkSource, rows: Any, terms: list[Any],
-                 cached: tuple[GramRequest, Gram] | None = None) -> None:
+                 cached: tuple[GramRequest, Gram] | None = None, *,
+                 leverage: bool = False) -> None:
         self.src, self.F, self.rows, self.terms = src, src.F, rows, terms
-        self.cached = cached
+        self.cached, self.leverage = cached, leverage
 
     def grams(self, requests: Sequence[GramRequest]) -> list[Gram]:
         if self.cached is not None and len(requests) == 1 and _same(requests[0],
@@ -45,8 +47,10 @@ class SparkRows(GramRows):
         return [gram_of(found, rq, int(found["n"]), f"g{i}_") for i, rq in enumerate(requests)]
 
     def residual_pass(self, model: ResidualModel) -> ResidualPass:
-        """Σeᵏ, Σ|e|, Q'e, Breusch–Pagan's sums and max hᵢ in one aggregate (see
-        `ResidualModel`); no quantiles, steps or influential rows (not gathered here)."""
+        """Σe² and Σ|e|, Q'e (which refines the fit) and with `leverage` max hᵢ, in one
+        aggregate (see `ResidualModel`). Spark gathers no statistics of single rows (no
+        quantiles, so `ols_by_aggregates` leaves them null): Σe, Σe³, Σe⁴ and Breusch–Pagan's
+        sums, which only those serve, are not taken (NaN)."""
         F = self.F
         p = model.b.size
         t = self.terms
@@ -57,8 +61,7 @@ class SparkRows(GramRows):
         for j in range(p):
             fitted = fitted + d[j] * F.lit(float(model.b[j]))
         frame = self.rows.select(*[dj.alias(f"d{j}") for j, dj in enumerate(d)],
-                                 *[(t[j] - F.lit(float(model.centre[j]))).alias(f"u{j}")
-                                   for j in range(p)], (yc - fitted).alias("e"))
+                                 (yc - fitted).alias("e"))
         q = []
         for j in range(p):
             v = F.lit(0.0)
@@ -66,25 +69,23 @@ class SparkRows(GramRows):
                 if model.basis[k, j] != 0:
                     v = v + F.col(f"d{k}") * F.lit(float(model.basis[k, j]))
             q.append(v.alias(f"q{j}"))
-        frame = frame.select("*", *q)
-        h = F.lit(1 / model.n if model.intercept else 0.0)
-        for j in range(p):
-            h = h + F.col(f"q{j}") * F.col(f"q{j}")
+        frame = frame.select("e", *q)
         e = F.col("e")
-        e2 = e * e
-        fields = [F.count(F.lit(1)).alias("n"), F.sum(e).alias("s1"), F.sum(e2).alias("s2"),
-                  F.sum(e2 * e).alias("s3"), F.sum(e2 * e2).alias("s4"),
-                  F.sum(F.abs(e)).alias("a"), F.max(h).alias("top")]
+        fields = [F.count(F.lit(1)).alias("n"), F.sum(e * e).alias("s2"),
+                  F.sum(F.abs(e)).alias("a")]
         fields += [F.sum(F.col(f"q{j}") * e).alias(f"qe{j}") for j in range(p)]
-        fields += [F.sum(F.col(f"u{j}") * e2).alias(f"bp{j}") for j in range(p)]
-        fields += [F.sum(F.col(f"u{j}")).alias(f"bs{j}") for j in range(p)]
+        if self.leverage:
+            h = F.lit(1 / model.n if model.intercept else 0.0)
+            for j in range(p):
+                h = h + F.col(f"q{j}") * F.col(f"q{j}")
+            fields.append(F.max(h).alias("top"))
         (found,) = self.src.records(frame.agg(*fields))
+        nan = float("nan")
         return ResidualPass(
-            n=int(found["n"]), powers=(found["s1"], found["s2"], found["s3"], found["s4"]),
-            abs_sum=found["a"], steps=0.0, qe=np.array([found[f"qe{j}"] for j in range(p)]),
-            bp=np.array([found[f"bp{j}"] for j in range(p)]),
-            bp_sums=np.array([found[f"bs{j}"] for j in range(p)]), quantiles=(),
-            top_leverage=float(found["top"]))
+            n=int(found["n"]), powers=(nan, found["s2"], nan, nan), abs_sum=found["a"],
+            steps=nan, qe=np.array([found[f"qe{j}"] for j in range(p)]),
+            bp=np.full(p, nan), bp_sums=np.full(p, nan), quantiles=(),
+            top_leverage=float(found["top"]) if self.leverage else nan)
 
 
 def _same(a: GramRequest, b: GramRequest) -> bool:
@@ -184,7 +185,8 @@ def ols_spark(src: SparkSource, y: str, xs: Sequence[str], *, intercept: bool,
         terms = [F.col(c) / F.lit(float(s)) if s != 1 else F.col(c)
                  for c, s in zip(cols, exact, strict=True)]
         cached = None
-    data = SparkRows(src, rows.where(use), terms, cached)
+    data = SparkRows(src, rows.where(use), terms, cached,
+                     leverage=bool(predict) and len(xs) > 1)
     return ols_by_aggregates(data, design, shift, n=n, y_name=y, degree=1,
                              confidence=confidence, robust=None, weights_name=None,
                              log_weights=0.0, predict=predict, anova=anova,

@@ -444,14 +444,14 @@ def _abtest_pass(src: SparkSource, rows: Any, g: str, use: Any, names: list[str]
         values = {key: v[i] for key, v in shift.items()}
         sh = (F.lit(float(values[None])) if None in values else
               _per_group(src, g, values, 0.0))
-        d.append(F.when(use, e / F.lit(scales[i]) - sh))
+        d.append(F.when(use, (e / F.lit(scales[i]) if scales[i] != 1 else e) - sh))
     value = F.when(use, parts[0])
     fields = [F.count_if(use).alias("n")]
     if first:
         fields += [*src.account_fields(names), F.sum(value).alias("s"),
                    F.min(value).alias("lo"), F.max(value).alias("hi"),
                    F.bool_and(F.coalesce(value.isin(0.0, 1.0), F.lit(True))).alias("two")]
-        fields += [F.avg(F.when(use, e)).alias(f"m{i}") for i, e in enumerate(parts)]
+        fields += [F.avg(F.when(use, e)).alias(f"m{i}") for i, e in enumerate(parts) if i]
         if len(parts) > 1:
             fields += [F.min(F.when(use, parts[1])).alias("xlo"),
                        F.max(F.when(use, parts[1])).alias("xhi")]
@@ -461,6 +461,8 @@ def _abtest_pass(src: SparkSource, rows: Any, g: str, use: Any, names: list[str]
     found = src.records(rows.groupBy(F.col(g).alias("_g")).agg(*fields))
     sums = {}
     for r in found:
+        if first:  # the metric's mean as Spark's avg takes it, without an aggregate of its own
+            r["m0"] = r["s"] / r["n"] if r["n"] else None
         entry = {(i, None): r[f"s{i}"] or 0.0 for i in range(len(d))}
         entry.update({(i, j): r[f"p{i}{j}"] or 0.0 for i in range(len(d))
                       for j in range(i, len(d))})
