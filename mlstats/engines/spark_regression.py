@@ -48,9 +48,11 @@ class SparkRows(GramRows):
 
     def residual_pass(self, model: ResidualModel) -> ResidualPass:
         """Σe² and Σ|e|, Q'e (which refines the fit) and with `leverage` max hᵢ, in one
-        aggregate (see `ResidualModel`). Spark gathers no statistics of single rows (no
-        quantiles, so `ols_by_aggregates` leaves them null): Σe, Σe³, Σe⁴ and Breusch–Pagan's
-        sums, which only those serve, are not taken (NaN)."""
+        aggregate (see `ResidualModel`). Q'e = Bᵀ·Σdᵢeᵢ, the p sums of the deviations times
+        the residual, as the corrected semi-normal equations take X'r (Björck 1996, §6.6.5);
+        qᵢ = dᵢB row by row only for the leverage. Spark gathers no statistics of single rows
+        (no quantiles, so `ols_by_aggregates` leaves them null): Σe, Σe³, Σe⁴ and
+        Breusch–Pagan's sums, which only those serve, are not taken (NaN)."""
         F = self.F
         p = model.b.size
         t = self.terms
@@ -62,28 +64,24 @@ class SparkRows(GramRows):
             fitted = fitted + d[j] * F.lit(float(model.b[j]))
         frame = self.rows.select(*[dj.alias(f"d{j}") for j, dj in enumerate(d)],
                                  (yc - fitted).alias("e"))
-        q = []
-        for j in range(p):
-            v = F.lit(0.0)
-            for k in range(j + 1):
-                if model.basis[k, j] != 0:
-                    v = v + F.col(f"d{k}") * F.lit(float(model.basis[k, j]))
-            q.append(v.alias(f"q{j}"))
-        frame = frame.select("e", *q)
         e = F.col("e")
         fields = [F.count(F.lit(1)).alias("n"), F.sum(e * e).alias("s2"),
                   F.sum(F.abs(e)).alias("a")]
-        fields += [F.sum(F.col(f"q{j}") * e).alias(f"qe{j}") for j in range(p)]
+        fields += [F.sum(F.col(f"d{j}") * e).alias(f"de{j}") for j in range(p)]
         if self.leverage:
             h = F.lit(1 / model.n if model.intercept else 0.0)
             for j in range(p):
-                h = h + F.col(f"q{j}") * F.col(f"q{j}")
+                v = F.lit(0.0)
+                for k in range(j + 1):
+                    if model.basis[k, j] != 0:
+                        v = v + F.col(f"d{k}") * F.lit(float(model.basis[k, j]))
+                h = h + v * v
             fields.append(F.max(h).alias("top"))
         (found,) = self.src.records(frame.agg(*fields))
         nan = float("nan")
         return ResidualPass(
             n=int(found["n"]), powers=(nan, found["s2"], nan, nan), abs_sum=found["a"],
-            steps=nan, qe=np.array([found[f"qe{j}"] for j in range(p)]),
+            steps=nan, qe=model.basis.T @ np.array([found[f"de{j}"] for j in range(p)]),
             bp=np.full(p, nan), bp_sums=np.full(p, nan), quantiles=(),
             top_leverage=float(found["top"]) if self.leverage else nan)
 
