@@ -167,7 +167,9 @@ def ols_spark(src: SparkSource, y: str, xs: Sequence[str], *, intercept: bool,
     (first,) = src.records(rows.agg(*fields))
     n = int(first["n"])
     src.account(names, first, used=n)
-    ranges = {x: (first[f"lo_{c}"], first[f"hi_{c}"]) for x, c in zip(xs, cols[:p], strict=True)}
+    nan = float("nan")  # (no row used: no range, and `check_rows` says so)
+    ranges = {x: (first[f"lo_{c}"] if n else nan, first[f"hi_{c}"] if n else nan)
+              for x, c in zip(xs, cols[:p], strict=True)}
     design, _ = build_design({x: np.array(ranges[x]) for x in xs}, intercept=intercept)
     check_rows(n, design)
     low, high = first[f"lo_{cols[-1]}"], first[f"hi_{cols[-1]}"]
@@ -179,7 +181,11 @@ def ols_spark(src: SparkSource, y: str, xs: Sequence[str], *, intercept: bool,
                       _power_of_two(max(abs(low), abs(high))))
     cached = (request, gram)
     if not np.array_equal(exact, guess):  # extreme magnitudes beyond the first rows
-        shift = gram.mean * guess / exact
+        # the means in the exact units, or (where the guessed units overflowed) mid-ranges
+        middle = np.array([lo / 2 + hi / 2 for lo, hi in [*ranges.values(), (low, high)]])
+        with np.errstate(all="ignore"):
+            mean = gram.mean * guess / exact
+        shift = np.where(np.isfinite(mean), mean, middle / exact)
         terms = [F.col(c) / F.lit(float(s)) if s != 1 else F.col(c)
                  for c, s in zip(cols, exact, strict=True)]
         cached = None

@@ -168,11 +168,11 @@ def test_ols_is_sql_aggregates_in_two_passes(spark_remote, monkeypatch):
     assert_same({**local, "warnings": []}, {**spark, "warnings": []}, skip=ROWS_ONLY)
 
 
-@pytest.mark.parametrize("first", ["shifted", "huge"])
+@pytest.mark.parametrize("first", ["shifted", "huge", "overflowing"])
 def test_ols_with_extreme_first_rows_agrees(spark_remote, tmp_path, monkeypatch, first):
     # a head of 3 rows: far from the means (the Gram sums are taken again about them), or
     # below the magnitude (2^400) from which y is divided by a power of two (the first
-    # pass's Gram, in the head's units, is not used)
+    # pass's Gram, in the head's units, is not used; its sums overflow for 1e305)
     from mlstats.engines import spark_engine
 
     monkeypatch.setattr(spark_engine, "HEAD_ROWS", 3)
@@ -181,8 +181,8 @@ def test_ols_with_extreme_first_rows_agrees(spark_remote, tmp_path, monkeypatch,
     if first == "shifted":  # 26 standard deviations from the mean of x1
         x1[:3] += 1e3
     y = 1 + 2 * x1 - x2 + rng.normal(scale=0.5, size=2000)
-    if first == "huge":
-        y[3:] *= 1e125
+    if first != "shifted":
+        y[3:] *= 1e125 if first == "huge" else 1e305
     path = _write(tmp_path / "ols.csv", "x1,x2,y", zip(x1.tolist(), x2.tolist(), y.tolist(),
                                                         strict=True))
     args = ("regression", path, "--y", "y", "--x", "x1,x2", "--predict", "x1=0.5,x2=1")
@@ -191,6 +191,17 @@ def test_ols_with_extreme_first_rows_agrees(spark_remote, tmp_path, monkeypatch,
     spark = record(*args, engine="spark", remote=spark_remote)
     assert len(queries) == 4
     assert_same({**local, "warnings": []}, {**spark, "warnings": []}, skip=ROWS_ONLY)
+
+
+def test_ols_without_rows_says_so(spark_remote, write_csv):
+    path = write_csv("x,y\n1,2\n2,3\n3,5\n")
+    args = ("regression", path, "--y", "y", "--x", "x", "--where", "x > 10")
+    local = invoke(*args, "--engine", "local")
+    spark = invoke(*args, "--engine", "spark", "--remote", spark_remote)
+    assert spark.exit_code == local.exit_code == 2
+    assert spark.stderr == local.stderr == (
+        "mlstats: error: too few rows: 0 rows for 2 coefficients (intercept, x); the fit "
+        "needs at least 3\n")
 
 
 @pytest.mark.parametrize("name", ["Longley", "Norris", "NoInt1", "NoInt2"])
