@@ -172,26 +172,11 @@ def _regression_spark(y: str | None, x: str | None, *, intercept: bool, logistic
                       positive: str | None, predict: list[str], confidence: float,
                       anova: int | None, refused: dict[str, Any], read: ReadOptions,
                       out: OutputOptions) -> None:
-    """Least squares (or logistic regression) of numeric columns on a Spark cluster: only the
-    merged R factor and a few sums come back (see `spark_summaries.regression_factor`)."""
-    import math
-
-    import numpy as np
-
+    """Least squares (or logistic regression) of numeric columns on a Spark cluster: only
+    aggregates come back (see `spark_regression.ols_spark`, `spark_summaries.logistic_fit`)."""
     from mlstats.cli._emit import emit
     from mlstats.engines import open_spark, refuse
-    from mlstats.errors import InputError
     from mlstats.render.regression import regression_head
-    from mlstats.stats.regression import (
-        MSE_NULL,
-        OlsResult,
-        build_design,
-        check_rows,
-        ols_fields,
-        ssr_of_r,
-        with_scaling,
-        working_fit_from_r,
-    )
 
     for option, value in refused.items():
         if value:
@@ -215,30 +200,10 @@ def _regression_spark(y: str | None, x: str | None, *, intercept: bool, logistic
                                   positive=positive, confidence=confidence, predict=points,
                                   anova=anova).result
         else:
-            from mlstats.engines.spark_summaries import regression_factor, residual_sums
+            from mlstats.engines.spark_regression import ols_spark
 
-            found = regression_factor(src, response, names)
-            # The design of plain numeric predictors depends on their ranges alone.
-            design, _ = build_design({n: np.array(found["ranges"][n]) for n in names},
-                                     intercept=intercept)
-            check_rows(found["n"], design)
-            low, high = found["y_range"]
-            if low == high:
-                raise InputError(f"--y '{response}' is constant (every value is {low:g}); a "
-                                 "regression needs variation in y")
-            working = working_fit_from_r(found["factor"], intercept=intercept,
-                                         names=design.terms, ranges=design.ranges)
-            statistics = residual_sums(src, found, working,
-                                       ssr=ssr_of_r(found["factor"], intercept=intercept),
-                                       leverage=bool(points) and len(names) > 1)
-            warnings: list[str] = []
-            fields = ols_fields(with_scaling(design, working), working, statistics,
-                                y_name=response, degree=1, confidence=confidence, robust=None,
-                                weights_name=None, predict=points, anova=anova,
-                                unit=found["unit"], warnings=warnings)
-            if math.isnan(fields["mse"]):
-                warnings.append(MSE_NULL)
-            result = OlsResult(**fields, warnings=tuple(warnings))
+            result = ols_spark(src, response, names, intercept=intercept,
+                               confidence=confidence, predict=points, anova=anova)
     emit("regression", result, out, table=src, main="coefficients",
          summary=_summary(result), head=regression_head)
 

@@ -52,6 +52,8 @@ DEFAULT_PORT = 15002
 # Seconds to wait for the server's port to answer before saying it cannot be reached.
 TIMEOUT_ENV = "MLSTATS_SPARK_TIMEOUT"
 _SAMPLE_LINES = 2000
+# The rows of a pilot (`SparkSource.head`): the shifts of centred sums, each group's first row.
+HEAD_ROWS = 20_000
 _CORRUPT = "_corrupt_record"
 _NUMBER_END = ("d", "D", "f", "F")  # Java reads 1d and 1f as numbers; the local reader does not
 
@@ -129,8 +131,10 @@ class SparkSource:
         self.approximate: tuple[str, ...] = ()
         self.extra: dict[str, Any] = {}
         self.csv = False
+        self._reader: Any = None  # a file's path -> its frame, as the input is read
         self.header_line: str | None = None  # a CSV's header as read
         self._one_file: bool | None = None
+        self._file_list: list[str] | None = None
         self.local_path: Path | None = None
         if read.encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
             raise InputError(f"--engine spark reads UTF-8 text, not {read.encoding}; convert "
@@ -150,6 +154,7 @@ class SparkSource:
                     given = "--sep" if read.sep is not None else "--no-header"
                     raise InputError(f"{given} applies to CSV input, and '{self.name}' is "
                                      f"Parquet; drop {given}")
+                self._reader = session.read.parquet
                 self._typed(_guard(lambda: session.read.parquet(self.path), self.name))
             else:
                 self._csv()
@@ -230,12 +235,12 @@ class SparkSource:
         fields = [T.StructField(f"c{i}", T.StringType()) for i in range(len(self.names))]
         schema = T.StructType([*fields, T.StructField(_CORRUPT, T.StringType())])
         self.csv = True
-        self.frame = (self.spark.read.schema(schema)
-                      .options(sep=sep, quote='"', escape='"', header=not self.read.no_header,
-                               mode="PERMISSIVE", columnNameOfCorruptRecord=_CORRUPT,
-                               enforceSchema=True, emptyValue="", nullValue="",
-                               multiLine=False)
-                      .csv(self.path))
+        self._reader = (self.spark.read.schema(schema)
+                        .options(sep=sep, quote='"', escape='"',
+                                 header=not self.read.no_header, mode="PERMISSIVE",
+                                 columnNameOfCorruptRecord=_CORRUPT, enforceSchema=True,
+                                 emptyValue="", nullValue="", multiLine=False).csv)
+        self.frame = self._reader(self.path)
 
     # -- columns ---------------------------------------------------------------------------
     @property
@@ -300,10 +305,11 @@ class SparkSource:
             found = found & F.coalesce(test, F.lit(False))
         return found
 
-    def rows(self, used: dict[str, str], *, order: bool = False) -> Any:
+    def rows(self, used: dict[str, str], *, order: bool = False, frame: Any = None) -> Any:
         """The rows as one DataFrame: each used column as `c<i>` (cleaned; for CSV numbers
         also the text as `r<i>`), `_keep` (the --where predicate), the corrupt-record column
-        of CSV, and with `order` `_order`, a key that sorts the rows in input order."""
+        of CSV, and with `order` `_order`, a key that sorts the rows in input order (of
+        `frame`, one file of the input, when given)."""
         picked = []
         for name, kind in used.items():
             picked.append(self.value(name, kind).alias(self.alias(name)))
@@ -316,8 +322,30 @@ class SparkSource:
         if self.csv:
             picked.append(self.F.col(_CORRUPT))
         if order:
-            picked.append(self._order().alias("_order"))
-        return self.frame.select(*picked)
+            key = self._order() if frame is None else self.F.monotonically_increasing_id()
+            picked.append(key.alias("_order"))
+        return (self.frame if frame is None else frame).select(*picked)
+
+    def head(self, used: dict[str, str], use: Any, columns: Sequence[Any],
+             size: int | None = None) -> tuple[list[Any], bool]:
+        """The first `size` (default HEAD_ROWS) rows where `use` holds (of `rows(used)`):
+        `columns` and `_order`, and whether they are the input's first such rows in input
+        order (a file's splits are read in order, and a limit takes them from the first split
+        on, so this costs about one split's read; over several files, the first file by path
+        is read alone). Not ordered for a table of several files: then only some rows, as for
+        a shift."""
+        frame, ordered = None, True
+        if not self._single_file():
+            files = sorted(self._files()) if self._reader is not None else []
+            if files:
+                frame = self._reader(files[0])
+                if not self.csv:  # (CSV's schema names the columns)
+                    frame = frame.toDF(*[f"c{i}" for i in range(len(self.names))])
+            else:
+                ordered = False
+        rows = self.rows(used, order=True, frame=frame).where(use)
+        picked = self.collect(rows.select(*columns, "_order").limit(size or HEAD_ROWS))
+        return sorted(picked, key=lambda r: r["_order"]) if ordered else picked, ordered
 
     def _order(self) -> Any:
         """A key that sorts the rows in input order: Spark's row id when the input is one file
@@ -337,11 +365,16 @@ class SparkSource:
 
     def _single_file(self) -> bool:
         if self._one_file is None:
-            try:
-                self._one_file = len(self.frame.inputFiles()) == 1
-            except Exception:  # a source without files: the general key
-                self._one_file = False
+            self._one_file = len(self._files()) == 1
         return self._one_file
+
+    def _files(self) -> list[str]:
+        if self._file_list is None:
+            try:
+                self._file_list = list(self.frame.inputFiles())
+            except Exception:  # a source without files: the general key
+                self._file_list = []
+        return self._file_list
 
     def _has_metadata(self) -> bool:
         try:

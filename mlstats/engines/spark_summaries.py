@@ -313,15 +313,19 @@ def abtest_summaries(src: SparkSource, group: str, metric: str,
     rows = src.rows(used)
     use = F.col("_keep") & _complete(src, names)
     parts = [value] + ([x] if x is not None else [])
-    pilot = _pilot_of(src, rows, use, parts)
+    # the first rows: a shift inside each column's range, each group's first row
+    head, ordered = src.head(used, use, [F.col(g).alias("_g"), *(e.alias(f"p{i}") for i, e
+                                                                 in enumerate(parts))])
+    pilot = _head_moments(head, len(parts))
     scales = [_scale_of(np.array([peak])) for _mean, peak in pilot]
-    centre = [(mean or 0.0) / scales[i] for i, (mean, _peak) in enumerate(pilot)]
+    centre = [mean / scales[i] for i, (mean, _peak) in enumerate(pilot)]
     first, sums = _abtest_pass(src, rows, g, use, names, parts, {None: centre}, scales)
     account_keys = [k for k in first[0] if k.startswith("_") and k != "_g"]
     groups = [r for r in first if r["_g"] is not None and r["n"]]
     src.account(names, _summed(first, account_keys), used=sum(r["n"] for r in groups))
     if groups:
-        order = first_rows(src, used, g, use, [r["_g"] for r in groups])
+        order = first_rows(src, used, g, use, [r["_g"] for r in groups],
+                           head=head if ordered else None)
         groups.sort(key=lambda r: order[r["_g"]])
     found, exact = abtest_frame(groups, covariate=x is not None)
     if exact is None:
@@ -383,18 +387,20 @@ def abtest_summaries(src: SparkSource, group: str, metric: str,
 
 
 def first_rows(src: SparkSource, used: dict[str, str], g: str, use: Any,
-               keys: Sequence[Any]) -> dict[Any, tuple]:
-    """Each group's first row (an input-order key): from a pilot of the first rows when the
-    input is one file and every group shows up there, else from a pass over all rows (a row
-    id in the aggregate costs a pass several times dearer than the sums)."""
+               keys: Sequence[Any], head: list[Any] | None = None) -> dict[Any, tuple]:
+    """Each group's first row (an input-order key): from the input's first rows in order
+    (`SparkSource.head`, or `head` when given, rows with `_g` first) when every group shows
+    up there, else from a pass over all rows (a row id in the aggregate costs a pass several
+    times dearer than the sums)."""
     F = src.F
-    rows = src.rows(used, order=True)
+    if head is None:
+        head, ordered = src.head(used, use, [F.col(g).alias("_g")])
+        head = head if ordered else []
     found: dict[Any, tuple] = {}
-    if src._single_file():
-        pilot = rows.limit(PILOT_ROWS).where(use).groupBy(F.col(g).alias("_g")).agg(
-            F.min("_order").alias("_first"))
-        found = {r["_g"]: _in_order(r["_first"]) for r in src.records(pilot)}
+    for i, r in enumerate(head):
+        found.setdefault(r["_g"], (i,))
     if not all(key in found for key in keys):
+        rows = src.rows(used, order=True)
         every = rows.where(use).groupBy(F.col(g).alias("_g")).agg(F.min("_order").alias("_first"))
         found = {r["_g"]: _in_order(r["_first"]) for r in src.records(every)}
     return found
@@ -413,15 +419,17 @@ def _complete(src: SparkSource, names: Sequence[str]) -> Any:
     return found
 
 
-def _pilot_of(src: SparkSource, rows: Any, use: Any, parts: Sequence[Any]) -> list[tuple]:
-    """Over the first PILOT_ROWS rows: (mean, largest magnitude) of each expression."""
-    F = src.F
-    fields = []
-    for i, e in enumerate(parts):
-        value = F.when(use, e)
-        fields += [F.avg(value).alias(f"a{i}"), F.max(F.abs(value)).alias(f"p{i}")]
-    (found,) = src.records(rows.limit(PILOT_ROWS).agg(*fields))
-    return [(found[f"a{i}"], found[f"p{i}"] or 0.0) for i in range(len(parts))]
+def _head_moments(head: list[Any], k: int) -> list[tuple[float, float]]:
+    """Over the rows of a head (fields p0 … p{k−1}): (mean, largest magnitude) of each, (0, 0)
+    without rows. A shift anywhere in a column's range keeps its shifted sums exact enough;
+    one far from the mean is caught after the pass (`_SHIFT_LIMIT`) and taken again."""
+    if not head:
+        return [(0.0, 0.0)] * k
+    values = np.array([[r[f"p{i}"] for i in range(k)] for r in head], dtype=np.float64)
+    peaks = np.max(np.abs(values), axis=0)
+    unit = np.where(peaks > 0, peaks, 1.0)  # (a mean of values near 1e308 would overflow)
+    means = np.mean(values / unit, axis=0) * unit
+    return [(float(m), float(top)) for m, top in zip(means, peaks, strict=True)]
 
 
 def _abtest_pass(src: SparkSource, rows: Any, g: str, use: Any, names: list[str],
@@ -436,14 +444,14 @@ def _abtest_pass(src: SparkSource, rows: Any, g: str, use: Any, names: list[str]
         values = {key: v[i] for key, v in shift.items()}
         sh = (F.lit(float(values[None])) if None in values else
               _per_group(src, g, values, 0.0))
-        d.append(F.when(use, e / F.lit(scales[i]) - sh))
+        d.append(F.when(use, (e / F.lit(scales[i]) if scales[i] != 1 else e) - sh))
     value = F.when(use, parts[0])
     fields = [F.count_if(use).alias("n")]
     if first:
         fields += [*src.account_fields(names), F.sum(value).alias("s"),
                    F.min(value).alias("lo"), F.max(value).alias("hi"),
                    F.bool_and(F.coalesce(value.isin(0.0, 1.0), F.lit(True))).alias("two")]
-        fields += [F.avg(F.when(use, e)).alias(f"m{i}") for i, e in enumerate(parts)]
+        fields += [F.avg(F.when(use, e)).alias(f"m{i}") for i, e in enumerate(parts) if i]
         if len(parts) > 1:
             fields += [F.min(F.when(use, parts[1])).alias("xlo"),
                        F.max(F.when(use, parts[1])).alias("xhi")]
@@ -453,6 +461,8 @@ def _abtest_pass(src: SparkSource, rows: Any, g: str, use: Any, names: list[str]
     found = src.records(rows.groupBy(F.col(g).alias("_g")).agg(*fields))
     sums = {}
     for r in found:
+        if first:  # the metric's mean as Spark's avg takes it, without an aggregate of its own
+            r["m0"] = r["s"] / r["n"] if r["n"] else None
         entry = {(i, None): r[f"s{i}"] or 0.0 for i in range(len(d))}
         entry.update({(i, j): r[f"p{i}{j}"] or 0.0 for i in range(len(d))
                       for j in range(i, len(d))})

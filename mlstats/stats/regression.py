@@ -1374,7 +1374,9 @@ class ResidualPass:
     `steps` = Σ(eᵢ − eᵢ₋₁)² in input order; `qe` = Σqᵢeᵢ; `bp` = Σdᵤ·eᵢ² and `bp_sums` =
     Σdᵤ (Breusch–Pagan); `middle` (p + 1 or p
     square) and `alone`, the rows with 1 − hᵢ ≤ 1e-10, for `robust`; `top_leverage`
-    max hᵢ (hᵢ/wᵢ weighted); `quantiles` min, q1, median, q3, max of e·unit; `residuals` e in
+    max hᵢ (hᵢ/wᵢ weighted); `quantiles` min, q1, median, q3, max of e·unit (empty from an
+    engine that gathers no statistics of single rows: the residuals' summary, diagnostics and
+    influential rows are then null); `residuals` e in
     input order when 3 ≤ n ≤ 5000; `influential` the rows of largest Cook's distance, each
     (input line, eᵢ, hᵢ, yᵢ − ŷᵢ in data units), largest first (ties: the earlier row)."""
 
@@ -1536,7 +1538,7 @@ def ols_by_aggregates(rows: GramRows, design: Design, shift: np.ndarray, *, n: i
     exact = math.sqrt(ssr) <= _EXACT_TOL * math.sqrt(fit.sst)
     sums = None
     influential: tuple = ()
-    if not exact:
+    if not exact and found.quantiles:  # (an engine without them gathers no row statistics)
         s1, s2, s3, s4 = found.powers
         m2, m3, m4 = central_sums_of(n, s1, s2, s3, s4)
         u_squares = max(s4 - s2 * s2 / n, 0.0)

@@ -151,6 +151,59 @@ def test_regression_agrees(spark_remote, args):
         assert spark["warnings"] == local["warnings"]
 
 
+def test_ols_is_sql_aggregates_in_two_passes(spark_remote, monkeypatch):
+    # the head, one pass of accounting, ranges and Gram sums, one residual pass; no Python
+    # workers (the R factors of mapInArrow are for logistic regression's start only)
+    from mlstats.engines import spark_tasks
+
+    def refuse() -> None:
+        raise AssertionError("least squares sent Python to the workers")
+    monkeypatch.setattr(spark_tasks, "register", refuse)
+    args = ("regression", str(SAMPLE / "trees.csv"), "--y", "Volume", "--x", "Girth,Height",
+            "--predict", "Girth=10,Height=70")
+    local = record(*args, engine="local")
+    queries = _queries(monkeypatch)
+    spark = record(*args, engine="spark", remote=spark_remote)
+    assert len(queries) == 3
+    assert_same({**local, "warnings": []}, {**spark, "warnings": []}, skip=ROWS_ONLY)
+
+
+@pytest.mark.parametrize("first", ["shifted", "huge", "overflowing"])
+def test_ols_with_extreme_first_rows_agrees(spark_remote, tmp_path, monkeypatch, first):
+    # a head of 3 rows: far from the means (the Gram sums are taken again about them), or
+    # below the magnitude (2^400) from which y is divided by a power of two (the first
+    # pass's Gram, in the head's units, is not used; its sums overflow for 1e305)
+    from mlstats.engines import spark_engine
+
+    monkeypatch.setattr(spark_engine, "HEAD_ROWS", 3)
+    rng = np.random.default_rng(7)
+    x1, x2 = rng.normal(size=2000), rng.normal(size=2000)
+    if first == "shifted":  # 26 standard deviations from the mean of x1
+        x1[:3] += 1e3
+    y = 1 + 2 * x1 - x2 + rng.normal(scale=0.5, size=2000)
+    if first != "shifted":
+        y[3:] *= 1e125 if first == "huge" else 1e305
+    path = _write(tmp_path / "ols.csv", "x1,x2,y", zip(x1.tolist(), x2.tolist(), y.tolist(),
+                                                        strict=True))
+    args = ("regression", path, "--y", "y", "--x", "x1,x2", "--predict", "x1=0.5,x2=1")
+    local = record(*args, engine="local")
+    queries = _queries(monkeypatch)
+    spark = record(*args, engine="spark", remote=spark_remote)
+    assert len(queries) == 4
+    assert_same({**local, "warnings": []}, {**spark, "warnings": []}, skip=ROWS_ONLY)
+
+
+def test_ols_without_rows_says_so(spark_remote, write_csv):
+    path = write_csv("x,y\n1,2\n2,3\n3,5\n")
+    args = ("regression", path, "--y", "y", "--x", "x", "--where", "x > 10")
+    local = invoke(*args, "--engine", "local")
+    spark = invoke(*args, "--engine", "spark", "--remote", spark_remote)
+    assert spark.exit_code == local.exit_code == 2
+    assert spark.stderr == local.stderr == (
+        "mlstats: error: too few rows: 0 rows for 2 coefficients (intercept, x); the fit "
+        "needs at least 3\n")
+
+
 @pytest.mark.parametrize("name", ["Longley", "Norris", "NoInt1", "NoInt2"])
 def test_nist_certified_values_through_spark(spark_remote, name):
     from tests.conftest import NIST
@@ -265,12 +318,78 @@ def test_sample_refuses_other_methods_naming_the_engine(spark_remote):
 
 @pytest.mark.parametrize("args", [AB_TESTS[4], AB_TESTS[7]], ids=" ".join)
 def test_ab_test_agrees_without_a_pilot(spark_remote, ab_csv, monkeypatch, args):  # noqa: F811
-    # the pilot sees one row: groups first seen later are ordered by a pass over all rows
-    from mlstats.engines import spark_summaries
+    # the head is one row: groups first seen later are ordered by a pass over all rows
+    from mlstats.engines import spark_engine
 
-    monkeypatch.setattr(spark_summaries, "PILOT_ROWS", 1)
+    monkeypatch.setattr(spark_engine, "HEAD_ROWS", 1)
     assert_same(record("ab-test", ab_csv, *args, engine="local"),
                 record("ab-test", ab_csv, *args, engine="spark", remote=spark_remote))
+
+
+def _queries(monkeypatch) -> list[int]:
+    """A list that counts the queries of a Spark run (each `SparkSource.collect`)."""
+    from mlstats.engines.spark_engine import SparkSource
+
+    found: list[int] = []
+    collect = SparkSource.collect
+
+    def counted(self, frame):
+        found.append(1)
+        return collect(self, frame)
+    monkeypatch.setattr(SparkSource, "collect", counted)
+    return found
+
+
+def _write(path, header: str, rows) -> str:
+    path.write_text(header + "\n" + "\n".join(",".join(repr(v) if isinstance(v, float)
+                                                         else str(v) for v in row)
+                                                for row in rows) + "\n")
+    return str(path)
+
+
+def test_ab_test_reads_the_data_once(spark_remote, ab_csv, monkeypatch):  # noqa: F811
+    # the head (the first rows: a shift, each group's first row), then one pass
+    args = ("ab-test", ab_csv, "--group", "variant", "--metric", "revenue")
+    local = record(*args, engine="local")
+    queries = _queries(monkeypatch)
+    spark = record(*args, engine="spark", remote=spark_remote)
+    assert len(queries) == 2
+    assert_same(local, spark)
+
+
+@pytest.mark.parametrize("head", [3, 20_000])
+def test_ab_test_with_extreme_first_rows_agrees(spark_remote, tmp_path, monkeypatch, head):
+    # the first rows far from the rest: a shift from them is caught as far from the means
+    # and the sums are taken again about them (head 3); or the shift is a mean of all rows
+    from mlstats.engines import spark_engine
+
+    monkeypatch.setattr(spark_engine, "HEAD_ROWS", head)
+    rng = np.random.default_rng(11)
+    rows = [("A" if i % 2 else "B", 1e9 + i) for i in range(3)]
+    rows += [("A" if i % 3 else "B", float(v)) for i, v in
+             enumerate(rng.normal(2.0, 1e-3, size=400))]
+    path = _write(tmp_path / "extreme.csv", "g,m", rows)
+    for test in ("welch", "student"):
+        args = ("ab-test", path, "--group", "g", "--metric", "m", "--test", test)
+        assert_same(record(*args, engine="local"),
+                    record(*args, engine="spark", remote=spark_remote))
+
+
+def test_ab_test_over_several_files_orders_groups_by_the_first_file(spark_remote, tmp_path):
+    # the head reads the first file by name: groups in order of first appearance
+    rng = np.random.default_rng(3)
+    rows = [("second" if i < 30 else "first", float(v))
+            for i, v in enumerate(rng.normal(size=120))]
+    whole = _write(tmp_path / "whole.csv", "g,m", rows)
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    for i, start in enumerate(range(0, len(rows), 50)):
+        _write(parts / f"part-{i}.csv", "g,m", rows[start:start + 50])
+    local = record("ab-test", whole, "--group", "g", "--metric", "m", engine="local")
+    spark = record("ab-test", str(parts), "--group", "g", "--metric", "m", engine="spark",
+                   remote=spark_remote)
+    assert [g["name"] for g in spark["groups"]] == ["second", "first"]
+    assert_same({**local, "provenance": None}, {**spark, "provenance": None})
 
 
 def test_describe_by_group_over_several_files(spark_remote, tmp_path):
