@@ -16,6 +16,7 @@ from benchmarks.harness import DATA, Comparison, command_time, mlstats, peak_rss
 ROWS = int(os.environ.get("MLSTATS_BENCH_ROWS", 10_000_000))
 LABEL = f"{ROWS / 1e6:g}M rows"
 BIG_ROWS = int(os.environ.get("MLSTATS_BENCH_BIG_ROWS", 32_000_000))  # about 2 GB of CSV
+REPEAT = int(os.environ.get("MLSTATS_BENCH_REPEAT", 3))  # the best of this many runs per side
 
 
 def make_file(rows: int = ROWS) -> str:
@@ -60,39 +61,39 @@ def _source(path: str) -> str:
 def run() -> list[Comparison]:
     path = make_file()
     found = []
-    ours = command_time(mlstats("describe", path, "--engine", "duckdb", "--json"), repeat=1)
-    peer = command_time(_duckdb(f"SUMMARIZE SELECT * FROM {_source(path)}"), repeat=1)
+    ours = command_time(mlstats("describe", path, "--engine", "duckdb", "--json"), repeat=REPEAT)
+    peer = command_time(_duckdb(f"SUMMARIZE SELECT * FROM {_source(path)}"), repeat=REPEAT)
     found.append(Comparison(f"describe --engine duckdb, {LABEL}", ours, peer,
                             "DuckDB SUMMARIZE", "≤ 1.0"))
     ours = command_time(mlstats("ab-test", path, "--group", "group", "--metric", "y",
-                                "--engine", "duckdb", "--json"), repeat=1)
+                                "--engine", "duckdb", "--json"), repeat=REPEAT)
     peer = command_time(_duckdb(f"SELECT \"group\", count(y), avg(y), var_samp(y) FROM "
-                                f"{_source(path)} GROUP BY 1"), repeat=1)
+                                f"{_source(path)} GROUP BY 1"), repeat=REPEAT)
     found.append(Comparison(f"ab-test welch --engine duckdb, {LABEL}", ours, peer,
                             "DuckDB GROUP BY", "≤ 1.5"))
     ours = command_time(mlstats("ab-test", path, "--group", "group", "--metric", "converted",
-                                "--engine", "duckdb", "--json"), repeat=1)
+                                "--engine", "duckdb", "--json"), repeat=REPEAT)
     peer = command_time(_duckdb(f"SELECT \"group\", count(*), sum(converted) FROM "
-                                f"{_source(path)} GROUP BY 1"), repeat=1)
+                                f"{_source(path)} GROUP BY 1"), repeat=REPEAT)
     found.append(Comparison(f"ab-test z --engine duckdb, {LABEL}", ours, peer,
                             "DuckDB GROUP BY", "≤ 1.5"))
     # OLS on DuckDB from aggregates (a temporary table of the used columns, Gram sums, one
     # residual pass for every statistic and diagnostic), against the sums of the normal
     # equations in one query.
     ours = command_time(mlstats("regression", path, "--y", "y", "--x", "x1,x2", "--engine",
-                                "duckdb", "--json"), repeat=1)
+                                "duckdb", "--json"), repeat=REPEAT)
     peer = command_time(_duckdb("SELECT count(*), sum(x1), sum(x2), sum(y), sum(x1*x1), "
                                 "sum(x1*x2), sum(x2*x2), sum(x1*y), sum(x2*y), sum(y*y) FROM "
-                                f"{_source(path)}"), repeat=1)
+                                f"{_source(path)}"), repeat=REPEAT)
     found.append(Comparison(f"regression OLS --engine duckdb, {LABEL}", ours, peer,
                             "DuckDB sums", "≤ 1.5", note="the coefficients only"))
     # The same run against one DuckDB statement that computes what the command reports.
-    full = command_time(_duckdb(_ols_statement(_source(path))), repeat=1)
+    full = command_time(_duckdb(_ols_statement(_source(path))), repeat=REPEAT)
     found.append(Comparison(f"regression OLS --engine duckdb, {LABEL}", ours, full,
                             "DuckDB OLS", "≤ 1.5", note="one statement, same statistics"))
     # logistic by IRLS, one aggregate pass per Newton iteration (no goal in the issue)
     ours = command_time(mlstats("regression", path, "--y", "converted", "--x", "x1,x2",
-                                "--logistic", "--engine", "duckdb", "--json"), repeat=1)
+                                "--logistic", "--engine", "duckdb", "--json"), repeat=REPEAT)
     found.append(Comparison(f"regression logistic --engine duckdb, {LABEL}", ours, peer,
                             "DuckDB sums", "none"))
     return found + run_memory()

@@ -193,16 +193,19 @@ class DuckDBSource:
         return [n for n in self.names if self.kinds[n] == NUMBER and n not in set(exclude)]
 
     # -- queries ---------------------------------------------------------------------------
-    def rows_sql(self, used: dict[str, str], *, numbered: bool = True) -> str:
+    def rows_sql(self, used: dict[str, str], *, numbered: bool = True,
+                 raw: Sequence[str] = ()) -> str:
         """The rows as one relation: `_row` (0-based, input order; 0 unless `numbered`),
         each used column as `c<i>` (i its position in the header), `_keep` (the --where
-        predicate)."""
+        predicate). Columns in `raw` (see `words_later`) come as read, missing-value words
+        and all."""
         needed = dict(used)
         for name, _condition in self._conditions:
             needed.setdefault(name, self.kinds[name])
         types = {name: _SQL_TYPES[kind] for name, kind in needed.items()}
-        cleaned = ", ".join(f"{self._clean(name, kind)} AS {self.alias(name)}"
-                            for name, kind in needed.items())
+        cleaned = ", ".join(
+            f"{quote(name) if name in raw else self._clean(name, kind)} AS {self.alias(name)}"
+            for name, kind in needed.items())
         keep = " AND ".join(
             f"coalesce({self.alias(name)} {_OPS[c.op]} $where{i}, false)"
             for i, (name, c) in enumerate(self._conditions)) or "true"
@@ -226,15 +229,25 @@ class DuckDBSource:
     def alias(self, name: str) -> str:
         return f"c{self.names.index(name)}"
 
+    def words_later(self, name: str) -> bool:
+        """Whether a CSV text column can be read as it is, its missing-value words made
+        missing later (`missing_words`) by a query that groups on it: not when --where
+        tests it."""
+        return (not self.parquet and self.kinds[name] == TEXT
+                and all(n != name for n, _ in self._conditions))
+
+    def missing_words(self, column: str) -> str:
+        """SQL of a text value, NULL when it is a missing-value word (an IN list costs a fifth
+        of list_contains)."""
+        words = ", ".join(f"$na_word{i}" for i in range(len(self._nulls)))
+        return f"CASE WHEN {column} IN ({words}) THEN NULL ELSE {column} END"
+
     def _clean(self, name: str, kind: str) -> str:
         column = quote(name)
         if kind != NUMBER:
             if self.parquet:
                 return f"CAST({column} AS VARCHAR)" if self.kinds[name] == TEXT else column
-            if kind == TEXT:  # an IN list costs a fifth of list_contains
-                words = ", ".join(f"$na_word{i}" for i in range(len(self._nulls)))
-                return f"CASE WHEN {column} IN ({words}) THEN NULL ELSE {column} END"
-            return column
+            return self.missing_words(column) if kind == TEXT else column
         if self.parquet:
             column = f"CAST({column} AS DOUBLE)"
         missing = f"isnan({column})"

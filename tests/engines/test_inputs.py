@@ -212,6 +212,8 @@ def missing_words_csv(write_csv) -> str:
     ("describe", "--by", "g"),
     ("ab-test", "--group", "g", "--metric", "x"),
     ("ab-test", "--group", "g", "--metric", "flag"),
+    ("ab-test", "--group", "g", "--metric", "y", "--where", "x > 3"),
+    ("ab-test", "--group", "g", "--metric", "y", "--where", 'g != "C"'),
     ("regression", "--y", "y", "--x", "x"),
     ("regression", "--y", "y", "--x", "x,flag"),
 ], ids=" ".join)
