@@ -320,8 +320,8 @@ def abtest_summaries(src: SparkSource, group: str, metric: str,
     scales = [_scale_of(np.array([peak])) for _mean, peak in pilot]
     centre = [mean / scales[i] for i, (mean, _peak) in enumerate(pilot)]
     first, sums = _abtest_pass(src, rows, g, use, names, parts, {None: centre}, scales)
-    account_keys = [k for k in first[0] if k.startswith("_") and k != "_g"]
-    groups = [r for r in first if r["_g"] is not None and r["n"]]
+    account_keys = [k for k in first[0] if k.startswith("_") and k not in ("_g", "_u")]
+    groups = [r for r in first if r["_u"] and r["_g"] is not None and r["n"]]
     src.account(names, _summed(first, account_keys), used=sum(r["n"] for r in groups))
     if groups:
         order = first_rows(src, used, g, use, [r["_g"] for r in groups],
@@ -444,23 +444,28 @@ def _abtest_pass(src: SparkSource, rows: Any, g: str, use: Any, names: list[str]
         values = {key: v[i] for key, v in shift.items()}
         sh = (F.lit(float(values[None])) if None in values else
               _per_group(src, g, values, 0.0))
-        d.append(F.when(use, (e / F.lit(scales[i]) if scales[i] != 1 else e) - sh))
-    value = F.when(use, parts[0])
-    fields = [F.count_if(use).alias("n")]
+        d.append((e / F.lit(scales[i]) if scales[i] != 1 else e) - sh)
+    value = parts[0]
+    fields = [F.count(F.lit(1)).alias("n")]
     if first:
         fields += [*src.account_fields(names), F.sum(value).alias("s"),
                    F.min(value).alias("lo"), F.max(value).alias("hi"),
                    F.bool_and(F.coalesce(value.isin(0.0, 1.0), F.lit(True))).alias("two")]
-        fields += [F.avg(F.when(use, e)).alias(f"m{i}") for i, e in enumerate(parts) if i]
+        fields += [F.avg(e).alias(f"m{i}") for i, e in enumerate(parts) if i]
         if len(parts) > 1:
-            fields += [F.min(F.when(use, parts[1])).alias("xlo"),
-                       F.max(F.when(use, parts[1])).alias("xhi")]
+            fields += [F.min(parts[1]).alias("xlo"), F.max(parts[1]).alias("xhi")]
     fields += [F.sum(a).alias(f"s{i}") for i, a in enumerate(d)]
     fields += [F.sum(d[i] * d[j]).alias(f"p{i}{j}")
                for i in range(len(d)) for j in range(i, len(d))]
-    found = src.records(rows.groupBy(F.col(g).alias("_g")).agg(*fields))
+    # buckets of rows (group, used or not): plain aggregates, no condition per aggregate;
+    # the statistics from the used buckets, the accounting from all
+    buckets = src.records(rows.groupBy(F.col(g).alias("_g"), use.alias("_u")).agg(*fields))
+    found = [r for r in buckets if r["_u"]] + [r for r in buckets if not r["_u"]]
     sums = {}
     for r in found:
+        if not r["_u"]:
+            r["n"] = 0  # rows left out: counted by the accounting only
+            continue
         if first:  # the metric's mean as Spark's avg takes it, without an aggregate of its own
             r["m0"] = r["s"] / r["n"] if r["n"] else None
         entry = {(i, None): r[f"s{i}"] or 0.0 for i in range(len(d))}
