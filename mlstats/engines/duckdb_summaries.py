@@ -337,11 +337,13 @@ def _abtest_pass(src: DuckDBSource, g: str, used: dict[str, str], names: list[st
     for c, n in zip(columns, names, strict=True):
         if src.kinds[n] == NUMBER or c in parts:
             fields += [(f"lo_{c}", f"min({c})", "min"), (f"hi_{c}", f"max({c})", "max")]
-    fields += [("s", f"sum({value})", "sum"), ("lo", f"min({value})", "min"),
-               ("hi", f"max({value})", "max"), ("two", f"bool_and({value} IN (0, 1))",
-                                                 "bool_and")]
+    fields += [("s", f"sum({value})", "sum"),
+               ("two", f"bool_and({value} IN (0, 1))", "bool_and")]
+    if value not in columns:  # (a number's extremes are its column's)
+        fields += [("lo", f"min({value})", "min"), ("hi", f"max({value})", "max")]
     for i, e in enumerate(parts):  # each mean as a sum and a count (partial sums merge)
-        fields += [(f"ms{i}", f"sum({e})", "sum"), (f"mc{i}", f"count({e})", "sum")]
+        fields += ([(f"ms{i}", f"sum({e})", "sum")] if i else []) + [
+            (f"mc{i}", f"count({e})", "sum")]
     if len(parts) > 1:
         fields += [("xlo", f"min({parts[1]})", "min"), ("xhi", f"max({parts[1]})", "max")]
     fields += [(f"s{i}", f"fsum({a})", "fsum") for i, a in enumerate(d)]
@@ -364,6 +366,9 @@ def _abtest_pass(src: DuckDBSource, g: str, used: dict[str, str], names: list[st
     if not buckets:
         raise InputError("the input has a header but no data rows; give a file with data")
     for r in buckets:
+        if value in columns:
+            r["lo"], r["hi"] = r[f"lo_{value}"], r[f"hi_{value}"]
+        r["ms0"] = r["s"]
         for i in range(len(parts)):
             r[f"m{i}"] = r[f"ms{i}"] / r[f"mc{i}"] if r[f"mc{i}"] else None
     accounting = {"_read": sum(r["n"] for r in buckets),
