@@ -38,13 +38,16 @@ _SHIFT_LIMIT = 2.0**8
 
 
 def _pilot(src: DuckDBSource, used: dict[str, str], g: str | None, use: str,
-           exprs: Sequence[str]) -> dict[Any, dict[str, Any]]:
+           exprs: Sequence[str], *, two: bool = False) -> dict[Any, dict[str, Any]]:
     """Per group (None without one), over the first PILOT_ROWS rows: the first used row,
-    and the mean and largest magnitude of each expression."""
+    and the mean and largest magnitude of each expression (and with `two`, whether the
+    first is 0 or 1 throughout)."""
     rows = src.rows_sql(used, numbered=True)
     fields = ["min(_row) AS _first"]
     for i, e in enumerate(exprs):
         fields += [f"avg({e}) AS a{i}", f"max(abs({e})) AS p{i}"]
+    if two:
+        fields.append(f"bool_and({exprs[0]} IN (0, 1)) AS two")
     sql = (f"WITH t AS ({rows}), p AS (SELECT * FROM t LIMIT {PILOT_ROWS}) SELECT "
            f"{g + ' AS _g, ' if g else ''}{', '.join(fields)} FROM p WHERE {use}"
            + (f" GROUP BY {g}" if g else ""))
@@ -310,12 +313,13 @@ def _wide_text_summary(kind: type, src: DuckDBSource, used: dict, name: str, use
 
 
 def _abtest_pass(src: DuckDBSource, g: str, used: dict[str, str], names: list[str],
-                 parts: list[str], shift: dict, scales: list[float]) -> tuple[list[dict], dict,
-                                                                             dict]:
+                 parts: list[str], shift: dict, scales: list[float], *,
+                 moments: bool = True) -> tuple[list[dict], dict, dict]:
     """Per group in one pass: n, the metric's sum and extremes, whether it is 0/1, the
-    covariate's extremes, and the sums Σdᵢ, Σdᵢdⱼ of the deviations of the scaled columns
-    from the shifts; and the row accounting. Unfiltered aggregates over buckets of rows
-    (group, kept by --where, complete) — cheaper than a FILTER clause per aggregate.
+    covariate's extremes, and (with `moments`) the sums Σdᵢ, Σdᵢdⱼ of the deviations of the
+    scaled columns from the shifts; and the row accounting. Unfiltered aggregates over
+    buckets of rows (group, kept by --where, complete) — cheaper than a FILTER clause per
+    aggregate.
 
     A text group column is grouped as read, and its missing-value words made missing in the
     few result rows, which are then merged (`DuckDBSource.words_later`): testing every row's
@@ -346,6 +350,8 @@ def _abtest_pass(src: DuckDBSource, g: str, used: dict[str, str], names: list[st
             (f"mc{i}", f"count({e})", "sum")]
     if len(parts) > 1:
         fields += [("xlo", f"min({parts[1]})", "min"), ("xhi", f"max({parts[1]})", "max")]
+    if not moments:
+        d = []
     fields += [(f"s{i}", f"fsum({a})", "fsum") for i, a in enumerate(d)]
     fields += [(f"p{i}{j}", f"fsum({d[i]} * {d[j]})", "fsum")
                for i in range(len(d)) for j in range(i, len(d))]
@@ -422,7 +428,10 @@ def abtest_summaries(src: DuckDBSource, group: str, metric: str,
     complete = " AND ".join(f"{src.alias(n)} IS NOT NULL" for n in names)
     use = f"_keep AND {complete}"
     parts = [value] + ([x] if x is not None else [])
-    pilot = _pilot(src, used, g, use, parts)
+    pilot = _pilot(src, used, g, use, parts, two=True)
+    # A metric that is 0/1 in the first rows is likely 0/1 throughout: then its counts are
+    # all the test needs, and the pass takes no moments (taken after all when it is not).
+    moments = x is not None or not pilot or not all(r["two"] for r in pilot.values())
     rows = src.rows_sql(used, numbered=False)
     peaks = [max((r[f"p{i}"] or 0.0 for r in pilot.values()), default=0.0)
              for i in range(len(parts))]
@@ -430,7 +439,8 @@ def abtest_summaries(src: DuckDBSource, group: str, metric: str,
     centre = [float(np.mean([r[f"a{i}"] for r in pilot.values() if r[f"a{i}"] is not None]
                             or [0.0])) / scales[i] for i in range(len(parts))]
     shift = {k: centre for k in pilot}  # one shift per column: a constant in the SQL
-    first, sums, accounting = _abtest_pass(src, g, used, names, parts, shift, scales)
+    first, sums, accounting = _abtest_pass(src, g, used, names, parts, shift, scales,
+                                           moments=moments)
     groups = [r for r in first if r["n"]]
     src.account(names, accounting, used=sum(r["n"] for r in groups))
     if groups:
@@ -441,8 +451,8 @@ def abtest_summaries(src: DuckDBSource, group: str, metric: str,
         return found
     # Sums about a shift far from a group's mean (or in the wrong scale) are taken again
     # about the mean.
-    far = exact != scales
-    for r in groups:
+    far = exact != scales or not moments
+    for r in groups if moments else []:
         n, key = r["n"], r["_g"]
         for i in range(len(parts)):
             s1, s2 = sums[key][(i, None)], sums[key][(i, i)]

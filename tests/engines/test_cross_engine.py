@@ -179,6 +179,38 @@ def test_ab_test_agrees_without_a_pilot(monkeypatch, ab_csv, args):
                 record("ab-test", ab_csv, *args, engine="duckdb"))
 
 
+@pytest.mark.parametrize("test", ["welch", "z", "mannwhitney"])
+def test_ab_test_metric_binary_only_in_the_first_rows_agrees(monkeypatch, write_csv, test):
+    """A metric that is 0/1 in the pilot's rows and not after: the pass without moments is
+    followed by one with them, equal to the local engine; a 0/1 metric takes none."""
+    import mlstats.engines.duckdb_engine as engine
+    from mlstats.engines import duckdb_summaries
+
+    monkeypatch.setattr(duckdb_summaries, "PILOT_ROWS", 30)
+    seen = []
+    records = engine.DuckDBSource.records
+
+    def spy(self, sql, params=None):
+        seen.append(sql)
+        return records(self, sql, params)
+
+    monkeypatch.setattr(engine.DuckDBSource, "records", spy)
+    rng = np.random.default_rng(5)
+    lines = ["v,m,b"]
+    for i in range(400):
+        m = float(rng.integers(0, 2)) if i < 40 else round(float(rng.normal(0.3, 1)), 6)
+        lines.append(f"{'AB'[i % 2]},{m!r},{int(rng.integers(0, 2))}")
+    path = write_csv("\n".join(lines) + "\n")
+    args = ["--group", "v", "--metric", "m"] + ([] if test == "welch" else ["--test", test])
+    if test == "z":
+        args = ["--group", "v", "--metric", "b"]
+    local = record("ab-test", path, *args, engine="local")
+    seen.clear()
+    assert_same(local, record("ab-test", path, *args, engine="duckdb"))
+    passes = [q for q in seen if "GROUP BY ALL" in q and "count(*)" in q]
+    assert ["fsum(" in q for q in passes] == ([False] if test == "z" else [False, True])
+
+
 @pytest.fixture(scope="module")
 def ols_csv(tmp_path_factory) -> str:
     """y on two numbers and a three-level text column, with weights (some 0), missing cells,
