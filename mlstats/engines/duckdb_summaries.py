@@ -462,6 +462,15 @@ def abtest_summaries(src: DuckDBSource, group: str, metric: str,
     if far:
         scales = exact
         shift = {r["_g"]: [r[f"m{i}"] / scales[i] for i in range(len(parts))] for r in groups}
+        if not all(math.isfinite(v) for values in shift.values() for v in values):
+            # a sum in the metric's units overflowed (values near 1e308): the means again,
+            # of the values in the exact scale
+            params = {f"sc{i}": scales[i] for i in range(len(parts))}
+            means = ", ".join(f"avg({e} / $sc{i}) AS a{i}" for i, e in enumerate(parts))
+            found_means = {r["_g"]: [r[f"a{i}"] for i in range(len(parts))] for r in _records(
+                src, f"WITH t AS ({rows}) SELECT {g} AS _g, {means} FROM t WHERE {use} "
+                     f"GROUP BY {g}", params)}
+            shift = {r["_g"]: found_means[r["_g"]] for r in groups}
         _again, sums, _ = _abtest_pass(src, g, used, names, parts, shift, scales)
     scale = scales[0]
     found["scale"] = scale

@@ -286,7 +286,6 @@ def abtest_summaries(src: SparkSource, group: str, metric: str,
     or `CoMoments` of (metric, covariate), with the scales and the rank-sum provider that
     `ab_test_groups` finishes from (as `duckdb_summaries.abtest_summaries`)."""
     from mlstats.stats.abtest import _scale_of, two_valued_labels
-    from mlstats.stats.summaries import CoMoments
 
     F = src.F
     used = {group: src.kinds[group], metric: src.kinds[metric]}
@@ -313,13 +312,15 @@ def abtest_summaries(src: SparkSource, group: str, metric: str,
     rows = src.rows(used)
     use = F.col("_keep") & _complete(src, names)
     parts = [value] + ([x] if x is not None else [])
-    # the first rows: a shift inside each column's range, each group's first row
-    head, ordered = src.head(used, use, [F.col(g).alias("_g"), *(e.alias(f"p{i}") for i, e
-                                                                 in enumerate(parts))])
-    pilot = _head_moments(head, len(parts))
-    scales = [_scale_of(np.array([peak])) for _mean, peak in pilot]
-    centre = [mean / scales[i] for i, (mean, _peak) in enumerate(pilot)]
-    first, sums = _abtest_pass(src, rows, g, use, names, parts, {None: centre}, scales)
+    # The first rows (each group's first row, and a shift should Spark's own central moments
+    # overflow) are read while the one pass over all rows runs.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        heading = pool.submit(src.head, used, use, [F.col(g).alias("_g"), *(
+            e.alias(f"p{i}") for i, e in enumerate(parts))])
+        first, central = _abtest_pass(src, rows, g, use, names, parts, {}, [], central=True)
+        head, ordered = heading.result()
     account_keys = [k for k in first[0] if k.startswith("_") and k not in ("_g", "_u")]
     groups = [r for r in first if r["_u"] and r["_g"] is not None and r["n"]]
     src.account(names, _summed(first, account_keys), used=sum(r["n"] for r in groups))
@@ -330,6 +331,18 @@ def abtest_summaries(src: SparkSource, group: str, metric: str,
     found, exact = abtest_frame(groups, covariate=x is not None)
     if exact is None:
         return found
+    if all(math.isfinite(v) for r in groups for v in central[r["_g"]]):
+        # Spark's central moments (Welford's updates, Chan's merges) about each group's mean
+        scales = exact
+        shift = {r["_g"]: [r[f"m{i}"] / scales[i] for i in range(len(parts))] for r in groups}
+        sums = {r["_g"]: _central_sums(r, len(parts), scales) for r in groups}
+        return _abtest_found(src, found, groups, parts, shift, scales, sums, rows, use, g,
+                             value, x)
+    pilot = _head_moments(head, len(parts))
+    scales = [_scale_of(np.array([peak])) for _mean, peak in pilot]
+    centre = [mean / scales[i] for i, (mean, _peak) in enumerate(pilot)]
+    _first, sums = _abtest_pass(src, rows, g, use, names, parts, {None: centre}, scales,
+                                first=False)
     shift = {r["_g"]: centre for r in groups}
     far = exact != scales
     for r in groups:
@@ -346,6 +359,27 @@ def abtest_summaries(src: SparkSource, group: str, metric: str,
         _again, again = _abtest_pass(src, rows, g, use, names, parts, shift, scales,
                                      first=False)
         sums = again[None]
+    return _abtest_found(src, found, groups, parts, shift, scales, sums, rows, use, g, value,
+                         x)
+
+
+def _central_sums(r: dict[str, Any], k: int, scales: list[float]) -> dict:
+    """A group's sums about its own mean in the scaled units, as `_abtest_pass` gives them
+    about a shift: Σd = 0 and Σdᵢdⱼ = n·cov_pop(i, j)/(sᵢsⱼ)."""
+    entry: dict = {(i, None): 0.0 for i in range(k)}
+    for i in range(k):
+        for j in range(i, k):
+            entry[(i, j)] = r["n"] * r[f"v{i}{j}"] / (scales[i] * scales[j])
+    return entry
+
+
+def _abtest_found(src: SparkSource, found: dict[str, Any], groups: list[dict], parts: list,
+                  shift: dict, scales: list[float], sums: dict, rows: Any, use: Any, g: str,
+                  value: Any, x: Any) -> dict[str, Any]:
+    """The summaries of each group from its sums about `shift`, and the rank-sum provider."""
+    from mlstats.stats.summaries import CoMoments
+
+    F = src.F
     found["scale"] = scale = scales[0]
     if x is not None:
         found["x_scale"] = scales[1]
@@ -434,13 +468,15 @@ def _head_moments(head: list[Any], k: int) -> list[tuple[float, float]]:
 
 def _abtest_pass(src: SparkSource, rows: Any, g: str, use: Any, names: list[str],
                  parts: list[Any], shift: dict, scales: list[float], *,
-                 first: bool = True) -> tuple[list[dict], dict]:
+                 first: bool = True, central: bool = False) -> tuple[list[dict], dict]:
     """Per group in one pass: the row accounting, n, the metric's sum and extremes, whether
     it is 0/1, the covariate's extremes, and the sums Σdᵢ, Σdᵢdⱼ of the deviations of the
-    scaled columns from the shifts (one shift for all groups under the key None)."""
+    scaled columns from the shifts (one shift for all groups under the key None); or with
+    `central`, Spark's own means mᵢ and population (co)variances vᵢⱼ instead of the sums
+    (and per group the list of them, to check that none overflowed)."""
     F = src.F
     d = []
-    for i, e in enumerate(parts):
+    for i, e in enumerate(parts if not central else []):
         values = {key: v[i] for key, v in shift.items()}
         sh = (F.lit(float(values[None])) if None in values else
               _per_group(src, g, values, 0.0))
@@ -451,9 +487,12 @@ def _abtest_pass(src: SparkSource, rows: Any, g: str, use: Any, names: list[str]
         fields += [*src.account_fields(names), F.sum(value).alias("s"),
                    F.min(value).alias("lo"), F.max(value).alias("hi"),
                    F.bool_and(F.coalesce(value.isin(0.0, 1.0), F.lit(True))).alias("two")]
-        fields += [F.avg(e).alias(f"m{i}") for i, e in enumerate(parts) if i]
+        fields += [F.avg(e).alias(f"m{i}") for i, e in enumerate(parts) if i or central]
         if len(parts) > 1:
             fields += [F.min(parts[1]).alias("xlo"), F.max(parts[1]).alias("xhi")]
+    if central:
+        fields += [(F.var_pop(parts[i]) if i == j else F.covar_pop(parts[i], parts[j]))
+                   .alias(f"v{i}{j}") for i in range(len(parts)) for j in range(i, len(parts))]
     fields += [F.sum(a).alias(f"s{i}") for i, a in enumerate(d)]
     fields += [F.sum(d[i] * d[j]).alias(f"p{i}{j}")
                for i in range(len(d)) for j in range(i, len(d))]
@@ -466,13 +505,17 @@ def _abtest_pass(src: SparkSource, rows: Any, g: str, use: Any, names: list[str]
         if not r["_u"]:
             r["n"] = 0  # rows left out: counted by the accounting only
             continue
+        if central:
+            sums[r["_g"]] = [float(r[f"m{i}"]) for i in range(len(parts))] + [
+                float(r[f"v{i}{j}"]) for i in range(len(parts)) for j in range(i, len(parts))]
+            continue
         if first:  # the metric's mean as Spark's avg takes it, without an aggregate of its own
             r["m0"] = r["s"] / r["n"] if r["n"] else None
         entry = {(i, None): r[f"s{i}"] or 0.0 for i in range(len(d))}
         entry.update({(i, j): r[f"p{i}{j}"] or 0.0 for i in range(len(d))
                       for j in range(i, len(d))})
         sums[r["_g"]] = entry
-    return found, {None: sums}
+    return found, sums if central else {None: sums}
 
 
 def _rank_sums(src: SparkSource, rows: Any, use: Any, g: Any, values: Any, variant: Any,

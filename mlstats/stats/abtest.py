@@ -1012,7 +1012,8 @@ _SAFE_MAGNITUDE = 2.0**256  # squares of values within 2^±256, summed, stay nor
 
 
 def _scale_of(values: np.ndarray) -> float:
-    """1.0, or for extreme values the power of two just above their largest magnitude.
+    """1.0, or for extreme values the power of two just above their largest magnitude (at
+    most 2^1023, the largest a float holds).
 
     Every test and interval here is invariant to a common scale, and dividing by a power of
     two only moves the exponent, so values whose squares would overflow (|x| ≳ 1e77 summed
@@ -1024,7 +1025,7 @@ def _scale_of(values: np.ndarray) -> float:
     top = max(-float(np.min(values)), float(np.max(values)))
     if not math.isfinite(top) or top == 0 or 1 / _SAFE_MAGNITUDE <= top <= _SAFE_MAGNITUDE:
         return 1.0
-    return math.ldexp(1.0, math.frexp(top)[1])
+    return math.ldexp(1.0, min(math.frexp(top)[1], 1023))  # (2^1024 is beyond the floats)
 
 
 # -- intervals -------------------------------------------------------------------------------
