@@ -1,8 +1,10 @@
-"""What every engine adapter shares: the kinds of columns, how a group value is spelled as a
-label, the kinds of a CSV's columns from its first lines, and the --where pairing rule."""
+"""What every engine adapter shares: the kinds of columns and their lookups, how a group value
+is spelled as a label, the kinds of a CSV's columns from its first lines, the --where pairing
+rule, the row accounting, and type-7 quartiles from order statistics."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -71,6 +73,56 @@ def lerp(a: float, b: float, t: float) -> float:
     return b - diff * (1 - t) if t >= 0.5 else a + diff * t
 
 
+_QUARTILES = (0.25, 0.5, 0.75)
+
+
+def quartile_ranks(n: int) -> list[int]:
+    """The 0-based ranks whose values the type-7 quartiles of n values need: ⌊h⌋ and
+    ⌊h⌋ + 1 for h = (n − 1)p."""
+    return sorted({r for p in _QUARTILES for h in [(n - 1) * p]
+                   for r in (math.floor(h), min(math.floor(h) + 1, n - 1))}) if n else []
+
+
+def quartiles_of(values: Any, n: int) -> tuple[float, float, float]:
+    """q1, median, q3 (R's type 7): x_(⌊h⌋) + (h − ⌊h⌋)(x_(⌊h⌋+1) − x_(⌊h⌋)), h = (n − 1)p,
+    from `values[rank]` at the ranks of `quartile_ranks`; NaN for no values."""
+    if not n:
+        return (math.nan,) * 3
+    found = []
+    for p in _QUARTILES:
+        h = (n - 1) * p
+        lo = math.floor(h)
+        found.append(float(lerp(values[lo], values[min(lo + 1, n - 1)], h - lo)))
+    return found[0], found[1], found[2]
+
+
+class Columns:
+    """The column lookups every engine's source shares, over its `names` (header order) and
+    `kinds` (name → NUMBER, BOOL or TEXT)."""
+
+    names: list[str]
+    kinds: dict[str, str]
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.names)
+
+    def resolve(self, spec: str) -> str:
+        """A column by header name, else by 1-based number (the local reader's rules)."""
+        from mlstats.io.reader import resolve_column
+
+        return resolve_column(self.names, spec)
+
+    def resolve_many(self, specs: Sequence[str]) -> list[str]:
+        return [self.resolve(s) for s in specs]
+
+    def is_numeric(self, name: str) -> bool:
+        return self.kinds[name] == NUMBER
+
+    def numeric_columns(self, *, exclude: Sequence[str | None] = ()) -> list[str]:
+        return [n for n in self.names if self.kinds[n] == NUMBER and n not in set(exclude)]
+
+
 @dataclass(frozen=True, slots=True)
 class Rows:
     """The row accounting of one command's pass: read, kept by --where, used."""
@@ -134,3 +186,23 @@ def abtest_frame(groups: list[dict[str, Any]], *,
         exact.append(_scale_of(np.array([min(r["xlo"] for r in groups),
                                          max(r["xhi"] for r in groups)])))
     return found, exact
+
+
+class Samples:
+    """The samples of a Poisson bootstrap on an engine: one without `g`, else one per group of
+    `groups` (rows with `_g`), the first of two signed −1 (a difference is second − first).
+    `_part(key, sign)` gathers one sample's `Part`."""
+
+    g: str | None
+    groups: list[dict[str, Any]]
+
+    def _part(self, key: Any, sign: int) -> Any:
+        raise NotImplementedError
+
+    def parts(self) -> list[Any]:
+        """Each sample's size, statistic, spread and jackknife sums (two passes each)."""
+        if not self.g:
+            return [self._part(None, sign=1)]
+        two = len(self.groups) == 2
+        return [self._part(r["_g"], sign=-1 if two and j == 0 else 1)
+                for j, r in enumerate(self.groups)]

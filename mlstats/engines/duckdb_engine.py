@@ -32,6 +32,7 @@ from mlstats.engines.common import (
     BOOL,
     NUMBER,
     TEXT,
+    Columns,
     Rows,
     book_rows,
     check_pairing,
@@ -47,7 +48,6 @@ from mlstats.io.reader import (
     _first_record,
     _na_numbers,
     provenance,
-    resolve_column,
     sniff_delimiter,
 )
 from mlstats.io.source import PARQUET_SUFFIXES, Source, is_parquet
@@ -67,7 +67,7 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-class DuckDBSource:
+class DuckDBSource(Columns):
     """One input (a file, a directory or a glob of CSV or Parquet files) seen through DuckDB."""
 
     engine = "duckdb"
@@ -175,23 +175,6 @@ class DuckDBSource:
                 "nullstr=$nulls, union_by_name=false)")
 
     # -- columns ---------------------------------------------------------------------------
-    @property
-    def columns(self) -> list[str]:
-        return list(self.names)
-
-    def resolve(self, spec: str) -> str:
-        """A column by header name, else by 1-based number (the local reader's rules)."""
-        return resolve_column(self.names, spec)
-
-    def resolve_many(self, specs: Sequence[str]) -> list[str]:
-        return [self.resolve(s) for s in specs]
-
-    def is_numeric(self, name: str) -> bool:
-        return self.kinds[name] == NUMBER
-
-    def numeric_columns(self, *, exclude: Sequence[str | None] = ()) -> list[str]:
-        return [n for n in self.names if self.kinds[n] == NUMBER and n not in set(exclude)]
-
     # -- queries ---------------------------------------------------------------------------
     def rows_sql(self, used: dict[str, str], *, numbered: bool = True,
                  raw: Sequence[str] = ()) -> str:

@@ -311,15 +311,13 @@ class DuckDBRows(GramRows):
     def _quartiles(self, rows: str, params: dict, n: int,
                    span: tuple[float, float]) -> list[float]:
         """q1, median, q3 (type 7) of e·unit by exact order statistics in bounded memory."""
-        from mlstats.engines.duckdb_summaries import _lerp, order_statistics
+        from mlstats.engines.common import quartile_ranks, quartiles_of
+        from mlstats.engines.duckdb_summaries import order_statistics
 
         self.src.bind(**params)
-        h = [(n - 1) * p for p in (0.25, 0.5, 0.75)]
-        ranks = sorted({r for x in h for r in (math.floor(x), min(math.floor(x) + 1, n - 1))})
-        values = order_statistics(self.src, rows, "true", None, {(None, "e"): ranks},
+        values = order_statistics(self.src, rows, "true", None, {(None, "e"): quartile_ranks(n)},
                                   {(None, "e"): n}, {(None, "e"): span})[(None, "e")]
-        return [_lerp(values[math.floor(x)], values[min(math.floor(x) + 1, n - 1)],
-                      x - math.floor(x)) for x in h]
+        return list(quartiles_of(values, n))
 
 
 class LogisticRows(DuckDBRows):

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from mlstats.engines.common import Samples
 from mlstats.engines.duckdb_engine import NUMBER, DuckDBSource
 from mlstats.engines.duckdb_summaries import label_of
 from mlstats.stats import poisson
@@ -65,7 +66,7 @@ def poisson_counts_sql(rows: str, seed: int) -> str:
             f"{2.0**-53!r} AS _u FROM ({sql}))")
 
 
-class Resampler:
+class Resampler(Samples):
     """The samples of one bootstrap in a temporary table, and their Poisson resamples."""
 
     def __init__(self, src: DuckDBSource, names: Sequence[str], by: str | None,
@@ -116,14 +117,6 @@ class Resampler:
         where = "_u" + (f" AND {self.g} = $group" if self.g else "")
         row = "rowid AS _r, " if numbered else ""
         return f"SELECT {row}{scaled} FROM {TABLE} WHERE {where}"
-
-    def parts(self) -> list[Part]:
-        """Each sample's size, statistic, spread and jackknife sums (two passes each)."""
-        if not self.g:
-            return [self._part(None, sign=1)]
-        two = len(self.groups) == 2
-        return [self._part(r["_g"], sign=-1 if two and j == 0 else 1)
-                for j, r in enumerate(self.groups)]
 
     def _part(self, label: Any, sign: int) -> Part:
         src, k = self.src, len(self.cols)

@@ -16,8 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from mlstats.engines.common import BOOL, NUMBER, abtest_frame, label_of
-from mlstats.engines.common import lerp as _lerp
+from mlstats.engines.common import (
+    BOOL,
+    NUMBER,
+    abtest_frame,
+    label_of,
+    quartile_ranks,
+    quartiles_of,
+)
 from mlstats.engines.duckdb_engine import DuckDBSource
 from mlstats.errors import InputError
 from mlstats.stats.summaries import Moments, _scales_for, central_sums
@@ -536,28 +542,11 @@ _FETCH = 1 << 16  # values fetched and sorted at most per bin
 
 def _quartiles_by_selection(src: DuckDBSource, rows: str, use: str, g: str | None,
                             counts: dict, ranges: dict) -> dict:
-    """q1, median, q3 (type 7) per (group, column): x_(⌊h⌋) + (h − ⌊h⌋)(x_(⌊h⌋+1) − x_(⌊h⌋)),
-    h = (n − 1)p, from the order statistics of `order_statistics`."""
-    wanted = {}
-    for key, n in counts.items():
-        if n:
-            h = [(n - 1) * p for p in (0.25, 0.5, 0.75)]
-            wanted[key] = sorted({r for x in h for r in (math.floor(x), min(math.floor(x) + 1,
-                                                                            n - 1))})
+    """q1, median, q3 (type 7) per (group, column), from the order statistics of
+    `order_statistics` at the ranks they need."""
+    wanted = {key: quartile_ranks(n) for key, n in counts.items() if n}
     values = order_statistics(src, rows, use, g, wanted, counts, ranges)
-    found = {}
-    for key, n in counts.items():
-        if not n:
-            found[key] = (math.nan,) * 3
-            continue
-        quartiles = []
-        for p in (0.25, 0.5, 0.75):
-            h = (n - 1) * p
-            lo = math.floor(h)
-            a, b = values[key][lo], values[key][min(lo + 1, n - 1)]
-            quartiles.append(float(_lerp(a, b, h - lo)))
-        found[key] = tuple(quartiles)
-    return found
+    return {key: quartiles_of(values.get(key), n) for key, n in counts.items()}
 
 
 def order_statistics(src: DuckDBSource, rows: str, use: str, g: str | None,

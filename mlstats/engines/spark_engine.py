@@ -30,6 +30,7 @@ from mlstats.engines.common import (
     BOOL,
     NUMBER,
     TEXT,
+    Columns,
     Rows,
     book_rows,
     check_pairing,
@@ -43,7 +44,6 @@ from mlstats.io.reader import (
     _first_record,
     _na_numbers,
     provenance,
-    resolve_column,
     sniff_delimiter,
 )
 from mlstats.io.source import Source, is_parquet
@@ -105,7 +105,7 @@ def _shown(address: str) -> str:
     return address.split(";", 1)[0].split("/;", 1)[0]
 
 
-class SparkSource:
+class SparkSource(Columns):
     """One input (a path the cluster reads, or a catalog table) seen through Spark Connect."""
 
     engine = "spark"
@@ -243,23 +243,6 @@ class SparkSource:
         self.frame = self._reader(self.path)
 
     # -- columns ---------------------------------------------------------------------------
-    @property
-    def columns(self) -> list[str]:
-        return list(self.names)
-
-    def resolve(self, spec: str) -> str:
-        """A column by header name, else by 1-based number (the local reader's rules)."""
-        return resolve_column(self.names, spec)
-
-    def resolve_many(self, specs: Sequence[str]) -> list[str]:
-        return [self.resolve(s) for s in specs]
-
-    def is_numeric(self, name: str) -> bool:
-        return self.kinds[name] == NUMBER
-
-    def numeric_columns(self, *, exclude: Sequence[str | None] = ()) -> list[str]:
-        return [n for n in self.names if self.kinds[n] == NUMBER and n not in set(exclude)]
-
     def alias(self, name: str) -> str:
         return f"c{self.names.index(name)}"
 

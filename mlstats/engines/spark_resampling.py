@@ -22,14 +22,14 @@ from typing import Any
 
 import numpy as np
 
-from mlstats.engines.common import NUMBER, label_of
+from mlstats.engines.common import NUMBER, Samples, label_of
 from mlstats.engines.spark_engine import SparkSource, _guard
 from mlstats.stats import poisson
 from mlstats.stats.poisson import Part, sample_statistic
 from mlstats.stats.resampling import Statistic
 
 
-class Resampler:
+class Resampler(Samples):
     """The samples of one bootstrap on the cluster, and their Poisson resamples."""
 
     def __init__(self, src: SparkSource, names: Sequence[str], by: str | None,
@@ -93,14 +93,6 @@ class Resampler:
                   for i, (c, e) in enumerate(zip(self.cols, self.exponents, strict=True))]
         rows = self.rows if self.g is None else self.rows.where(F.col(self.g) == F.lit(key))
         return rows.select("_r", *scaled)
-
-    def parts(self) -> list[Part]:
-        """Each sample's size, statistic, spread and jackknife sums (two passes each)."""
-        if not self.g:
-            return [self._part(None, sign=1)]
-        two = len(self.groups) == 2
-        return [self._part(r["_g"], sign=-1 if two and j == 0 else 1)
-                for j, r in enumerate(self.groups)]
 
     def _part(self, key: Any, sign: int) -> Part:
         F, src, k = self.F, self.src, len(self.cols)

@@ -18,7 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from mlstats.engines.common import BOOL, NUMBER, abtest_frame, label_of, lerp
+from mlstats.engines.common import (
+    BOOL,
+    NUMBER,
+    abtest_frame,
+    label_of,
+    quartile_ranks,
+    quartiles_of,
+)
 from mlstats.engines.spark_engine import SparkSource
 from mlstats.stats.summaries import Moments, _scales_for, central_sums
 
@@ -210,28 +217,11 @@ def _text_summary(kind: type, src: SparkSource, rows: Any, name: str, missing: i
 
 def exact_quartiles(src: SparkSource, rows: Any, use: Any, g: str | None,
                     counts: dict) -> dict:
-    """Type-7 quartiles x_(⌊h⌋) + (h − ⌊h⌋)(x_(⌊h⌋+1) − x_(⌊h⌋)), h = (n − 1)p, from the
-    order statistics at those ranks (`order_statistics`)."""
-    wanted = {}
-    for key, n in counts.items():
-        if n:
-            hs = [(n - 1) * p for p in (0.25, 0.5, 0.75)]
-            wanted[key] = sorted({r for h in hs for r in (math.floor(h),
-                                                          min(math.floor(h) + 1, n - 1))})
+    """Type-7 quartiles per (group, column) from the order statistics at the ranks they need
+    (`order_statistics`)."""
+    wanted = {key: quartile_ranks(n) for key, n in counts.items() if n}
     values = order_statistics(src, rows, use, g, wanted, counts)
-    found = {}
-    for key, n in counts.items():
-        if not n:
-            found[key] = (math.nan,) * 3
-            continue
-        quartiles = []
-        for p in (0.25, 0.5, 0.75):
-            h = (n - 1) * p
-            lo = math.floor(h)
-            a, b = values[key][lo], values[key][min(lo + 1, n - 1)]
-            quartiles.append(float(lerp(a, b, h - lo)))
-        found[key] = tuple(quartiles)
-    return found
+    return {key: quartiles_of(values.get(key), n) for key, n in counts.items()}
 
 
 def order_statistics(src: SparkSource, rows: Any, use: Any, g: str | None, wanted: dict,

@@ -3,11 +3,14 @@ line (or the engine) the same way."""
 
 import builtins
 import json
+import math
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import SAMPLE, invoke
 from tests.engines.test_cross_engine import assert_same
@@ -254,3 +257,21 @@ def test_duckdb_reads_clean_numbers_with_the_empty_word_only(write_csv):
     assert (result.exit_code, result.stderr) == (
         2, "mlstats: error: column 'x' is not numeric: 'abc' at line 4; pick a numeric column, "
            "or fix the value (mlstats clean --coerce converts numbers stored as text)\n")
+
+
+@given(st.lists(st.floats(-1e6, 1e6), min_size=0, max_size=60))
+def test_quartiles_from_order_statistics_equal_numpy(values):
+    """The engines' type-7 quartiles from the order statistics at `quartile_ranks` equal
+    NumPy's np.quantile (method linear, R's type 7)."""
+    import numpy as np
+
+    from mlstats.engines.common import quartile_ranks, quartiles_of
+
+    ordered = sorted(values)
+    n = len(ordered)
+    picked = {r: ordered[r] for r in quartile_ranks(n)}
+    found = quartiles_of(picked, n)
+    if n == 0:
+        assert all(math.isnan(v) for v in found)
+    else:
+        assert list(found) == [float(q) for q in np.quantile(ordered, [0.25, 0.5, 0.75])]
