@@ -1459,6 +1459,10 @@ def fit_by_grams(rows: GramRows, shift: np.ndarray, *, p: int, intercept: bool,
     high = first.shift if intercept else np.zeros(p + 1)
     mean = high + low
     c = first.centred() if intercept else first.uncentred()
+    if not np.all(np.isfinite(c)):  # sums of squares beyond the doubles, even in power-of-two units
+        raise InputError("the sums of squares of this fit overflow the double-precision range "
+                         "on this engine (values near 1e308); rescale the columns, or use "
+                         "--engine local")
     scale = np.sqrt(np.maximum(np.diag(c)[:p], 0.0))
     for j in np.flatnonzero(scale == 0):
         raise InputError(_constant_message(names[j], np.array([first.mean[j]]), intercept))

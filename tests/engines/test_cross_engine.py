@@ -622,3 +622,15 @@ def test_ab_test_of_values_near_the_largest_float_agrees(write_csv, args):
     local = record("ab-test", path, "--group", "g", *args, engine="local")
     assert local["p_value"] is not None
     assert_same(local, record("ab-test", path, "--group", "g", *args, engine="duckdb"))
+
+
+def test_ols_whose_sums_overflow_is_a_one_line_error_on_duckdb(write_csv):
+    """y near 1e308: the local QR fits it; DuckDB's Gram sums overflow even in power-of-two
+    units, which is a one-line error naming the way out (it was an internal error)."""
+    path = write_csv("y,x\n1.5e308,1\n-1.6e308,2\n1.7e308,3\n1.2e308,5\n-1e308,4\n1.1e308,7\n")
+    assert invoke("regression", path, "--y", "y", "--x", "x", "--engine", "local").exit_code == 0
+    result = invoke("regression", path, "--y", "y", "--x", "x", "--engine", "duckdb")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "mlstats: error: the sums of squares of this fit overflow the double-precision range on "
+        "this engine (values near 1e308); rescale the columns, or use --engine local\n")
