@@ -129,6 +129,9 @@ class SparkSource(Columns):
         self.rows_used: int | None = None
         self.rows_read: int | None = None
         self.approximate: tuple[str, ...] = ()
+        # each column as the queries read it (a column sniffed as text, asked for as numbers,
+        # is checked as numbers: a cell that is not one is an error, not a missing value)
+        self.used_kinds: dict[str, str] = {}
         self.extra: dict[str, Any] = {}
         self.csv = False
         self._reader: Any = None  # a file's path -> its frame, as the input is read
@@ -293,6 +296,7 @@ class SparkSource(Columns):
         also the text as `r<i>`), `_keep` (the --where predicate), the corrupt-record column
         of CSV, and with `order` `_order`, a key that sorts the rows in input order (of
         `frame`, one file of the input, when given)."""
+        self.used_kinds.update(used)
         picked = []
         for name, kind in used.items():
             picked.append(self.value(name, kind).alias(self.alias(name)))
@@ -343,8 +347,9 @@ class SparkSource(Columns):
     def _file_order(self, row: Any) -> Any:
         F = self.F
         if self.read.table is not None and not self._has_metadata():
-            return F.struct(F.lit(""), F.lit(0), row)
-        return F.struct(F.col("_metadata.file_path"), F.col("_metadata.file_block_start"), row)
+            return _order_key(F.lit(""), F.lit(0).cast("long"), row)
+        return _order_key(F.col("_metadata.file_path"), F.col("_metadata.file_block_start"),
+                          row)
 
     def _single_file(self) -> bool:
         if self._one_file is None:
@@ -380,7 +385,7 @@ class SparkSource(Columns):
             c = self.alias(name)
             value = F.col(c)
             fields.append(F.count_if(keep & value.isNull()).alias(f"_miss_{c}"))
-            if self.kinds[name] == NUMBER:
+            if self.used_kinds.get(name, self.kinds[name]) == NUMBER:
                 fields.append(F.count_if(_isinf(value)).alias(f"_inf_{c}"))
                 if self.csv:
                     raw = F.col("r" + c[1:])
@@ -397,6 +402,12 @@ class SparkSource(Columns):
     def account(self, names: Sequence[str], found: dict[str, Any], *, used: int,
                 complete: bool = True) -> Rows:
         """Check and record the accounting fields of `account_fields`."""
+        self.check_values(names, found)
+        return book_rows(self, names, found, used=used, complete=complete)
+
+    def check_values(self, names: Sequence[str], found: dict[str, Any]) -> None:
+        """The errors that the accounting fields of `account_fields` hold: a malformed record,
+        a cell of a numeric column that is not a number, an infinity (each named)."""
         if found.get("_corrupt"):
             raise self._malformed()
         for name in dict.fromkeys(names):
@@ -406,25 +417,26 @@ class SparkSource(Columns):
                                       "'{value}'", "pick a numeric column, or fix the value "
                                       "(mlstats clean --coerce converts numbers stored as text)")
             if found.get(f"_inf_{c}"):
-                raise self._bad_value(name, _isinf(self.value(name)),
+                raise self._bad_value(name, _isinf(self.value(name, NUMBER)),
                                       "holds an infinite or overflowing number '{value}'",
                                       "fix the value or mark it missing")
-        return book_rows(self, names, found, used=used, complete=complete)
 
     def _first(self, condition: Any, value: Any) -> tuple[Any, int]:
         """The first row (in input order) where `condition` holds: `value` there, and its
-        1-based data record number within its file."""
+        1-based data record number within its file (the keys are taken in a projection over
+        all rows, before any filter: Spark refuses a row id inside an aggregate, and one
+        taken after a filter would count the filtered rows)."""
         F = self.F
-        key = self._file_order(F.monotonically_increasing_id())
-        (first,) = self.collect(self.frame.where(condition).agg(
-            F.min_by(F.struct(key.alias("k"), value.alias("v")), key).alias("f")))
+        keyed = self.frame.select(self._file_order(F.monotonically_increasing_id()).alias("k"),
+                                  value.alias("v"), condition.alias("hit"))
+        (first,) = self.collect(keyed.where(F.col("hit")).agg(
+            F.min_by(F.struct("k", "v"), "k").alias("f")))
         found = first["f"]
         k = found["k"]
-        file_path, block, row = k[0], k[1], k[2]
-        inner = F.struct(F.col("_metadata.file_block_start"), F.monotonically_increasing_id())
-        before = self.frame.where((F.col("_metadata.file_path") == F.lit(file_path))
-                                  & (inner < F.struct(F.lit(block), F.lit(row)))).count()
-        return found["v"], int(before) + 1
+        at = _order_key(F.lit(k[0]), F.lit(k[1]).cast("long"), F.lit(k[2]).cast("long"))
+        (before,) = self.collect(keyed.where((F.col("k.file") == F.lit(k[0]))
+                                             & (F.col("k") < at)).agg(F.count(F.lit(1))))
+        return found["v"], int(before[0]) + 1
 
     def _where_text(self, record: int) -> str:
         return f"row {record}" if self.read.table is not None else f"data record {record}"
@@ -454,6 +466,11 @@ class SparkSource(Columns):
                           "record (no row is dropped silently)")
 
     # -- queries ---------------------------------------------------------------------------
+    def count_rows(self) -> int:
+        """The input's rows (for Parquet and tables Spark reads the count from the files'
+        metadata, without reading a column)."""
+        return int(_guard(self.frame.count, self.name))
+
     def collect(self, frame: Any) -> list[Any]:
         """A small result (summaries, not data) as rows; Spark's errors as input errors."""
         return _guard(frame.collect, self.name)
@@ -475,6 +492,13 @@ class SparkSource(Columns):
         found["versions"]["spark"] = self.version
         found.update(self.extra)
         return found
+
+
+def _order_key(file: Any, block: Any, row: Any) -> Any:
+    """An input-order key: (file path, split start, row id), fields named for comparisons."""
+    from pyspark.sql import functions as F
+
+    return F.struct(file.alias("file"), block.alias("block"), row.alias("row"))
 
 
 def _isinf(column: Any) -> Any:

@@ -1,11 +1,11 @@
 """Least squares on Spark from SQL aggregates: the Gram design of DuckDB's (`fit_by_grams`,
 `ResidualPass`) with Spark's DataFrame aggregates, no Python workers.
 
-Passes over the data: one for the row accounting, the columns' ranges and the Gram sums of
-[x/u, y/unit] about a shift from the input's first rows (`SparkSource.head`); another Gram
-pass only when that shift proved far from a mean or the fit is ill-conditioned (Cholesky
-QR2); and one pass of residual aggregates (Σe², Σ|e|, Q'e that refines the fit, the largest
-leverage). Statistics of single rows in input order (the residuals' quartiles, the
+Passes over the data: one for the row accounting, the columns' ranges and Spark's own
+centred moments of [x, y] (the Gram about the means); another Gram pass only when the
+ranges ask for power-of-two units or the fit is ill-conditioned (Cholesky QR2); and one
+pass of residual aggregates (Σe², Σ|e|, Q'e that refines the fit, the largest leverage).
+Statistics of single rows in input order (the residuals' quartiles, the
 diagnostics, the most influential rows) are not gathered on Spark: they are null, with a
 warning, as before. The statistics are the shared finish of `mlstats.stats.regression`.
 """
@@ -13,12 +13,14 @@ warning, as before. The statistics are the shared finish of `mlstats.stats.regre
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from mlstats.engines.common import NUMBER
 from mlstats.engines.spark_engine import SparkSource
+from mlstats.engines.spark_summaries import _complete
 from mlstats.stats.regression import GramRequest, GramRows, ResidualModel, ResidualPass
 from mlstats.stats.summaries import Gram
 
@@ -123,15 +125,34 @@ def gram_of(found: Mapping[str, Any], rq: GramRequest, n: int, prefix: str) -> G
                 products=products)
 
 
+# The rows of the shift for a columnar input's Gram sums (any used rows serve; see `Gram.far`)
+SHIFT_ROWS = 1000
+# Sums of squares in data units are safe while every |value| is within 2^±400 (the range in
+# which `_power_of_two` leaves a column as it is); bounds from Σt² decide it without ranges
+_SAFE = 2.0**399
+
+
+@dataclass(frozen=True)
+class _FirstPass:
+    """The first pass of a fit: rows used, the ranges over them (of x's and y by alias; None
+    when not gathered, which means every |value| is within 2^±400), y's value when it is
+    constant, and the Gram of [x, y] in data units about `shift` (None when not finite)."""
+
+    n: int
+    ranges: dict[str, tuple[float, float]] | None
+    constant: float | None
+    gram: Gram | None
+    shift: np.ndarray
+
+
 def ols_spark(src: SparkSource, y: str, xs: Sequence[str], *, intercept: bool,
               confidence: float, predict: Sequence, anova: int | None) -> Any:
     """Least squares of y on numeric xs on the cluster (`ols_by_aggregates` over
-    `SparkRows`): the shift and the columns' units guessed from the input's first rows, the
-    first pass's accounting and ranges confirm the units (else the Gram is taken again)."""
-    from mlstats.engines.spark_summaries import _complete
+    `SparkRows`): the first pass (`_columnar_pass` for Parquet or a table, `_text_pass` for
+    CSV) gives the rows used and the Gram; when the ranges ask for power-of-two units
+    (extreme magnitudes) or the sums overflowed, the Gram is taken again in those units."""
     from mlstats.errors import InputError
     from mlstats.stats.regression import (
-        _column_units,
         _power_of_two,
         build_design,
         check_rows,
@@ -140,58 +161,140 @@ def ols_spark(src: SparkSource, y: str, xs: Sequence[str], *, intercept: bool,
 
     F = src.F
     names = [y, *xs]
-    rows = src.rows(dict.fromkeys([y, *xs], NUMBER))
+    rows = src.rows(dict.fromkeys(names, NUMBER))
     use = F.col("_keep") & _complete(src, names)
     cols = [src.alias(x) for x in xs] + [src.alias(y)]
-    head, _ordered = src.head(dict.fromkeys([y, *xs], NUMBER), use,
-                              [F.col(c).alias(f"p{i}") for i, c in enumerate(cols)])
     p = len(xs)
-    values = np.array([[r[f"p{i}"] for i in range(p + 1)] for r in head],
-                      dtype=np.float64).reshape(-1, p + 1)
-    peaks = np.max(np.abs(values), axis=0) if head else np.zeros(p + 1)
-
-    def scales_for(tops: np.ndarray) -> np.ndarray:
-        units = _column_units(tops[:p])
-        return np.append(units if units is not None else np.ones(p), _power_of_two(tops[p]))
-
-    guess = scales_for(peaks)
-    shift = (np.mean(values / guess, axis=0) if head else np.zeros(p + 1))
-    terms = [F.col(c) / F.lit(float(s)) if s != 1 else F.col(c)
-             for c, s in zip(cols, guess, strict=True)]
-    request = GramRequest(shift, np.eye(p + 1))
-    fields = [*src.account_fields(names), F.count_if(use).alias("n")]
-    for c in cols:
-        fields += [F.min(F.when(use, F.col(c))).alias(f"lo_{c}"),
-                   F.max(F.when(use, F.col(c))).alias(f"hi_{c}")]
-    fields += gram_fields(F, terms, request, "g_", use)
-    (first,) = src.records(rows.agg(*fields))
-    n = int(first["n"])
-    src.account(names, first, used=n)
-    nan = float("nan")  # (no row used: no range, and `check_rows` says so)
-    ranges = {x: (first[f"lo_{c}"] if n else nan, first[f"hi_{c}"] if n else nan)
-              for x, c in zip(xs, cols[:p], strict=True)}
+    first = (_text_pass if src.csv else _columnar_pass)(src, rows, use, names, cols,
+                                                       ranged=bool(predict))
+    n, nan = first.n, float("nan")
+    known = first.ranges if first.ranges is not None and n else {}
+    ranges = {x: known.get(c, (nan, nan)) for x, c in zip(xs, cols[:p], strict=True)}
     design, _ = build_design({x: np.array(ranges[x]) for x in xs}, intercept=intercept)
     check_rows(n, design)
-    low, high = first[f"lo_{cols[-1]}"], first[f"hi_{cols[-1]}"]
-    if low == high:
-        raise InputError(f"--y '{y}' is constant (every value is {low:g}); a regression "
-                         "needs variation in y")
-    gram = gram_of(first, request, n, "g_")
-    exact = np.append(design.units if design.units is not None else np.ones(p),
-                      _power_of_two(max(abs(low), abs(high))))
-    cached = (request, gram)
-    if not np.array_equal(exact, guess):  # extreme magnitudes beyond the first rows
-        # the means in the exact units, or (where the guessed units overflowed) mid-ranges
-        middle = np.array([lo / 2 + hi / 2 for lo, hi in [*ranges.values(), (low, high)]])
+    if first.constant is not None:
+        raise InputError(f"--y '{y}' is constant (every value is {first.constant:g}); a "
+                         "regression needs variation in y")
+    exact = np.ones(p + 1)
+    if known:
+        low, high = known[cols[-1]]
+        exact = np.append(design.units if design.units is not None else np.ones(p),
+                          _power_of_two(max(abs(low), abs(high))))
+    cached, shift = None, first.shift
+    if first.gram is not None and np.all(exact == 1):
+        cached = (GramRequest(shift, np.eye(p + 1)), first.gram)
+    else:  # extreme magnitudes: the means in the exact units, or mid-ranges if they overflow
+        middle = np.array([lo / 2 + hi / 2 for lo, hi in (known[c] for c in cols)])
         with np.errstate(all="ignore"):
-            mean = gram.mean * guess / exact
+            mean = first.gram.mean / exact if first.gram is not None else middle / exact
         shift = np.where(np.isfinite(mean), mean, middle / exact)
-        terms = [F.col(c) / F.lit(float(s)) if s != 1 else F.col(c)
-                 for c, s in zip(cols, exact, strict=True)]
-        cached = None
+    terms = [F.col(c) / F.lit(float(s)) if s != 1 else F.col(c)
+             for c, s in zip(cols, exact, strict=True)]
     data = SparkRows(src, rows.where(use), terms, cached,
                      leverage=bool(predict) and len(xs) > 1)
     return ols_by_aggregates(data, design, shift, n=n, y_name=y, degree=1,
                              confidence=confidence, robust=None, weights_name=None,
                              log_weights=0.0, predict=predict, anova=anova,
                              unit=float(exact[-1]))
+
+
+def _text_pass(src: SparkSource, rows: Any, use: Any, names: list[str], cols: list[str], *,
+               ranged: bool) -> _FirstPass:
+    """CSV, parsed once: the row accounting over all rows (malformed records, text in a
+    numeric column, infinities, missing values), and over the used rows the ranges and
+    Spark's own centred moments (`avg`, `var_pop`, `covar_pop`: Welford's updates, Chan's
+    merges), the Gram about the means with no shift to guess."""
+    F = src.F
+    k = len(cols)
+    used = [F.when(use, F.col(c)) for c in cols]
+    fields = [*src.account_fields(names), F.count_if(use).alias("n")]
+    for c, v in zip(cols, used, strict=True):
+        fields += [F.min(v).alias(f"lo_{c}"), F.max(v).alias(f"hi_{c}"),
+                   F.avg(v).alias(f"m_{c}")]
+    fields += [(F.var_pop(used[a]) if a == b else F.covar_pop(used[a], used[b]))
+               .alias(f"v{a}_{b}") for a in range(k) for b in range(a, k)]
+    (found,) = src.records(rows.agg(*fields))
+    n = int(found["n"])
+    src.account(names, found, used=n)
+    ranges = {c: (found[f"lo_{c}"], found[f"hi_{c}"]) for c in cols}
+    low, high = ranges[cols[-1]]
+    mean = np.array([found[f"m_{c}"] if n else 0.0 for c in cols], dtype=np.float64)
+    products = np.empty((k, k))
+    for a in range(k):
+        for b in range(a, k):
+            products[a, b] = products[b, a] = n * (found[f"v{a}_{b}"] if n else 0.0)
+    gram = None
+    if np.all(np.isfinite(products)) and np.all(np.isfinite(mean)):
+        # Σd = 0 and Σddᵀ = n·cov about the means (as `_central_sums` for ab-test)
+        gram = Gram(n=n, total=float(n), shift=mean, sums=np.zeros(k), products=products)
+    return _FirstPass(n=n, ranges=ranges, constant=low if n and low == high else None,
+                      gram=gram, shift=mean)
+
+
+def _columnar_pass(src: SparkSource, rows: Any, use: Any, names: list[str], cols: list[str],
+                   *, ranged: bool) -> _FirstPass:
+    """Parquet or a table, whose row count Spark reads from the files' metadata: that count
+    and the first used rows (for a shift and y's first value) side by side, then one pass over
+    the used rows alone, filtered, with no condition per aggregate: n, the rows whose y
+    differs from that first value, the Gram sums about the shift (and with `ranged`, for
+    --predict, the ranges). The accounting of all rows (missing values per column,
+    infinities) is a pass of its own only when some row was left out or a sum is not finite;
+    the ranges, only when bounds from Σt² (max|t| ≤ √Σt², ≥ √(Σt²/n)) leave the units open."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    F = src.F
+    k = len(cols)
+    with ThreadPoolExecutor(1) as pool:
+        counting = pool.submit(src.count_rows)
+        head = src.collect(rows.where(use).select(*[F.col(c).alias(f"p{i}") for i, c in
+                                                    enumerate(cols)]).limit(SHIFT_ROWS))
+        read = counting.result()
+    values = np.array([[r[f"p{i}"] for i in range(k)] for r in head],
+                      dtype=np.float64).reshape(-1, k)
+    peaks = np.max(np.abs(values), axis=0) if head else np.ones(k)
+    unit = np.where((peaks > 0) & np.isfinite(peaks), peaks, 1.0)  # (a mean near 1e308)
+    shift = np.mean(values / unit, axis=0) * unit if head else np.zeros(k)
+    request = GramRequest(shift, np.eye(k))
+    found: dict[str, Any] = {"n": 0}
+    if head:
+        y0 = float(values[0, -1])
+        fields = [F.count(F.lit(1)).alias("n"),
+                  F.count_if(F.col(cols[-1]) != F.lit(y0)).alias("moved")]
+        if ranged:
+            fields += _range_fields(F, cols)
+        fields += gram_fields(F, [F.col(c) for c in cols], request, "g_")
+        (found,) = src.records(rows.where(use).agg(*fields))
+    n = int(found["n"])
+    gram = gram_of(found, request, n, "g_") if n else None
+    finite = gram is not None and np.all(np.isfinite(gram.products))
+    if n < read or not finite:  # rows left out, or an infinity to name: count them all
+        (book,) = src.records(rows.agg(*src.account_fields(names)))
+        src.account(names, book, used=n)
+    else:  # every row used: nothing missing, no infinity
+        src.account(names, {"_read": read, "_kept": read,
+                            **{f"_miss_{src.alias(m)}": 0 for m in names}}, used=n)
+    ranges = _ranges(found, cols) if ranged and n else None
+    if n and ranges is None and not (finite and _units_are_one(gram)):
+        (extent,) = src.records(rows.where(use).agg(*_range_fields(F, cols)))
+        ranges = _ranges(extent, cols)
+    return _FirstPass(n=n, ranges=ranges,
+                      constant=float(values[0, -1]) if n and not found["moved"] else None,
+                      gram=gram if finite else None, shift=shift)
+
+
+def _range_fields(F: Any, cols: Sequence[str]) -> list[Any]:
+    return [f(F.col(c)).alias(f"{name}_{c}") for c in cols
+            for f, name in ((F.min, "lo"), (F.max, "hi"))]
+
+
+def _ranges(found: Mapping[str, Any], cols: Sequence[str]) -> dict[str, tuple[float, float]]:
+    return {c: (found[f"lo_{c}"], found[f"hi_{c}"]) for c in cols}
+
+
+def _units_are_one(gram: Gram) -> bool:
+    """Whether every column's largest |value| lies within 2^±399, from its Σt² (about 0):
+    √(Σt²/n) ≤ max|t| ≤ √Σt² (a column of zeros has no unit either)."""
+    with np.errstate(all="ignore"):
+        squares = np.diag(gram.about(np.zeros_like(gram.shift)).products)
+        low, high = np.sqrt(squares / gram.n), np.sqrt(squares)
+    return bool(np.all((squares == 0) | ((low > 1 / _SAFE) & (high < _SAFE))))

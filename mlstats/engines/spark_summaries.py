@@ -115,7 +115,7 @@ def describe_summaries(src: SparkSource, columns: Sequence[str], *, by: str | No
                     fields.append(F.percentile_approx(value, [0.25, 0.5, 0.75], ACCURACY)
                                   .alias(f"q_{c}"))
         if first:
-            fields += src.account_fields(names)
+            fields += src.account_fields([*names, *columns])
             for t in text:
                 a = src.alias(t)
                 fields.append(F.count_if(use & F.col(a).isNull()).alias(f"tmiss_{a}"))
@@ -128,6 +128,7 @@ def describe_summaries(src: SparkSource, columns: Sequence[str], *, by: str | No
     totals = _summed(first, account_keys)
     groups = [r for r in first if not g or r["_g"] is not None]
     used_rows = sum(r["_kept"] for r in groups) if g else 0
+    src.check_values(columns, totals)  # (not a numeric value, an infinity: errors)
     src.account(names, totals, used=used_rows, complete=g is not None)
     if g:
         order = first_rows(src, used, g, use, [r["_g"] for r in groups])

@@ -942,8 +942,9 @@ def _in_squared_units(value: float, unit: float) -> float:
 def _power_of_two(top: float) -> float:
     """1, or the power of two nearest above `top` (a largest |value|) when that lies outside
     2^±400 (2^1023 at most, the largest a double holds): dividing by it is exact, and sums of
-    squares of the quotients neither overflow nor underflow."""
-    if top == 0 or 2.0**-400 < top < 2.0**400:
+    squares of the quotients neither overflow nor underflow. An unknown `top` (NaN: a range
+    an engine did not gather, having bounded it within 2^±400) is 1 too."""
+    if top == 0 or math.isnan(top) or 2.0**-400 < top < 2.0**400:
         return 1.0
     return math.ldexp(1.0, min(math.frexp(top)[1], 1023))
 

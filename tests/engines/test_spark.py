@@ -152,8 +152,8 @@ def test_regression_agrees(spark_remote, args):
 
 
 def test_ols_is_sql_aggregates_in_two_passes(spark_remote, monkeypatch):
-    # the head, one pass of accounting, ranges and Gram sums, one residual pass; no Python
-    # workers (the R factors of mapInArrow are for logistic regression's start only)
+    # one pass of accounting, ranges and centred moments (the Gram), one residual pass; no
+    # Python workers (the R factors of mapInArrow are for logistic regression's start only)
     from mlstats.engines import spark_tasks
 
     def refuse() -> None:
@@ -164,33 +164,97 @@ def test_ols_is_sql_aggregates_in_two_passes(spark_remote, monkeypatch):
     local = record(*args, engine="local")
     queries = _queries(monkeypatch)
     spark = record(*args, engine="spark", remote=spark_remote)
-    assert len(queries) == 3
+    assert len(queries) == 2
     assert_same({**local, "warnings": []}, {**spark, "warnings": []}, skip=ROWS_ONLY)
 
 
-@pytest.mark.parametrize("first", ["shifted", "huge", "overflowing"])
-def test_ols_with_extreme_first_rows_agrees(spark_remote, tmp_path, monkeypatch, first):
-    # a head of 3 rows: far from the means (the Gram sums are taken again about them), or
-    # below the magnitude (2^400) from which y is divided by a power of two (the first
-    # pass's Gram, in the head's units, is not used; its sums overflow for 1e305)
-    from mlstats.engines import spark_engine
-
-    monkeypatch.setattr(spark_engine, "HEAD_ROWS", 3)
+@pytest.mark.parametrize(("values", "passes"), [("offset", 2), ("huge", 3),
+                                                ("overflowing", 3)])
+def test_ols_with_offset_or_extreme_values_agrees(spark_remote, tmp_path, monkeypatch, values,
+                                                  passes):
+    # columns a million standard deviations from 0 (Spark's centred moments lose no digits:
+    # no pass more), or y beyond the magnitude (2^400) from which it is divided by a power of
+    # two (the first pass's moments, in the data's units, are not used: the Gram is taken
+    # again in the exact units; for 1e305 the moments overflow)
     rng = np.random.default_rng(7)
     x1, x2 = rng.normal(size=2000), rng.normal(size=2000)
-    if first == "shifted":  # 26 standard deviations from the mean of x1
-        x1[:3] += 1e3
     y = 1 + 2 * x1 - x2 + rng.normal(scale=0.5, size=2000)
-    if first != "shifted":
-        y[3:] *= 1e125 if first == "huge" else 1e305
+    if values == "offset":
+        x1, y = x1 + 1e6, y + 3e6
+    else:
+        y[3:] *= 1e125 if values == "huge" else 1e305
     path = _write(tmp_path / "ols.csv", "x1,x2,y", zip(x1.tolist(), x2.tolist(), y.tolist(),
                                                         strict=True))
     args = ("regression", path, "--y", "y", "--x", "x1,x2", "--predict", "x1=0.5,x2=1")
     local = record(*args, engine="local")
     queries = _queries(monkeypatch)
     spark = record(*args, engine="spark", remote=spark_remote)
-    assert len(queries) == 4
+    assert len(queries) == passes
     assert_same({**local, "warnings": []}, {**spark, "warnings": []}, skip=ROWS_ONLY)
+
+
+def _ols_parquet(tmp_path, case: str) -> str:
+    """2000 rows of x1, x2, y = 1 + 2·x1 − x2 + noise as Parquet, changed by `case`."""
+    rng = np.random.default_rng(11)
+    x1, x2 = rng.normal(size=2000), rng.normal(size=2000)
+    y = 1 + 2 * x1 - x2 + rng.normal(scale=0.5, size=2000)
+    if case == "offset":  # a million standard deviations from 0
+        x1, y = x1 + 1e6, y + 3e6
+    elif case == "huge":  # y divided by a power of two (beyond 2^400)
+        y = y * 1e125
+    elif case == "tiny":
+        x2 = x2 * 1e-130
+    elif case == "missing":  # a null, a NaN (missing as the local reader reads it)
+        x1[[5, 70]] = np.nan
+        y[[9]] = np.nan
+    elif case == "constant":
+        y = np.full(2000, 2.5)
+    frame = pd.DataFrame({"x1": x1, "x2": x2, "y": y})
+    if case == "missing":
+        frame["y"] = frame["y"].astype("object").where(frame.index != 100, None)
+        frame["y"] = frame["y"].astype("float64")
+    path = tmp_path / "ols.parquet"
+    frame.to_parquet(path, index=False)
+    return str(path)
+
+
+@pytest.mark.parametrize(("case", "options", "passes"), [
+    ("plain", (), 3), ("offset", (), 3), ("huge", (), 5), ("tiny", (), 5),
+    ("missing", (), 4), ("plain", ("--where", "x2 > -1"), 4),
+    ("plain", ("--predict", "x1=0.5,x2=1"), 3)])
+def test_ols_on_parquet_agrees(spark_remote, tmp_path, monkeypatch, case, options, passes):
+    # Parquet: the row count from the files' metadata and the first rows side by side, one
+    # filtered pass (n, the Gram), one residual pass; the accounting of all rows only when
+    # a row was left out, the ranges only when the units are not bounded within 2^±400 (then
+    # the Gram again in power-of-two units)
+    path = _ols_parquet(tmp_path, case)
+    args = ("regression", path, "--y", "y", "--x", "x1,x2", *options)
+    local = record(*args, engine="local")
+    queries = _queries(monkeypatch)
+    spark = record(*args, engine="spark", remote=spark_remote)
+    assert len(queries) == passes
+    assert spark["provenance"]["rows_used"] == local["provenance"]["rows_used"]
+    assert_same({**local, "warnings": []}, {**spark, "warnings": []}, skip=ROWS_ONLY)
+
+
+def test_ols_on_parquet_errors_agree(spark_remote, tmp_path):
+    # a constant y; an infinity in a used row, and in a row left out for a missing y
+    path = _ols_parquet(tmp_path, "constant")
+    args = ("regression", path, "--y", "y", "--x", "x1,x2")
+    local = invoke(*args, "--engine", "local")
+    spark = invoke(*args, "--engine", "spark", "--remote", spark_remote)
+    assert spark.exit_code == local.exit_code == 2
+    assert spark.stderr == local.stderr
+    for row, y in ((7, 1.0), (7, None)):
+        frame = pd.DataFrame({"x1": np.arange(50.0), "x2": np.arange(50.0) ** 0.5,
+                              "y": np.arange(50.0) % 7})
+        frame.loc[row, "x1"] = np.inf
+        frame.loc[row, "y"] = np.nan if y is None else y
+        frame.to_parquet(tmp_path / "inf.parquet", index=False)
+        args = ("regression", str(tmp_path / "inf.parquet"), "--y", "y", "--x", "x1,x2")
+        spark = invoke(*args, "--engine", "spark", "--remote", spark_remote)
+        assert spark.exit_code == 2
+        assert "column 'x1' holds an infinite or overflowing number 'Infinity'" in spark.stderr
 
 
 def test_ols_without_rows_says_so(spark_remote, write_csv):
@@ -502,3 +566,20 @@ def test_ab_test_of_values_near_the_largest_float_agrees(spark_remote, write_csv
     assert local["p_value"] is not None
     assert_same(local, record("ab-test", path, "--group", "g", *args, engine="spark",
                               remote=spark_remote))
+
+
+@pytest.mark.parametrize("args", [("describe", "--columns", "y"),
+                                  ("regression", "--y", "y", "--x", "x"),
+                                  ("ab-test", "--group", "x", "--metric", "y")])
+def test_a_bad_number_is_an_error_as_on_local(spark_remote, write_csv, args):
+    # a cell that is not a number, in a column whose first lines read as text, is an error
+    # (not a missing value); so is an infinity in a described column (not a null mean)
+    for cell, words in (("abc", "is not numeric: 'abc' at data record 3"),
+                        ("1e999", "holds an infinite or overflowing number '1e999' at data "
+                                  "record 3")):
+        path = write_csv(f"x,y\n1,2\n1,3\n2,{cell}\n2,5\n")
+        local = invoke(args[0], path, *args[1:], "--engine", "local")
+        spark = invoke(args[0], path, *args[1:], "--engine", "spark", "--remote",
+                       spark_remote)
+        assert spark.exit_code == local.exit_code == 2
+        assert f"column 'y' {words}" in spark.stderr, spark.stderr
