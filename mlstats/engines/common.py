@@ -159,12 +159,13 @@ def book_rows(src: Any, names: Sequence[str], found: dict[str, Any], *, used: in
     return rows
 
 
-def abtest_frame(groups: list[dict[str, Any]], *,
-                 covariate: bool) -> tuple[dict[str, Any], list[float] | None]:
+def abtest_frame(groups: list[dict[str, Any]], *, covariate: bool,
+                 scale: float | None = None) -> tuple[dict[str, Any], list[float] | None]:
     """From an engine's first ab-test pass (a row per group, in input order: `_g`, `n`, `s`,
     `two`, `lo`, `hi`, and `xlo`, `xhi` with a covariate): the labels and whether the metric
     is two-valued; the groups' Counts when it is (no covariate) or an empty tuple when no
-    group is left, with None; otherwise the power-of-two scales their ranges ask for."""
+    group is left, with None; otherwise the power-of-two scales their ranges ask for (the
+    metric's `scale` when the engine bounded it without `lo`, `hi`)."""
     import numpy as np
 
     from mlstats.stats.abtest import _scale_of
@@ -181,7 +182,8 @@ def abtest_frame(groups: list[dict[str, Any]], *,
     if not groups:
         found["summaries"] = ()
         return found, None
-    exact = [_scale_of(np.array([min(r["lo"] for r in groups), max(r["hi"] for r in groups)]))]
+    exact = [scale if scale is not None else
+             _scale_of(np.array([min(r["lo"] for r in groups), max(r["hi"] for r in groups)]))]
     if covariate:
         exact.append(_scale_of(np.array([min(r["xlo"] for r in groups),
                                          max(r["xhi"] for r in groups)])))

@@ -49,12 +49,12 @@ class SparkRows(GramRows):
         return [gram_of(found, rq, int(found["n"]), f"g{i}_") for i, rq in enumerate(requests)]
 
     def residual_pass(self, model: ResidualModel) -> ResidualPass:
-        """Σe² and Σ|e|, Q'e (which refines the fit) and with `leverage` max hᵢ, in one
-        aggregate (see `ResidualModel`). Q'e = Bᵀ·Σdᵢeᵢ, the p sums of the deviations times
-        the residual, as the corrected semi-normal equations take X'r (Björck 1996, §6.6.5);
-        qᵢ = dᵢB row by row only for the leverage. Spark gathers no statistics of single rows
-        (no quantiles, so `ols_by_aggregates` leaves them null): Σe, Σe³, Σe⁴ and
-        Breusch–Pagan's sums, which only those serve, are not taken (NaN)."""
+        """Σe² and Σ|e|, Q'e (which refines the fit; 0 unless `model.refine`) and with
+        `leverage` max hᵢ, in one aggregate (see `ResidualModel`). Q'e = Bᵀ·Σdᵢeᵢ, the p sums
+        of the deviations times the residual, as the corrected semi-normal equations take
+        X'r (Björck 1996, §6.6.5); qᵢ = dᵢB row by row only for the leverage. Spark gathers no
+        statistics of single rows (no quantiles, so `ols_by_aggregates` leaves them null):
+        Σe, Σe³, Σe⁴ and Breusch–Pagan's sums, which only those serve, are not taken (NaN)."""
         F = self.F
         p = model.b.size
         t = self.terms
@@ -69,7 +69,8 @@ class SparkRows(GramRows):
         e = F.col("e")
         fields = [F.count(F.lit(1)).alias("n"), F.sum(e * e).alias("s2"),
                   F.sum(F.abs(e)).alias("a")]
-        fields += [F.sum(F.col(f"d{j}") * e).alias(f"de{j}") for j in range(p)]
+        if model.refine:
+            fields += [F.sum(F.col(f"d{j}") * e).alias(f"de{j}") for j in range(p)]
         if self.leverage:
             h = F.lit(1 / model.n if model.intercept else 0.0)
             for j in range(p):
@@ -83,7 +84,8 @@ class SparkRows(GramRows):
         nan = float("nan")
         return ResidualPass(
             n=int(found["n"]), powers=(nan, found["s2"], nan, nan), abs_sum=found["a"],
-            steps=nan, qe=model.basis.T @ np.array([found[f"de{j}"] for j in range(p)]),
+            steps=nan, qe=model.basis.T @ np.array([found[f"de{j}"] if model.refine else 0.0
+                                                     for j in range(p)]),
             bp=np.full(p, nan), bp_sums=np.full(p, nan), quantiles=(),
             top_leverage=float(found["top"]) if self.leverage else nan)
 
@@ -190,8 +192,10 @@ def ols_spark(src: SparkSource, y: str, xs: Sequence[str], *, intercept: bool,
         shift = np.where(np.isfinite(mean), mean, middle / exact)
     terms = [F.col(c) / F.lit(float(s)) if s != 1 else F.col(c)
              for c, s in zip(cols, exact, strict=True)]
-    data = SparkRows(src, rows.where(use), terms, cached,
-                     leverage=bool(predict) and len(xs) > 1)
+    # Every row used (none missing, none left out by --where, no NaN): the later passes read
+    # the columns as stored, with no cleaning and no filter (CSV's are text: cleaned).
+    used = src.frame if not src.csv and n == src.rows_read else rows.where(use)
+    data = SparkRows(src, used, terms, cached, leverage=bool(predict) and len(xs) > 1)
     return ols_by_aggregates(data, design, shift, n=n, y_name=y, degree=1,
                              confidence=confidence, robust=None, weights_name=None,
                              log_weights=0.0, predict=predict, anova=anova,
@@ -293,8 +297,8 @@ def _ranges(found: Mapping[str, Any], cols: Sequence[str]) -> dict[str, tuple[fl
 
 def _units_are_one(gram: Gram) -> bool:
     """Whether every column's largest |value| lies within 2^±399, from its Σt² (about 0):
-    √(Σt²/n) ≤ max|t| ≤ √Σt² (a column of zeros has no unit either)."""
+    √(Σt²/n) ≤ max|t| ≤ √Σt² (Σt² = 0 may be squares that underflowed: not decided)."""
     with np.errstate(all="ignore"):
         squares = np.diag(gram.about(np.zeros_like(gram.shift)).products)
         low, high = np.sqrt(squares / gram.n), np.sqrt(squares)
-    return bool(np.all((squares == 0) | ((low > 1 / _SAFE) & (high < _SAFE))))
+    return bool(np.all((low > 1 / _SAFE) & (high < _SAFE)))

@@ -304,26 +304,37 @@ def abtest_summaries(src: SparkSource, group: str, metric: str,
     use = F.col("_keep") & _complete(src, names)
     parts = [value] + ([x] if x is not None else [])
     # The first rows (each group's first row, and a shift should Spark's own central moments
-    # overflow) are read while the one pass over all rows runs.
+    # overflow) are read beside the row count (Parquet, a table) or the one pass (CSV).
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(1) as pool:
-        heading = pool.submit(src.head, used, use, [F.col(g).alias("_g"), *(
-            e.alias(f"p{i}") for i, e in enumerate(parts))])
-        first, central = _abtest_pass(src, rows, g, use, names, parts, {}, [], central=True)
-        head, ordered = heading.result()
-    account_keys = [k for k in first[0] if k.startswith("_") and k not in ("_g", "_u")]
-    groups = [r for r in first if r["_u"] and r["_g"] is not None and r["n"]]
-    src.account(names, _summed(first, account_keys), used=sum(r["n"] for r in groups))
+    heading = [F.col(g).alias("_g"), *(e.alias(f"p{i}") for i, e in enumerate(parts))]
+    scale = None
+    if src.csv or x is not None:
+        with ThreadPoolExecutor(1) as pool:
+            ahead = pool.submit(src.head, used, use, heading)
+            first, central = _abtest_pass(src, rows, g, use, names, parts, {}, [],
+                                          central=True)
+            head, ordered = ahead.result()
+        account_keys = [k for k in first[0] if k.startswith("_") and k not in ("_g", "_u")]
+        groups = [r for r in first if r["_u"] and r["_g"] is not None and r["n"]]
+        src.account(names, _summed(first, account_keys), used=sum(r["n"] for r in groups))
+    else:
+        with ThreadPoolExecutor(1) as pool:
+            counting = pool.submit(src.count_rows)
+            head, ordered = src.head(used, use, heading)
+            read = counting.result()
+        groups, central, scale = _abtest_columnar(src, rows, g, use, names, value, read)
     if groups:
         order = first_rows(src, used, g, use, [r["_g"] for r in groups],
                            head=head if ordered else None)
         groups.sort(key=lambda r: order[r["_g"]])
-    found, exact = abtest_frame(groups, covariate=x is not None)
+    found, exact = abtest_frame(groups, covariate=x is not None, scale=scale)
     if exact is None:
         return found
-    if all(math.isfinite(v) for r in groups for v in central[r["_g"]]):
+    if all(sc == 1 for sc in exact) and all(math.isfinite(v) for r in groups
+                                             for v in central[r["_g"]]):
         # Spark's central moments (Welford's updates, Chan's merges) about each group's mean
+        # (values that need a scale may have overflowed or underflowed in them: the sums)
         scales = exact
         shift = {r["_g"]: [r[f"m{i}"] / scales[i] for i in range(len(parts))] for r in groups}
         sums = {r["_g"]: _central_sums(r, len(parts), scales) for r in groups}
@@ -352,6 +363,48 @@ def abtest_summaries(src: SparkSource, group: str, metric: str,
         sums = again[None]
     return _abtest_found(src, found, groups, parts, shift, scales, sums, rows, use, g, value,
                          x)
+
+
+def _abtest_columnar(src: SparkSource, rows: Any, g: str, use: Any, names: list[str],
+                     value: Any, read: int) -> tuple[list[dict], dict, float | None]:
+    """ab-test's one pass over Parquet or a table (whose row count `read` Spark takes from
+    the files' metadata): the used rows alone, filtered, grouped by the group only, with
+    plain aggregates (n, Σy, whether y is 0/1, Spark's var_pop). The accounting of all rows
+    is a pass of its own only when some row was left out or a sum is not finite (an infinity
+    to name); the metric's range, only when bounds from Σy² = n(v + ȳ²) (max|y| between
+    max √(Σy²/n) and √ΣΣy²) leave its power-of-two scale open. Returns the groups (as
+    `_abtest_pass` gives them), their central moments and the scale (None: from the
+    groups' `lo`, `hi`)."""
+    from mlstats.stats.abtest import _SAFE_MAGNITUDE
+
+    F = src.F
+    buckets = src.records(rows.where(use).groupBy(F.col(g).alias("_g")).agg(
+        F.count(F.lit(1)).alias("n"), F.sum(value).alias("s"),
+        F.bool_and(value.isin(0.0, 1.0)).alias("two"), F.var_pop(value).alias("v00")))
+    groups = [{**r, "_u": True, "m0": r["s"] / r["n"]} for r in buckets]
+    n = sum(r["n"] for r in groups)
+    finite = all(math.isfinite(r["s"]) and math.isfinite(r["v00"]) for r in groups)
+    if n < read or not finite:  # rows left out, or an infinity to name: count them all
+        (book,) = src.records(rows.agg(*src.account_fields(names)))
+        src.account(names, book, used=n)
+    else:  # every row used: nothing missing, no infinity
+        src.account(names, {"_read": read, "_kept": read,
+                            **{f"_miss_{src.alias(m)}": 0 for m in names}}, used=n)
+    central = {r["_g"]: [r["m0"], r["v00"]] for r in groups}
+    scale = None
+    if finite and groups:
+        with np.errstate(all="ignore"):
+            squares = np.array([r["n"] * (r["v00"] + r["m0"] ** 2) for r in groups])
+            low = float(np.max(np.sqrt(squares / [r["n"] for r in groups])))
+            high = math.sqrt(float(np.sum(squares)))
+        if low >= 1 / _SAFE_MAGNITUDE and high <= _SAFE_MAGNITUDE:
+            scale = 1.0  # (as `_scale_of` gives for every |y| within 2^±256)
+    if scale is None and groups and not all(r["two"] for r in groups):
+        extent = {e["_g"]: e for e in src.records(rows.where(use).groupBy(
+            F.col(g).alias("_g")).agg(F.min(value).alias("lo"), F.max(value).alias("hi")))}
+        for r in groups:
+            r["lo"], r["hi"] = extent[r["_g"]]["lo"], extent[r["_g"]]["hi"]
+    return groups, central, scale
 
 
 def _central_sums(r: dict[str, Any], k: int, scales: list[float]) -> dict:

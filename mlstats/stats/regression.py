@@ -1351,7 +1351,9 @@ class ResidualModel:
     qᵢ = √wᵢ·d·B (B = S⁻¹R⁻¹), the leverage hᵢ = cᵢ² + ‖qᵢ‖² with cᵢ² = wᵢ/Σw (1/n
     unweighted, 0 without an intercept), Cook's distance up to kσ̂²: eᵢ²hᵢ/(1 − hᵢ)², and the
     middle matrix of `robust`: Σωᵢfᵢfᵢᵀ with fᵢ = [cᵢ, qᵢ] (qᵢ alone without an intercept),
-    ωᵢ = eᵢ² (hc0), eᵢ²·n/df_resid (hc1), eᵢ²/(1 − hᵢ) (hc2), eᵢ²/(1 − hᵢ)² (hc3)."""
+    ωᵢ = eᵢ² (hc0), eᵢ²·n/df_resid (hc1), eᵢ²/(1 − hᵢ) (hc2), eᵢ²/(1 − hᵢ)² (hc3).
+    `refine` False: the fit is so well conditioned (κ(R)²·ε ≤ 2⁻⁴⁰) that Q'e, the correction
+    of the semi-normal equations, is below the bits that count; an engine may leave it 0."""
 
     shift: np.ndarray
     shift_low: np.ndarray
@@ -1367,6 +1369,7 @@ class ResidualModel:
     df_resid: int
     unit: float
     influential: int = 5
+    refine: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -1526,7 +1529,8 @@ def ols_by_aggregates(rows: GramRows, design: Design, shift: np.ndarray, *, n: i
                           else np.zeros(p), centre=centre, y_mean=fit.y_parts,
                           b=fit.g / fit.scale,
                           basis=basis, intercept=fit.intercept, n=n, total=fit.weight_total,
-                          weighted=weighted, robust=robust, df_resid=n - k, unit=unit)
+                          weighted=weighted, robust=robust, df_resid=n - k, unit=unit,
+                          refine=np.linalg.cond(fit.r) ** 2 * 2.0**-52 > 2.0**-40)
     found = rows.residual_pass(model)
     ssr = found.powers[1]
     for _ in range(2):  # the corrected semi-normal equations: g ← g + R⁻¹Q'e

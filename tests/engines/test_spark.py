@@ -237,6 +237,31 @@ def test_ols_on_parquet_agrees(spark_remote, tmp_path, monkeypatch, case, option
     assert_same({**local, "warnings": []}, {**spark, "warnings": []}, skip=ROWS_ONLY)
 
 
+def test_ols_refines_only_fits_that_need_it(spark_remote, tmp_path, monkeypatch):
+    # Q'e (the semi-normal equations' correction) is taken for an ill-conditioned fit
+    # (Longley) and left out for a well-conditioned one; when every row of a Parquet input
+    # is used, the residual pass reads the columns as stored (no cleaning, no filter)
+    from mlstats.engines.spark_regression import SparkRows
+    from tests.conftest import NIST
+
+    seen = []
+    residual_pass = SparkRows.residual_pass
+
+    def recorded(self, model):
+        seen.append((model.refine, self.rows is self.src.frame))
+        return residual_pass(self, model)
+    monkeypatch.setattr(SparkRows, "residual_pass", recorded)
+    record("regression", _ols_parquet(tmp_path, "plain"), "--y", "y", "--x", "x1,x2",
+           engine="spark", remote=spark_remote)
+    assert seen == [(False, True)]
+    seen.clear()
+    path = NIST / "Longley.csv"
+    xs = [c for c in path.read_text().splitlines()[0].split(",") if c != "y"]
+    record("regression", str(path), "--y", "y", "--x", ",".join(xs), engine="spark",
+           remote=spark_remote)
+    assert seen and all(refine and not stored for refine, stored in seen)
+
+
 def test_ols_on_parquet_errors_agree(spark_remote, tmp_path):
     # a constant y; an infinity in a used row, and in a row left out for a missing y
     path = _ols_parquet(tmp_path, "constant")
@@ -583,3 +608,57 @@ def test_a_bad_number_is_an_error_as_on_local(spark_remote, write_csv, args):
                        spark_remote)
         assert spark.exit_code == local.exit_code == 2
         assert f"column 'y' {words}" in spark.stderr, spark.stderr
+
+
+def _ab_parquet(tmp_path, case: str) -> str:
+    """Three groups (C first seen at row 40) and a metric, as Parquet, changed by `case`."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    group = np.where(np.arange(n) % 3 == 0, "B", "A").astype(object)
+    group[40::97] = "C"
+    metric = rng.normal(10.0, 2.0, size=n) + (group == "B") * 0.3
+    if case == "binary":
+        metric = (rng.random(n) < np.where(group == "B", 0.12, 0.1)).astype(float)
+    elif case == "huge":  # beyond 2^256: the metric's power-of-two scale from its range
+        metric = metric * 1e300
+    elif case == "overflowing":  # Spark's own moments overflow: the sums about a shift
+        metric = metric * 1e307
+    elif case == "tiny":
+        metric = metric * 1e-290
+    frame = pd.DataFrame({"g": group, "m": metric})
+    if case == "missing":  # a missing group, a null and a NaN metric
+        frame.loc[3, "g"] = None
+        frame.loc[[8, 9], "m"] = np.nan
+        frame["m"] = frame["m"].astype("object").where(frame.index != 9, None).astype(float)
+    path = tmp_path / "ab.parquet"
+    frame.to_parquet(path, index=False)
+    return str(path)
+
+
+@pytest.mark.parametrize(("case", "options", "queries"), [
+    ("plain", (), 2), ("plain", ("--test", "mannwhitney"), 4), ("binary", (), 2),
+    ("missing", (), 3), ("plain", ("--where", "m > 9"), 3), ("huge", (), 5),
+    ("tiny", (), 4), ("overflowing", (), 5)])
+def test_ab_test_on_parquet_agrees(spark_remote, tmp_path, monkeypatch, case, options,
+                                   queries):
+    # Parquet: the row count from the files' metadata beside the first rows (the groups'
+    # order), one filtered pass grouped by the group alone; the accounting of all rows only
+    # when a row was left out, the range only when the scale is not bounded within 2^±256
+    path = _ab_parquet(tmp_path, case)
+    args = ("ab-test", path, "--group", "g", "--metric", "m", *options)
+    local = record(*args, engine="local")
+    counted = _queries(monkeypatch)
+    spark = record(*args, engine="spark", remote=spark_remote)
+    assert len(counted) == queries
+    assert_same(local, spark)
+
+
+def test_ab_test_on_parquet_with_an_infinity_is_an_error(spark_remote, tmp_path):
+    frame = pd.DataFrame({"g": ["A", "B"] * 10, "m": np.arange(20.0)})
+    frame.loc[13, "m"] = np.inf
+    frame.to_parquet(tmp_path / "inf.parquet", index=False)
+    spark = invoke("ab-test", str(tmp_path / "inf.parquet"), "--group", "g", "--metric", "m",
+                   "--engine", "spark", "--remote", spark_remote)
+    assert spark.exit_code == 2
+    assert "column 'm' holds an infinite or overflowing number 'Infinity' at data record 14" \
+        in spark.stderr
