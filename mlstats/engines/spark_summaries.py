@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from concurrent.futures import Future
 from typing import Any
 
 import numpy as np
@@ -318,12 +319,13 @@ def abtest_summaries(src: SparkSource, group: str, metric: str,
         account_keys = [k for k in first[0] if k.startswith("_") and k not in ("_g", "_u")]
         groups = [r for r in first if r["_u"] and r["_g"] is not None and r["n"]]
         src.account(names, _summed(first, account_keys), used=sum(r["n"] for r in groups))
-    else:
-        with ThreadPoolExecutor(1) as pool:
+    else:  # (the head of the group alone: the values only if the moments overflow)
+        with ThreadPoolExecutor(2) as pool:
             counting = pool.submit(src.count_rows)
-            head, ordered = src.head(used, use, heading)
-            read = counting.result()
-        groups, central, scale = _abtest_columnar(src, rows, g, use, names, value, read)
+            ahead = pool.submit(src.head, used, use, heading[:1])
+            groups, central, scale = _abtest_columnar(src, rows, g, use, names, value,
+                                                      counting)
+            head, ordered = ahead.result()
     if groups:
         order = first_rows(src, used, g, use, [r["_g"] for r in groups],
                            head=head if ordered else None)
@@ -340,6 +342,8 @@ def abtest_summaries(src: SparkSource, group: str, metric: str,
         sums = {r["_g"]: _central_sums(r, len(parts), scales) for r in groups}
         return _abtest_found(src, found, groups, parts, shift, scales, sums, rows, use, g,
                              value, x)
+    if head and "p0" not in head[0].asDict():
+        head, _ordered = src.head(used, use, heading)
     pilot = _head_moments(head, len(parts))
     scales = [_scale_of(np.array([peak])) for _mean, peak in pilot]
     centre = [mean / scales[i] for i, (mean, _peak) in enumerate(pilot)]
@@ -366,8 +370,8 @@ def abtest_summaries(src: SparkSource, group: str, metric: str,
 
 
 def _abtest_columnar(src: SparkSource, rows: Any, g: str, use: Any, names: list[str],
-                     value: Any, read: int) -> tuple[list[dict], dict, float | None]:
-    """ab-test's one pass over Parquet or a table (whose row count `read` Spark takes from
+                     value: Any, read: Future) -> tuple[list[dict], dict, float | None]:
+    """ab-test's one pass over Parquet or a table (whose row count, `read`, Spark takes from
     the files' metadata): the used rows alone, filtered, grouped by the group only, with
     plain aggregates (n, Σy, whether y is 0/1, Spark's var_pop). The accounting of all rows
     is a pass of its own only when some row was left out or a sum is not finite (an infinity
@@ -382,7 +386,7 @@ def _abtest_columnar(src: SparkSource, rows: Any, g: str, use: Any, names: list[
         F.count(F.lit(1)).alias("n"), F.sum(value).alias("s"),
         F.bool_and(value.isin(0.0, 1.0)).alias("two"), F.var_pop(value).alias("v00")))
     groups = [{**r, "_u": True, "m0": r["s"] / r["n"]} for r in buckets]
-    n = sum(r["n"] for r in groups)
+    n, read = sum(r["n"] for r in groups), read.result()
     finite = all(math.isfinite(r["s"]) and math.isfinite(r["v00"]) for r in groups)
     if n < read or not finite:  # rows left out, or an infinity to name: count them all
         (book,) = src.records(rows.agg(*src.account_fields(names)))

@@ -309,9 +309,9 @@ def gram_correlation(columns: Sequence[np.ndarray]) -> np.ndarray:
 
     size, k = columns[0].size, len(columns)
     # Subnormal values (below 2^-1022) carry few bits, and their mean fewer: such a column is
-    # first multiplied by 2^600 (exact; r does not change with the scale).
-    columns = [c * 2.0 ** 600 if c.size and float(np.abs(c).max()) < 2.0 ** -900 else c
-               for c in columns]
+    # first multiplied by 2^600 (exact; r does not change with the scale); values near the
+    # largest double (beyond 2^1000), whose sum for the mean would overflow, by 2^-64.
+    columns = [_rescaled(c) for c in columns]
     means = [float(c.mean()) for c in columns]
     inverse = np.array([1.0 / _power_of_two(max(float(c.max()) - m, m - float(c.min())))
                         for c, m in zip(columns, means, strict=True)])
@@ -330,6 +330,15 @@ def gram_correlation(columns: Sequence[np.ndarray]) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         r = gram / np.outer(norms, norms)
     return np.clip(r, -1.0, 1.0)
+
+
+def _rescaled(column: np.ndarray) -> np.ndarray:
+    peak = float(np.abs(column).max()) if column.size else 0.0
+    if peak < 2.0**-900:
+        return column * 2.0**600
+    if peak > 2.0**1000:
+        return column * 2.0**-64
+    return column
 
 
 def _power_of_two(peak: float) -> float:

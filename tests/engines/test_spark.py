@@ -637,13 +637,14 @@ def _ab_parquet(tmp_path, case: str) -> str:
 
 @pytest.mark.parametrize(("case", "options", "queries"), [
     ("plain", (), 2), ("plain", ("--test", "mannwhitney"), 4), ("binary", (), 2),
-    ("missing", (), 3), ("plain", ("--where", "m > 9"), 3), ("huge", (), 5),
-    ("tiny", (), 4), ("overflowing", (), 5)])
+    ("missing", (), 3), ("plain", ("--where", "m > 9"), 3), ("huge", (), 6),
+    ("tiny", (), 5), ("overflowing", (), 6)])
 def test_ab_test_on_parquet_agrees(spark_remote, tmp_path, monkeypatch, case, options,
                                    queries):
-    # Parquet: the row count from the files' metadata beside the first rows (the groups'
-    # order), one filtered pass grouped by the group alone; the accounting of all rows only
-    # when a row was left out, the range only when the scale is not bounded within 2^±256
+    # Parquet: the row count from the files' metadata and the first rows (the groups' order)
+    # beside one filtered pass grouped by the group alone; the accounting of all rows only
+    # when a row was left out, the range only when the scale is not bounded within 2^±256,
+    # and the first rows' values with the sums about a shift only when a scale is needed
     path = _ab_parquet(tmp_path, case)
     args = ("ab-test", path, "--group", "g", "--metric", "m", *options)
     local = record(*args, engine="local")
