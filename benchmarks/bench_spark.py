@@ -5,16 +5,17 @@ fixture's server, or `spark-submit --class org.apache.spark.sql.connect.service.
 SparkConnectServer` from a full pyspark). The data are generated on the server as Parquet,
 MLSTATS_SPARK_BENCH_ROWS rows (comma-separated, default 1e6,1e7): a group g (A/B), x1, x2
 (normal) and y = 1 + 2·x1 − x2 + noise; MLSTATS_SPARK_BENCH_REPEAT timings of each side
-(default 2), the best kept; MLSTATS_SPARK_BENCH_COMMANDS picks commands (default
-describe,ab-test,regression). mlstats runs in-process (its Spark session is
-opened per command, as a real run opens it); the peer is the aggregation a user would write
-in an open session: describe as count/avg/stddev/min/max/skewness/kurtosis/percentile_approx,
-ab-test as a GROUP BY of count/avg/var_samp with Welch's test on the client, OLS as one pass
-of the normal equations' sums solved on the client, and (a second, fuller peer) that with one
-more pass for what our record holds of the residuals: Σe² and Σ|e| (rmse, mae); mlstats on
-Spark reports no residual quartiles, diagnostics or influential rows. Each peer is also timed
-as a script runs it (`_in_own_session`): its own session opened, the aggregation, the session
-stopped, which is what one mlstats run does.
+(default 2), taken in turns with the peers' (`best_of_each`), the best of each kept;
+MLSTATS_SPARK_BENCH_COMMANDS picks commands (default describe,ab-test,regression). mlstats runs
+in-process (its Spark session is opened per command, as a real run opens it); the peer is the
+aggregation a user would write in an open session: describe as
+count/avg/stddev/min/max/skewness/kurtosis/percentile_approx, ab-test as a GROUP BY of
+count/avg/var_samp with Welch's test on the client, OLS as one pass of the normal equations'
+sums solved on the client, and (a second, fuller peer) that with one more pass for what our
+record holds of the residuals: Σe² and Σ|e| (rmse, mae); mlstats on Spark reports no residual
+quartiles, diagnostics or influential rows. Each peer is also timed as a script runs it
+(`_in_own_session`): its own session opened, the aggregation, the session stopped, which is
+what one mlstats run does.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import os
 import warnings
 from collections.abc import Iterator
 
-from benchmarks.harness import DATA, Comparison, best_of
+from benchmarks.harness import DATA, Comparison, best_of_each
 
 
 def _session(remote: str):
@@ -139,14 +140,15 @@ def run() -> Iterator[Comparison]:
         for name, args, peers in cases:
             if name not in commands:
                 continue
-            ours = best_of(lambda args=args: _mlstats(*args), repeat=repeat)
-            for by_hand, peer in peers:
-                theirs = best_of(lambda f=by_hand, p=path: f(spark, p), repeat=repeat)
-                yield Comparison(f"spark {name}, {label}", ours, theirs, "pyspark",
-                                 "<= 1.2x", note=peer)
+            sides = [lambda args=args: _mlstats(*args)]
+            for by_hand, _peer in peers:
+                sides.append(lambda f=by_hand, p=path: f(spark, p))
                 # as a script runs it: its own session opened, the aggregation, closed
-                script = best_of(lambda f=by_hand, p=path: _in_own_session(remote, f, p),
-                                 repeat=repeat)
-                yield Comparison(f"spark {name}, {label}", ours, script, "pyspark script",
-                                 "<= 1.2x", note=peer + ", own session")
+                sides.append(lambda f=by_hand, p=path: _in_own_session(remote, f, p))
+            ours, *theirs = best_of_each(sides, repeat=repeat)
+            for k, (_by_hand, peer) in enumerate(peers):
+                yield Comparison(f"spark {name}, {label}", ours, theirs[2 * k], "pyspark",
+                                 "<= 1.2x", note=peer)
+                yield Comparison(f"spark {name}, {label}", ours, theirs[2 * k + 1],
+                                 "pyspark script", "<= 1.2x", note=peer + ", own session")
     spark.stop()

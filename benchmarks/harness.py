@@ -53,6 +53,19 @@ def best_of(fn: Callable[[], object], repeat: int = 3) -> float:
     return min(times)
 
 
+def best_of_each(fns: list[Callable[[], object]], repeat: int = 3) -> list[float]:
+    """The fastest of `repeat` timings of each of `fns`, taken in turns (one of each per
+    round), so that a machine whose speed drifts during the run weighs on every side alike."""
+    best = [float("inf")] * len(fns)
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            gc.collect()
+            start = time.perf_counter()
+            fn()
+            best[i] = min(best[i], time.perf_counter() - start)
+    return best
+
+
 def command_time(args: list[str], repeat: int = 3) -> float:
     """Best wall time of a whole process (interpreter start-up included)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

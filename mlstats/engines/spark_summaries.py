@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from concurrent.futures import Future
 from typing import Any
 
 import numpy as np
@@ -320,11 +319,9 @@ def abtest_summaries(src: SparkSource, group: str, metric: str,
         groups = [r for r in first if r["_u"] and r["_g"] is not None and r["n"]]
         src.account(names, _summed(first, account_keys), used=sum(r["n"] for r in groups))
     else:  # (the head of the group alone: the values only if the moments overflow)
-        with ThreadPoolExecutor(2) as pool:
-            counting = pool.submit(src.count_rows)
+        with ThreadPoolExecutor(1) as pool:
             ahead = pool.submit(src.head, used, use, heading[:1])
-            groups, central, scale = _abtest_columnar(src, rows, g, use, names, value,
-                                                      counting)
+            groups, central, scale = _abtest_columnar(src, rows, g, metric, names, value)
             head, ordered = ahead.result()
     if groups:
         order = first_rows(src, used, g, use, [r["_g"] for r in groups],
@@ -369,31 +366,44 @@ def abtest_summaries(src: SparkSource, group: str, metric: str,
                          x)
 
 
-def _abtest_columnar(src: SparkSource, rows: Any, g: str, use: Any, names: list[str],
-                     value: Any, read: Future) -> tuple[list[dict], dict, float | None]:
-    """ab-test's one pass over Parquet or a table (whose row count, `read`, Spark takes from
-    the files' metadata): the used rows alone, filtered, grouped by the group only, with
-    plain aggregates (n, Σy, whether y is 0/1, Spark's var_pop). The accounting of all rows
-    is a pass of its own only when some row was left out or a sum is not finite (an infinity
-    to name); the metric's range, only when bounds from Σy² = n(v + ȳ²) (max|y| between
-    max √(Σy²/n) and √ΣΣy²) leave its power-of-two scale open. Returns the groups (as
-    `_abtest_pass` gives them), their central moments and the scale (None: from the
-    groups' `lo`, `hi`)."""
+def _abtest_columnar(src: SparkSource, rows: Any, g: str, metric: str, names: list[str],
+                     value: Any) -> tuple[list[dict], dict, float | None]:
+    """ab-test's one pass over Parquet or a table: all rows grouped by the group alone (its
+    missing values a group of their own), with plain aggregates of the metric where it is
+    present and kept (n, Σy, whether y is 0/1, Spark's var_pop), and the counts the row
+    accounting takes (rows, kept by --where): no condition per aggregate, no filter. A
+    second pass only to name an infinity (a sum not finite), and for the metric's range when
+    bounds from Σy² = n(v + ȳ²) (max|y| between max √(Σy²/n) and √ΣΣy²) leave its
+    power-of-two scale open. Returns the groups (as `_abtest_pass` gives them), their central
+    moments and the scale (None: from the groups' `lo`, `hi`)."""
     from mlstats.stats.abtest import _SAFE_MAGNITUDE
 
     F = src.F
-    buckets = src.records(rows.where(use).groupBy(F.col(g).alias("_g")).agg(
-        F.count(F.lit(1)).alias("n"), F.sum(value).alias("s"),
-        F.bool_and(value.isin(0.0, 1.0)).alias("two"), F.var_pop(value).alias("v00")))
-    groups = [{**r, "_u": True, "m0": r["s"] / r["n"]} for r in buckets]
-    n, read = sum(r["n"] for r in groups), read.result()
-    finite = all(math.isfinite(r["s"]) and math.isfinite(r["v00"]) for r in groups)
-    if n < read or not finite:  # rows left out, or an infinity to name: count them all
+    keep, present = F.col("_keep"), F.col(src.alias(metric)).isNotNull()
+    y = F.col("_y")
+    fields = [F.count(F.lit(1)).alias("_all"), F.count_if(keep).alias("_k"),
+              F.count(y).alias("n"), F.sum(y).alias("s"),
+              F.bool_and(y.isin(0.0, 1.0)).alias("two"), F.var_pop(y).alias("v00")]
+    picked = [F.col(g).alias("_g"), F.when(keep & present, value).alias("_y"), keep]
+    if src.where:  # an infinity in a row that --where leaves out is an error too
+        picked.append(F.col(src.alias(metric)).alias("_m"))
+        fields.append(F.max(F.abs(F.col("_m"))).alias("_top"))
+    buckets = src.records(rows.select(*picked).groupBy("_g").agg(*fields))
+    finite = all(math.isfinite(r[k]) for r in buckets for k in ("s", "v00", "_top")
+                 if r.get(k) is not None)
+    groups = [{**r, "_u": True, "m0": r["s"] / r["n"]} for r in buckets
+              if r["_g"] is not None and r["n"]]
+    n = sum(r["n"] for r in groups)
+    if not finite:  # an infinity to name (or sums beyond the doubles): count them all
         (book,) = src.records(rows.agg(*src.account_fields(names)))
         src.account(names, book, used=n)
-    else:  # every row used: nothing missing, no infinity
-        src.account(names, {"_read": read, "_kept": read,
-                            **{f"_miss_{src.alias(m)}": 0 for m in names}}, used=n)
+    else:
+        gone = sum(r["_k"] for r in buckets if r["_g"] is None)
+        src.account(names, {"_read": sum(r["_all"] for r in buckets),
+                            "_kept": sum(r["_k"] for r in buckets),
+                            f"_miss_{g}": gone,
+                            f"_miss_{src.alias(metric)}": sum(r["_k"] - r["n"]
+                                                              for r in buckets)}, used=n)
     central = {r["_g"]: [r["m0"], r["v00"]] for r in groups}
     scale = None
     if finite and groups:
@@ -404,6 +414,7 @@ def _abtest_columnar(src: SparkSource, rows: Any, g: str, use: Any, names: list[
         if low >= 1 / _SAFE_MAGNITUDE and high <= _SAFE_MAGNITUDE:
             scale = 1.0  # (as `_scale_of` gives for every |y| within 2^±256)
     if scale is None and groups and not all(r["two"] for r in groups):
+        use = keep & F.col(g).isNotNull() & present
         extent = {e["_g"]: e for e in src.records(rows.where(use).groupBy(
             F.col(g).alias("_g")).agg(F.min(value).alias("lo"), F.max(value).alias("hi")))}
         for r in groups:
