@@ -227,12 +227,8 @@ def test_ols_on_parquet_agrees(spark_remote, tmp_path, monkeypatch, case, option
     # filtered pass (n, the Gram), one residual pass; the accounting of all rows only when
     # a row was left out, the ranges only when the units are not bounded within 2^±400 (then
     # the Gram again in power-of-two units)
-    path = _ols_parquet(tmp_path, case)
-    args = ("regression", path, "--y", "y", "--x", "x1,x2", *options)
-    local = record(*args, engine="local")
-    queries = _queries(monkeypatch)
-    spark = record(*args, engine="spark", remote=spark_remote)
-    assert len(queries) == passes
+    args = ("regression", _ols_parquet(tmp_path, case), "--y", "y", "--x", "x1,x2", *options)
+    local, spark = _both_in(passes, args, spark_remote, monkeypatch)
     assert spark["provenance"]["rows_used"] == local["provenance"]["rows_used"]
     assert_same({**local, "warnings": []}, {**spark, "warnings": []}, skip=ROWS_ONLY)
 
@@ -427,6 +423,15 @@ def _queries(monkeypatch) -> list[int]:
         return collect(self, frame)
     monkeypatch.setattr(SparkSource, "collect", counted)
     return found
+
+
+def _both_in(queries: int, args, spark_remote: str, monkeypatch) -> tuple[dict, dict]:
+    """The local and the Spark record of a run, asserting the Spark run's query count."""
+    local = record(*args, engine="local")
+    counted = _queries(monkeypatch)
+    spark = record(*args, engine="spark", remote=spark_remote)
+    assert len(counted) == queries
+    return local, spark
 
 
 def _write(path, header: str, rows) -> str:
@@ -644,13 +649,8 @@ def test_ab_test_on_parquet_agrees(spark_remote, tmp_path, monkeypatch, case, op
     # Parquet: the first rows (the groups' order) beside one pass grouped by the group alone
     # (the accounting from its counts); the range only when the scale is not bounded within
     # 2^±256, and the first rows' values with the sums about a shift when a scale is needed
-    path = _ab_parquet(tmp_path, case)
-    args = ("ab-test", path, "--group", "g", "--metric", "m", *options)
-    local = record(*args, engine="local")
-    counted = _queries(monkeypatch)
-    spark = record(*args, engine="spark", remote=spark_remote)
-    assert len(counted) == queries
-    assert_same(local, spark)
+    args = ("ab-test", _ab_parquet(tmp_path, case), "--group", "g", "--metric", "m", *options)
+    assert_same(*_both_in(queries, args, spark_remote, monkeypatch))
 
 
 @pytest.mark.parametrize("where", ["used", "left out by --where", "of a missing group"])
