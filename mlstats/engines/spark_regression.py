@@ -1,11 +1,13 @@
 """Least squares on Spark from SQL aggregates: the Gram design of DuckDB's (`fit_by_grams`,
 `ResidualPass`) with Spark's DataFrame aggregates, no Python workers.
 
-Passes over the data: one for the row accounting, the columns' ranges and Spark's own
-centred moments of [x, y] (the Gram about the means); another Gram pass only when the
-ranges ask for power-of-two units or the fit is ill-conditioned (Cholesky QR2); and one
-pass of residual aggregates (Σe², Σ|e|, Q'e that refines the fit, the largest leverage).
-Statistics of single rows in input order (the residuals' quartiles, the
+Passes over the data: a first pass for the rows used and the Gram (CSV: the row accounting,
+the ranges and Spark's own centred moments of [x, y] in one pass; Parquet or a table: the
+Gram sums about a shift from a few used rows over the used rows alone, the row count from
+the files' metadata, the accounting and the ranges only when needed); another Gram pass only
+when power-of-two units are needed or the fit is ill-conditioned (Cholesky QR2); and one
+pass of residual aggregates (Σe², Σ|e|, the largest leverage, Q'e that refines an
+ill-conditioned fit). Statistics of single rows in input order (the residuals' quartiles, the
 diagnostics, the most influential rows) are not gathered on Spark: they are null, with a
 warning, as before. The statistics are the shared finish of `mlstats.stats.regression`.
 """
@@ -95,10 +97,8 @@ def _same(a: GramRequest, b: GramRequest) -> bool:
             and np.array_equal(a.transform, b.transform))
 
 
-def gram_fields(F: Any, terms: Sequence[Any], rq: GramRequest, prefix: str,
-                use: Any = None) -> list[Any]:
-    """Aggregates of a `GramRequest` (unweighted): Σf and Σffᵀ of f = (t − shift)·transform
-    (over the rows where `use` holds, when given)."""
+def gram_fields(F: Any, terms: Sequence[Any], rq: GramRequest, prefix: str) -> list[Any]:
+    """Aggregates of a `GramRequest` (unweighted): Σf and Σffᵀ of f = (t − shift)·transform."""
     m = rq.transform.shape[1]
     f = []
     for a in range(m):
@@ -108,8 +108,7 @@ def gram_fields(F: Any, terms: Sequence[Any], rq: GramRequest, prefix: str,
             if rq.transform[j, a] != 1:
                 part = part * F.lit(float(rq.transform[j, a]))
             v = part if v is None else v + part
-        v = F.lit(0.0) if v is None else v
-        f.append(v if use is None else F.when(use, v))
+        f.append(F.lit(0.0) if v is None else v)
     fields = [F.sum(f[a]).alias(f"{prefix}s{a}") for a in range(m)]
     fields += [F.sum(f[a] * f[b]).alias(f"{prefix}p{a}_{b}") for a in range(m)
                for b in range(a, m)]
@@ -205,9 +204,10 @@ def ols_spark(src: SparkSource, y: str, xs: Sequence[str], *, intercept: bool,
 def _text_pass(src: SparkSource, rows: Any, use: Any, names: list[str], cols: list[str], *,
                ranged: bool) -> _FirstPass:
     """CSV, parsed once: the row accounting over all rows (malformed records, text in a
-    numeric column, infinities, missing values), and over the used rows the ranges and
-    Spark's own centred moments (`avg`, `var_pop`, `covar_pop`: Welford's updates, Chan's
-    merges), the Gram about the means with no shift to guess."""
+    numeric column, infinities, missing values), and over the used rows the ranges (always:
+    `ranged` is for the columnar pass) and Spark's own centred moments (`avg`, `var_pop`,
+    `covar_pop`: Welford's updates, Chan's merges), the Gram about the means with no shift
+    to guess."""
     F = src.F
     k = len(cols)
     used = [F.when(use, F.col(c)) for c in cols]
