@@ -764,7 +764,7 @@ def correlation_summaries(src: DuckDBSource, names: Sequence[str]) -> tuple[list
         fields = ["count(*) AS cnt", f"count(*) FILTER (WHERE {present} >= 2) AS _some"]
         for i, c in enumerate(cols):
             fields += [f"count({c}) AS cn{i}", f"min({c}) AS lo{i}", f"max({c}) AS hi{i}",
-                       f"avg({c}) AS m{i}"]
+                       f"avg({c} / $s{i}) AS m{i}"]  # (scaled: a mean near 1e308 overflows)
         for i in range(k):
             for j in range(i + 1, k):
                 x, y = f"({d[i]} + 0 * {d[j]})", f"({d[j]} + 0 * {d[i]})"
@@ -809,9 +809,11 @@ def correlation_summaries(src: DuckDBSource, names: Sequence[str]) -> tuple[list
     exact = [float(_scales_for(np.array([max(-found[f"lo{i}"], found[f"hi{i}"])
                                              if found[f"lo{i}"] is not None else 0.0]))[0])
              for i in range(k)]
-    if exact != scale or any(found[f"n{i}_{j}"] and gram(found, i, j).far()
-                             for i in range(k) for j in range(i + 1, k)):
-        means = [(found[f"m{i}"] or 0.0) / exact[i] for i in range(k)]
+    if exact != scale or any(found[f"n{i}_{j}"] and (gram(found, i, j).far() or not np.all(
+            np.isfinite(gram(found, i, j).products))) for i in range(k) for j in range(i + 1, k)):
+        # (a pilot's mean that overflowed leaves the sums not finite); the means in the
+        # exact scale, by the ratio of two powers of two
+        means = [(found[f"m{i}"] or 0.0) * (scale[i] / exact[i]) for i in range(k)]
         found = run(means, exact)
     columns = []
     for i in range(k):

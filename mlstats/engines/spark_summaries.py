@@ -935,15 +935,17 @@ def correlation_facts(src: SparkSource, names: Sequence[str]) -> tuple[list, dic
     far = exact != scale
     for i in range(k):
         for j in range(i + 1, k):
-            n, sxx, syy, _sxy = centred(first, i, j)
+            n, sxx, syy, sxy = centred(first, i, j)
+            if not all(math.isfinite(v) for v in (sxx, syy, sxy)):
+                far = True  # (a pilot's mean that overflowed: values near 1e308)
             for s1, m2 in ((first[f"a{i}_{j}"], sxx), (first[f"b{i}_{j}"], syy)):
                 if n and ((s1 * s1 / n > _SHIFT_LIMIT * m2) if m2 > 0 else s1 != 0):
                     far = True
     sums = first
-    if far:  # about each column's mean, in its exact scale
-        (found,) = src.collect(rows.where(keep).agg(*[F.avg(F.col(c)) for c in cols]))
-        sums = pass_([(m or 0.0) / s for m, s in zip(found, exact, strict=True)], exact,
-                     False)
+    if far:  # about each column's mean, in its exact scale (so that the mean cannot overflow)
+        (found,) = src.collect(rows.where(keep).agg(
+            *[F.avg(F.col(c) / F.lit(s)) for c, s in zip(cols, exact, strict=True)]))
+        sums = pass_([m or 0.0 for m in found], exact, False)
     columns = []
     for c in cols:
         count, low, high = int(first[f"n_{c}"]), first[f"lo_{c}"], first[f"hi_{c}"]

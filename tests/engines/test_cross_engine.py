@@ -485,6 +485,18 @@ def test_correlate_with_gaps_and_constants_agrees(write_csv, ols_csv):
                       "correlation needs values that vary: pick another column\n"}
 
 
+def test_correlate_near_the_largest_double_agrees(write_csv):
+    # the mean of values near 9e307 overflowed (as the pilot's): r was NaN and the run ended
+    # with "Fisher's z needs n ≥ 4 (n = 50)"; the means are now taken in the exact scale
+    a = np.linspace(-1.0, 1.0, 50) * 9e307
+    b = np.sin(np.arange(50.0)) * 9e307
+    path = write_csv("a,b\n" + "".join(f"{x!r},{y!r}\n" for x, y in zip(a.tolist(), b.tolist(),
+                                                                          strict=True)))
+    local = record("correlate", path, engine="local")
+    assert_same(local, record("correlate", path, engine="duckdb"))
+    assert not math.isnan(local["pairs"][0]["r"])
+
+
 def test_correlate_ranks_name_the_engine():
     result = invoke("correlate", str(SAMPLE / "cars.csv"), "--method", "spearman",
                     "--engine", "duckdb")

@@ -672,3 +672,14 @@ def test_ab_test_on_parquet_with_an_infinity_is_an_error(spark_remote, tmp_path,
     assert spark.exit_code == local.exit_code == 2
     assert "column 'm' holds an infinite or overflowing number 'Infinity' at data record 14" \
         in spark.stderr
+
+
+def test_correlate_near_the_largest_double_agrees(spark_remote, tmp_path):
+    # the pilot's mean of values near 9e307 overflowed: r was NaN and the run ended with
+    # "Fisher's z needs n ≥ 4 (n = 50)"; the means are now taken in the exact scale
+    frame = pd.DataFrame({"a": np.linspace(-1.0, 1.0, 50) * 9e307,
+                          "b": np.sin(np.arange(50.0)) * 9e307})
+    frame.to_parquet(tmp_path / "big.parquet", index=False)
+    args = ("correlate", str(tmp_path / "big.parquet"), "--columns", "a,b")
+    assert_same(record(*args, engine="local"),
+                record(*args, engine="spark", remote=spark_remote))
