@@ -168,7 +168,13 @@ class SparkSource(Columns):
             check_pairing(name, self.kinds[name], condition)
 
     def close(self) -> None:
-        """End the session on the server (its cached state goes with it)."""
+        """End the session on the server (its cached state goes with it). Garbage is
+        collected first: pyspark's MLlib model references release themselves on the server
+        in a finalizer, and one run later by the collector inside another call's RPC (after
+        the session stopped) blocked that call forever (seen in CI, after kmeans)."""
+        import gc
+
+        gc.collect()
         with contextlib.suppress(Exception):  # a server gone away has nothing to release
             self.spark.stop()
 
