@@ -116,6 +116,7 @@ class SparkSource(Columns):
         self.F = F
         self.read = read
         self.spark = session
+        self.made_models = False  # set by an MLlib fit: see `close`
         try:
             self._open(read)
         except BaseException:
@@ -168,13 +169,15 @@ class SparkSource(Columns):
             check_pairing(name, self.kinds[name], condition)
 
     def close(self) -> None:
-        """End the session on the server (its cached state goes with it). Garbage is
-        collected first: pyspark's MLlib model references release themselves on the server
-        in a finalizer, and one run later by the collector inside another call's RPC (after
-        the session stopped) blocked that call forever (seen in CI, after kmeans)."""
-        import gc
+        """End the session on the server (its cached state goes with it). After an MLlib fit
+        (`made_models`) garbage is collected first: pyspark's MLlib model references release
+        themselves on the server in a finalizer, and one run later by the collector inside
+        another call's RPC (after the session stopped) blocked that call forever (seen in CI,
+        after kmeans). Not otherwise: a collection costs about 70 ms."""
+        if self.made_models:
+            import gc
 
-        gc.collect()
+            gc.collect()
         with contextlib.suppress(Exception):  # a server gone away has nothing to release
             self.spark.stop()
 
@@ -483,6 +486,49 @@ class SparkSource(Columns):
 
     def records(self, frame: Any) -> list[dict[str, Any]]:
         return [row.asDict(recursive=False) for row in self.collect(frame)]
+
+    @contextlib.contextmanager
+    def speculating(self, frame: Any):
+        """`records(frame)` in a thread of its own, started at once: yields (the future of
+        its records, a function that cancels it, after which the future holds None). The
+        query carries a tag of its own, which the server interrupts; a cancel that comes
+        before the query starts is repeated until the thread ends."""
+        import threading
+        import uuid
+        from concurrent.futures import ThreadPoolExecutor
+        from concurrent.futures import TimeoutError as Waited
+
+        tag, cancelled = f"mlstats-{uuid.uuid4().hex}", threading.Event()
+
+        def run() -> list[dict[str, Any]] | None:
+            self.spark.addTag(tag)
+            try:
+                return None if cancelled.is_set() else self.records(frame)
+            except InputError:
+                if cancelled.is_set():  # (the interruption, as an error)
+                    return None
+                raise
+            finally:
+                self.spark.removeTag(tag)
+
+        def cancel() -> None:
+            cancelled.set()
+            while True:
+                with contextlib.suppress(Exception):
+                    self.spark.interruptTag(tag)
+                try:
+                    future.exception(timeout=0.05)
+                    return
+                except Waited:
+                    continue
+
+        with ThreadPoolExecutor(1) as pool:
+            future = pool.submit(run)
+            try:
+                yield future, cancel
+            except BaseException:
+                cancel()
+                raise
 
     def provenance(self, *, seed: int | None = None) -> dict:
         read = self.rows_read or 0

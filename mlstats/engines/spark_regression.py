@@ -237,39 +237,55 @@ def _text_pass(src: SparkSource, rows: Any, use: Any, names: list[str], cols: li
 
 def _columnar_pass(src: SparkSource, rows: Any, use: Any, names: list[str], cols: list[str],
                    *, ranged: bool) -> _FirstPass:
-    """Parquet or a table, whose row count Spark reads from the files' metadata: that count
-    and the first used rows (for a shift and y's first value) side by side, then one pass over
-    the used rows alone, filtered, with no condition per aggregate: n, the rows whose y
-    differs from that first value, the Gram sums about the shift (and with `ranged`, for
-    --predict, the ranges). The accounting of all rows (missing values per column,
-    infinities) is a pass of its own only when some row was left out or a sum is not finite;
-    the ranges, only when bounds from Σt² (max|t| ≤ √Σt², ≥ √(Σt²/n)) leave the units open."""
-    from concurrent.futures import ThreadPoolExecutor
+    """Parquet or a table: one pass over all rows with no filter and no condition per
+    aggregate. Each column there is t + z, where z = Σ 0·t over the columns (0 for a used
+    row, null for a row with a missing value, and null outside --where), so that the sums
+    skip the rows not used as a filter would, and the same pass counts the rows read
+    (count(1)) and used (count(z)): n, the Gram sums about a shift and with `ranged`
+    (--predict) the ranges. An infinity makes z NaN, so the sums are not finite.
 
+    The shift: the pass starts about 0 at once, beside a query of the first used rows; when
+    those rows put some column's mean more than `_ZERO_SHIFT` standard deviations from 0, the
+    pass is cancelled and run again about their mean (any shift near the data serves; one
+    far from the means is caught by `Gram.far` and the sums are taken again). y is checked
+    for a constant only when it is the same in every one of those rows. The accounting of
+    all rows (missing values per column, infinities) is a pass of its own only when some row
+    was left out or a sum is not finite; the ranges, only when bounds from Σt² (max|t| ≤
+    √Σt², ≥ √(Σt²/n)) leave the units open."""
     F = src.F
     k = len(cols)
-    with ThreadPoolExecutor(1) as pool:
-        counting = pool.submit(src.count_rows)
-        head = src.collect(rows.where(use).select(*[F.col(c).alias(f"p{i}") for i, c in
-                                                    enumerate(cols)]).limit(SHIFT_ROWS))
-        read = counting.result()
-    values = np.array([[r[f"p{i}"] for i in range(k)] for r in head],
-                      dtype=np.float64).reshape(-1, k)
-    peaks = np.max(np.abs(values), axis=0) if head else np.ones(k)
-    unit = np.where((peaks > 0) & np.isfinite(peaks), peaks, 1.0)  # (a mean near 1e308)
-    shift = np.mean(values / unit, axis=0) * unit if head else np.zeros(k)
-    request = GramRequest(shift, np.eye(k))
-    found: dict[str, Any] = {"n": 0}
-    if head:
-        y0 = float(values[0, -1])
-        fields = [F.count(F.lit(1)).alias("n"),
-                  F.count_if(F.col(cols[-1]) != F.lit(y0)).alias("moved")]
+    zero = F.lit(0.0)
+    for c in cols:
+        zero = zero + F.col(c) * F.lit(0.0)
+    zero = F.when(F.col("_keep"), zero) if src.where else zero
+    masked = rows.withColumn("_z", zero).select(
+        *[(F.col(c) + F.col("_z")).alias(c) for c in cols], F.col("_z"))
+
+    def pass_about(shift: np.ndarray) -> Any:
+        fields = [F.count(F.lit(1)).alias("_read"), F.count("_z").alias("n")]
         if ranged:
             fields += _range_fields(F, cols)
-        fields += gram_fields(F, [F.col(c) for c in cols], request, "g_")
-        (found,) = src.records(rows.where(use).agg(*fields))
-    n = int(found["n"])
-    gram = gram_of(found, request, n, "g_") if n else None
+        fields += gram_fields(F, [F.col(c) for c in cols], GramRequest(shift, np.eye(k)),
+                              "g_")
+        return masked.agg(*fields)
+
+    heading = rows.where(use).select(*[F.col(c).alias(f"p{i}") for i, c in enumerate(cols)])
+    with src.speculating(pass_about(np.zeros(k))) as (about_zero, cancel):
+        head = src.collect(heading.limit(SHIFT_ROWS))
+        values = np.array([[r[f"p{i}"] for i in range(k)] for r in head],
+                          dtype=np.float64).reshape(-1, k)
+        shift = np.zeros(k)
+        if _zero_serves(values):
+            (found,) = about_zero.result()
+        else:
+            cancel()
+            peaks = np.max(np.abs(values), axis=0)
+            unit = np.where((peaks > 0) & np.isfinite(peaks), peaks, 1.0)  # (a mean near 1e308)
+            shift = np.mean(values / unit, axis=0) * unit
+    if about_zero.result() is None:
+        (found,) = src.records(pass_about(shift))
+    n, read = int(found["n"]), int(found["_read"])
+    gram = gram_of(found, GramRequest(shift, np.eye(k)), n, "g_") if n else None
     finite = gram is not None and np.all(np.isfinite(gram.products))
     if n < read or not finite:  # rows left out, or an infinity to name: count them all
         (book,) = src.records(rows.agg(*src.account_fields(names)))
@@ -277,13 +293,33 @@ def _columnar_pass(src: SparkSource, rows: Any, use: Any, names: list[str], cols
     else:  # every row used: nothing missing, no infinity
         src.account(names, {"_read": read, "_kept": read,
                             **{f"_miss_{src.alias(m)}": 0 for m in names}}, used=n)
+    constant = None
+    if n and not np.any(values[:, -1] != values[0, -1]):  # y the same in every head row
+        y0 = float(values[0, -1])
+        (moved,) = src.collect(rows.where(use).agg(F.count_if(F.col(cols[-1]) != F.lit(y0))))
+        constant = y0 if not moved[0] else None
     ranges = _ranges(found, cols) if ranged and n else None
     if n and ranges is None and not (finite and _units_are_one(gram)):
         (extent,) = src.records(rows.where(use).agg(*_range_fields(F, cols)))
         ranges = _ranges(extent, cols)
-    return _FirstPass(n=n, ranges=ranges,
-                      constant=float(values[0, -1]) if n and not found["moved"] else None,
-                      gram=gram if finite else None, shift=shift)
+    return _FirstPass(n=n, ranges=ranges, constant=constant, gram=gram if finite else None,
+                      shift=shift)
+
+
+# A Gram pass about 0 serves when the first rows put every column's mean within this many of
+# their standard deviations of 0 (`Gram.far` asks for the sums again beyond 16)
+_ZERO_SHIFT = 4.0
+
+
+def _zero_serves(values: np.ndarray) -> bool:
+    """Whether 0 serves as the shift of columns whose first used rows are `values` (no rows:
+    nothing to shift)."""
+    if values.shape[0] == 0:
+        return True
+    with np.errstate(all="ignore"):
+        mean, spread = np.mean(values, axis=0), np.std(values, axis=0)
+    return bool(np.all(np.isfinite(mean) & np.isfinite(spread)
+                       & (np.abs(mean) <= _ZERO_SHIFT * spread)))
 
 
 def _range_fields(F: Any, cols: Sequence[str]) -> list[Any]:

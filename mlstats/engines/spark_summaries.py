@@ -1058,6 +1058,7 @@ def kmeans_fits(src: SparkSource, names: Sequence[str], ks: Sequence[int], *, n_
     features = VectorAssembler(inputCols=[f"z{i}" for i in range(len(cols))],
                                outputCol="features").transform(data).select("features")
     features = features.localCheckpoint()  # read and parsed once for every fit
+    src.made_models = True
     distance = math.sqrt(tol * total / (n * len(cols)))
     fits = []
     for k in ks:

@@ -219,18 +219,48 @@ def _ols_parquet(tmp_path, case: str) -> str:
 
 
 @pytest.mark.parametrize(("case", "options", "passes"), [
-    ("plain", (), 3), ("offset", (), 3), ("huge", (), 5), ("tiny", (), 5),
+    ("plain", (), 3), ("offset", (), 4), ("huge", (), 5), ("tiny", (), 5),
     ("missing", (), 4), ("plain", ("--where", "x2 > -1"), 4),
     ("plain", ("--predict", "x1=0.5,x2=1"), 3)])
 def test_ols_on_parquet_agrees(spark_remote, tmp_path, monkeypatch, case, options, passes):
-    # Parquet: the row count from the files' metadata and the first rows side by side, one
-    # filtered pass (n, the Gram), one residual pass; the accounting of all rows only when
-    # a row was left out, the ranges only when the units are not bounded within 2^±400 (then
-    # the Gram again in power-of-two units)
+    # Parquet: the first rows beside one pass over all rows (rows read and used, the Gram
+    # over the used ones about 0), one residual pass; the pass about 0 is cancelled and run
+    # again about the first rows' mean when they lie far from 0 (offset: one more query);
+    # the accounting of all rows only when a row was left out, the ranges only when the
+    # units are not bounded within 2^±400 (then the Gram again in power-of-two units)
     args = ("regression", _ols_parquet(tmp_path, case), "--y", "y", "--x", "x1,x2", *options)
     local, spark = _both_in(passes, args, spark_remote, monkeypatch)
     assert spark["provenance"]["rows_used"] == local["provenance"]["rows_used"]
     assert_same({**local, "warnings": []}, {**spark, "warnings": []}, skip=ROWS_ONLY)
+
+
+def test_a_speculative_query_is_cancelled_or_kept(spark_remote):
+    # `speculating`: the query runs in a thread at once; its records when kept, None when
+    # cancelled (a query of a minute ends within seconds), and the session serves on
+    import time
+
+    from mlstats.engines import open_spark
+    from mlstats.io.options import ReadOptions
+
+    with open_spark(ReadOptions(source=str(SAMPLE / "cars.csv"), engine="spark",
+                                remote=spark_remote)) as src:
+        F = src.F
+        small = src.spark.range(10).agg(F.sum("id").alias("s"))
+        with src.speculating(small) as (found, _cancel):
+            assert found.result() == [{"s": 45}]
+        # about a minute's work in many short tasks (a task runs on when its job is
+        # cancelled; no new one starts)
+        endless = src.spark.range(0, 10**10, 1, 5000).agg(F.sum(F.sqrt("id")).alias("s"))
+        start = time.perf_counter()
+        with src.speculating(endless) as (found, cancel):
+            time.sleep(0.5)
+            cancel()
+            assert found.result() is None
+        assert time.perf_counter() - start < 15
+        with src.speculating(endless) as (found, cancel):  # cancelled before it starts
+            cancel()
+            assert found.result() is None
+        assert src.records(small) == [{"s": 45}]
 
 
 def test_ols_refines_only_fits_that_need_it(spark_remote, tmp_path, monkeypatch):
