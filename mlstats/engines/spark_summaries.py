@@ -339,7 +339,7 @@ def abtest_summaries(src: SparkSource, group: str, metric: str,
         sums = {r["_g"]: _central_sums(r, len(parts), scales) for r in groups}
         return _abtest_found(src, found, groups, parts, shift, scales, sums, rows, use, g,
                              value, x)
-    if head and "p0" not in head[0].asDict():
+    if head.num_rows and "p0" not in head.column_names:
         head, _ordered = src.head(used, use, heading)
     pilot = _head_moments(head, len(parts))
     scales = [_scale_of(np.array([peak])) for _mean, peak in pilot]
@@ -480,18 +480,19 @@ def _abtest_found(src: SparkSource, found: dict[str, Any], groups: list[dict], p
 
 
 def first_rows(src: SparkSource, used: dict[str, str], g: str, use: Any,
-               keys: Sequence[Any], head: list[Any] | None = None) -> dict[Any, tuple]:
+               keys: Sequence[Any], head: Any = None) -> dict[Any, tuple]:
     """Each group's first row (an input-order key): from the input's first rows in order
     (`SparkSource.head`, or `head` when given, rows with `_g` first) when every group shows
     up there, else from a pass over all rows (a row id in the aggregate costs a pass several
     times dearer than the sums)."""
+    import pyarrow.compute as pc
+
     F = src.F
     if head is None:
         head, ordered = src.head(used, use, [F.col(g).alias("_g")])
-        head = head if ordered else []
-    found: dict[Any, tuple] = {}
-    for i, r in enumerate(head):
-        found.setdefault(r["_g"], (i,))
+        head = head if ordered else head.slice(0, 0)
+    # (Arrow's distinct values come in the order of their first rows)
+    found = {key: (i,) for i, key in enumerate(pc.unique(head["_g"]).to_pylist())}
     if not all(key in found for key in keys):
         rows = src.rows(used, order=True)
         every = rows.where(use).groupBy(F.col(g).alias("_g")).agg(F.min("_order").alias("_first"))
@@ -512,13 +513,14 @@ def _complete(src: SparkSource, names: Sequence[str]) -> Any:
     return found
 
 
-def _head_moments(head: list[Any], k: int) -> list[tuple[float, float]]:
-    """Over the rows of a head (fields p0 … p{k−1}): (mean, largest magnitude) of each, (0, 0)
-    without rows. A shift anywhere in a column's range keeps its shifted sums exact enough;
-    one far from the mean is caught after the pass (`_SHIFT_LIMIT`) and taken again."""
-    if not head:
+def _head_moments(head: Any, k: int) -> list[tuple[float, float]]:
+    """Over the rows of a head (an Arrow table, columns p0 … p{k−1}): (mean, largest
+    magnitude) of each, (0, 0) without rows. A shift anywhere in a column's range keeps its
+    shifted sums exact enough; one far from the mean is caught after the pass
+    (`_SHIFT_LIMIT`) and taken again."""
+    if not head.num_rows:
         return [(0.0, 0.0)] * k
-    values = np.array([[r[f"p{i}"] for i in range(k)] for r in head], dtype=np.float64)
+    values = np.column_stack([head[f"p{i}"].to_numpy().astype(np.float64) for i in range(k)])
     peaks = np.max(np.abs(values), axis=0)
     unit = np.where(peaks > 0, peaks, 1.0)  # (a mean of values near 1e308 would overflow)
     means = np.mean(values / unit, axis=0) * unit

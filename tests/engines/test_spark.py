@@ -442,16 +442,16 @@ def test_ab_test_agrees_without_a_pilot(spark_remote, ab_csv, monkeypatch, args)
 
 
 def _queries(monkeypatch) -> list[int]:
-    """A list that counts the queries of a Spark run (each `SparkSource.collect`)."""
+    """A list that counts the queries of a Spark run (each `SparkSource.collect` or
+    `SparkSource.table`)."""
     from mlstats.engines.spark_engine import SparkSource
 
     found: list[int] = []
-    collect = SparkSource.collect
-
-    def counted(self, frame):
-        found.append(1)
-        return collect(self, frame)
-    monkeypatch.setattr(SparkSource, "collect", counted)
+    for name in ("collect", "table"):
+        def counted(self, frame, run=getattr(SparkSource, name)):
+            found.append(1)
+            return run(self, frame)
+        monkeypatch.setattr(SparkSource, name, counted)
     return found
 
 
