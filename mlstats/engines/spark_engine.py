@@ -56,6 +56,7 @@ _SAMPLE_LINES = 2000
 HEAD_ROWS = 20_000
 _CORRUPT = "_corrupt_record"
 _NUMBER_END = ("d", "D", "f", "F")  # Java reads 1d and 1f as numbers; the local reader does not
+_INFINITIES = ("inf", "+inf", "-inf")  # (but an infinity, an error on both, ends in f too)
 
 
 def connect(remote: str | None):
@@ -405,8 +406,10 @@ class SparkSource(Columns):
         """A cell of a numeric column that holds neither a number nor a missing marker."""
         F = self.F
         present = raw.isNotNull() & ~raw.isin(self.nulls)
-        return present & (raw.try_cast("double").isNull()
-                          | F.right(F.trim(raw), F.lit(1)).isin(list(_NUMBER_END)))
+        trimmed = F.trim(raw)
+        suffixed = (F.right(trimmed, F.lit(1)).isin(list(_NUMBER_END))
+                    & ~F.lower(trimmed).isin(list(_INFINITIES)))
+        return present & (raw.try_cast("double").isNull() | suffixed)
 
     def account(self, names: Sequence[str], found: dict[str, Any], *, used: int,
                 complete: bool = True) -> Rows:

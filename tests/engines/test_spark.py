@@ -636,7 +636,10 @@ def test_a_bad_number_is_an_error_as_on_local(spark_remote, write_csv, args):
     # (not a missing value); so is an infinity in a described column (not a null mean)
     for cell, words in (("abc", "is not numeric: 'abc' at data record 3"),
                         ("1e999", "holds an infinite or overflowing number '1e999' at data "
-                                  "record 3")):
+                                  "record 3"),
+                        ("-Inf", "holds an infinite or overflowing number '-Inf' at data "
+                                 "record 3"),
+                        ("1f", "is not numeric: '1f' at data record 3")):
         path = write_csv(f"x,y\n1,2\n1,3\n2,{cell}\n2,5\n")
         local = invoke(args[0], path, *args[1:], "--engine", "local")
         spark = invoke(args[0], path, *args[1:], "--engine", "spark", "--remote",
