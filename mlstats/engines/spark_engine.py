@@ -510,7 +510,8 @@ class SparkSource(Columns):
         tag, cancelled = f"mlstats-{uuid.uuid4().hex}", threading.Event()
 
         def run() -> list[dict[str, Any]] | None:
-            self.spark.addTag(tag)
+            with contextlib.suppress(Exception):  # (without tags a cancel waits for the end)
+                self.spark.addTag(tag)
             try:
                 return None if cancelled.is_set() else self.records(frame)
             except InputError:
@@ -518,7 +519,8 @@ class SparkSource(Columns):
                     return None
                 raise
             finally:
-                self.spark.removeTag(tag)
+                with contextlib.suppress(Exception):
+                    self.spark.removeTag(tag)
 
         def cancel() -> None:
             cancelled.set()

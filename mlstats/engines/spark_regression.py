@@ -274,15 +274,16 @@ def _columnar_pass(src: SparkSource, rows: Any, use: Any, names: list[str], cols
         head = src.collect(heading.limit(SHIFT_ROWS))
         values = np.array([[r[f"p{i}"] for i in range(k)] for r in head],
                           dtype=np.float64).reshape(-1, k)
-        shift = np.zeros(k)
-        if _zero_serves(values):
-            (found,) = about_zero.result()
-        else:
-            cancel()
-            peaks = np.max(np.abs(values), axis=0)
-            unit = np.where((peaks > 0) & np.isfinite(peaks), peaks, 1.0)  # (a mean near 1e308)
-            shift = np.mean(values / unit, axis=0) * unit
-    if about_zero.result() is None:
+        if not _zero_serves(values):
+            cancel()  # (a pass that ended first is kept: `Gram.far` judges its shift)
+        done = about_zero.result()
+    shift = np.zeros(k)
+    if done is not None:
+        (found,) = done
+    else:
+        peaks = np.max(np.abs(values), axis=0)
+        unit = np.where((peaks > 0) & np.isfinite(peaks), peaks, 1.0)  # (a mean near 1e308)
+        shift = np.mean(values / unit, axis=0) * unit
         (found,) = src.records(pass_about(shift))
     n, read = int(found["n"]), int(found["_read"])
     gram = gram_of(found, GramRequest(shift, np.eye(k)), n, "g_") if n else None

@@ -263,6 +263,26 @@ def test_a_speculative_query_is_cancelled_or_kept(spark_remote):
         assert src.records(small) == [{"s": 45}]
 
 
+def test_ols_keeps_a_pass_about_0_that_ended_before_its_cancel(spark_remote, tmp_path,
+                                                                 monkeypatch):
+    # first rows far from 0 cancel the pass about 0; when that pass has already ended, its
+    # sums serve (the fit judges the shift, and takes the Gram again about the means)
+    import contextlib
+    from concurrent.futures import Future
+
+    from mlstats.engines.spark_engine import SparkSource
+
+    @contextlib.contextmanager
+    def ended(self, frame):
+        future: Future = Future()
+        future.set_result(self.records(frame))
+        yield future, lambda: None
+    monkeypatch.setattr(SparkSource, "speculating", ended)
+    args = ("regression", _ols_parquet(tmp_path, "offset"), "--y", "y", "--x", "x1,x2")
+    local, spark = _both_in(4, args, spark_remote, monkeypatch)
+    assert_same({**local, "warnings": []}, {**spark, "warnings": []}, skip=ROWS_ONLY)
+
+
 def test_ols_refines_only_fits_that_need_it(spark_remote, tmp_path, monkeypatch):
     # Q'e (the semi-normal equations' correction) is taken for an ill-conditioned fit
     # (Longley) and left out for a well-conditioned one; when every row of a Parquet input
