@@ -209,6 +209,8 @@ def _ols_parquet(tmp_path, case: str) -> str:
         y[[9]] = np.nan
     elif case == "constant":
         y = np.full(2000, 2.5)
+    elif case == "late":  # y the same in the first rows (beyond the 1,000 of the shift) only
+        y[:1500] = 2.5
     frame = pd.DataFrame({"x1": x1, "x2": x2, "y": y})
     if case == "missing":
         frame["y"] = frame["y"].astype("object").where(frame.index != 100, None)
@@ -261,6 +263,14 @@ def test_a_speculative_query_is_cancelled_or_kept(spark_remote):
             cancel()
             assert found.result() is None
         assert src.records(small) == [{"s": 45}]
+
+
+def test_ols_with_y_constant_in_its_first_rows_only_agrees(spark_remote, tmp_path):
+    # the first rows' y all equal: a count of the rows whose y differs decides
+    args = ("regression", _ols_parquet(tmp_path, "late"), "--y", "y", "--x", "x1,x2")
+    local = record(*args, engine="local")
+    spark = record(*args, engine="spark", remote=spark_remote)
+    assert_same({**local, "warnings": []}, {**spark, "warnings": []}, skip=ROWS_ONLY)
 
 
 def test_ols_keeps_a_pass_about_0_that_ended_before_its_cancel(spark_remote, tmp_path,
