@@ -478,11 +478,6 @@ class SparkSource(Columns):
                           "record (no row is dropped silently)")
 
     # -- queries ---------------------------------------------------------------------------
-    def count_rows(self) -> int:
-        """The input's rows (for Parquet and tables Spark reads the count from the files'
-        metadata, without reading a column)."""
-        return int(_guard(self.frame.count, self.name))
-
     def collect(self, frame: Any) -> list[Any]:
         """A small result (summaries, not data) as rows; Spark's errors as input errors."""
         return _guard(frame.collect, self.name)
