@@ -492,11 +492,13 @@ class SparkSource(Columns):
         return [row.asDict(recursive=False) for row in self.collect(frame)]
 
     @contextlib.contextmanager
-    def speculating(self, frame: Any):
-        """`records(frame)` in a thread of its own, started at once: yields (the future of
-        its records, a function that cancels it, after which the future holds None). The
-        query carries a tag of its own, which the server interrupts; a cancel that comes
-        before the query starts is repeated until the thread ends."""
+    def speculating(self, frame: Any, delay: float = 0.0):
+        """`records(frame)` in a thread of its own, sent after `delay` seconds: yields (the
+        future of its records, a function that cancels it, after which the future holds
+        None). The query carries a tag of its own, which the server interrupts; a cancel
+        that comes before the query starts is repeated until the thread ends. (A query sent
+        within `delay` reaches Spark's scheduler first; its FIFO mode runs a later job's
+        tasks only once every task of an earlier job has started.)"""
         import threading
         import uuid
         from concurrent.futures import ThreadPoolExecutor
@@ -508,7 +510,7 @@ class SparkSource(Columns):
             with contextlib.suppress(Exception):  # (without tags a cancel waits for the end)
                 self.spark.addTag(tag)
             try:
-                return None if cancelled.is_set() else self.records(frame)
+                return None if cancelled.wait(delay) else self.records(frame)
             except InputError:
                 if cancelled.is_set():  # (the interruption, as an error)
                     return None

@@ -244,7 +244,7 @@ def _columnar_pass(src: SparkSource, rows: Any, use: Any, names: list[str], cols
     (count(1)) and used (count(z)): n, the Gram sums about a shift and with `ranged`
     (--predict) the ranges. An infinity makes z NaN, so the sums are not finite.
 
-    The shift: the pass starts about 0 at once, beside a query of the first used rows; when
+    The shift: the pass starts about 0 just after a query of the first used rows; when
     those rows put some column's mean more than `_ZERO_SHIFT` standard deviations from 0, the
     pass is cancelled and run again about their mean (any shift near the data serves; one
     far from the means is caught by `Gram.far` and the sums are taken again). y is checked
@@ -270,7 +270,7 @@ def _columnar_pass(src: SparkSource, rows: Any, use: Any, names: list[str], cols
         return masked.agg(*fields)
 
     heading = rows.where(use).select(*[F.col(c).alias(f"p{i}") for i, c in enumerate(cols)])
-    with src.speculating(pass_about(np.zeros(k))) as (about_zero, cancel):
+    with src.speculating(pass_about(np.zeros(k)), delay=_AFTER_HEAD) as (about_zero, cancel):
         head = src.collect(heading.limit(SHIFT_ROWS))
         values = np.array([[r[f"p{i}"] for i in range(k)] for r in head],
                           dtype=np.float64).reshape(-1, k)
@@ -307,6 +307,10 @@ def _columnar_pass(src: SparkSource, rows: Any, use: Any, names: list[str], cols
                       shift=shift)
 
 
+# Seconds between sending the first rows' query and the pass about 0: the first rows' job
+# then reaches the scheduler first (after the pass's, it would wait for every task of the
+# pass to start: at 10⁸ rows, nearly the whole pass)
+_AFTER_HEAD = 0.02
 # A Gram pass about 0 serves when the first rows put every column's mean within this many of
 # their standard deviations of 0 (`Gram.far` asks for the sums again beyond 16)
 _ZERO_SHIFT = 4.0
