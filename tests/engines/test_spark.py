@@ -283,7 +283,7 @@ def test_ols_keeps_a_pass_about_0_that_ended_before_its_cancel(spark_remote, tmp
     from mlstats.engines.spark_engine import SparkSource
 
     @contextlib.contextmanager
-    def ended(self, frame):
+    def ended(self, frame, delay=0.0):
         future: Future = Future()
         future.set_result(self.records(frame))
         yield future, lambda: None
